@@ -1,0 +1,31 @@
+"""langchain-gba: grammar-based agents for LangChain and LangGraph."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from langchain_gba.chat_models import ChatLlamaCpp
+from langchain_gba.exceptions import (
+    AgentConfigError,
+    GBAError,
+    ModelNotFoundError,
+    StructuredOutputError,
+    UnsupportedSchemaError,
+)
+from langchain_gba.models import DEFAULT_MODEL, EMBEDDED_MODELS, resolve_model_path
+
+try:
+    __version__ = version("langchain-gba")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EMBEDDED_MODELS",
+    "AgentConfigError",
+    "ChatLlamaCpp",
+    "GBAError",
+    "ModelNotFoundError",
+    "StructuredOutputError",
+    "UnsupportedSchemaError",
+    "__version__",
+    "resolve_model_path",
+]

@@ -1,0 +1,121 @@
+"""One loaded llama.cpp model per (file, context settings), shared by every chat model using it."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_gba.structured.llguidance import GrammarCompiler
+
+if TYPE_CHECKING:
+    import llama_cpp
+
+__all__ = ["LoadedModel", "PLAIN_TEMPLATE", "load_model"]
+
+PLAIN_TEMPLATE = (
+    "{% for message in messages %}"
+    "{% if message['role'] == 'system' %}{{ message['content'] }}\n\n"
+    "{% elif message['role'] == 'user' %}### Input:\n{{ message['content'] }}\n\n"
+    "{% else %}### Response:\n{{ message['content'] }}{{ eos_token }}\n\n{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}### Response:\n{% endif %}"
+)
+"""Prompt format for base models whose GGUF has no chat template (e.g. Gemma-3-270M base)."""
+
+
+@dataclass
+class LoadedModel:
+    """A llama.cpp model and context, with what is derived from it once (tokenizer, grammars)."""
+
+    path: Path
+    llama: llama_cpp.Llama
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    """llama.cpp contexts are not thread-safe: hold this around every evaluation."""
+
+    @cached_property
+    def chat_template(self) -> str | None:
+        """The model's own chat template, or None for a base model."""
+        return self.llama.metadata.get("tokenizer.chat_template") or None
+
+    @cached_property
+    def formatter(self) -> Any:
+        """A Jinja chat formatter for the model's template (or the plain one for base models)."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        vocab = self.llama._model
+        eos = vocab.token_get_text(self.llama.token_eos()) if self.llama.token_eos() >= 0 else ""
+        bos = vocab.token_get_text(self.llama.token_bos()) if self.llama.token_bos() >= 0 else ""
+        return Jinja2ChatFormatter(
+            template=self.chat_template or PLAIN_TEMPLATE,
+            eos_token=eos,
+            bos_token=bos,
+            stop_token_ids=[self.llama.token_eos()],
+        )
+
+    @cached_property
+    def end_tokens(self) -> list[int]:
+        """Tokens that end a generation (end of sequence and end of turn)."""
+        import llama_cpp
+
+        vocab = self.llama._model.vocab
+        ids = {llama_cpp.llama_vocab_eos(vocab), llama_cpp.llama_vocab_eot(vocab)}
+        return sorted(i for i in ids if i >= 0)
+
+    @cached_property
+    def compiler(self) -> GrammarCompiler:
+        """The grammar compiler for this model's tokenizer (built once, ~0.3–2 s)."""
+        from llguidance.llamacpp import lltokenizer_from_vocab
+
+        with self.lock:
+            tokenizer = lltokenizer_from_vocab(
+                self.llama._model.vocab, n_vocab=self.llama.n_vocab(), eos_token=self.end_tokens
+            )
+        return GrammarCompiler(tokenizer)
+
+    def prompt_eval_count(self) -> int:
+        """Prompt tokens evaluated by this context so far (prefix reuse shows as a small delta)."""
+        import llama_cpp
+
+        return int(llama_cpp.llama_perf_context(self.llama._ctx.ctx).n_p_eval)
+
+
+_LOADED: dict[tuple[Any, ...], LoadedModel] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_model(
+    path: Path,
+    *,
+    n_ctx: int,
+    n_threads: int | None,
+    n_batch: int,
+    seed: int,
+    verbose: bool,
+) -> LoadedModel:
+    """Load a GGUF model once per process and settings; later calls return the same object."""
+    key = (str(path), n_ctx, n_threads, n_batch, seed)
+    with _LOAD_LOCK:
+        if key in _LOADED:
+            return _LOADED[key]
+        try:
+            import llama_cpp
+        except ImportError as e:
+            msg = (
+                "The in-process backend needs llama-cpp-python: pip install 'langchain-gba[local]'"
+            )
+            raise ImportError(msg) from e
+        llama = llama_cpp.Llama(
+            model_path=os.fspath(path),
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_batch=n_batch,
+            seed=seed,
+            verbose=verbose,
+        )
+        loaded = LoadedModel(path=path, llama=llama)
+        _LOADED[key] = loaded
+        return loaded

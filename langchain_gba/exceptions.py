@@ -1,0 +1,33 @@
+"""Named errors of langchain-gba: each message says what is wrong and what to do."""
+
+from __future__ import annotations
+
+
+class GBAError(Exception):
+    """Base class of every error langchain-gba raises on purpose."""
+
+
+class ModelNotFoundError(GBAError, LookupError):
+    """A model name is unknown, or its file or PyPI package is missing."""
+
+
+class UnsupportedSchemaError(GBAError, ValueError):
+    """A JSON schema uses a construct the constraint engine cannot compile."""
+
+
+class StructuredOutputError(GBAError, ValueError):
+    """A model's output does not parse or validate against the requested schema.
+
+    Attributes:
+        raw: the text the model produced.
+        reason: why it was rejected (cut off by ``max_tokens``, invalid JSON, validation error).
+    """
+
+    def __init__(self, message: str, *, raw: str = "", reason: str = "") -> None:
+        super().__init__(message)
+        self.raw = raw
+        self.reason = reason
+
+
+class AgentConfigError(GBAError, ValueError):
+    """The agent was built with an invalid tool set or options."""

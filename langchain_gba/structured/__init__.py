@@ -1,0 +1,19 @@
+"""Schema-constrained generation: schemas, compiled grammars, typed parsing."""
+
+from langchain_gba.structured.gbnf import to_gbnf
+from langchain_gba.structured.schema import (
+    SchemaLike,
+    bound_strings,
+    parse_output,
+    schema_key,
+    to_json_schema,
+)
+
+__all__ = [
+    "SchemaLike",
+    "bound_strings",
+    "parse_output",
+    "schema_key",
+    "to_gbnf",
+    "to_json_schema",
+]

@@ -1,0 +1,105 @@
+"""Schemas: pydantic models or JSON-schema dicts → JSON schema, bounds, and typed parsing."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import jsonschema
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from langchain_gba.exceptions import StructuredOutputError, UnsupportedSchemaError
+
+__all__ = ["SchemaLike", "bound_strings", "parse_output", "schema_key", "to_json_schema"]
+
+SchemaLike = type[BaseModel] | Mapping[str, Any] | type
+"""A pydantic model class, a JSON-schema dict, or another type pydantic can describe."""
+
+
+def _is_model(schema: Any) -> bool:
+    return isinstance(schema, type) and issubclass(schema, BaseModel)
+
+
+def to_json_schema(schema: SchemaLike) -> dict[str, Any]:
+    """Return the JSON schema of a pydantic model, a schema dict, or a type (e.g. a TypedDict)."""
+    if _is_model(schema):
+        return schema.model_json_schema()  # type: ignore[union-attr]
+    if isinstance(schema, Mapping):
+        # An OpenAI-style wrapper {"name", "schema"} is accepted too.
+        if "schema" in schema and "type" not in schema and isinstance(schema["schema"], Mapping):
+            return copy.deepcopy(dict(schema["schema"]))
+        return copy.deepcopy(dict(schema))
+    try:
+        return TypeAdapter(schema).json_schema()
+    except Exception as e:
+        msg = f"Cannot build a JSON schema from {schema!r}: pass a pydantic model or a schema dict."
+        raise UnsupportedSchemaError(msg) from e
+
+
+def schema_key(json_schema: Mapping[str, Any]) -> str:
+    """A canonical string of a JSON schema, used as a cache key."""
+    return json.dumps(json_schema, sort_keys=True, separators=(",", ":"))
+
+
+def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, Any]:
+    """Return a copy where every string without ``maxLength``/``enum``/``const`` gets one.
+
+    Small models can ramble inside a string until ``max_tokens`` cuts the JSON off; a bound lets
+    the constrained decoder close the string in time.
+    """
+    out = copy.deepcopy(dict(json_schema))
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if (
+                node.get("type") == "string"
+                and "maxLength" not in node
+                and not {"enum", "const", "pattern", "format"} & node.keys()
+            ):
+                node["maxLength"] = max_length
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(out)
+    return out
+
+
+def parse_output(
+    text: str, schema: SchemaLike, *, finish_reason: str | None = None
+) -> Any:
+    """Parse and validate model output against ``schema``.
+
+    Returns an instance of the pydantic model, or the parsed JSON for a schema dict.
+
+    Raises:
+        StructuredOutputError: cut off by ``max_tokens``, invalid JSON, or failed validation; it
+            carries the raw text and the reason.
+    """
+    if finish_reason == "length":
+        msg = (
+            "The structured output was cut off by max_tokens before the JSON was complete. "
+            "Raise max_tokens, or bound string lengths in the schema (maxLength / "
+            "max_string_length=) so that the model can finish."
+        )
+        raise StructuredOutputError(msg, raw=text, reason="length")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        msg = f"The model output is not valid JSON ({e}). Output: {text[:200]!r}"
+        raise StructuredOutputError(msg, raw=text, reason=f"invalid JSON: {e}") from e
+    try:
+        if _is_model(schema):
+            return schema.model_validate(data)  # type: ignore[union-attr]
+        if isinstance(schema, Mapping):
+            jsonschema.validate(data, to_json_schema(schema))
+            return data
+        return TypeAdapter(schema).validate_python(data)
+    except (ValidationError, jsonschema.ValidationError) as e:
+        detail = str(e).splitlines()[0] if isinstance(e, jsonschema.ValidationError) else str(e)
+        msg = f"The model output does not match the schema: {detail}"
+        raise StructuredOutputError(msg, raw=text, reason=f"validation: {detail}") from e
