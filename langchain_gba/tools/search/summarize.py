@@ -1,0 +1,66 @@
+"""Turn retrieved sources into a short observation focused on the task, with its sources listed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+from langchain_gba.tools.search.prompts import NO_INFORMATION, SUMMARY_SYSTEM, SUMMARY_USER
+
+__all__ = ["Source", "format_observation", "summarize", "asummarize", "summary_messages"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A titled text that a summary may draw on."""
+
+    title: str
+    url: str
+    text: str
+
+
+def summary_messages(task: str, sources: Sequence[Source]) -> list[BaseMessage]:
+    """The chat messages that ask an LLM to answer ``task`` from ``sources``."""
+    numbered = "\n\n".join(f"[{i}] {s.title}\n{s.text}" for i, s in enumerate(sources, start=1))
+    return [
+        SystemMessage(SUMMARY_SYSTEM),
+        HumanMessage(SUMMARY_USER.format(sources=numbered, task=task)),
+    ]
+
+
+def _clean(text: str) -> str:
+    text = " ".join(str(text).split())
+    if not text or NO_INFORMATION.rstrip(".").lower() in text.lower():
+        return NO_INFORMATION
+    return text
+
+
+def summarize(llm: BaseChatModel, task: str, sources: Sequence[Source]) -> str:
+    """Answer ``task`` from ``sources`` with ``llm`` (:data:`NO_INFORMATION` when they cannot)."""
+    if not sources:
+        return NO_INFORMATION
+    return _clean(llm.invoke(summary_messages(task, sources)).text)
+
+
+async def asummarize(llm: BaseChatModel, task: str, sources: Sequence[Source]) -> str:
+    """Async :func:`summarize`."""
+    if not sources:
+        return NO_INFORMATION
+    return _clean((await llm.ainvoke(summary_messages(task, sources))).text)
+
+
+def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:
+    """The observation the agent reads: the summary, then the sources, then what failed."""
+    lines = [summary]
+    if sources and summary != NO_INFORMATION:
+        lines += ["", "Sources:"]
+        lines += [
+            f"[{i}] {s.title}" + (f" <{s.url}>" if s.url else "")
+            for i, s in enumerate(sources, start=1)
+        ]
+    if skipped:
+        lines += ["", "Skipped:"] + [f"- {reason}" for reason in skipped]
+    return "\n".join(lines)
