@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -40,6 +41,8 @@ class FetchPolicy:
     """Accepted media types."""
     allow_private: bool = False
     """Allow loopback, private and link-local targets (tests, intranets). Off by default."""
+    allowed_networks: tuple[str, ...] = ()
+    """Networks exempt from the public-address rule, e.g. ``("10.1.0.0/16",)`` for an intranet."""
     user_agent: str = "langchain-gba/0.1 (+https://github.com/langchain-gba)"
 
 
@@ -62,19 +65,31 @@ class Page:
             return self.body.decode("utf-8", errors="replace")
 
 
-def _is_public(address: str) -> bool:
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+        return ip.ipv4_mapped
+    return ip
+
+
+def _is_public(address: str) -> bool:
+    ip = _ip(address)
     return ip.is_global and not ip.is_multicast
 
 
-async def check_url(url: str, *, allow_private: bool = False) -> list[str]:
+async def check_url(
+    url: str, *, allow_private: bool = False, allowed_networks: Sequence[str] = ()
+) -> list[str]:
     """Check that ``url`` may be fetched and return the addresses its host resolves to.
+
+    Args:
+        url: the address to check.
+        allow_private: accept any address.
+        allowed_networks: CIDR networks accepted even though they are not public.
 
     Raises:
         UnsafeURLError: not http(s), no host, unresolvable, or (unless ``allow_private``) some
-            address of the host is not public.
+            address of the host is neither public nor in ``allowed_networks``.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
@@ -98,7 +113,10 @@ async def check_url(url: str, *, allow_private: bool = False) -> list[str]:
         raise UnsafeURLError(msg) from e
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allow_private:
-        blocked = [a for a in addresses if not _is_public(a)]
+        networks = [ipaddress.ip_network(n, strict=False) for n in allowed_networks]
+        blocked = [
+            a for a in addresses if not _is_public(a) and not any(_ip(a) in net for net in networks)
+        ]
         if blocked:
             msg = (
                 f"Refused {url!r}: {host} resolves to a non-public address ({blocked[0]}); "
@@ -119,7 +137,10 @@ def _pinned(url: str, address: str) -> tuple[str, str]:
 async def _get_once(
     client: httpx.AsyncClient, url: str, policy: FetchPolicy
 ) -> tuple[httpx.Response, bytes]:
-    address = (await check_url(url, allow_private=policy.allow_private))[0]
+    addresses = await check_url(
+        url, allow_private=policy.allow_private, allowed_networks=policy.allowed_networks
+    )
+    address = addresses[0]
     target, host = _pinned(url, address)
     extensions = {"sni_hostname": urlsplit(url).hostname} if url.startswith("https:") else {}
     request = client.build_request(
@@ -141,7 +162,8 @@ async def _get_once(
             raise FetchError(msg)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > policy.max_bytes:
-            msg = f"{url} is {int(declared):,} bytes, more than the {policy.max_bytes:,} allowed"
+            size = int(declared)
+            msg = f"{url} is {size:,} bytes, more than the {policy.max_bytes:,} bytes allowed"
             raise FetchError(msg)
         body = bytearray()
         async for chunk in response.aiter_bytes():

@@ -106,6 +106,8 @@ class InternetSearchTool(BaseTool):
     """Redirects followed per page, each one checked."""
     allow_private: bool = False
     """Fetch loopback/private/link-local addresses too (tests, intranets)."""
+    allowed_networks: list[str] = Field(default_factory=list)
+    """CIDR networks fetched although not public, e.g. ``["10.1.0.0/16"]``."""
     rank_paragraphs: bool = True
     """Keep the paragraphs most similar to the task (else the leading ones)."""
     embedder: Any = None
@@ -133,6 +135,7 @@ class InternetSearchTool(BaseTool):
             max_bytes=self.max_bytes,
             max_redirects=self.max_redirects,
             allow_private=self.allow_private,
+            allowed_networks=tuple(self.allowed_networks),
         )
 
     def get_llm(self) -> BaseChatModel:

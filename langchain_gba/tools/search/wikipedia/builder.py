@@ -63,6 +63,7 @@ def build_index(
     overlap: int = 16,
     show_progress: bool = True,
     corpus: str = "",
+    nlist: int | None = None,
 ) -> WikipediaIndex:
     """Chunk ``docs`` into passages, embed them and quantize the vectors.
 
@@ -74,6 +75,9 @@ def build_index(
         overlap: tokens shared by consecutive passages of a long document.
         show_progress: show a rich progress bar on stderr.
         corpus: where the corpus came from, recorded in the metadata.
+        nlist: clusters of a binary inverted file (faster for millions of passages, but its
+            recall depends on how clustered the vectors are: measure it); by default an
+            exhaustive Hamming scan, which reaches recall@10 ≥ 0.95 at 400 candidates.
 
     Returns:
         The index, in memory; call :meth:`WikipediaIndex.save` to keep it.
@@ -102,7 +106,7 @@ def build_index(
         vectors = embedder.encode(
             [p.embedding_text() for p in passages], batch_size=batch_size, on_batch=advance
         )
-    quantized = QuantizedVectors.from_embeddings(vectors)
+    quantized = QuantizedVectors.from_embeddings(vectors, nlist=nlist)
     metadata = IndexMetadata(
         **describe(embedder),
         count=len(passages),

@@ -8,7 +8,9 @@ Backends:
     ``"onnx-int8"`` (default): the model's transformer exported once to ONNX, its weights quantized
     to int8 per channel (ONNX Runtime dynamic quantization), cached under
     ``langchain_gba.models.cache_dir()``; pooling and normalization stay the model's own
-    sentence-transformers modules. About 2× the throughput of PyTorch on a CPU.
+    sentence-transformers modules. About 2× the throughput of PyTorch on a CPU; vectors stay
+    within ~0.95 cosine of full precision, and since activations are scaled per batch, a text's
+    vector moves slightly with its batch-mates (cosine > 0.98).
     ``"onnx"``: the same export without quantization. ``"torch"``: plain sentence-transformers.
 
 sentence-transformers' own ``backend="onnx"`` needs ``optimum``, which pins transformers below
@@ -138,6 +140,8 @@ class Embedder:
 
             path = self._onnx_file(quantized=backend == "onnx-int8")
             options = ort.SessionOptions()
+            # idle threads must not spin: FAISS searches right after a query is embedded
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             if threads:
                 options.intra_op_num_threads = threads
             self._session = ort.InferenceSession(

@@ -9,9 +9,12 @@ The technique sentence-transformers documents for embedding quantization
   those candidates — the array may be memory-mapped, so it stays on disk until it is touched.
 
 The candidates are then rescored with the float query against the dequantized int8 vectors.
-Two refinements over the plain recipe raise recall at the same memory: the bits are taken after
-subtracting the corpus mean (sign of the centred value, so every bit splits the corpus in two
-instead of being almost constant), and more candidates are rescored (cheap: a few hundred rows).
+Two refinements over the plain recipe raise recall at the same memory: more candidates are
+rescored (400 instead of 2-4 × k: cheap, a few hundred rows), and the bits are taken after
+subtracting the corpus mean, so that a dimension whose values are mostly positive still splits
+the corpus in two. The exhaustive Hamming scan takes ~7 ms per query over a million vectors on two cores;
+a binary inverted file (``nlist`` clusters, ``nprobe`` scanned per query, 8 more bytes per vector)
+is faster, but its recall depends on how clustered the data is.
 """
 
 from __future__ import annotations
@@ -45,12 +48,28 @@ class QuantizedVectors:
     """``(2, d)`` float32: per-dimension minimum and maximum used for the int8 codes."""
     center: np.ndarray
     """``(d,)`` float32: subtracted before taking the sign bits."""
+    nprobe: int = 32
+    """Clusters scanned per query when ``binary`` is an inverted file (``IndexBinaryIVF``)."""
 
     @classmethod
     def from_embeddings(
-        cls, embeddings: np.ndarray, *, calibration: np.ndarray | None = None
+        cls,
+        embeddings: np.ndarray,
+        *,
+        calibration: np.ndarray | None = None,
+        nlist: int | None = None,
+        nprobe: int = 32,
+        seed: int = 0,
     ) -> QuantizedVectors:
-        """Quantize float32 unit vectors (``calibration``: vectors for the ranges and centre)."""
+        """Quantize float32 unit vectors.
+
+        Args:
+            embeddings: ``(n, d)`` unit vectors.
+            calibration: vectors for the int8 ranges and the centre (``embeddings`` when None).
+            nlist: clusters of a binary inverted file; None scans every vector (exact Hamming).
+            nprobe: clusters scanned per query with an inverted file.
+            seed: seed of the sample the inverted file is trained on.
+        """
         import faiss
         from sentence_transformers.util import quantize_embeddings
 
@@ -59,10 +78,18 @@ class QuantizedVectors:
         ranges = np.vstack([sample.min(axis=0), sample.max(axis=0)]).astype(np.float32)
         center = sample.mean(axis=0).astype(np.float32)
         int8 = np.asarray(quantize_embeddings(embeddings, precision="int8", ranges=ranges))
-        index = faiss.IndexBinaryFlat(embeddings.shape[1])
-        if len(embeddings):
-            index.add(binarize(embeddings, center))
-        return cls(binary=index, int8=int8, ranges=ranges, center=center)
+        dim = embeddings.shape[1]
+        codes = binarize(embeddings, center) if len(embeddings) else None
+        if nlist:
+            index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(dim), dim, nlist)
+            rng = np.random.default_rng(seed)
+            train = min(len(embeddings), 50 * nlist)
+            index.train(codes[np.sort(rng.choice(len(embeddings), train, replace=False))])
+        else:
+            index = faiss.IndexBinaryFlat(dim)
+        if codes is not None:
+            index.add(codes)
+        return cls(binary=index, int8=int8, ranges=ranges, center=center, nprobe=nprobe)
 
     @property
     def dimension(self) -> int:
@@ -74,8 +101,8 @@ class QuantizedVectors:
 
     @property
     def bytes_in_memory_per_vector(self) -> int:
-        """Bytes per vector that the binary index holds in RAM."""
-        return (self.dimension + 7) // 8
+        """Bytes per vector that the binary index holds in RAM (codes, plus ids in a list)."""
+        return (self.dimension + 7) // 8 + (8 if hasattr(self.binary, "nprobe") else 0)
 
     @property
     def bytes_mapped_per_vector(self) -> int:
@@ -111,15 +138,17 @@ class QuantizedVectors:
         if k == 0:
             return scores, ids
         n_cand = min(max(candidates, k), n)
+        if hasattr(self.binary, "nprobe"):
+            self.binary.nprobe = self.nprobe
         _, cand = self.binary.search(binarize(queries, self.center), n_cand)  # type: ignore[attr-defined]
         steps = (self.ranges[1] - self.ranges[0]) / 255
         for row, (query, found) in enumerate(zip(queries, cand, strict=True)):
-            found = found[found >= 0]
+            found = np.sort(found[found >= 0])  # ascending ids: sequential reads of a memory map
             # q · (start + (code + 128.5) * step) without materializing float vectors
             weighted = query * steps
             offset = float(query @ self.ranges[0] + 128.5 * weighted.sum())
-            exact = self.int8[np.sort(found)].astype(np.float32) @ weighted + offset
-            order = np.argsort(-exact, kind="stable")[:k]
-            scores[row, : len(order)] = exact[order]
-            ids[row, : len(order)] = np.sort(found)[order]
+            rescored = self.int8[found].astype(np.float32) @ weighted + offset
+            order = np.argsort(-rescored, kind="stable")[:k]
+            scores[row, : len(order)] = rescored[order]
+            ids[row, : len(order)] = found[order]
         return scores, ids

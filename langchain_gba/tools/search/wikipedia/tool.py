@@ -84,7 +84,7 @@ class WikipediaSearchTool(BaseTool):
     """Passages retrieved."""
     candidates: int = 400
     """Binary candidates rescored with int8 vectors."""
-    min_score: float = 0.3
+    min_score: float = 0.35
     """Cosine similarity below which a passage counts as unrelated."""
     max_articles: int = 3
     """Articles handed to the LLM."""
