@@ -111,8 +111,6 @@ class Embedder:
         threads: int | None = None,
     ) -> None:
         _require("sentence_transformers")
-        from sentence_transformers import SentenceTransformer
-
         if backend not in ("onnx-int8", "onnx", "torch"):
             msg = f"backend must be 'onnx-int8', 'onnx' or 'torch', not {backend!r}"
             raise ValueError(msg)
@@ -122,7 +120,7 @@ class Embedder:
         """The model's name as index metadata records it."""
         self.backend: EmbeddingBackend = backend
         self.location = resolve_embedding_model(model)
-        self._st: SentenceTransformer = SentenceTransformer(self.location, device="cpu")
+        self._st: SentenceTransformer = _load_quietly(self.location)
         self._st.max_seq_length = max_seq_length
         self.max_seq_length = self._st.max_seq_length
         get_dimension = getattr(self._st, "get_embedding_dimension", None) or (
@@ -266,6 +264,20 @@ class Embedder:
                 opset_version=17,
                 dynamo=False,
             )
+
+
+def _load_quietly(location: str) -> SentenceTransformer:
+    """Load a model without the "Loading weights" progress bar of transformers."""
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return SentenceTransformer(location, device="cpu")
+    finally:
+        if enabled:
+            hf_logging.enable_progress_bar()
 
 
 def _atomic(target: Path, write: Callable[[Path], None]) -> None:

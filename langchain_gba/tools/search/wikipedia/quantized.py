@@ -12,9 +12,9 @@ The candidates are then rescored with the float query against the dequantized in
 Two refinements over the plain recipe raise recall at the same memory: more candidates are
 rescored (400 instead of 2-4 × k: cheap, a few hundred rows), and the bits are taken after
 subtracting the corpus mean, so that a dimension whose values are mostly positive still splits
-the corpus in two. The exhaustive Hamming scan takes ~7 ms per query over a million vectors on two cores;
-a binary inverted file (``nlist`` clusters, ``nprobe`` scanned per query, 8 more bytes per vector)
-is faster, but its recall depends on how clustered the data is.
+the corpus in two. The exhaustive Hamming scan takes ~7 ms per query over a million vectors on
+two cores; a binary inverted file (``nlist`` clusters, ``nprobe`` scanned per query, 8 more
+bytes per vector) is faster, but its recall depends on how clustered the data is.
 """
 
 from __future__ import annotations

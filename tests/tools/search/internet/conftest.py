@@ -22,8 +22,9 @@ within its administrative limits. It lies on the north bank of the Tagus estuary
 meets the Atlantic Ocean, and is the westernmost capital of mainland Europe.</p>
 <p>The city is built on seven hills. Its historic districts, such as Alfama and Baixa, were largely
 rebuilt after the earthquake of 1 November 1755, which destroyed most of the city centre.</p>
-<p>Lisbon's trams, especially tram 28, climb the steep streets of the old quarters and are among the
-city's best known sights. The Vasco da Gama Bridge over the Tagus is one of the longest in Europe.</p>
+<p>Lisbon's trams, especially tram 28, climb the steep streets of the old quarters and are
+among the city's best known sights. The Vasco da Gama Bridge over the Tagus is one of the
+longest in Europe.</p>
 </article>
 <footer>© 2024 City guides. Cookie settings. Privacy policy. Contact us.</footer>
 </body></html>
@@ -95,6 +96,8 @@ class Handler(BaseHTTPRequestHandler):
                 "unresponsive_engines": [],
             }
             self._send(200, json.dumps(payload).encode(), "application/json")
+        elif path == "/html/search":  # an instance without the json format: HTML only
+            self._send(200, b"<html><body>results</body></html>", "text/html")
         elif path == "/page/lisbon":
             self._send(200, LISBON.encode(), "text/html; charset=utf-8")
         elif path == "/page/porto":

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from langchain_gba.tools.search import FetchError, UnsafeURLError
-from langchain_gba.tools.search.internet import FetchPolicy, check_url, extract_main_text, fetch_page
+from langchain_gba.tools.search.internet import (
+    FetchPolicy,
+    check_url,
+    extract_main_text,
+    fetch_page,
+)
 
 LOOPBACK = FetchPolicy(allowed_networks=("127.0.0.0/8",), timeout=3.0)
 
@@ -52,9 +57,7 @@ async def test_refuses_non_public_targets_by_default(url: str) -> None:
 async def test_public_addresses_pass_and_exemptions_are_explicit() -> None:
     assert await check_url("https://93.184.215.14/page") == ["93.184.215.14"]
     assert await check_url("http://127.0.0.1:9/", allow_private=True) == ["127.0.0.1"]
-    assert await check_url("http://127.0.0.1:9/", allowed_networks=["127.0.0.0/8"]) == [
-        "127.0.0.1"
-    ]
+    assert await check_url("http://127.0.0.1:9/", allowed_networks=["127.0.0.0/8"]) == ["127.0.0.1"]
     with pytest.raises(UnsafeURLError):
         await check_url("http://10.0.0.1/", allowed_networks=["127.0.0.0/8"])
 

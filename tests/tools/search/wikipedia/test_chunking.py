@@ -5,9 +5,8 @@ from langchain_gba.tools.search.wikipedia import Document, Embedder, chunk_docum
 
 def test_passages_fit_the_window_and_cover_the_text(embedder: Embedder) -> None:
     tok = embedder.tokenizer
-    long_text = " ".join(
-        f"Sentence number {i} talks about the history of the river and its bridges." for i in range(60)
-    )
+    sentence = "Sentence number {} talks about the history of the river and its bridges."
+    long_text = " ".join(sentence.format(i) for i in range(60))
     docs = [Document("Short", "A short text.", "u1"), Document("Long river", long_text, "u2")]
     passages = list(chunk_documents(docs, tok, max_tokens=64, overlap=8))
     assert passages[0].text == "A short text." and passages[0].doc_id == 0

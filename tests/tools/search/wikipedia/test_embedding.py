@@ -14,7 +14,8 @@ TEXTS = [
 
 def test_default_embedder_is_minilm_int8(embedder: Embedder) -> None:
     assert embedder.model_id == DEFAULT_EMBEDDING_MODEL
-    assert (embedder.backend, embedder.dimension, embedder.max_seq_length) == ("onnx-int8", 384, 128)
+    assert embedder.backend == "onnx-int8"
+    assert (embedder.dimension, embedder.max_seq_length) == (384, 128)
     vectors = embedder.encode(TEXTS)
     assert vectors.shape == (3, 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

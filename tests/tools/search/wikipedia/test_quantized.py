@@ -24,7 +24,8 @@ def _clustered(n: int, d: int = 384, seed: int = 0) -> np.ndarray:
 
 
 def _recall(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in zip(found, truth)]))
+    pairs = zip(found, truth, strict=True)
+    return float(np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in pairs]))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from langchain_core.tools import BaseTool
+
+from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.search import WikipediaIndex, WikipediaSearchTool
+from langchain_gba.tools.search.prompts import NO_INFORMATION
+from langchain_gba.tools.search.wikipedia import CrossEncoderReranker
+
+
+@pytest.fixture(scope="module")
+def tool(small_index: WikipediaIndex, llm) -> WikipediaSearchTool:  # type: ignore[no-untyped-def]
+    return WikipediaSearchTool(index=small_index, llm=llm)
+
+
+def test_is_a_task_taking_tool(tool: WikipediaSearchTool) -> None:
+    assert isinstance(tool, BaseTool) and tool.name == "search_wikipedia"
+    assert tool.args_schema is TaskInput and takes_task(tool)
+
+
+def test_retrieve_groups_passages_by_article(tool: WikipediaSearchTool) -> None:
+    sources = tool.retrieve("Who painted the Mona Lisa?")
+    titles = [s.title for s in sources]
+    assert titles[0] in {"Mona Lisa", "Leonardo da Vinci"}
+    assert len(titles) == len(set(titles)) <= tool.max_articles
+    assert all(s.url.startswith("https://en.wikipedia.org/wiki/") for s in sources)
+    assert all(len(s.text) <= tool.max_chars_per_article + 2 for s in sources)
+
+
+def test_end_to_end_with_the_embedded_model(tool: WikipediaSearchTool) -> None:
+    observation = tool.invoke({"task": "Find out who painted the Mona Lisa."})
+    assert isinstance(observation, str) and observation.strip()
+    if observation != NO_INFORMATION:
+        assert "Sources:" in observation
+        assert "<https://en.wikipedia.org/wiki/Mona_Lisa>" in observation
+
+
+async def test_async_end_to_end(tool: WikipediaSearchTool) -> None:
+    observation = await tool.ainvoke({"task": "What is the highest mountain on Earth?"})
+    assert observation == NO_INFORMATION or "/wiki/Mount_Everest>" in observation
+
+
+async def test_unrelated_task_finds_nothing_without_calling_the_llm(
+    small_index: WikipediaIndex,
+) -> None:
+    class Unused:
+        def __getattr__(self, name: str) -> None:
+            raise AssertionError("the LLM must not be called")
+
+    tool = WikipediaSearchTool(index=small_index)
+    tool._llm = Unused()  # type: ignore[assignment]
+    assert tool.invoke({"task": "xqzv blorf wibble"}) == NO_INFORMATION
+    assert await tool.ainvoke({"task": "xqzv blorf wibble"}) == NO_INFORMATION
+
+
+def test_index_path_and_errors_become_observations(index_dir: Path, tmp_path: Path, llm) -> None:  # type: ignore[no-untyped-def]
+    by_path = WikipediaSearchTool(index_path=str(index_dir), llm=llm)
+    assert by_path.retrieve("Eiffel Tower in Paris")[0].title in {"Eiffel Tower", "Paris"}
+    broken = WikipediaSearchTool(index_path=str(tmp_path / "missing"), llm=llm)
+    observation = broken.invoke({"task": "Anything at all."})
+    assert observation.startswith("search_wikipedia failed: IndexCorruptedError: No index at")
+
+
+def test_cross_encoder_reranker_reorders_by_its_scores(small_index, embedder) -> None:  # type: ignore[no-untyped-def]
+    # No cross-encoder ships on PyPI: a MiniLM body with a fresh (seeded) head checks the plumbing.
+    import torch
+
+    torch.manual_seed(0)
+    reranker = CrossEncoderReranker(embedder.location, max_length=128)
+    task = "Leonardo da Vinci paintings"
+    plain = WikipediaSearchTool(index=small_index, min_score=0.0, max_articles=6, k=6)
+    ranked = WikipediaSearchTool(
+        index=small_index, min_score=0.0, max_articles=6, k=6, reranker=reranker
+    )
+    before = plain.retrieve(task)
+    after = ranked.retrieve(task)
+    assert sorted(s.title for s in after) == sorted(s.title for s in before)
+    hits = small_index.search(task, 6)
+    scores = reranker.score(task, [h.passage.embedding_text() for h in hits])
+    best = max(range(len(hits)), key=lambda i: scores[i])
+    assert after[0].title == hits[best].passage.title
