@@ -1,0 +1,282 @@
+"""Retrieval benchmark: embedding throughput, memory, recall@10 and latency of the quantized index.
+
+Everything compared is measured side by side in one run on this machine:
+
+1. Embedding throughput on the same sample of the real Wikipedia extracts: the baseline
+   (sentence-transformers on PyTorch, whole extracts, 256 tokens) vs PyTorch on 128-token passages
+   vs ONNX int8 on 128-token passages (the default ``Embedder``).
+2. The real corpus (10,033 extracts → passages), title queries: exact float32 search vs the
+   baseline recipe (binary top-100 + int8) vs ours (centred binary top-400 + int8).
+3. 1M synthetic clustered 384-dim unit vectors: the same comparison.
+
+Run: ``python bench/retrieval.py`` (about 10 minutes on 2 cores; the real corpus' float
+embeddings are cached after the first run) or ``python bench/retrieval.py --quick`` (~2 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from langchain_gba.models import cache_dir  # noqa: E402
+from langchain_gba.tools.search.wikipedia import (  # noqa: E402
+    Embedder,
+    QuantizedVectors,
+    chunk_documents,
+    corpus_checksum,
+    load_corpus,
+)
+
+console = Console(width=132)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import faiss
+    import onnxruntime
+    import torch
+
+    return (
+        f"{cpu}, {os.cpu_count()} cores; torch {torch.__version__}, onnxruntime "
+        f"{onnxruntime.__version__}, faiss {faiss.__version__}"
+    )
+
+
+def recall_at(found: np.ndarray, truth: np.ndarray) -> float:
+    pairs = zip(found, truth, strict=True)
+    return float(np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in pairs]))
+
+
+def timed_queries(
+    queries: np.ndarray, search: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, list[float]]:
+    """Run one query at a time (an agent asks one at a time); ids and latencies in ms."""
+    search(queries[:1])  # warm up
+    ids, latencies = [], []
+    for q in queries:
+        start = time.perf_counter()
+        ids.append(search(q[None])[0])
+        latencies.append((time.perf_counter() - start) * 1000)
+    return np.array(ids), latencies
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(values, p))
+
+
+def synthetic(n: int, d: int = 384, seed: int = 0) -> np.ndarray:
+    """Unit vectors shaped like sentence embeddings: 1,000 topics, a 48-dim spread, an offset."""
+    shared = np.random.default_rng(12345)
+    centers = shared.standard_normal((1000, d)).astype(np.float32)
+    spread = (shared.standard_normal((d, 48)) / np.sqrt(48)).astype(np.float32)
+    offset = shared.standard_normal(d).astype(np.float32) * 0.3
+    rng = np.random.default_rng(seed)
+    out = np.empty((n, d), np.float32)
+    for start in range(0, n, 100_000):
+        m = min(100_000, n - start)
+        out[start : start + m] = (
+            centers[rng.integers(0, 1000, m)] * 0.6
+            + rng.standard_normal((m, 48)).astype(np.float32) @ spread.T
+            + offset
+            + 0.15 * rng.standard_normal((m, d)).astype(np.float32)
+        )
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+# -- 1. embedding throughput -------------------------------------------------------------------
+
+
+def embedding_throughput(docs: list, sample: int, rounds: int) -> Table:
+    rng = np.random.default_rng(0)
+    picked = [docs[i] for i in sorted(rng.choice(len(docs), sample, replace=False))]
+    torch_256 = Embedder(backend="torch", max_seq_length=256)
+    torch_128 = Embedder(backend="torch", max_seq_length=128)
+    onnx_int8 = Embedder(backend="onnx-int8", max_seq_length=128)
+    passages = [p.embedding_text() for p in chunk_documents(picked, onnx_int8.tokenizer)]
+    whole = [f"{d.title}\n{d.text}" for d in picked]
+    configs = {
+        "baseline: PyTorch fp32, whole extracts ≤256 tok": (torch_256, whole),
+        "PyTorch fp32, passages ≤128 tok": (torch_128, passages),
+        "ours: ONNX int8 per-channel, passages ≤128 tok": (onnx_int8, passages),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in configs}
+    for _ in range(rounds):  # interleaved, so background load hits every config alike
+        for name, (embedder, texts) in configs.items():
+            start = time.perf_counter()
+            embedder.encode(texts)
+            seconds[name].append(time.perf_counter() - start)
+    exact = torch_128.encode(passages)
+    agreement = float(np.mean(np.sum(exact * onnx_int8.encode(passages), axis=1)))
+
+    table = Table(title=f"Embedding throughput: {sample} real extracts, best of {rounds} rounds")
+    for col in ("configuration", "items", "items/s", "docs/s", "× baseline"):
+        table.add_column(col, justify="left" if col == "configuration" else "right")
+    base = None
+    for name, (_, texts) in configs.items():
+        best = min(seconds[name])
+        docs_per_s = sample / best
+        base = base or docs_per_s
+        table.add_row(
+            name,
+            f"{len(texts)}",
+            f"{len(texts) / best:.1f}",
+            f"{docs_per_s:.1f}",
+            f"{docs_per_s / base:.2f}×",
+        )
+    table.caption = (
+        f"{len(passages)} passages for {sample} extracts; mean cosine int8 vs fp32 passage "
+        f"vectors: {agreement:.3f}"
+    )
+    return table
+
+
+# -- 2 & 3. memory, recall, latency ------------------------------------------------------------
+
+
+def compare_search(
+    title: str, vectors: np.ndarray, queries: np.ndarray, candidates: int
+) -> tuple[Table, dict[str, float]]:
+    import faiss
+
+    n, d = vectors.shape
+    exact_index = faiss.IndexFlatIP(d)
+    exact_index.add(vectors)
+    truth_ids, exact_ms = timed_queries(queries, lambda q: exact_index.search(q, 10)[1])
+
+    start = time.perf_counter()
+    qv = QuantizedVectors.from_embeddings(vectors)
+    build_s = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as tmp:  # the int8 codes memory-mapped, as in an index
+        np.save(Path(tmp) / "int8.npy", qv.int8)
+        qv.int8 = np.load(Path(tmp) / "int8.npy", mmap_mode="r")
+        plain = QuantizedVectors(qv.binary, qv.int8, qv.ranges, np.zeros(d, np.float32))
+        plain_index = faiss.IndexBinaryFlat(d)
+        plain_index.add(np.packbits(vectors > 0, axis=-1))
+        plain.binary = plain_index
+        rows = {
+            "exact float32 (FAISS IndexFlatIP)": (truth_ids, exact_ms, 4 * d, 0),
+            "baseline: binary top-100 → int8": (
+                *timed_queries(queries, lambda q: plain.search(q, 10, candidates=100)[1]),
+                d // 8,
+                d,
+            ),
+            f"ours: centred binary top-{candidates} → int8": (
+                *timed_queries(queries, lambda q: qv.search(q, 10, candidates=candidates)[1]),
+                qv.bytes_in_memory_per_vector,
+                qv.bytes_mapped_per_vector,
+            ),
+        }
+    table = Table(title=f"{title}: {n:,} vectors × {d}, {len(queries)} queries, one at a time")
+    heads = ("search", "RAM B/vec", "mmap B/vec", "RAM vs f32", "recall@10", "p50 ms", "p95 ms")
+    for col in heads:
+        table.add_column(col, justify="left" if col == "search" else "right")
+    summary = {}
+    for name, (ids, ms, ram, mapped) in rows.items():
+        rec = recall_at(ids, truth_ids)
+        table.add_row(
+            name,
+            str(ram),
+            str(mapped) if mapped else "–",
+            f"1/{4 * d / ram:.0f}",
+            f"{rec:.3f}",
+            f"{pct(ms, 50):.2f}",
+            f"{pct(ms, 95):.2f}",
+        )
+        summary[name] = rec
+    table.caption = (
+        f"quantizing took {build_s:.1f} s; ground truth = exact float32 search over the same "
+        "vectors; int8 codes read from a memory-mapped file"
+    )
+    return table, summary
+
+
+def real_corpus(docs: list, n_queries: int) -> tuple[np.ndarray, np.ndarray, str, float]:
+    embedder = Embedder()
+    passages = list(chunk_documents(docs, embedder.tokenizer))
+    key = hashlib.sha256(
+        f"{corpus_checksum(docs)}|{embedder.model_id}|{embedder.backend}".encode()
+    ).hexdigest()[:16]
+    cached = cache_dir() / "bench" / f"wiki-{len(docs)}-{key}.npy"
+    rate = float("nan")
+    if cached.is_file():
+        vectors = np.load(cached)
+    else:
+        start = time.perf_counter()
+        vectors = embedder.encode([p.embedding_text() for p in passages])
+        rate = len(passages) / (time.perf_counter() - start)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cached, vectors)
+    rng = np.random.default_rng(1)
+    titles = sorted({d.title for d in docs})
+    picked = [titles[i] for i in rng.choice(len(titles), n_queries, replace=False)]
+    queries = embedder.encode(picked)
+    start = time.perf_counter()
+    for q in picked[:50]:
+        embedder.encode([q])
+    query_ms = (time.perf_counter() - start) / 50 * 1000
+    note = f"{len(docs):,} extracts → {len(passages):,} passages"
+    if rate == rate:
+        docs_rate = rate * len(docs) / len(passages)
+        note += f"; full-corpus build {rate:.1f} passages/s ({docs_rate:.1f} docs/s)"
+    else:
+        note += "; float vectors from the cache (delete it to time the full build)"
+    return vectors, queries, note, query_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (~2 minutes)")
+    parser.add_argument("--docs", type=int, help="real extracts indexed (default all 10,033)")
+    parser.add_argument("--sample", type=int, help="extracts for the throughput comparison")
+    parser.add_argument("--synthetic", type=int, help="synthetic vectors (default 1,000,000)")
+    parser.add_argument("--queries", type=int, default=300, help="queries per comparison")
+    parser.add_argument("--candidates", type=int, default=400, help="binary candidates rescored")
+    parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per config")
+    args = parser.parse_args()
+    docs_n = args.docs or (2_000 if args.quick else None)
+    sample = args.sample or (120 if args.quick else 400)
+    synthetic_n = args.synthetic or (200_000 if args.quick else 1_000_000)
+
+    console.print(f"[bold]Machine:[/bold] {machine()}")
+    docs = load_corpus("wiki-offline-en")
+    console.print(embedding_throughput(docs, sample, args.rounds))
+
+    docs = docs[:docs_n] if docs_n else docs
+    vectors, queries, note, query_ms = real_corpus(docs, args.queries)
+    table, _ = compare_search("Real Wikipedia passages", vectors, queries, args.candidates)
+    table.caption = (
+        f"{table.caption}\n{note}; title queries; embedding one query: {query_ms:.1f} ms"
+    )
+    console.print(table)
+
+    vectors = synthetic(synthetic_n)
+    queries = synthetic(args.queries, seed=1)
+    table, _ = compare_search("Synthetic clustered", vectors, queries, args.candidates)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
