@@ -19,7 +19,7 @@ from rich.progress import (
 
 from langchain_gba.models import cache_dir
 from langchain_gba.tools.search.exceptions import SearchIndexError
-from langchain_gba.tools.search.wikipedia.chunking import chunk_documents
+from langchain_gba.tools.search.wikipedia.chunking import Passage, chunk_documents
 from langchain_gba.tools.search.wikipedia.corpus import (
     DEFAULT_CORPUS,
     Document,
@@ -59,7 +59,7 @@ def build_index(
     docs: Sequence[Document],
     *,
     embedder: Embedder | None = None,
-    batch_size: int = 32,
+    batch_size: int = 16,
     overlap: int = 16,
     show_progress: bool = True,
     corpus: str = "",
@@ -85,7 +85,7 @@ def build_index(
     embedder = embedder or Embedder()
     with _progress(show_progress) as progress:
         task = progress.add_task("Chunking", total=len(docs), rate="")
-        passages = []
+        passages: list[Passage] = []
         for passage in chunk_documents(
             docs, embedder.tokenizer, max_tokens=embedder.max_seq_length, overlap=overlap
         ):
@@ -148,9 +148,11 @@ def default_index(
     if not rebuild:
         try:
             index = WikipediaIndex.load(folder)
-            if index.metadata.corpus_checksum == corpus_checksum(docs):
+            meta = index.metadata
+            wanted = (DEFAULT_EMBEDDING_MODEL, backend, corpus_checksum(docs))
+            if (meta.embedding_model, meta.embedding_backend, meta.corpus_checksum) == wanted:
                 return index
-            logger.info("The corpus %s changed since %s was built; rebuilding", corpus, folder)
+            logger.info("%s was built from another corpus or model; rebuilding", folder)
         except SearchIndexError as e:
             if (folder / "meta.json").exists():
                 logger.warning("Rebuilding the index at %s: %s", folder, e)

@@ -44,7 +44,9 @@ def build(
     ] = DEFAULT_CORPUS,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Index folder (default: the demo index in the cache)."),
+        typer.Option(
+            "--out", "-o", help="Index folder (default for a built-in corpus: the demo index)."
+        ),
     ] = None,
     model: Annotated[
         str, typer.Option(help="Embedding model: a name or sentence-transformers folder.")
@@ -53,7 +55,7 @@ def build(
         str, typer.Option(help="Embedding backend: onnx-int8, onnx or torch.")
     ] = "onnx-int8",
     max_tokens: Annotated[int, typer.Option(help="Tokens per passage (model window).")] = 128,
-    batch_size: Annotated[int, typer.Option(help="Passages per embedding batch.")] = 32,
+    batch_size: Annotated[int, typer.Option(help="Passages per embedding batch.")] = 16,
     limit: Annotated[int | None, typer.Option(help="Index only the first N documents.")] = None,
 ) -> None:
     """Chunk, embed and quantize a corpus into an index folder."""
@@ -65,7 +67,10 @@ def build(
         console.print(f"[red]{e}")
         raise typer.Exit(1) from e
     docs = docs[:limit] if limit else docs
-    folder = _folder(out)
+    if out is None and corpus not in BUILTIN_CORPORA:
+        console.print("[red]Say where to write the index of a corpus file: --out FOLDER")
+        raise typer.Exit(2)
+    folder = out if out is not None else default_index_path(corpus, backend=backend)  # type: ignore[arg-type]
     embedder = Embedder(model, backend=backend, max_seq_length=max_tokens)  # type: ignore[arg-type]
     start = time.perf_counter()
     index = build_index(docs, embedder=embedder, batch_size=batch_size, corpus=corpus)

@@ -225,7 +225,11 @@ class WikipediaIndex:
         }
         self.metadata = IndexMetadata(**meta)
         text = json.dumps(meta, indent=2, ensure_ascii=False)
-        _atomic(root / META, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+        def write_meta(tmp: Path) -> None:
+            tmp.write_text(text, encoding="utf-8")
+
+        _atomic(root / META, write_meta)
         return root
 
     @classmethod

@@ -20,6 +20,7 @@ bytes per vector) is faster, but its recall depends on how clustered the data is
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class QuantizedVectors:
     Build with :meth:`from_embeddings`; ``WikipediaIndex`` saves and loads the parts.
     """
 
-    binary: object
+    binary: Any
     """A ``faiss.IndexBinaryFlat`` over the packed sign bits."""
     int8: np.ndarray
     """``(n, d)`` int8 codes (often a read-only memory map)."""
@@ -79,7 +80,8 @@ class QuantizedVectors:
         center = sample.mean(axis=0).astype(np.float32)
         int8 = np.asarray(quantize_embeddings(embeddings, precision="int8", ranges=ranges))
         dim = embeddings.shape[1]
-        codes = binarize(embeddings, center) if len(embeddings) else None
+        codes = binarize(embeddings, center)
+        index: Any
         if nlist:
             index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(dim), dim, nlist)
             rng = np.random.default_rng(seed)
@@ -87,7 +89,7 @@ class QuantizedVectors:
             index.train(codes[np.sort(rng.choice(len(embeddings), train, replace=False))])
         else:
             index = faiss.IndexBinaryFlat(dim)
-        if codes is not None:
+        if len(codes):
             index.add(codes)
         return cls(binary=index, int8=int8, ranges=ranges, center=center, nprobe=nprobe)
 

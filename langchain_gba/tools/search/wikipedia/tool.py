@@ -152,7 +152,7 @@ class WikipediaSearchTool(BaseTool):
 
 
 def _group_by_article(hits: Sequence[SearchHit], max_articles: int, max_chars: int) -> list[Source]:
-    """Merge the hits of each article (best article first, passages in text order)."""
+    """Merge the hits of each article (best article first, its best passage first)."""
     grouped: dict[int, list[SearchHit]] = {}
     for hit in hits:
         if hit.passage.doc_id in grouped or len(grouped) < max_articles:
