@@ -10,7 +10,8 @@ Everything compared is measured side by side in one run on this machine:
 3. 1M synthetic clustered 384-dim unit vectors: the same comparison.
 
 Run: ``python bench/retrieval.py`` (about 10 minutes on 2 cores; the real corpus' float
-embeddings are cached after the first run) or ``python bench/retrieval.py --quick`` (~2 minutes).
+embeddings are cached after the first run) or ``python bench/retrieval.py --quick`` (~2 minutes);
+``--parts embed,real,synthetic`` picks parts.
 """
 
 from __future__ import annotations
@@ -109,52 +110,68 @@ def synthetic(n: int, d: int = 384, seed: int = 0) -> np.ndarray:
 # -- 1. embedding throughput -------------------------------------------------------------------
 
 
-def embedding_throughput(docs: list, sample: int, rounds: int) -> Table:
+def embedding_throughput(docs: list, sample: int, rounds: int, slice_docs: int = 100) -> Table:
+    """Time each configuration on the same slices of the sample, slice by slice.
+
+    Another process on the machine changes the speed from second to second; timing every
+    configuration on each ~100-document slice in turn (rotating who goes first) exposes them to
+    the same load, and the ratio is the median of the per-slice ratios.
+    """
     rng = np.random.default_rng(0)
     picked = [docs[i] for i in sorted(rng.choice(len(docs), sample, replace=False))]
     torch_256 = Embedder(backend="torch", max_seq_length=256)
     torch_128 = Embedder(backend="torch", max_seq_length=128)
     onnx_int8 = Embedder(backend="onnx-int8", max_seq_length=128)
-    passages = [p.embedding_text() for p in chunk_documents(picked, onnx_int8.tokenizer)]
-    whole = [f"{d.title}\n{d.text}" for d in picked]
-    configs: dict[str, tuple[Callable[[list[str]], object], list[str]]] = {
-        "baseline: sentence-transformers defaults (PyTorch fp32, batch 32, ≤256 tok)": (
-            lambda texts: torch_256._st.encode(texts, batch_size=32),
-            whole,
-        ),
-        "PyTorch fp32, passages ≤128 tok, batch 16": (torch_128.encode, passages),
-        f"ours: ONNX int8 per-channel, passages ≤128 tok, batch 16, {onnx_int8.workers} workers": (
-            onnx_int8.encode,
-            passages,
-        ),
-    }
-    seconds: dict[str, list[float]] = {name: [] for name in configs}
-    for _ in range(rounds):  # interleaved, so background load hits every config alike
-        for name, (encode, texts) in configs.items():
-            start = time.perf_counter()
-            encode(texts)
-            seconds[name].append(time.perf_counter() - start)
-    torch_128.encode(passages[:1])
-    exact = torch_128.encode(passages)
-    agreement = float(np.mean(np.sum(exact * onnx_int8.encode(passages), axis=1)))
+    names = [
+        "baseline: sentence-transformers defaults (PyTorch fp32, batch 32, ≤256 tok)",
+        "PyTorch fp32, passages ≤128 tok, batch 16",
+        f"ours: ONNX int8 per-channel, passages ≤128 tok, batch 16, {onnx_int8.workers} workers",
+    ]
+    encoders: list[Callable[[list[str]], object]] = [
+        lambda texts: torch_256._st.encode(texts, batch_size=32),
+        torch_128.encode,
+        onnx_int8.encode,
+    ]
+    slices = []
+    for i in range(0, sample, slice_docs):
+        part = picked[i : i + slice_docs]
+        whole = [f"{d.title}\n{d.text}" for d in part]
+        passages = [p.embedding_text() for p in chunk_documents(part, onnx_int8.tokenizer)]
+        slices.append((len(part), [whole, passages, passages]))
+    for encode in encoders:  # warm up
+        encode(["warm up"] * 4)
+    seconds = np.zeros((rounds, len(slices), len(names)))
+    for r in range(rounds):
+        for s, (_, texts) in enumerate(slices):
+            for k in range(len(names)):
+                c = (k + s + r) % len(names)
+                start = time.perf_counter()
+                encoders[c](texts[c])
+                seconds[r, s, c] = time.perf_counter() - start
+    all_passages = [t for _, texts in slices for t in texts[1]]
+    exact = torch_128.encode(all_passages)
+    agreement = float(np.mean(np.sum(exact * onnx_int8.encode(all_passages), axis=1)))
 
-    table = Table(title=f"Embedding throughput: {sample} real extracts, best of {rounds} rounds")
-    for col in ("configuration", "items", "items/s", "docs/s", "× baseline"):
+    table = Table(
+        title=f"Embedding throughput: {sample} real extracts in slices of {slice_docs}, "
+        f"{rounds} rounds, configurations interleaved"
+    )
+    for col in ("configuration", "items", "items/s", "docs/s", "× baseline (median)"):
         table.add_column(col, justify="left" if col == "configuration" else "right")
-    base = None
-    for name, (_, texts) in configs.items():
-        best = min(seconds[name])
-        docs_per_s = sample / best
-        base = base or docs_per_s
+    total = seconds.sum(axis=(0, 1))
+    per_slice = seconds.reshape(-1, len(names))
+    for c, name in enumerate(names):
+        items = sum(len(texts[c]) for _, texts in slices)
+        ratio = float(np.median(per_slice[:, 0] / per_slice[:, c]))
         table.add_row(
             name,
-            f"{len(texts)}",
-            f"{len(texts) / best:.1f}",
-            f"{docs_per_s:.1f}",
-            f"{docs_per_s / base:.2f}×",
+            f"{items}",
+            f"{items * rounds / total[c]:.1f}",
+            f"{sample * rounds / total[c]:.1f}",
+            f"{ratio:.2f}×",
         )
     table.caption = (
-        f"{len(passages)} passages for {sample} extracts; mean cosine int8 vs fp32 passage "
+        f"{len(all_passages)} passages for {sample} extracts; mean cosine int8 vs fp32 passage "
         f"vectors: {agreement:.3f}"
     )
     return table
@@ -262,27 +279,36 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300, help="queries per comparison")
     parser.add_argument("--candidates", type=int, default=400, help="binary candidates rescored")
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per config")
+    parser.add_argument(
+        "--parts",
+        default="embed,real,synthetic",
+        help="comma-separated parts to run: embed, real, synthetic",
+    )
     args = parser.parse_args()
     docs_n = args.docs or (2_000 if args.quick else None)
     sample = args.sample or (120 if args.quick else 400)
     synthetic_n = args.synthetic or (200_000 if args.quick else 1_000_000)
 
     console.print(f"[bold]Machine:[/bold] {machine()}")
+    parts = set(args.parts.split(","))
     docs = load_corpus("wiki-offline-en")
-    console.print(embedding_throughput(docs, sample, args.rounds))
+    if "embed" in parts:
+        console.print(embedding_throughput(docs, sample, args.rounds))
 
-    docs = docs[:docs_n] if docs_n else docs
-    vectors, queries, note, query_ms = real_corpus(docs, args.queries)
-    table, _ = compare_search("Real Wikipedia passages", vectors, queries, args.candidates)
-    table.caption = (
-        f"{table.caption}\n{note}; title queries; embedding one query: {query_ms:.1f} ms"
-    )
-    console.print(table)
+    if "real" in parts:
+        docs = docs[:docs_n] if docs_n else docs
+        vectors, queries, note, query_ms = real_corpus(docs, args.queries)
+        table, _ = compare_search("Real Wikipedia passages", vectors, queries, args.candidates)
+        table.caption = (
+            f"{table.caption}\n{note}; title queries; embedding one query: {query_ms:.1f} ms"
+        )
+        console.print(table)
 
-    vectors = synthetic(synthetic_n)
-    queries = synthetic(args.queries, seed=1)
-    table, _ = compare_search("Synthetic clustered", vectors, queries, args.candidates)
-    console.print(table)
+    if "synthetic" in parts:
+        vectors = synthetic(synthetic_n)
+        queries = synthetic(args.queries, seed=1)
+        table, _ = compare_search("Synthetic clustered", vectors, queries, args.candidates)
+        console.print(table)
 
 
 if __name__ == "__main__":
