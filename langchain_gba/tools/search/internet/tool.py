@@ -6,6 +6,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import threading
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -116,6 +117,7 @@ class InternetSearchTool(BaseTool):
     """The chat model that writes the answer (the embedded model when None)."""
 
     _llm: BaseChatModel | None = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
     def client(self) -> SearxngClient:
@@ -183,10 +185,11 @@ class InternetSearchTool(BaseTool):
     def _best_paragraphs(self, task: str, text: str) -> str:
         paragraphs = split_paragraphs(text)
         if self.rank_paragraphs and len(paragraphs) > 1:
-            if self.embedder is None:
-                from langchain_gba.tools.search.wikipedia.embedding import Embedder
+            with self._lock:  # pages are ranked in parallel threads: make one embedder
+                if self.embedder is None:
+                    from langchain_gba.tools.search.wikipedia.embedding import Embedder
 
-                self.embedder = Embedder()
+                    self.embedder = Embedder()
             vectors = self.embedder.encode([task, *paragraphs])
             order = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
         else:

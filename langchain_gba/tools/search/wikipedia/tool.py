@@ -86,6 +86,8 @@ class WikipediaSearchTool(BaseTool):
     """Binary candidates rescored with int8 vectors."""
     min_score: float = 0.35
     """Cosine similarity below which a passage counts as unrelated."""
+    score_margin: float | None = 0.15
+    """Drop passages that score this much below the best one (a small LLM reads less noise)."""
     max_articles: int = 3
     """Articles handed to the LLM."""
     max_chars_per_article: int = 1200
@@ -117,11 +119,11 @@ class WikipediaSearchTool(BaseTool):
 
     def retrieve(self, task: str) -> list[Source]:
         """The articles (as sources) whose passages best match ``task``."""
-        hits = [
-            h
-            for h in self.get_index().search(task, self.k, candidates=self.candidates)
-            if h.score >= self.min_score
-        ]
+        hits = self.get_index().search(task, self.k, candidates=self.candidates)
+        floor = self.min_score
+        if hits and self.score_margin is not None:
+            floor = max(floor, hits[0].score - self.score_margin)
+        hits = [h for h in hits if h.score >= floor]
         if self.reranker is not None and len(hits) > 1:
             hits = rerank(self.reranker, task, hits)
         return _group_by_article(hits, self.max_articles, self.max_chars_per_article)

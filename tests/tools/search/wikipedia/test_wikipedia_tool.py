@@ -71,10 +71,9 @@ def test_cross_encoder_reranker_reorders_by_its_scores(small_index, embedder) ->
     torch.manual_seed(0)
     reranker = CrossEncoderReranker(embedder.location, max_length=128)
     task = "Leonardo da Vinci paintings"
-    plain = WikipediaSearchTool(index=small_index, min_score=0.0, max_articles=6, k=6)
-    ranked = WikipediaSearchTool(
-        index=small_index, min_score=0.0, max_articles=6, k=6, reranker=reranker
-    )
+    wide = {"index": small_index, "min_score": 0.0, "score_margin": None, "max_articles": 6}
+    plain = WikipediaSearchTool(**wide, k=6)
+    ranked = WikipediaSearchTool(**wide, k=6, reranker=reranker)
     before = plain.retrieve(task)
     after = ranked.retrieve(task)
     assert sorted(s.title for s in after) == sorted(s.title for s in before)
@@ -82,3 +81,13 @@ def test_cross_encoder_reranker_reorders_by_its_scores(small_index, embedder) ->
     scores = reranker.score(task, [h.passage.embedding_text() for h in hits])
     best = max(range(len(hits)), key=lambda i: scores[i])
     assert after[0].title == hits[best].passage.title
+
+
+def test_score_margin_keeps_only_close_runners_up(small_index: WikipediaIndex) -> None:
+    task = "Who wrote the dystopian novel Nineteen Eighty-Four?"
+    hits = small_index.search(task, 6)
+    tight = WikipediaSearchTool(index=small_index, score_margin=0.05, max_articles=6)
+    loose = WikipediaSearchTool(index=small_index, score_margin=None, min_score=0.0, max_articles=6)
+    kept = {h.passage.title for h in hits if h.score >= hits[0].score - 0.05}
+    assert {s.title for s in tight.retrieve(task)} == kept
+    assert len(loose.retrieve(task)) >= len(kept)
