@@ -124,7 +124,9 @@ def resolve_model_path(model: str | os.PathLike[str]) -> Path:
     if path.suffix == ".gguf" or os.sep in name:
         msg = f"No GGUF file at {path}. Pass an existing .gguf path or one of: {_names()}."
     else:
-        msg = f"Unknown model {name!r}. Use one of the embedded models ({_names()}) or a .gguf path."
+        msg = (
+            f"Unknown model {name!r}. Use one of the embedded models ({_names()}) or a .gguf path."
+        )
     raise ModelNotFoundError(msg)
 
 

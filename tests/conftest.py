@@ -16,3 +16,15 @@ def llm():  # type: ignore[no-untyped-def]
     from langchain_gba import ChatLlamaCpp
 
     return ChatLlamaCpp(model="smollm2-135m-instruct", max_tokens=64, n_ctx=4096)
+
+
+@pytest.fixture(scope="session")
+def llama_server():  # type: ignore[no-untyped-def]
+    """A real ``python -m llama_cpp.server`` on 127.0.0.1 serving the embedded model.
+
+    Yields its OpenAI-compatible base URL (``http://127.0.0.1:PORT/v1``).
+    """
+    from langchain_gba.server import LlamaServer
+
+    with LlamaServer("smollm2-135m-instruct", n_ctx=2048) as server:
+        yield server.base_url

@@ -36,7 +36,9 @@ class GrammarLogitsProcessor:
         """The matcher's error, if a token outside the grammar was consumed."""
         return self.matcher.get_error() if self.matcher.is_error() else None
 
-    def __call__(self, input_ids: NDArray[np.intc], scores: NDArray[np.single]) -> NDArray[np.single]:
+    def __call__(
+        self, input_ids: NDArray[np.intc], scores: NDArray[np.single]
+    ) -> NDArray[np.single]:
         """Mask ``scores`` in place and return them."""
         n_tokens = self.llama.n_tokens
         if self._start is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -70,7 +71,9 @@ class LoadedModel:
         """The grammar compiler for this model's tokenizer (built once, ~0.3–2 s)."""
         from llguidance.llamacpp import lltokenizer_from_vocab
 
-        with self.lock:
+        with self.lock, warnings.catch_warnings():
+            # llguidance calls a llama.cpp function deprecated in recent versions, once per token.
+            warnings.simplefilter("ignore", DeprecationWarning)
             tokenizer = lltokenizer_from_vocab(
                 self.llama._model.vocab, n_vocab=self.llama.n_vocab(), eos_token=self.end_tokens
             )

@@ -1,11 +1,12 @@
-"""``ChatLlamaCpp``: a LangChain chat model over llama-cpp-python, in process, grammar-constrained."""
+"""``ChatLlamaCpp``: llama-cpp-python in process, with grammar-constrained structured output."""
 
 from __future__ import annotations
 
+import contextlib
+import queue
+import threading
 from collections.abc import Iterator, Sequence
-from functools import partial
-from operator import itemgetter
-from typing import Any, Literal, Self
+from typing import Any, Self
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -21,19 +22,19 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
-from langchain_core.utils.function_calling import convert_to_json_schema
+from langchain_core.runnables import Runnable
 from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
-from langchain_gba.structured.schema import (
-    SchemaLike,
-    bound_strings,
-    parse_output,
-    to_json_schema,
+from langchain_gba.structured.output import (
+    Method,
+    constraint_for,
+    structured_chain,
+    tracing_format,
 )
+from langchain_gba.structured.schema import SchemaLike
 
 __all__ = ["ChatLlamaCpp"]
 
@@ -103,6 +104,9 @@ class ChatLlamaCpp(BaseChatModel):
     """Penalty for repeated tokens (1.0: none)."""
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Strings that end generation (ignored for structured output, where they could cut JSON)."""
+    max_string_length: int | None = None
+    """Default ``maxLength`` for unbounded strings in structured output (see
+    ``with_structured_output``); small models need one to finish their JSON."""
     verbose: bool = False
     """Let llama.cpp print its logs."""
 
@@ -139,7 +143,7 @@ class ChatLlamaCpp(BaseChatModel):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="llama_cpp",
-            ls_model_name=self.model,
+            ls_model_name=kwargs.get("model", self.model),
             ls_model_type="chat",
             ls_temperature=kwargs.get("temperature", self.temperature),
         )
@@ -230,23 +234,58 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        # A producer thread owns the model lock for the whole generation and hands text to this
+        # generator through a queue: the generator may be resumed from different threads (as
+        # LangChain's async streaming does) or abandoned early, and neither may hold the lock.
         loaded = self._loaded
-        with loaded.lock:
-            tokens, params, _ = self._request(messages, stop, kwargs)
-            before = loaded.prompt_eval_count()
-            text, finish_reason = "", None
-            for part in loaded.llama.create_completion(prompt=tokens, stream=True, **params):
-                choice = part["choices"][0]  # type: ignore[index]
-                finish_reason = choice.get("finish_reason") or finish_reason
-                delta = choice["text"]
-                if not delta:
-                    continue
-                text += delta
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+        parts: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=64)
+        cancelled = threading.Event()
+        summary: dict[str, Any] = {}
+
+        def produce() -> None:
+            try:
+                with loaded.lock:
+                    tokens, params, _ = self._request(messages, stop, kwargs)
+                    before = loaded.prompt_eval_count()
+                    finish_reason = None
+                    stream = loaded.llama.create_completion(prompt=tokens, stream=True, **params)
+                    for part in stream:
+                        choice = part["choices"][0]  # type: ignore[index]
+                        finish_reason = choice.get("finish_reason") or finish_reason
+                        if cancelled.is_set():
+                            finish_reason = "cancelled"
+                            break
+                        if choice["text"]:
+                            parts.put(("text", choice["text"]))
+                    summary.update(
+                        n_prompt=len(tokens),
+                        finish_reason=finish_reason,
+                        evaluated=loaded.prompt_eval_count() - before,
+                    )
+                parts.put(("done", None))
+            except BaseException as e:  # handed to the consumer, raised there
+                parts.put(("error", e))
+
+        producer = threading.Thread(target=produce, name="llama-cpp-stream", daemon=True)
+        producer.start()
+        text = ""
+        try:
+            while True:
+                kind, value = parts.get()
+                if kind == "error":
+                    raise value
+                if kind == "done":
+                    break
+                text += value
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=value))
                 if run_manager:
-                    run_manager.on_llm_new_token(delta, chunk=chunk)
+                    run_manager.on_llm_new_token(value, chunk=chunk)
                 yield chunk
-            evaluated = loaded.prompt_eval_count() - before
+        finally:
+            cancelled.set()
+            while producer.is_alive():  # unblock a producer waiting on a full queue
+                with contextlib.suppress(queue.Empty):
+                    parts.get(timeout=0.05)
         n_out = len(self.get_token_ids(text)) if text else 0
         yield ChatGenerationChunk(
             message=AIMessageChunk(
@@ -254,13 +293,13 @@ class ChatLlamaCpp(BaseChatModel):
                 chunk_position="last",
                 response_metadata={
                     "model_name": self.model,
-                    "finish_reason": finish_reason,
-                    "prompt_eval_tokens": evaluated,
+                    "finish_reason": summary["finish_reason"],
+                    "prompt_eval_tokens": summary["evaluated"],
                 },
                 usage_metadata=UsageMetadata(
-                    input_tokens=len(tokens),
+                    input_tokens=summary["n_prompt"],
                     output_tokens=n_out,
-                    total_tokens=len(tokens) + n_out,
+                    total_tokens=summary["n_prompt"] + n_out,
                 ),
             )
         )
@@ -272,8 +311,9 @@ class ChatLlamaCpp(BaseChatModel):
         schema: SchemaLike,
         *,
         include_raw: bool = False,
-        method: Literal["json_schema", "json_mode"] = "json_schema",
+        method: Method = "json_schema",
         max_string_length: int | None = None,
+        strict: bool | None = None,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
         """Return a runnable whose output always matches ``schema``.
@@ -285,7 +325,10 @@ class ChatLlamaCpp(BaseChatModel):
             method: ``"json_schema"`` constrains decoding to the schema itself;
                 ``"json_mode"`` only to a JSON object, validated against the schema afterwards.
             max_string_length: give every unbounded string this ``maxLength`` so that a small
-                model cannot ramble until ``max_tokens`` cuts the JSON off.
+                model cannot ramble until ``max_tokens`` cuts the JSON off (default: the
+                model's ``max_string_length``).
+            strict: accepted for compatibility; constrained decoding is always strict.
+            **kwargs: not accepted (raises ``ValueError``), listed for LangChain compatibility.
 
         Raises:
             UnsupportedSchemaError: the schema uses a construct the grammar engine cannot compile.
@@ -293,40 +336,16 @@ class ChatLlamaCpp(BaseChatModel):
         if kwargs:
             msg = f"Unsupported arguments for with_structured_output: {sorted(kwargs)}"
             raise ValueError(msg)
-        if method == "json_schema":
-            constraint = to_json_schema(schema)
-            if max_string_length is not None:
-                constraint = bound_strings(constraint, max_string_length)
-        elif method == "json_mode":
-            constraint = {"type": "object"}
-        else:
-            msg = f"method must be 'json_schema' or 'json_mode', not {method!r}"
-            raise ValueError(msg)
+        if method == "grammar":
+            method = "json_schema"  # in process, the schema is the grammar
+        if max_string_length is None:
+            max_string_length = self.max_string_length
+        constraint = constraint_for(schema, method, max_string_length)
         self._loaded.compiler.compile(constraint)  # fail fast on an unsupported schema
-        try:
-            ls_schema = convert_to_json_schema(schema)
-        except Exception:
-            ls_schema = to_json_schema(schema)
         llm = self.bind(
-            json_schema=constraint,
-            ls_structured_output_format={"kwargs": {"method": method}, "schema": ls_schema},
+            json_schema=constraint, ls_structured_output_format=tracing_format(schema, method)
         )
-        parser = RunnableLambda(partial(_parse_message, schema=schema), name="parse_structured")
-        if not include_raw:
-            return llm | parser
-        with_parsed = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        )
-        without = RunnablePassthrough.assign(parsed=lambda _: None)
-        return RunnableMap(raw=llm) | with_parsed.with_fallbacks(
-            [without], exception_key="parsing_error"
-        )
-
-
-def _parse_message(message: BaseMessage, *, schema: SchemaLike) -> Any:
-    return parse_output(
-        message.text, schema, finish_reason=message.response_metadata.get("finish_reason")
-    )
+        return structured_chain(llm, schema, include_raw=include_raw)
 
 
 def _to_dict(message: BaseMessage) -> dict[str, str]:

@@ -1,6 +1,7 @@
 """Schema-constrained generation: schemas, compiled grammars, typed parsing."""
 
 from langchain_gba.structured.gbnf import to_gbnf
+from langchain_gba.structured.prompted import structured_model, with_prompted_output
 from langchain_gba.structured.schema import (
     SchemaLike,
     bound_strings,
@@ -14,6 +15,8 @@ __all__ = [
     "bound_strings",
     "parse_output",
     "schema_key",
+    "structured_model",
     "to_gbnf",
     "to_json_schema",
+    "with_prompted_output",
 ]

@@ -34,7 +34,8 @@ def grammar_from_json_schema(json_schema: Mapping[str, Any]) -> str:
     """Return the llguidance grammar for a JSON schema (not yet checked against a tokenizer)."""
     try:
         return llguidance.LLMatcher.grammar_from_json_schema(
-            json.dumps(json_schema), defaults=COMPILE_OPTIONS  # type: ignore[arg-type]
+            json.dumps(json_schema),
+            defaults=COMPILE_OPTIONS,  # type: ignore[arg-type]
         )
     except ValueError as e:
         raise UnsupportedSchemaError(f"Invalid JSON schema: {e}") from e
@@ -65,12 +66,10 @@ class GrammarCompiler:
             grammar, self.tokenizer
         )
         if is_error:
-            msg = f"The JSON schema cannot be compiled to a grammar: {messages[0]}"
-            raise UnsupportedSchemaError(msg)
+            raise UnsupportedSchemaError(_compile_error(messages[0]))
         matcher = llguidance.LLMatcher(self.tokenizer, grammar, log_level=0)
         if matcher.is_error():
-            msg = f"The JSON schema cannot be compiled to a grammar: {matcher.get_error()}"
-            raise UnsupportedSchemaError(msg)
+            raise UnsupportedSchemaError(_compile_error(matcher.get_error()))
         with self._lock:
             self._cache[key] = matcher
             while len(self._cache) > self._max_cached:
@@ -85,3 +84,14 @@ class GrammarCompiler:
         """Forget every compiled schema."""
         with self._lock:
             self._cache.clear()
+
+
+def _compile_error(detail: str, limit: int = 300) -> str:
+    """A short message: llguidance errors can quote a whole generated regex."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    reason = next((line for line in reversed(lines) if line.startswith("error:")), None)
+    head = lines[0] if lines else detail
+    text = head if reason is None else f"{head[:limit]} ... {reason}"
+    if len(text) > 2 * limit:
+        text = text[: 2 * limit] + " ..."
+    return f"The JSON schema cannot be compiled to a grammar: {text}"

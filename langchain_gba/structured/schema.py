@@ -8,11 +8,21 @@ from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
+from langchain_core.utils.function_calling import convert_to_json_schema
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic.v1 import BaseModel as V1BaseModel
+from pydantic.v1 import ValidationError as V1ValidationError
 
 from langchain_gba.exceptions import StructuredOutputError, UnsupportedSchemaError
 
-__all__ = ["SchemaLike", "bound_strings", "parse_output", "schema_key", "to_json_schema"]
+__all__ = [
+    "SchemaLike",
+    "bound_strings",
+    "close_objects",
+    "parse_output",
+    "schema_key",
+    "to_json_schema",
+]
 
 SchemaLike = type[BaseModel] | Mapping[str, Any] | type
 """A pydantic model class, a JSON-schema dict, or another type pydantic can describe."""
@@ -22,20 +32,46 @@ def _is_model(schema: Any) -> bool:
     return isinstance(schema, type) and issubclass(schema, BaseModel)
 
 
+def _is_v1_model(schema: Any) -> bool:
+    return isinstance(schema, type) and issubclass(schema, V1BaseModel)
+
+
 def to_json_schema(schema: SchemaLike) -> dict[str, Any]:
     """Return the JSON schema of a pydantic model, a schema dict, or a type (e.g. a TypedDict)."""
     if _is_model(schema):
         return schema.model_json_schema()  # type: ignore[union-attr]
+    if _is_v1_model(schema):
+        return schema.schema()  # type: ignore[union-attr]
     if isinstance(schema, Mapping):
         # An OpenAI-style wrapper {"name", "schema"} is accepted too.
         if "schema" in schema and "type" not in schema and isinstance(schema["schema"], Mapping):
             return copy.deepcopy(dict(schema["schema"]))
         return copy.deepcopy(dict(schema))
     try:
+        return convert_to_json_schema(schema)
+    except Exception:  # noqa: BLE001 - fall back to pydantic for plain types (Literal, list[int])
+        pass
+    try:
         return TypeAdapter(schema).json_schema()
     except Exception as e:
-        msg = f"Cannot build a JSON schema from {schema!r}: pass a pydantic model or a schema dict."
+        msg = (
+            f"Cannot build a JSON schema from {schema!r}: pass a pydantic model, a TypedDict, "
+            "a type pydantic understands (e.g. Literal['a', 'b']), or a JSON-schema dict."
+        )
         raise UnsupportedSchemaError(msg) from e
+
+
+def _langchain_describes(schema: Any) -> bool:
+    """Whether LangChain's converter handles ``schema`` (TypedDicts, with its default rules)."""
+    try:
+        convert_to_json_schema(schema)
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+def _is_plain_type(schema: Any) -> bool:
+    return not isinstance(schema, Mapping) and not _is_model(schema) and not _is_v1_model(schema)
 
 
 def schema_key(json_schema: Mapping[str, Any]) -> str:
@@ -69,9 +105,31 @@ def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, 
     return out
 
 
-def parse_output(
-    text: str, schema: SchemaLike, *, finish_reason: str | None = None
-) -> Any:
+def close_objects(json_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a copy where objects with ``properties`` get ``additionalProperties: false``.
+
+    An object that already says ``additionalProperties`` is left alone.
+    JSON Schema allows undeclared keys by default, so a constrained decoder would let a model
+    invent keys with unbounded values; pydantic ignores such keys anyway. An explicit
+    ``additionalProperties`` (e.g. ``extra="allow"``) is kept.
+    """
+    out = copy.deepcopy(dict(json_schema))
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if "properties" in node and "additionalProperties" not in node:
+                node["additionalProperties"] = False
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(out)
+    return out
+
+
+def parse_output(text: str, schema: SchemaLike, *, finish_reason: str | None = None) -> Any:
     """Parse and validate model output against ``schema``.
 
     Returns an instance of the pydantic model, or the parsed JSON for a schema dict.
@@ -95,11 +153,13 @@ def parse_output(
     try:
         if _is_model(schema):
             return schema.model_validate(data)  # type: ignore[union-attr]
-        if isinstance(schema, Mapping):
-            jsonschema.validate(data, to_json_schema(schema))
-            return data
-        return TypeAdapter(schema).validate_python(data)
-    except (ValidationError, jsonschema.ValidationError) as e:
+        if _is_v1_model(schema):
+            return schema.parse_obj(data)  # type: ignore[union-attr]
+        if _is_plain_type(schema) and not _langchain_describes(schema):
+            return TypeAdapter(schema).validate_python(data)
+        jsonschema.validate(data, to_json_schema(schema))
+        return data
+    except (ValidationError, V1ValidationError, jsonschema.ValidationError) as e:
         detail = str(e).splitlines()[0] if isinstance(e, jsonschema.ValidationError) else str(e)
         msg = f"The model output does not match the schema: {detail}"
         raise StructuredOutputError(msg, raw=text, reason=f"validation: {detail}") from e

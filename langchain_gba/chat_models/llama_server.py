@@ -1,0 +1,108 @@
+"""``ChatLlamaServer``: a llama.cpp server (``llama-server`` or ``python -m llama_cpp.server``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.runnables import Runnable
+from langchain_openai import ChatOpenAI
+from pydantic import Field, SecretStr
+
+from langchain_gba.structured.gbnf import to_gbnf
+from langchain_gba.structured.output import (
+    Method,
+    constraint_for,
+    structured_chain,
+    tracing_format,
+)
+from langchain_gba.structured.schema import SchemaLike
+
+__all__ = ["ChatLlamaServer"]
+
+
+class ChatLlamaServer(ChatOpenAI):
+    """A llama.cpp server's OpenAI-compatible chat endpoint, with server-side constrained output.
+
+    Everything ``ChatOpenAI`` does (invoke, stream, async, batching) works unchanged; structured
+    output is sent as a JSON schema (``response_format={"type": "json_object", "schema": ...}``,
+    which both llama.cpp's C++ server and llama-cpp-python's server enforce with a grammar) or,
+    with ``method="grammar"``, as a GBNF grammar in the request's ``grammar`` field.
+
+    Setup:
+        ``pip install 'langchain-gba[server]'`` then
+        ``python -m llama_cpp.server --model model.gguf --port 8080`` (or ``llama-server``).
+
+    Instantiate and invoke:
+        .. code-block:: python
+
+            from langchain_gba.chat_models import ChatLlamaServer
+
+            llm = ChatLlamaServer(base_url="http://127.0.0.1:8080/v1", max_tokens=64)
+            llm.invoke("Hello")
+            llm.with_structured_output(City).invoke("Name the capital of France.")
+
+    For vLLM or OpenAI, use ``ChatOpenAI`` with ``method="json_schema"`` structured output.
+    """
+
+    openai_api_key: SecretStr | None = Field(alias="api_key", default=SecretStr("no-key"))  # type: ignore[assignment]
+    """llama.cpp servers ignore the key unless started with ``--api-key``."""
+    model_name: str = Field(default="local", alias="model")
+    """The server serves one model; the name is only reported."""
+    temperature: float | None = 0.0
+    """Greedy by default, like the in-process model."""
+    max_string_length: int | None = None
+    """Default ``maxLength`` for unbounded strings in structured output."""
+
+    def _get_request_payload(
+        self, input_: LanguageModelInput, *, stop: list[str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+        # ChatOpenAI renames max_tokens to max_completion_tokens, which llama-cpp-python's
+        # server ignores (it would generate until the context is full).
+        if "max_completion_tokens" in payload:
+            payload["max_tokens"] = payload.pop("max_completion_tokens")
+        return payload
+
+    def with_structured_output(  # type: ignore[override]
+        self,
+        schema: SchemaLike,
+        *,
+        method: Method = "json_schema",
+        include_raw: bool = False,
+        max_string_length: int | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Return a runnable whose output the server constrains to ``schema``.
+
+        Args:
+            schema: a pydantic model class (returns instances) or a JSON-schema dict / TypedDict.
+            method: ``"json_schema"`` (the server compiles the schema), ``"grammar"`` (we send
+                GBNF made by llama.cpp's converter) or ``"json_mode"`` (any JSON object,
+                validated afterwards).
+            include_raw: return ``{"raw", "parsed", "parsing_error"}`` instead of raising.
+            max_string_length: bound every unbounded string so small models finish (default:
+                the model's ``max_string_length``).
+            strict: accepted for compatibility; constrained decoding is always strict.
+            **kwargs: not accepted (raises ``ValueError``), listed for LangChain compatibility.
+        """
+        if kwargs:
+            msg = f"Unsupported arguments for with_structured_output: {sorted(kwargs)}"
+            raise ValueError(msg)
+        if max_string_length is None:
+            max_string_length = self.max_string_length
+        constraint = constraint_for(schema, method, max_string_length)
+        ls_format = tracing_format(schema, method)
+        if method == "grammar":
+            bound = self.bind(
+                extra_body={"grammar": to_gbnf(constraint)}, ls_structured_output_format=ls_format
+            )
+        else:
+            # Sent in extra_body: as a top-level response_format, ChatOpenAI would use the
+            # client's parse() route, which raises its own error on a cut-off output.
+            bound = self.bind(
+                extra_body={"response_format": {"type": "json_object", "schema": constraint}},
+                ls_structured_output_format=ls_format,
+            )
+        return structured_chain(bound, schema, include_raw=include_raw)

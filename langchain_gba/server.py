@@ -1,0 +1,134 @@
+"""Run a llama.cpp OpenAI-compatible server (``python -m llama_cpp.server``) as a subprocess.
+
+Used by the tests, the simulation pipeline and the benchmarks to get a real loopback server for
+an embedded model or any GGUF file::
+
+    with LlamaServer("smollm2-135m-instruct") as server:
+        model = ChatLlamaServer(base_url=server.base_url)
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from langchain_gba.exceptions import GBAError
+from langchain_gba.models import resolve_model_path
+
+__all__ = ["LlamaServer", "LlamaServerError"]
+
+
+class LlamaServerError(GBAError):
+    """The llama.cpp server did not start or exited."""
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class LlamaServer:
+    """A ``python -m llama_cpp.server`` subprocess bound to ``host`` (loopback by default).
+
+    Args:
+        model: an embedded model name or a GGUF path.
+        port: a fixed port, or ``None`` for a free one.
+        n_ctx: context size per slot.
+        extra_args: further ``llama_cpp.server`` options, e.g. ``["--n_threads", "2"]``.
+        startup_timeout: seconds to wait for ``/v1/models`` to answer.
+    """
+
+    def __init__(
+        self,
+        model: str | Path = "smollm2-135m-instruct",
+        *,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        n_ctx: int = 2048,
+        extra_args: list[str] | None = None,
+        startup_timeout: float = 120.0,
+    ) -> None:
+        self.model_path = resolve_model_path(model)
+        self.host = host
+        self.port = port or _free_port(host)
+        self.n_ctx = n_ctx
+        self.extra_args = list(extra_args or [])
+        self.startup_timeout = startup_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        # The server logs a lot to stderr; a pipe nobody reads would fill up and block it.
+        self._log = tempfile.NamedTemporaryFile(prefix="llama-server-", suffix=".log", delete=False)
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-compatible base URL, ``http://HOST:PORT/v1``."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
+    def log_path(self) -> Path:
+        """Where the server's output goes."""
+        return Path(self._log.name)
+
+    def _log_tail(self, n: int = 2000) -> str:
+        self._log.flush()
+        return self.log_path.read_text(errors="replace")[-n:]
+
+    def start(self) -> LlamaServer:
+        """Start the server and wait until it answers; raises LlamaServerError otherwise."""
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model_path),
+            "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+            *self.extra_args,
+        ]  # fmt: skip
+        self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if self._proc.poll() is not None:
+                msg = (
+                    f"llama_cpp.server exited with code {self._proc.returncode}. Is the "
+                    f"'server' extra installed (pip install 'langchain-gba[server]')? "
+                    f"Log:\n{self._log_tail()}"
+                )
+                raise LlamaServerError(msg)
+            try:
+                if httpx.get(f"{self.base_url}/models", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                msg = f"llama_cpp.server did not answer within {self.startup_timeout:.0f} s."
+                raise LlamaServerError(f"{msg} Log:\n{self._log_tail()}")
+            time.sleep(0.3)
+
+    def stop(self) -> None:
+        """Terminate the server (kill it if it does not exit within 10 s)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._proc = None
+
+    def __enter__(self) -> LlamaServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+        self._log.close()
+        self.log_path.unlink(missing_ok=True)

@@ -1,0 +1,67 @@
+from typing import Annotated, Literal
+
+import pytest
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from langchain_gba.exceptions import StructuredOutputError
+from langchain_gba.structured import bound_strings, parse_output, to_json_schema
+
+
+class Point(BaseModel):
+    x: int = Field(ge=0, le=10)
+    label: Literal["a", "b"]
+
+
+class Joke(TypedDict):
+    setup: Annotated[str, ..., "the setup"]
+
+
+def test_to_json_schema_accepts_models_dicts_typeddicts_and_openai_wrappers() -> None:
+    assert to_json_schema(Point)["properties"]["x"]["maximum"] == 10
+    assert to_json_schema({"type": "object"}) == {"type": "object"}
+    assert to_json_schema({"name": "p", "schema": {"type": "integer"}}) == {"type": "integer"}
+    assert "setup" in to_json_schema(Joke)["properties"]
+
+
+def test_bound_strings_bounds_only_free_strings() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "free": {"type": "string"},
+            "short": {"type": "string", "maxLength": 3},
+            "choice": {"type": "string", "enum": ["x"]},
+            "items": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    out = bound_strings(schema, 50)
+    assert out["properties"]["free"]["maxLength"] == 50
+    assert out["properties"]["short"]["maxLength"] == 3
+    assert "maxLength" not in out["properties"]["choice"]
+    assert out["properties"]["items"]["items"]["maxLength"] == 50
+    assert "maxLength" not in schema["properties"]["free"]  # the input is not modified
+
+
+def test_parse_output_returns_instances_or_dicts() -> None:
+    assert parse_output('{"x": 3, "label": "a"}', Point) == Point(x=3, label="a")
+    assert parse_output('{"x": 3}', {"type": "object"}) == {"x": 3}
+
+
+@pytest.mark.parametrize(
+    ("text", "finish", "reason"),
+    [
+        ('{"x": 3, "lab', "length", "length"),
+        ("not json", "stop", "invalid JSON"),
+        ('{"x": 30, "label": "a"}', "stop", "validation"),
+    ],
+)
+def test_parse_output_raises_typed_errors_with_raw_text(text: str, finish: str, reason: str):
+    with pytest.raises(StructuredOutputError) as info:
+        parse_output(text, Point, finish_reason=finish)
+    assert info.value.raw == text
+    assert info.value.reason.startswith(reason)
+
+
+def test_dict_schema_is_validated_with_jsonschema() -> None:
+    with pytest.raises(StructuredOutputError, match="does not match"):
+        parse_output('{"a": "x"}', {"type": "object", "properties": {"a": {"type": "integer"}}})
