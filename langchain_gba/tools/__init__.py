@@ -1,5 +1,37 @@
-"""LangChain tools for grammar-based agents."""
+"""LangChain tools for grammar-based agents.
+
+The search tools need the ``search`` extra and are imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.function_calling import FunctionCaller, function_spec
 
-__all__ = ["TaskInput", "takes_task"]
+if TYPE_CHECKING:
+    from langchain_gba.tools.search import InternetSearchTool, WikipediaSearchTool
+
+__all__ = [
+    "FunctionCaller",
+    "InternetSearchTool",
+    "TaskInput",
+    "WikipediaSearchTool",
+    "function_spec",
+    "takes_task",
+]
+
+_LAZY = {"InternetSearchTool", "WikipediaSearchTool"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        try:
+            from langchain_gba.tools import search
+        except ImportError as e:
+            msg = f"{name} needs the search extra: pip install 'langchain-gba[search]' ({e})"
+            raise ImportError(msg) from e
+        return getattr(search, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
