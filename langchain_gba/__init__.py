@@ -5,6 +5,7 @@ from importlib.metadata import PackageNotFoundError, version
 from langchain_gba.chat_models import ChatLlamaCpp
 from langchain_gba.exceptions import (
     AgentConfigError,
+    AgentInputError,
     GBAError,
     ModelNotFoundError,
     StructuredOutputError,
@@ -21,6 +22,7 @@ __all__ = [
     "DEFAULT_MODEL",
     "EMBEDDED_MODELS",
     "AgentConfigError",
+    "AgentInputError",
     "ChatLlamaCpp",
     "GBAError",
     "ModelNotFoundError",

@@ -31,3 +31,11 @@ class StructuredOutputError(GBAError, ValueError):
 
 class AgentConfigError(GBAError, ValueError):
     """The agent was built with an invalid tool set or options."""
+
+
+class AgentInputError(GBAError, ValueError):
+    """A run was started with an input the agent cannot use (empty request, unknown thread)."""
+
+
+class CalculationError(GBAError, ValueError):
+    """An expression is not allowed, too large, or has no value (division by zero...)."""

@@ -98,9 +98,10 @@ def load_model(
     n_batch: int,
     seed: int,
     verbose: bool,
+    context: str = "shared",
 ) -> LoadedModel:
-    """Load a GGUF model once per process and settings; later calls return the same object."""
-    key = (str(path), n_ctx, n_threads, n_batch, seed)
+    """Load a GGUF model once per process, settings and context name; later calls share it."""
+    key = (str(path), n_ctx, n_threads, n_batch, seed, context)
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]

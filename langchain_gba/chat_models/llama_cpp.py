@@ -109,6 +109,11 @@ class ChatLlamaCpp(BaseChatModel):
     ``with_structured_output``); small models need one to finish their JSON."""
     verbose: bool = False
     """Let llama.cpp print its logs."""
+    context: str = "shared"
+    """Name of the llama.cpp context this instance runs in. Instances with the same model, settings
+    and context share one loaded model; a component that sends growing prompts (the agent's
+    planner) gets its own context, so its prompt prefix stays evaluated between its calls while
+    other components use the shared one (see ``in_context``). Weights are memory-mapped once."""
 
     model_config = {"populate_by_name": True}
 
@@ -124,8 +129,17 @@ class ChatLlamaCpp(BaseChatModel):
             n_batch=self.n_batch,
             seed=self.seed,
             verbose=self.verbose,
+            context=self.context,
         )
         return self
+
+    def in_context(self, context: str) -> ChatLlamaCpp:
+        """The same model and settings, running in the llama.cpp context named ``context``."""
+        if context == self.context:
+            return self
+        fields = {name: getattr(self, name) for name in type(self).model_fields}
+        fields.update(context=context)
+        return type(self)(**fields)
 
     @property
     def _llm_type(self) -> str:

@@ -1,0 +1,416 @@
+"""``create_gba_agent``: the grammar-based agent as a LangGraph ``StateGraph``.
+
+::
+
+    START ─► start ─► planner ─┬─ final_answer ─► END
+                       ▲       ├─ task-taking tool ─────────────► tools ─┐
+                       │       ├─ other tool ─► function_calling ─► tools ┤
+                       │       └─ step limit / planner failure ─► END     │
+                       └──────────────── observation ◄───────────────────┘
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import RunnableConfig, RunnableLambda
+from langchain_core.tools import BaseTool
+from langchain_core.tools import tool as as_tool
+from langgraph.errors import GraphBubbleUp
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer
+
+from langchain_gba.agent.state import AgentInput, AgentOutput, AgentState, Step
+from langchain_gba.exceptions import AgentConfigError, AgentInputError, StructuredOutputError
+from langchain_gba.planner.planners import Planner, ZeroShotPlanner, tool_descriptions
+from langchain_gba.prompts import format_context
+from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
+from langchain_gba.tools.base import takes_task
+from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
+from langchain_gba.tools.function_calling import FunctionCaller
+
+__all__ = ["create_gba_agent"]
+
+PlannerLike = Planner | BaseChatModel | str | None
+
+
+def create_gba_agent(
+    tools: Sequence[BaseTool | Callable[..., Any]] = (),
+    *,
+    planner: PlannerLike = None,
+    function_calling_model: BaseChatModel | None = None,
+    answer_model: BaseChatModel | None = None,
+    max_steps: int = 10,
+    ask_user: bool = True,
+    checkpointer: Checkpointer = None,
+    max_observation_chars: int = 2000,
+    name: str = "gba_agent",
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
+
+    Args:
+        tools: LangChain tools (or functions with docstrings). Tools whose only argument is
+            ``task`` get the planner's task text; any other tool gets arguments written from the
+            task by function calling, constrained by its ``args_schema``. A tool named
+            ``ask_user`` replaces the built-in one (the simulation's simulated user).
+        planner: a ``Planner``; a chat model or an embedded model name / GGUF path (used with a
+            ``ZeroShotPlanner``); None for the embedded default model.
+        function_calling_model: writes tool arguments (default: the planner's model).
+        answer_model: writes the final answer (default: the function-calling model).
+        max_steps: tool steps before the run ends with status ``incomplete``.
+        ask_user: add the built-in ``ask_user`` tool (a LangGraph interrupt; needs a
+            checkpointer to resume).
+        checkpointer: a LangGraph checkpointer (``InMemorySaver``, ``SqliteSaver``, ...); runs
+            are then threads (``config={"configurable": {"thread_id": ...}}``) that can pause
+            and resume.
+        max_observation_chars: longer tool outputs are cut to this many characters.
+        name: the graph's name.
+
+    Returns:
+        A compiled graph. Input ``{"request": "..."}`` or ``{"messages": [...]}``; output the
+        state: ``request``, ``steps`` (task, tool, arguments, observation, error, plan),
+        ``answer``, ``status`` (``answered`` / ``incomplete`` / ``failed``), ``error`` and
+        ``messages``.
+
+    Raises:
+        AgentConfigError: duplicate tool names, a tool without description, a tool named
+            ``final_answer``, or ``max_steps`` < 1.
+        ModelNotFoundError: an unknown model name.
+
+    Example:
+        .. code-block:: python
+
+            from langchain_gba import create_gba_agent
+            from langchain_gba.tools import CalculatorTool
+
+            agent = create_gba_agent([CalculatorTool()])
+            agent.invoke({"request": "What is 17% of 2,340?"})["answer"]
+    """
+    if max_steps < 1:
+        msg = f"max_steps must be at least 1, got {max_steps}."
+        raise AgentConfigError(msg)
+    tool_map = _check_tools(tools, ask_user=ask_user)
+    the_planner = planner if isinstance(planner, Planner) else ZeroShotPlanner(planner)
+    if function_calling_model is None:
+        function_calling_model = _shared(the_planner.model)
+    nodes = _Nodes(
+        planner=the_planner,
+        tools=tool_map,
+        caller=FunctionCaller(function_calling_model),
+        answer=FinalAnswerTool(llm=answer_model or function_calling_model),
+        max_steps=max_steps,
+        max_observation_chars=max_observation_chars,
+    )
+    graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
+    graph.add_node("start", RunnableLambda(nodes.start, name="start"))
+    graph.add_node("planner", RunnableLambda(nodes.plan, afunc=nodes.aplan, name="planner"))
+    graph.add_node(
+        "function_calling",
+        RunnableLambda(nodes.call, afunc=nodes.acall, name="function_calling"),
+    )
+    graph.add_node("tools", RunnableLambda(nodes.act, afunc=nodes.aact, name="tools"))
+    graph.add_node(
+        FINAL_ANSWER, RunnableLambda(nodes.answer, afunc=nodes.aanswer, name=FINAL_ANSWER)
+    )
+    graph.add_edge(START, "start")
+    graph.add_edge("start", "planner")
+    graph.add_conditional_edges(
+        "planner", nodes.route_plan, ["function_calling", "tools", FINAL_ANSWER, END]
+    )
+    graph.add_conditional_edges("function_calling", nodes.route_call, ["tools", "planner"])
+    graph.add_edge("tools", "planner")
+    graph.add_edge(FINAL_ANSWER, END)
+    compiled = graph.compile(checkpointer=checkpointer, name=name)
+    # Each step is at most three supersteps (planner, function calling, tool).
+    return compiled.with_config(recursion_limit=3 * max_steps + 10)  # type: ignore[return-value]
+
+
+def _shared(model: BaseChatModel) -> BaseChatModel:
+    """An in-process model in the shared llama.cpp context (the planner keeps its own)."""
+    from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
+
+    return model.in_context("shared") if isinstance(model, ChatLlamaCpp) else model
+
+
+def _check_tools(
+    tools: Sequence[BaseTool | Callable[..., Any]], *, ask_user: bool
+) -> dict[str, BaseTool]:
+    checked: dict[str, BaseTool] = {}
+    for item in tools:
+        if isinstance(item, BaseTool):
+            tool = item
+        elif callable(item):
+            try:
+                tool = as_tool(item)
+            except ValueError as e:
+                msg = f"Cannot make a tool of {item!r}: {e} (give it a docstring)."
+                raise AgentConfigError(msg) from e
+        else:
+            msg = f"Not a tool: {item!r}. Pass LangChain BaseTools or functions with docstrings."
+            raise AgentConfigError(msg)
+        if tool.name in checked:
+            msg = f"Two tools are named {tool.name!r}: tool names must be unique."
+            raise AgentConfigError(msg)
+        if tool.name == FINAL_ANSWER:
+            msg = (
+                f"{FINAL_ANSWER!r} is built in (the run ends with it); rename your tool, or pass "
+                "answer_model=... to change who writes the answer."
+            )
+            raise AgentConfigError(msg)
+        if not (tool.description or "").strip():
+            msg = (
+                f"Tool {tool.name!r} has no description: the planner selects tools by their "
+                "descriptions; give it one."
+            )
+            raise AgentConfigError(msg)
+        checked[tool.name] = tool
+    if ask_user and ASK_USER not in checked:
+        checked[ASK_USER] = AskUserTool()
+    return checked
+
+
+class _Nodes:
+    """The graph's nodes (sync and async) and routing."""
+
+    def __init__(
+        self,
+        *,
+        planner: Planner,
+        tools: dict[str, BaseTool],
+        caller: FunctionCaller,
+        answer: FinalAnswerTool,
+        max_steps: int,
+        max_observation_chars: int,
+    ) -> None:
+        self.planner = planner
+        self.tools = tools
+        self.caller = caller
+        self.answer_tool = answer
+        self.max_steps = max_steps
+        self.max_observation_chars = max_observation_chars
+        self.described = [
+            *tool_descriptions(tools.values()),
+            (FINAL_ANSWER, answer.description),
+        ]
+
+    # -- start: the request of this run ---------------------------------------------------
+
+    def start(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Take the request (the last human message, else ``request``) and reset the run."""
+        messages = state.get("messages") or []
+        last = messages[-1] if messages else None
+        update: dict[str, Any] = {}
+        if isinstance(last, HumanMessage):
+            request = last.text
+        else:
+            request = state.get("request") or ""
+            if request.strip():
+                update["messages"] = [HumanMessage(request)]
+        if not request.strip():
+            thread = (config.get("configurable") or {}).get("thread_id")
+            msg = "The request is empty: invoke the agent with {'request': '...'} or messages."
+            if thread is not None:
+                msg += (
+                    f" (Resuming with Command(resume=...) needs a thread waiting for a reply; "
+                    f"thread {thread!r} has none.)"
+                )
+            raise AgentInputError(msg)
+        return {
+            **update,
+            "request": request.strip(),
+            "steps": [],
+            "plan": None,
+            "answer": None,
+            "status": "running",
+            "error": None,
+        }
+
+    # -- planner ------------------------------------------------------------------------
+
+    def _stop(self, state: AgentState) -> dict[str, Any] | None:
+        if len(state["steps"]) < self.max_steps:
+            return None
+        text = f"I could not finish within {self.max_steps} steps."
+        return {"status": "incomplete", "plan": None, "messages": [AIMessage(text)]}
+
+    def _failed(self, e: StructuredOutputError) -> dict[str, Any]:
+        error = f"The planner's output could not be used: {e}"
+        text = "I could not plan the next step (the planner model's output was unusable)."
+        return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
+
+    def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the next step, or stop at the step limit."""
+        if (stop := self._stop(state)) is not None:
+            return stop
+        try:
+            step = self.planner.plan(state["request"], state["steps"], self.described, config)
+        except StructuredOutputError as e:
+            return self._failed(e)
+        return {"plan": step.model_dump()}
+
+    async def aplan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``plan``."""
+        if (stop := self._stop(state)) is not None:
+            return stop
+        try:
+            step = await self.planner.aplan(
+                state["request"], state["steps"], self.described, config
+            )
+        except StructuredOutputError as e:
+            return self._failed(e)
+        return {"plan": step.model_dump()}
+
+    def route_plan(self, state: AgentState) -> str:
+        """Where the pending step goes."""
+        plan = state.get("plan")
+        if state.get("status") != "running" or not plan:
+            return END
+        name = plan["selected_tool"]
+        if name == FINAL_ANSWER:
+            return FINAL_ANSWER
+        return "tools" if takes_task(self.tools[name]) else "function_calling"
+
+    # -- function calling ---------------------------------------------------------------
+
+    def _call_failed(self, plan: dict[str, Any], e: Exception) -> dict[str, Any]:
+        name = plan["selected_tool"]
+        text = f"Error: no valid arguments for {name} could be written from the task: {e}"
+        return {"steps": [_step(plan, {}, text, error=True)], "plan": None}
+
+    def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the selected tool's arguments from the task."""
+        plan = dict(state["plan"] or {})
+        try:
+            args = self.caller.runnable(self.tools[plan["selected_tool"]]).invoke(
+                {"task": plan["task"]}, config
+            )
+        except Exception as e:  # becomes the observation; the planner goes on
+            return self._call_failed(plan, e)
+        return {"plan": {**plan, "arguments": dict(args)}}
+
+    async def acall(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``call``."""
+        plan = dict(state["plan"] or {})
+        try:
+            args = await self.caller.runnable(self.tools[plan["selected_tool"]]).ainvoke(
+                {"task": plan["task"]}, config
+            )
+        except Exception as e:
+            return self._call_failed(plan, e)
+        return {"plan": {**plan, "arguments": dict(args)}}
+
+    @staticmethod
+    def route_call(state: AgentState) -> str:
+        """To the tool, or back to the planner when no arguments could be written."""
+        return "tools" if state.get("plan") else "planner"
+
+    # -- tools --------------------------------------------------------------------------
+
+    def _tool_call(self, state: AgentState) -> tuple[dict[str, Any], BaseTool, dict[str, Any]]:
+        plan = dict(state["plan"] or {})
+        tool = self.tools[plan["selected_tool"]]
+        args = plan.get("arguments")
+        return plan, tool, dict(args) if args is not None else {"task": plan["task"]}
+
+    def _observed(
+        self, plan: dict[str, Any], args: dict[str, Any], out: Any, error: bool
+    ) -> dict[str, Any]:
+        text = _as_text(out)
+        if len(text) > self.max_observation_chars:
+            text = text[: self.max_observation_chars] + " [cut]"
+        return {"steps": [_step(plan, args, text, error=error)], "plan": None}
+
+    def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Run the selected tool; an exception becomes the observation."""
+        plan, tool, args = self._tool_call(state)
+        try:
+            out, error = tool.invoke(args, config), False
+        except GraphBubbleUp:  # an interrupt (ask_user) pauses the run
+            raise
+        except Exception as e:
+            out, error = _error_text(tool.name, e), True
+        return self._observed(plan, args, out, error)
+
+    async def aact(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``act``."""
+        plan, tool, args = self._tool_call(state)
+        try:
+            out, error = await tool.ainvoke(args, config), False
+        except GraphBubbleUp:
+            raise
+        except Exception as e:
+            out, error = _error_text(tool.name, e), True
+        return self._observed(plan, args, out, error)
+
+    # -- final answer -------------------------------------------------------------------
+
+    def _answer_input(self, state: AgentState) -> dict[str, Any]:
+        plan = state["plan"] or {}
+        return {
+            "request": state["request"],
+            "context": format_context(state["steps"]),
+            "task": plan.get("task") or "Answer the request.",
+        }
+
+    def _answered(self, state: AgentState, answer: str) -> dict[str, Any]:
+        plan = dict(state["plan"] or {})
+        return {
+            "steps": [_step(plan, {}, answer, error=False)],
+            "plan": None,
+            "answer": answer,
+            "status": "answered",
+            "messages": [AIMessage(answer)],
+        }
+
+    def _answer_failed(self, e: Exception) -> dict[str, Any]:
+        error = f"The final answer could not be written: {type(e).__name__}: {e}"
+        text = "I could not write the answer (the model's output was unusable)."
+        return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
+
+    def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the answer from the request and the steps; the run ends."""
+        try:
+            text = self.answer_tool.invoke(self._answer_input(state), config)
+        except Exception as e:
+            return self._answer_failed(e)
+        return self._answered(state, str(text))
+
+    async def aanswer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``answer``."""
+        try:
+            text = await self.answer_tool.ainvoke(self._answer_input(state), config)
+        except Exception as e:
+            return self._answer_failed(e)
+        return self._answered(state, str(text))
+
+
+def _step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error: bool) -> Step:
+    return Step(
+        task=plan.get("task", ""),
+        tool=plan.get("selected_tool", ""),
+        arguments=args,
+        observation=observation,
+        error=error,
+        plan={k: v for k, v in plan.items() if k != "arguments"},
+    )
+
+
+def _error_text(name: str, e: BaseException) -> str:
+    detail = " ".join(str(e).split()) or "no details"
+    return f"Error: {name} failed: {type(e).__name__}: {detail}"
+
+
+def _as_text(out: Any) -> str:
+    """A tool's output as observation text."""
+    content = getattr(out, "content", out)  # a ToolMessage or message-like object
+    if isinstance(content, str):
+        return content
+    try:
+        return json.dumps(content, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(content)

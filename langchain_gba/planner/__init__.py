@@ -1,0 +1,22 @@
+"""Planners and the step schema they write."""
+
+from langchain_gba.planner.planners import (
+    FineTunedPlanner,
+    Planner,
+    ToolLike,
+    ZeroShotPlanner,
+    tool_descriptions,
+)
+from langchain_gba.planner.step import PLAN_FIELDS, TEACHER_FIELDS, PlanStep, plan_step_model
+
+__all__ = [
+    "PLAN_FIELDS",
+    "TEACHER_FIELDS",
+    "FineTunedPlanner",
+    "PlanStep",
+    "Planner",
+    "ToolLike",
+    "ZeroShotPlanner",
+    "plan_step_model",
+    "tool_descriptions",
+]

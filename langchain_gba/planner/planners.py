@@ -1,0 +1,182 @@
+"""Planners: a chat model that writes the next step (a ``PlanStep``) from the trajectory so far.
+
+- ``ZeroShotPlanner``: instruct models, given the tools with their descriptions; with a strong
+  model (e.g. ``ChatOpenAI``) and ``teacher=True`` it is the teacher that records trajectories.
+- ``FineTunedPlanner``: a model fine-tuned on recorded trajectories, given only the request and the
+  steps (the exact text ``finetune/`` trains on).
+
+With langchain-gba's chat models the step is produced by constrained decoding (always valid);
+with other chat models through their structured output.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.tools import BaseTool
+
+from langchain_gba.planner.step import PlanStep, plan_step_model
+from langchain_gba.prompts import fine_tuned_planner_prompt, zero_shot_planner_messages
+from langchain_gba.structured.prompted import structured_model
+
+__all__ = ["FineTunedPlanner", "Planner", "ToolLike", "ZeroShotPlanner", "tool_descriptions"]
+
+ToolLike = BaseTool | tuple[str, str]
+"""A tool, or its ``(name, description)``."""
+
+PLANNER_CONTEXT = "planner"
+"""The llama.cpp context an in-process planner model runs in (its prompt prefix stays cached)."""
+
+
+def tool_descriptions(tools: Iterable[ToolLike]) -> list[tuple[str, str]]:
+    """``(name, description)`` of each tool."""
+    return [(t.name, t.description) if isinstance(t, BaseTool) else (t[0], t[1]) for t in tools]
+
+
+def default_planner_model(model: str | None = None) -> BaseChatModel:
+    """An embedded (or GGUF-file) model configured for planning.
+
+    Greedy, with a mild repetition penalty (small models otherwise loop inside a free-text field
+    until its length bound) and room for a step whose fields are all at their bound.
+    """
+    from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
+    from langchain_gba.models import DEFAULT_MODEL
+
+    return ChatLlamaCpp(
+        model=model or DEFAULT_MODEL,
+        max_tokens=1024,
+        repeat_penalty=1.1,
+        context=PLANNER_CONTEXT,
+    )
+
+
+class Planner(ABC):
+    """Writes the next step for a request, given the steps so far and the tools to choose from.
+
+    Args:
+        model: a chat model, an embedded model name or GGUF path, or None for the default model.
+        max_length: the most characters per text field of the step.
+        teacher: also write ``user_request`` and ``missing_information_or_action`` first.
+        method: the structured-output route (see ``structured_model``).
+        own_context: run an in-process model in its own llama.cpp context, so that the growing
+            planner prompt is not evicted by the tools' prompts between steps.
+    """
+
+    def __init__(
+        self,
+        model: BaseChatModel | str | None = None,
+        *,
+        max_length: int = 200,
+        teacher: bool = False,
+        method: str = "auto",
+        own_context: bool = True,
+    ) -> None:
+        if model is None or isinstance(model, str):
+            model = default_planner_model(model)
+        elif own_context:
+            from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
+
+            if isinstance(model, ChatLlamaCpp):
+                model = model.in_context(PLANNER_CONTEXT)
+        self.model: BaseChatModel = model
+        self.max_length = max_length
+        self.teacher = teacher
+        self.method = method
+        self._runnables: dict[tuple[str, ...], Runnable[Any, Any]] = {}
+
+    @property
+    def model_name(self) -> str:
+        """The planner model's name, for records and traces."""
+        for attr in ("model", "model_name", "model_id"):
+            value = getattr(self.model, attr, None)
+            if isinstance(value, str):
+                return value
+        return type(self.model).__name__
+
+    @abstractmethod
+    def messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The chat messages the planner model sees."""
+
+    def step_model(self, tools: Iterable[ToolLike]) -> type[PlanStep]:
+        """The step schema for ``tools``."""
+        names = [name for name, _ in tool_descriptions(tools)]
+        return plan_step_model(names, max_length=self.max_length, teacher=self.teacher)
+
+    def _runnable(self, tools: Sequence[tuple[str, str]]) -> Runnable[Any, Any]:
+        key = tuple(sorted(name for name, _ in tools))
+        if key not in self._runnables:
+            self._runnables[key] = structured_model(
+                self.model, self.step_model(tools), method=self.method
+            ).with_config(run_name=type(self).__name__)
+        return self._runnables[key]
+
+    def plan(
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Iterable[ToolLike],
+        config: RunnableConfig | None = None,
+    ) -> PlanStep:
+        """The next step.
+
+        Raises:
+            StructuredOutputError: the output was cut off, or did not validate after the retries
+                of a backend that cannot constrain decoding.
+        """
+        described = tool_descriptions(tools)
+        return self._runnable(described).invoke(
+            self.messages(request, steps, described), config=config
+        )
+
+    async def aplan(
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Iterable[ToolLike],
+        config: RunnableConfig | None = None,
+    ) -> PlanStep:
+        """Async ``plan``."""
+        described = tool_descriptions(tools)
+        return await self._runnable(described).ainvoke(
+            self.messages(request, steps, described), config=config
+        )
+
+
+class ZeroShotPlanner(Planner):
+    """An instruct model prompted with the tools and their descriptions.
+
+    Example:
+        .. code-block:: python
+
+            planner = ZeroShotPlanner("smollm2-135m-instruct")
+            # the seed's GPT-4 teacher:
+            planner = ZeroShotPlanner(ChatOpenAI(model="gpt-4o", temperature=0.1), teacher=True)
+    """
+
+    def messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """System prompt with the tools; user message with the request and context."""
+        return zero_shot_planner_messages(request, steps, tools)
+
+
+class FineTunedPlanner(Planner):
+    """A model fine-tuned on recorded trajectories: only the request and the steps, no tool list.
+
+    Example:
+        .. code-block:: python
+
+            planner = FineTunedPlanner("runs/planner/planner-q8_0.gguf")
+    """
+
+    def messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """One user message in the fine-tuning format."""
+        return [("human", fine_tuned_planner_prompt(request, steps))]

@@ -1,0 +1,67 @@
+"""``ask_user``: a question back to the user, through LangGraph's ``interrupt``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForToolRun
+from langchain_core.tools import ArgsSchema, BaseTool
+
+from langchain_gba.tools.base import TaskInput
+
+__all__ = ["ASK_USER", "AskUserTool"]
+
+ASK_USER = "ask_user"
+
+try:  # where LangGraph keeps the run's checkpointer in the config
+    from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER as _CHECKPOINTER_KEY
+except ImportError:  # pragma: no cover - other LangGraph versions
+    _CHECKPOINTER_KEY = "__pregel_checkpointer"
+
+
+class AskUserTool(BaseTool):
+    """Ask the user the task's question and return the reply.
+
+    In an agent graph the run pauses with a LangGraph interrupt whose value is
+    ``{"type": "ask_user", "question": ...}``; resume it with
+    ``agent.invoke(Command(resume="the reply"), config)`` (the graph needs a checkpointer). With
+    ``ask`` set (e.g. ``input``) the tool calls it instead; the simulation swaps in a simulated
+    user: any tool named ``ask_user`` replaces this one.
+    """
+
+    name: str = ASK_USER
+    description: str = (
+        "Ask the user a question, when the request needs information only the user has "
+        "(personal details, preferences, choices). Give the question in plain words."
+    )
+    args_schema: ArgsSchema | None = TaskInput
+
+    ask: Callable[[str], str] | None = None
+    """Called with the question instead of interrupting the graph (e.g. ``input``)."""
+
+    def _run(
+        self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
+    ) -> str:
+        if self.ask is not None:
+            return str(self.ask(task))
+        from langgraph.config import get_config
+        from langgraph.types import interrupt
+
+        try:
+            configurable = get_config().get("configurable") or {}
+        except RuntimeError as e:  # not inside a graph run
+            msg = (
+                "ask_user interrupts a LangGraph run; outside one, pass ask=... "
+                "(e.g. AskUserTool(ask=input))."
+            )
+            raise RuntimeError(msg) from e
+        if not configurable.get(_CHECKPOINTER_KEY):
+            msg = (
+                "ask_user cannot wait for the user's reply: the agent has no checkpointer. "
+                "Build it with checkpointer=InMemorySaver() (or a SqliteSaver), "
+                "or use AskUserTool(ask=...)."
+            )
+            raise RuntimeError(msg)
+        reply = interrupt({"type": ASK_USER, "question": task})
+        return reply if isinstance(reply, str) else str(reply)

@@ -1,0 +1,292 @@
+"""Graph routing with scripted models: which node runs, what the state records."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.tools import BaseTool, tool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+from scripted import ScriptedChatModel, answer, step
+
+from langchain_gba import AgentConfigError, AgentInputError, ModelNotFoundError
+from langchain_gba.agent import create_gba_agent
+from langchain_gba.planner import ZeroShotPlanner
+from langchain_gba.tools import TaskInput
+
+
+class Lookup(BaseTool):
+    name: str = "lookup"
+    description: str = "Look a fact up."
+    args_schema: type[TaskInput] = TaskInput
+    seen: list[str] = []
+
+    def _run(self, task: str, **_: object) -> str:
+        self.seen.append(task)
+        return f"found: {task}"
+
+
+@tool
+def send_email(recipient: str, subject: str, body: str) -> str:
+    """Send an email."""
+    return f"sent to {recipient}: {subject}"
+
+
+@tool
+def explode(task: str) -> str:
+    """A tool that always raises."""
+    raise ValueError("the disk is on fire")
+
+
+def agent_with(planner_replies, tools, *, fc_replies=(), answers=("Done.",), **kw):
+    planner = ScriptedChatModel(replies=list(planner_replies))
+    fc = ScriptedChatModel(replies=list(fc_replies))
+    writer = ScriptedChatModel(replies=[answer(a) for a in answers])
+    agent = create_gba_agent(
+        tools,
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=fc,
+        answer_model=writer,
+        **kw,
+    )
+    return agent, planner, fc, writer
+
+
+def test_task_tool_gets_the_task_and_the_answer_ends_the_run():
+    lookup = Lookup()
+    agent, planner, fc, _ = agent_with(
+        [step("lookup", "Find the height of K2."), step("final_answer", "Tell the user.")],
+        [lookup],
+        answers=["K2 is 8,611 m high."],
+    )
+    out = agent.invoke({"request": "How high is K2?"})
+    assert out["status"] == "answered"
+    assert out["answer"] == "K2 is 8,611 m high."
+    assert lookup.seen == ["Find the height of K2."]
+    assert fc.calls == []  # a task-taking tool skips function calling
+    first, last = out["steps"]
+    assert (first["tool"], first["observation"], first["error"]) == (
+        "lookup",
+        "found: Find the height of K2.",
+        False,
+    )
+    assert first["arguments"] == {"task": "Find the height of K2."}
+    assert last["tool"] == "final_answer" and last["observation"] == out["answer"]
+    assert isinstance(out["messages"][0], HumanMessage)
+    assert isinstance(out["messages"][-1], AIMessage)
+    assert out["messages"][-1].content == out["answer"]
+    # the second planner call saw the first observation in its context
+    assert "found: Find the height of K2." in planner.calls[1][-1].content
+
+
+def test_other_tools_get_arguments_from_function_calling():
+    args = {"recipient": "bob@example.com", "subject": "Late", "body": "I am late."}
+    import json
+
+    agent, _, fc, _ = agent_with(
+        [step("send_email", "Email bob@example.com that I am late."), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(args)],
+    )
+    out = agent.invoke({"request": "Tell Bob I am late."})
+    first = out["steps"][0]
+    assert first["arguments"] == args
+    assert first["observation"] == "sent to bob@example.com: Late"
+    assert "Email bob@example.com that I am late." in fc.calls[0][-1].content
+
+
+def test_invalid_arguments_become_an_error_observation():
+    agent, _, _, _ = agent_with(
+        [step("send_email"), step("final_answer")],
+        [send_email],
+        fc_replies=["not json"] * 3,  # the prompted route retries twice
+    )
+    out = agent.invoke({"request": "Tell Bob I am late."})
+    first = out["steps"][0]
+    assert first["error"] is True
+    assert first["observation"].startswith("Error: no valid arguments for send_email")
+    assert out["status"] == "answered"
+
+
+def test_a_raising_tool_becomes_an_observation_and_the_plan_goes_on():
+    agent, planner, _, _ = agent_with([step("explode"), step("final_answer")], [explode])
+    out = agent.invoke({"request": "Do it."})
+    first = out["steps"][0]
+    assert first["error"] is True
+    assert first["observation"] == "Error: explode failed: ValueError: the disk is on fire"
+    assert "the disk is on fire" in planner.calls[1][-1].content
+    assert out["status"] == "answered"
+
+
+def test_step_limit_ends_incomplete_with_the_trajectory():
+    agent, _, _, writer = agent_with([step("lookup")] * 5, [Lookup()], max_steps=3)
+    out = agent.invoke({"request": "Loop."})
+    assert out["status"] == "incomplete"
+    assert len(out["steps"]) == 3
+    assert out["answer"] is None
+    assert "3 steps" in out["messages"][-1].content
+    assert writer.calls == []
+
+
+def test_unusable_planner_output_fails_the_run_with_the_reason():
+    agent, _, _, _ = agent_with(["I think we should search."] * 3, [Lookup()])
+    out = agent.invoke({"request": "Hi"})
+    assert out["status"] == "failed"
+    assert "planner" in out["error"]
+    assert out["steps"] == []
+
+
+def test_ask_user_interrupts_and_resumes_with_the_reply(tmp_path):
+    conn = sqlite3.connect(tmp_path / "threads.sqlite", check_same_thread=False)
+    replies = [step("ask_user", "What is your favourite colour?"), step("final_answer")]
+    agent, planner, _, _ = agent_with(
+        replies, [Lookup()], answers=["Blue."], checkpointer=SqliteSaver(conn)
+    )
+    config = {"configurable": {"thread_id": "t1"}}
+    paused = agent.invoke({"request": "Pick a colour for me."}, config)
+    assert paused["__interrupt__"][0].value == {
+        "type": "ask_user",
+        "question": "What is your favourite colour?",
+    }
+    assert agent.get_state(config).next == ("tools",)
+    out = agent.invoke(Command(resume="blue"), config)
+    assert out["status"] == "answered"
+    assert out["steps"][0]["observation"] == "blue"
+    assert "blue" in planner.calls[1][-1].content
+
+
+def test_a_thread_survives_a_new_process(tmp_path):
+    path = tmp_path / "threads.sqlite"
+    config = {"configurable": {"thread_id": "t2"}}
+    with sqlite3.connect(path, check_same_thread=False) as conn:
+        agent, _, _, _ = agent_with(
+            [step("ask_user", "Which city?")], [Lookup()], checkpointer=SqliteSaver(conn)
+        )
+        agent.invoke({"request": "Weather at home?"}, config)
+    # a new agent (new models, new connection) picks the thread up from the file
+    with sqlite3.connect(path, check_same_thread=False) as conn:
+        agent, _, _, _ = agent_with(
+            [step("final_answer")], [Lookup()], answers=["Sunny."], checkpointer=SqliteSaver(conn)
+        )
+        out = agent.invoke(Command(resume="Oslo"), config)
+    assert out["status"] == "answered"
+    assert [s["observation"] for s in out["steps"]] == ["Oslo", "Sunny."]
+
+
+def test_resuming_an_unknown_thread_is_a_clear_error():
+    agent, _, _, _ = agent_with([], [Lookup()], checkpointer=InMemorySaver())
+    with pytest.raises(AgentInputError, match="thread 'nope'"):
+        agent.invoke(Command(resume="hi"), {"configurable": {"thread_id": "nope"}})
+
+
+def test_a_tool_named_ask_user_replaces_the_built_in_one():
+    @tool("ask_user")
+    def simulated_user(task: str) -> str:
+        """Answer as the user."""
+        return "I live in Lyon."
+
+    agent, _, _, _ = agent_with([step("ask_user"), step("final_answer")], [simulated_user])
+    out = agent.invoke({"request": "Weather at home?"})
+    assert out["steps"][0]["observation"] == "I live in Lyon."
+
+
+def test_ask_user_without_checkpointer_is_an_observation_not_a_crash():
+    agent, _, _, _ = agent_with([step("ask_user"), step("final_answer")], [Lookup()])
+    out = agent.invoke({"request": "Weather at home?"})
+    assert out["steps"][0]["error"] is True
+    assert "checkpointer" in out["steps"][0]["observation"].lower()
+
+
+def test_stream_yields_one_node_update_at_a_time_in_order():
+    agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
+    nodes = [next(iter(u)) for u in agent.stream({"request": "Go."}, stream_mode="updates")]
+    assert nodes == ["start", "planner", "tools", "planner", "final_answer"]
+
+
+async def test_astream_and_ainvoke():
+    agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
+    nodes = [next(iter(u)) async for u in agent.astream({"request": "Go."})]
+    assert nodes == ["start", "planner", "tools", "planner", "final_answer"]
+    agent, _, _, _ = agent_with([step("final_answer")], [Lookup()])
+    assert (await agent.ainvoke({"request": "Go."}))["status"] == "answered"
+
+
+def test_messages_input_and_a_second_request_on_the_same_thread():
+    replies = [step("lookup"), step("final_answer"), step("final_answer")]
+    agent, _, _, _ = agent_with(
+        replies, [Lookup()], answers=["One.", "Two."], checkpointer=InMemorySaver()
+    )
+    config = {"configurable": {"thread_id": "chat"}}
+    first = agent.invoke({"messages": [HumanMessage("First question?")]}, config)
+    assert first["request"] == "First question?" and len(first["steps"]) == 2
+    second = agent.invoke({"request": "Second question?"}, config)
+    assert second["request"] == "Second question?"
+    assert [s["tool"] for s in second["steps"]] == ["final_answer"]  # a fresh trajectory
+    assert [m.content for m in second["messages"]] == [
+        "First question?",
+        "One.",
+        "Second question?",
+        "Two.",
+    ]
+
+
+def test_long_observations_are_cut():
+    @tool
+    def verbose(task: str) -> str:
+        """Talk a lot."""
+        return "x" * 5000
+
+    agent, _, _, _ = agent_with(
+        [step("verbose"), step("final_answer")], [verbose], max_observation_chars=100
+    )
+    out = agent.invoke({"request": "Go."})
+    assert out["steps"][0]["observation"] == "x" * 100 + " [cut]"
+
+
+@pytest.mark.parametrize("request_", ["", "   "])
+def test_empty_request_is_a_clear_error(request_):
+    agent, _, _, _ = agent_with([], [Lookup()])
+    with pytest.raises(AgentInputError, match="request is empty"):
+        agent.invoke({"request": request_})
+
+
+def test_bad_tool_sets_are_clear_errors():
+    planner = ZeroShotPlanner(ScriptedChatModel(replies=[]))
+    with pytest.raises(AgentConfigError, match="Two tools are named 'lookup'"):
+        create_gba_agent([Lookup(), Lookup()], planner=planner)
+
+    class Mute(Lookup):
+        name: str = "mute"
+        description: str = ""
+
+    with pytest.raises(AgentConfigError, match="no description"):
+        create_gba_agent([Mute()], planner=planner)
+
+    @tool("final_answer")
+    def mine(task: str) -> str:
+        """My own answer."""
+        return task
+
+    with pytest.raises(AgentConfigError, match="built in"):
+        create_gba_agent([mine], planner=planner)
+    with pytest.raises(AgentConfigError, match="max_steps"):
+        create_gba_agent([Lookup()], planner=planner, max_steps=0)
+    with pytest.raises(AgentConfigError, match="Not a tool"):
+        create_gba_agent([42], planner=planner)  # type: ignore[list-item]
+
+
+def test_unknown_model_name_is_a_clear_error():
+    with pytest.raises(ModelNotFoundError, match="no-such-model"):
+        create_gba_agent([Lookup()], planner="no-such-model")
+
+
+def test_plain_functions_are_tools():
+    def shout(task: str) -> str:
+        """Shout the task."""
+        return task.upper()
+
+    agent, _, _, _ = agent_with([step("shout", "hey"), step("final_answer")], [shout])
+    assert agent.invoke({"request": "Go."})["steps"][0]["observation"] == "HEY"
