@@ -19,6 +19,20 @@ def llm():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def planner_llm():  # type: ignore[no-untyped-def]
+    """The same model in its own llama.cpp context (as the agent's planner runs it)."""
+    from langchain_gba import ChatLlamaCpp
+
+    return ChatLlamaCpp(
+        model="smollm2-135m-instruct",
+        max_tokens=256,
+        n_ctx=4096,
+        repeat_penalty=1.1,
+        context="planner",
+    )
+
+
+@pytest.fixture(scope="session")
 def llama_server():  # type: ignore[no-untyped-def]
     """A real ``python -m llama_cpp.server`` on 127.0.0.1 serving the embedded model.
 

@@ -1,0 +1,139 @@
+"""The agent end to end with the real embedded model (few tokens per step)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+from langchain_core.tools import BaseTool, tool
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.types import Command
+from pydantic import BaseModel, Field
+from scripted import ScriptedChatModel, step
+
+from langchain_gba.agent import create_gba_agent
+from langchain_gba.planner import ZeroShotPlanner, plan_step_model
+from langchain_gba.tools import TaskInput
+
+
+class EmailArgs(BaseModel):
+    recipient: str = Field(max_length=60, description="Email address of the recipient.")
+    subject: str = Field(max_length=60)
+    body: str = Field(max_length=120)
+
+
+class SendEmail(BaseTool):
+    name: str = "send_email"
+    description: str = "Send an email to a recipient."
+    args_schema: type[BaseModel] = EmailArgs
+    sent: list[dict[str, str]] = []
+
+    def _run(self, recipient: str, subject: str, body: str, **_: object) -> str:
+        self.sent.append({"recipient": recipient, "subject": subject, "body": body})
+        return f"Email sent to {recipient}."
+
+
+class Lookup(BaseTool):
+    name: str = "lookup_fact"
+    description: str = "Look up a fact about a place."
+    args_schema: type[BaseModel] = TaskInput
+
+    def _run(self, task: str, **_: object) -> str:
+        return "Paris has 2,102,650 inhabitants."
+
+
+@tool
+def explode(task: str) -> str:
+    """Check the weather (always fails)."""
+    raise RuntimeError("weather service is down")
+
+
+@pytest.fixture()
+def real_agent(planner_llm, llm):
+    def make(tools, **kw):
+        planner = ZeroShotPlanner(planner_llm, max_length=60)
+        return create_gba_agent(tools, planner=planner, function_calling_model=llm, **kw)
+
+    return make
+
+
+NODE_ORDER = re.compile(r"^start( planner( function_calling)? tools)*( planner( final_answer)?)?$")
+
+
+def test_real_agent_run_is_valid_at_every_step(real_agent):
+    email, lookup = SendEmail(), Lookup()
+    agent = real_agent([email, lookup], max_steps=2, ask_user=False)
+    names = []
+    final = None
+    for update in agent.stream(
+        {"request": "Email bob@example.com the population of Paris."}, stream_mode="updates"
+    ):
+        ((node, value),) = update.items()
+        names.append(node)
+        if "status" in value:
+            final = value["status"]
+    # streaming order follows the graph: planner, (function calling), tool, ... then the end
+    assert NODE_ORDER.match(" ".join(names)), names
+    state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
+    assert state["status"] in {"answered", "incomplete"}
+    assert final in {"answered", "incomplete", None}
+    step_model = plan_step_model(["send_email", "lookup_fact", "final_answer"], max_length=60)
+    assert 1 <= len(state["steps"]) <= 3
+    for s in state["steps"]:
+        step_model.model_validate(s["plan"])  # the planner's output is always a valid step
+        if s["tool"] == "send_email" and not s["error"]:
+            EmailArgs.model_validate(s["arguments"])  # constrained by the tool's schema
+        if s["tool"] == "lookup_fact":
+            assert s["arguments"] == {"task": s["task"]}
+            assert s["observation"] == "Paris has 2,102,650 inhabitants."
+
+
+def test_real_model_routes_to_each_tool(llm):
+    """Scripted planner choices, real function calling, real tools and a real answer."""
+    email = SendEmail()
+    planner = ScriptedChatModel(
+        replies=[
+            step("lookup_fact", "Find the population of Paris."),
+            step("send_email", "Email bob@example.com: Paris has 2,102,650 inhabitants."),
+            step("final_answer", "Tell the user the email was sent."),
+        ]
+    )
+    agent = create_gba_agent(
+        [email, Lookup()], planner=ZeroShotPlanner(planner), function_calling_model=llm
+    )
+    state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
+    assert [s["tool"] for s in state["steps"]] == ["lookup_fact", "send_email", "final_answer"]
+    assert len(email.sent) == 1
+    EmailArgs.model_validate(email.sent[0])
+    assert state["status"] == "answered"
+    assert 1 <= len(state["answer"]) <= 400
+
+
+def test_real_agent_survives_a_raising_tool(real_agent):
+    agent = real_agent([explode], max_steps=2, ask_user=False)
+    state = agent.invoke({"request": "What is the weather in Oslo?"})
+    assert state["status"] in {"answered", "incomplete"}
+    for s in state["steps"]:
+        if s["tool"] == "explode":
+            assert s["error"] is True
+            assert "weather service is down" in s["observation"]
+
+
+def test_real_agent_interrupt_and_resume_with_sqlite(tmp_path, llm):
+    planner = ScriptedChatModel(
+        replies=[step("ask_user", "Which city do you live in?"), step("final_answer")]
+    )
+    conn = sqlite3.connect(tmp_path / "t.sqlite", check_same_thread=False)
+    agent = create_gba_agent(
+        [Lookup()],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=llm,
+        checkpointer=SqliteSaver(conn),
+    )
+    config = {"configurable": {"thread_id": "real"}}
+    paused = agent.invoke({"request": "What is the weather where I live?"}, config)
+    assert paused["__interrupt__"][0].value["question"] == "Which city do you live in?"
+    state = agent.invoke(Command(resume="I live in Oslo."), config)
+    assert state["steps"][0]["observation"] == "I live in Oslo."
+    assert state["status"] == "answered" and state["answer"]
