@@ -14,7 +14,7 @@ $(PY):
 
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.demo-installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[local]'
+	$(PIP) install --quiet -e '.[local,search]'
 	touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)

