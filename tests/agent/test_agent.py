@@ -137,3 +137,25 @@ def test_real_agent_interrupt_and_resume_with_sqlite(tmp_path, llm):
     state = agent.invoke(Command(resume="I live in Oslo."), config)
     assert state["steps"][0]["observation"] == "I live in Oslo."
     assert state["status"] == "answered" and state["answer"]
+
+
+def test_agent_on_a_llama_cpp_server(llama_server):
+    """Scale-out: planner, function calling and answer through a real llama.cpp server."""
+    from langchain_gba.chat_models.llama_server import ChatLlamaServer
+
+    remote = ChatLlamaServer(base_url=llama_server, max_tokens=256)
+    email = SendEmail()
+    agent = create_gba_agent(
+        [email, Lookup()],
+        planner=ZeroShotPlanner(remote, max_length=60),
+        function_calling_model=remote,
+        max_steps=1,
+        ask_user=False,
+    )
+    state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
+    assert state["status"] in {"answered", "incomplete"}
+    step_model = plan_step_model(["send_email", "lookup_fact", "final_answer"], max_length=60)
+    for s in state["steps"]:
+        step_model.model_validate(s["plan"])
+        if s["tool"] == "send_email" and not s["error"]:
+            EmailArgs.model_validate(s["arguments"])
