@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "CALCULATOR_SYSTEM",
+    "CALCULATOR_USER",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "FINE_TUNED_PLANNER",
@@ -147,3 +149,14 @@ SEARCH_SUMMARY_SYSTEM = (
 
 SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nTask: {task}\nAnswer:"
 """Formatted with ``sources`` (numbered, ``[1] Title\\ntext``) and ``task``."""
+
+# -- calculate_number -------------------------------------------------------------------------
+
+CALCULATOR_SYSTEM = """\
+You turn a calculation task into one arithmetic expression. Use only the numbers in the task, \
+the operators + - * / ** and parentheses, and these functions: {functions}; constants: \
+{constants}. Reply with JSON: {{"expression": "..."}}"""
+"""Formatted with ``functions`` and ``constants`` (comma-separated names). Kept short: with the
+embedded 135M model, examples and extra rules in this prompt made the expressions worse."""
+
+CALCULATOR_USER = "Task: {task}"

@@ -8,17 +8,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.calculate import (
+    CalculationError,
+    CalculatorLimits,
+    CalculatorTool,
+    safe_eval,
+)
 from langchain_gba.tools.function_calling import FunctionCaller, function_spec
 
 if TYPE_CHECKING:
     from langchain_gba.tools.search import InternetSearchTool, WikipediaSearchTool
 
 __all__ = [
+    "CalculationError",
+    "CalculatorLimits",
+    "CalculatorTool",
     "FunctionCaller",
     "InternetSearchTool",
     "TaskInput",
     "WikipediaSearchTool",
     "function_spec",
+    "safe_eval",
     "takes_task",
 ]
 
