@@ -29,6 +29,21 @@ __all__ = [
     "format_context",
     "format_tools",
     "zero_shot_planner_messages",
+    # simulation
+    "GENERATE_REQUESTS_MIX",
+    "GENERATE_REQUESTS_SYSTEM",
+    "GENERATE_REQUESTS_USER",
+    "JUDGE_SYSTEM",
+    "JUDGE_USER",
+    "SIMULATED_CALCULATOR_SYSTEM",
+    "SIMULATED_SEARCH_OUTCOMES",
+    "SIMULATED_SEARCH_SITES",
+    "SIMULATED_SEARCH_SYSTEM",
+    "SIMULATED_TOOL_SYSTEM",
+    "SIMULATED_TOOL_USER",
+    "SIMULATED_USER_SYSTEM",
+    "SIMULATED_USER_USER",
+    "format_judged_steps",
 ]
 
 # -- structured output on backends that cannot constrain decoding --------------------------------
@@ -160,3 +175,104 @@ the operators + - * / ** and parentheses, and these functions: {functions}; cons
 embedded 135M model, examples and extra rules in this prompt made the expressions worse."""
 
 CALCULATOR_USER = "Task: {task}"
+
+# -- simulation ---------------------------------------------------------------------------------
+# The simulated environment (langchain_gba.simulated) and the pipeline (simulation/): tool twins,
+# the simulated user, request generation and the judge.
+
+SIMULATED_TOOL_SYSTEM = """\
+You are the tool {name}: {description}
+You receive a call with its arguments and write what the tool returns: a short, specific and \
+plausible result (invent realistic names, dates and numbers). Write only the result, never \
+mention that it is simulated."""
+"""Formatted with ``name`` and ``description``. A twin of any tool."""
+
+SIMULATED_TOOL_USER = """\
+Previous results:
+{context}
+
+Call: {call}"""
+"""Formatted with ``context`` (``format_context`` of the earlier calls) and ``call``."""
+
+SIMULATED_SEARCH_SYSTEM = """\
+You are the search tool {name}: {description}
+You receive a task and write what the search found: {outcome} Then name the sources, as short \
+titles{sites}. Write only the result, never mention that it is simulated."""
+"""Formatted with ``name``, ``description``, ``outcome`` (one of ``SIMULATED_SEARCH_OUTCOMES``)
+and ``sites`` (an extra instruction about URLs, or nothing)."""
+
+SIMULATED_SEARCH_OUTCOMES = {
+    "full": (
+        "one or two sentences that fully answer the task, with specific facts and numbers "
+        "(invent plausible ones)."
+    ),
+    "partial": (
+        "one sentence with a related fact only: it does not fully answer the task (a number or "
+        "a detail the task asks for is missing)."
+    ),
+}
+"""What a simulated search answers; the third outcome, nothing found, needs no model call."""
+
+SIMULATED_SEARCH_SITES = " and the address of each page (https://...)"
+"""Added to ``SIMULATED_SEARCH_SYSTEM`` for search_internet, whose sources have URLs."""
+
+SIMULATED_CALCULATOR_SYSTEM = """\
+You are the tool calculate_number: you calculate a number from the numbers in the task. \
+Reply with the calculation and its result as one number, e.g. "12 * 7 = 84". If the task is \
+not a calculation with numbers, reply "Error: not a calculation"."""
+
+SIMULATED_USER_SYSTEM = """\
+You are the user of an assistant. The assistant asks you a question about yourself. Reply in \
+one short sentence with plausible personal details (invent them if needed: a name, a city, a \
+date, a budget, a preference).{persona}"""
+"""Formatted with ``persona`` (``" You are: ..."`` or nothing)."""
+
+SIMULATED_USER_USER = """\
+Your earlier replies and what the assistant found:
+{context}
+
+Question: {question}"""
+
+GENERATE_REQUESTS_SYSTEM = """\
+You write requests that users send to an assistant. The assistant has these tools:
+{tools}
+Each request is one or two sentences in the user's words. For each request, list the steps \
+the assistant needs, one short sentence each, the last one being the final answer."""
+"""Formatted with ``tools`` (``format_tools`` lines)."""
+
+GENERATE_REQUESTS_USER = """\
+Topic: {topic}
+Write {n} different requests about this topic: {mix}"""
+"""Formatted with ``topic``, ``n`` and ``mix`` (``GENERATE_REQUESTS_MIX``)."""
+
+GENERATE_REQUESTS_MIX = (
+    "one that needs a single step; two that need several steps (up to six), combining facts; "
+    "one that needs a calculation with numbers found first; one that needs to ask the user a "
+    "personal detail (their city, budget, date...) before it can be answered; and any kind."
+)
+
+JUDGE_SYSTEM = """\
+You rate the work of an assistant that answers a user's request step by step. For each step, \
+rate its task: 5 = a clear, necessary next step with every value it needs; 3 = vague, \
+redundant or missing values; 1 = useless or wrong. Rate the final answer: 5 = correct and \
+complete given the results of the steps; 3 = partly answers; 1 = wrong, missing or invented. \
+Explain each rating in a few words first."""
+
+JUDGE_USER = """\
+Request: {request}
+
+Steps:
+{steps}
+
+Final answer: {answer}"""
+"""Formatted with ``request``, ``steps`` (``format_judged_steps``) and ``answer``."""
+
+
+def format_judged_steps(steps: Sequence[Mapping[str, Any]]) -> str:
+    """The steps as the judge reads them: numbered task, tool and result."""
+    if not steps:
+        return NO_PREVIOUS_STEPS
+    return "\n\n".join(
+        f"{i}. Task: {s['task']}\n   Tool: {s['tool']}\n   Result: {s['observation']}"
+        for i, s in enumerate(steps, start=1)
+    )
