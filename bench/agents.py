@@ -1,0 +1,708 @@
+"""The whole agent vs LangGraph's prebuilt ReAct agent, same model, same tools, same requests.
+
+    python bench/agents.py [--limit N] [--requests bench/data/requests.jsonl] [--max-steps 10]
+                           [--react-max-tokens 256] [--out bench/results]
+    python bench/agents.py --from-json bench/results/agents.json   # rebuild the reports
+
+Both agents run every labelled request of ``bench/data/requests.jsonl``, interleaved request by
+request (the order alternates, so machine noise and warm caches hit both alike), with the embedded
+SmolLM2-135M-Instruct GGUF and the same tool objects:
+
+- ``calculate_number`` and ``search_wikipedia`` from ``load_tools(["calculator", "wikipedia"])``
+  (their inner model is the same embedded model);
+- ``ask_user``: a simulated user (``AskUserTool(ask=...)``) that answers from a small profile per
+  request (favourite restaurant, city, birth year, salary, ...), so that both agents can finish
+  the requests that need a question back without interrupts.
+
+Agents:
+
+- ``ours``: ``create_gba_agent(tools, planner=ZeroShotPlanner(<model name>),
+  function_calling_model=llm, max_steps, ask_user=False)``, as the ``gba`` CLI builds it (the
+  planner's default model settings; the tools' model with ``max_tokens=256``).
+- ``react``: ``langgraph.prebuilt.create_react_agent(model, tools, prompt=...)`` with
+  langchain-community's ``ChatLlamaCpp`` on llama-cpp-python's ``chatml-function-calling`` chat
+  handler (the route llama.cpp offers for tool calling with a ChatML model), greedy, bound with
+  ``tool_choice="auto"``. ``recursion_limit = 2 * max_steps + 2``: up to ``max_steps`` model
+  turns with tool calls, then a final answer. Workarounds needed to run it at all, each reported
+  by the run: see ``REACT_NOTES``.
+
+Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
+error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
+a call rejected by the tool's schema or naming no tool), first-tool accuracy (ours:
+``steps[0]["tool"]``; ReAct: the first tool call's name, ``none`` when it answered directly),
+completion within ``max_steps`` (ours: ``status == "answered"``; ReAct: ended with a final AI
+message, without reaching the step limit), answer correctness on the labelled answers
+(case-insensitive substring; numbers also as floats within 1e-6 relative, thousands separators
+removed), and the seconds per request (median, total).
+
+Writes ``agents.md`` (the tables, with the date and the command), ``agents.json`` (per-request raw
+results, rewritten after every request) and ``agents.png`` (the metrics side by side) to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import statistics
+import sys
+import time
+import traceback
+import warnings
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from rich.console import Console
+from rich.table import Table
+
+DATA = Path(__file__).parent / "data" / "requests.jsonl"
+MODEL = "smollm2-135m-instruct"
+AGENTS = ("ours", "react")
+console = Console()
+
+REACT_PROMPT = (
+    "You are a helpful assistant. Use the functions when they help to answer the user's request, "
+    "then answer the user."
+)
+"""The ReAct agent's system prompt. llama-cpp-python's ``chatml-function-calling`` template lists
+the functions only inside a system message: without one the model never sees the tools."""
+
+REACT_NOTES = [
+    'langchain-community\'s `ChatLlamaCpp.bind_tools` rejects `tool_choice="auto"` and sends '
+    "`tool_choice=None`, which llama-cpp-python's `chatml-function-calling` handler treats as "
+    "'no tools' (they are left out of the prompt): the model is bound with "
+    '`bind_tools(tools).bind(tool_choice="auto")`.',
+    "The tools' `task` field has `maxLength: 2000` (`TaskInput`); llama.cpp's JSON-schema grammar "
+    "for a string with `maxLength` >= ~1024 fails to parse and the process segfaults. The schema "
+    "shown to the ReAct model caps `maxLength` at 200 (the bound of our planner's task field); "
+    "the tools themselves, and their validation, are unchanged.",
+    'The handler ignores `max_tokens` with `tool_choice="auto"` (it generates until the context '
+    "is full) and loops while the model keeps calling functions in one message: every completion "
+    "is capped at `--react-max-tokens`, and one message at 5 function calls (more raises, counted "
+    "as a crash).",
+    "Known limits of the handler that are NOT worked around (they shape the ReAct numbers): tool "
+    "results (`role: tool` messages) are rendered as an empty `<|im_start|>tool` header, so the "
+    "model never sees an observation; a plain-text reply is constrained by the follow-up grammar "
+    '(`functions.<name>:` or `<|im_end|>`), so the final answer is empty (or "functions.x:"); '
+    "earlier calls' arguments are HTML-escaped in the prompt (`&#34;`).",
+    "Not used: `ChatOpenAI` on a loopback `python -m llama_cpp.server --chat_format "
+    "chatml-function-calling`: the server rejects (HTTP 500, validation error) the assistant "
+    "message with `content: null` that `ChatOpenAI` sends for a tool call, so every run fails at "
+    "its second model call.",
+]
+
+# -- the simulated user --------------------------------------------------------------------------
+
+FACTS = {
+    "restaurant": (
+        ("restaurant", "table", "eat", "book"),
+        "My favourite restaurant is Chez Marie.",
+    ),
+    "city": (("city", "live", "where", "location", "weather"), "I live in Lyon, France."),
+    "birth": (("born", "birth", "age", "old", "year"), "I was born in 1990."),
+    "books": (
+        ("book", "read", "genre", "author", "like"),
+        "I love science fiction; my favourite book is Dune.",
+    ),
+    "salary": (
+        ("salary", "earn", "income", "pay", "month"),
+        "My monthly salary is 3,000 euros.",
+    ),
+}
+PROFILES = {
+    "ask-restaurant": ("restaurant", "city"),
+    "ask-weather": ("city",),
+    "ask-age": ("birth",),
+    "ask-book": ("books",),
+    "ask-salary": ("salary",),
+}
+NOTHING_MORE = "I have nothing to add; please answer with what you know."
+
+
+class SimulatedUser:
+    """Answers ``ask_user`` questions from the current request's profile (keyword match)."""
+
+    def __init__(self) -> None:
+        self.request_id = ""
+        self.questions: list[str] = []
+
+    def start(self, request_id: str) -> None:
+        self.request_id = request_id
+        self.questions = []
+
+    def __call__(self, question: str) -> str:
+        self.questions.append(question)
+        facts = [FACTS[k] for k in PROFILES.get(self.request_id, ())]
+        if not facts:
+            return NOTHING_MORE
+        text = question.lower()
+        hits = [reply for words, reply in facts if any(w in text for w in words)]
+        return " ".join(hits or [reply for _, reply in facts])
+
+
+# -- answers -------------------------------------------------------------------------------------
+
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+THOUSANDS = re.compile(r"(?<=\d)[,\u202f\u00a0](?=\d{3}(?!\d))")
+
+
+def is_number(text: str) -> bool:
+    return NUMBER.fullmatch(THOUSANDS.sub("", text.strip())) is not None
+
+
+def answer_matches(expected: str | None, answer: str | None) -> bool | None:
+    """Whether ``answer`` contains ``expected`` (None when there is no expected answer)."""
+    if expected is None:
+        return None
+    if not answer:
+        return False
+    if not is_number(expected):  # text: a case-insensitive substring
+        return expected.lower() in answer.lower()
+    target = float(THOUSANDS.sub("", expected))
+    for found in NUMBER.findall(THOUSANDS.sub("", answer)):
+        value = float(found)
+        if math.isclose(value, target, rel_tol=1e-6, abs_tol=1e-12):
+            return True
+    return False
+
+
+def is_tool_error(text: str) -> bool:
+    return text.startswith(("Error:", "search_wikipedia failed:", "calculate_number failed:"))
+
+
+# -- the agents ----------------------------------------------------------------------------------
+
+
+class BoundedClient:
+    """The community model's ``Llama``, with the handler's completions bounded (see REACT_NOTES)."""
+
+    def __init__(self, llama: Any, max_tokens: int, max_calls: int = 5) -> None:
+        self.llama = llama
+        self.max_tokens = max_tokens
+        self.max_completions = 1 + 2 * max_calls  # the choice, then arguments + follow-up per call
+        self.completions: list[int] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.llama, name)
+
+    def create_chat_completion(self, **kwargs: Any) -> Any:
+        llama = self.llama
+        original = type(llama).create_completion
+        left = [self.max_completions]
+
+        def bounded(*args: Any, **kw: Any) -> Any:
+            left[0] -= 1
+            if left[0] < 0:
+                msg = "chatml-function-calling kept calling functions (more than 5 in one message)"
+                raise RuntimeError(msg)
+            kw["max_tokens"] = min(kw.get("max_tokens") or self.max_tokens, self.max_tokens)
+            return original(llama, *args, **kw)
+
+        llama.create_completion = bounded  # the handler calls llama.create_completion(...)
+        try:
+            return llama.create_chat_completion(**kwargs)
+        finally:
+            self.completions.append(self.max_completions - left[0])
+            del llama.create_completion
+
+
+def advertised(tool: BaseTool, max_length: int = 200) -> dict[str, Any]:
+    """The OpenAI tool schema shown to the ReAct model, string ``maxLength`` capped."""
+    spec = convert_to_openai_tool(tool)
+    for prop in spec["function"]["parameters"].get("properties", {}).values():
+        if isinstance(prop.get("maxLength"), int) and prop["maxLength"] > max_length:
+            prop["maxLength"] = max_length
+    return spec
+
+
+def build(max_steps: int, react_max_tokens: int) -> dict[str, Any]:
+    from langchain_gba import ChatLlamaCpp, create_gba_agent
+    from langchain_gba.models import resolve_model_path
+    from langchain_gba.planner import ZeroShotPlanner
+    from langchain_gba.tools.ask_user import AskUserTool
+    from langchain_gba.tools.registry import load_tools
+
+    with warnings.catch_warnings():  # "langchain-community is being sunset"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp as CommunityChatLlamaCpp
+        from langgraph.prebuilt import create_react_agent
+
+    user = SimulatedUser()
+    llm = ChatLlamaCpp(model=MODEL, max_tokens=256)
+    tools = [*load_tools(["calculator", "wikipedia"], llm=llm), AskUserTool(ask=user)]
+    planner = ZeroShotPlanner(MODEL)
+    ours = create_gba_agent(
+        tools,
+        planner=planner,
+        function_calling_model=llm,
+        max_steps=max_steps,
+        ask_user=False,
+    )
+    chat = CommunityChatLlamaCpp(
+        model_path=str(resolve_model_path(MODEL)),
+        n_ctx=4096,
+        n_batch=512,  # its default (8) evaluates prompts 8 tokens at a time
+        seed=0,
+        temperature=0.0,
+        max_tokens=react_max_tokens,
+        repeat_penalty=1.1,
+        streaming=False,
+        verbose=False,
+        model_kwargs={"chat_format": "chatml-function-calling"},
+    )
+    client = BoundedClient(chat.client, react_max_tokens)
+    chat.client = client
+    bound = chat.bind_tools([advertised(t) for t in tools]).bind(tool_choice="auto")
+    with warnings.catch_warnings():  # create_react_agent moved to langchain.agents in v1
+        warnings.simplefilter("ignore")
+        react = create_react_agent(bound, tools, prompt=REACT_PROMPT)
+    # load the search index and warm every model up, outside the timings
+    tools[1].retrieve("Eiffel Tower")
+    for model in (llm, planner.model, chat):
+        model.invoke("Hello", max_tokens=1)
+    return {"ours": ours, "react": react, "user": user, "client": client, "tools": tools}
+
+
+def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
+    state = agent.invoke({"request": request})
+    steps = state.get("steps") or []
+    parse_errors = []
+    if state.get("status") == "failed":
+        parse_errors.append(str(state.get("error") or "failed"))
+    tool_errors = []
+    for s in steps:
+        obs = s.get("observation") or ""
+        if obs.startswith("Error: no valid arguments"):
+            parse_errors.append(obs)
+        elif s.get("error") or (s.get("tool") != "final_answer" and is_tool_error(obs)):
+            tool_errors.append(f"{s.get('tool')}: {obs}")
+    tool_steps = [s for s in steps if s.get("tool") != "final_answer"]
+    return {
+        "first_tool": steps[0]["tool"] if steps else "none",
+        "completed": state.get("status") == "answered",
+        "status": state.get("status"),
+        "answer": state.get("answer"),
+        "tool_calls": len(tool_steps),
+        "tools_used": [s.get("tool") for s in tool_steps],
+        "parse_errors": parse_errors,
+        "tool_errors": tool_errors,
+        "trajectory": [
+            {
+                "tool": s.get("tool"),
+                "task": s.get("task"),
+                "arguments": s.get("arguments"),
+                "observation": _cut(s.get("observation")),
+                "error": s.get("error"),
+            }
+            for s in steps
+        ],
+    }
+
+
+SORRY = "Sorry, need more steps to process this request."
+
+
+def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
+    from langgraph.errors import GraphRecursionError
+
+    limit = 2 * max_steps + 2  # max_steps tool turns (model + tools) and the final model turn
+    try:
+        messages: list[BaseMessage] = agent.invoke(
+            {"messages": [("user", request)]}, {"recursion_limit": limit}
+        )["messages"]
+        hit_limit = False
+    except GraphRecursionError:  # does not happen with remaining_steps; kept for safety
+        messages, hit_limit = [], True
+    ai = [m for m in messages if isinstance(m, AIMessage)]
+    first_tool = "none"
+    if ai:
+        calls = ai[0].tool_calls or ai[0].invalid_tool_calls
+        first_tool = (calls[0].get("name") or "?") if calls else "none"
+    parse_errors, tool_errors = [], []
+    for m in ai:
+        for bad in m.invalid_tool_calls:
+            parse_errors.append(f"invalid tool call {bad.get('name')}: {bad.get('error')}")
+    for m in messages:
+        if isinstance(m, ToolMessage):
+            if m.status == "error":
+                parse_errors.append(f"{m.name}: {_cut(m.text, 300)}")
+            elif is_tool_error(m.text):
+                tool_errors.append(f"{m.name}: {_cut(m.text, 300)}")
+    last = messages[-1] if messages else None
+    final = isinstance(last, AIMessage) and not last.tool_calls and not last.invalid_tool_calls
+    completed = final and not hit_limit and last.text != SORRY
+    tools_used = [c["name"] for m in ai for c in m.tool_calls]
+    return {
+        "first_tool": first_tool,
+        "completed": bool(completed),
+        "status": "answered" if completed else "incomplete",
+        "answer": last.text if completed and last is not None else None,
+        "tool_calls": len(tools_used),
+        "tools_used": tools_used,
+        "parse_errors": parse_errors,
+        "tool_errors": tool_errors,
+        "trajectory": [_message(m) for m in messages],
+    }
+
+
+def _message(m: BaseMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": m.type, "content": _cut(m.text)}
+    if isinstance(m, AIMessage):
+        out["tool_calls"] = [{"name": c["name"], "args": c["args"]} for c in m.tool_calls]
+        if m.invalid_tool_calls:
+            out["invalid_tool_calls"] = [dict(c) for c in m.invalid_tool_calls]
+    if isinstance(m, ToolMessage):
+        out["name"], out["status"] = m.name, m.status
+    return out
+
+
+def _cut(text: Any, n: int = 500) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= n else text[:n] + " [cut]"
+
+
+RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
+    "ours": run_ours,
+    "react": run_react,
+}
+
+
+def run_one(name: str, built: dict[str, Any], item: dict[str, Any], max_steps: int) -> dict:
+    user: SimulatedUser = built["user"]
+    user.start(item["id"])
+    client: BoundedClient = built["client"]
+    client.completions = []
+    start = time.perf_counter()
+    try:
+        result = RUNNERS[name](built[name], item["request"], max_steps)
+        result["crash"] = None
+    except Exception as e:  # reported, not hidden
+        result = {
+            "first_tool": "none",
+            "completed": False,
+            "status": "crashed",
+            "answer": None,
+            "tool_calls": 0,
+            "tools_used": [],
+            "parse_errors": [],
+            "tool_errors": [],
+            "trajectory": [],
+            "crash": f"{type(e).__name__}: {_cut(' '.join(str(e).split()), 300)}",
+            "traceback": traceback.format_exc(limit=6),
+        }
+    result["seconds"] = time.perf_counter() - start
+    result["user_questions"] = list(user.questions)
+    if name == "react":
+        result["completions_per_model_call"] = list(client.completions)
+    result["first_tool_ok"] = result["first_tool"] == item["first_tool"]
+    result["answer_ok"] = answer_matches(item.get("answer"), result["answer"])
+    return result
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def summarize(records: Sequence[dict[str, Any]], agent: str) -> dict[str, Any]:
+    runs = [r[agent] for r in records if agent in r]
+    n = len(runs)
+    labelled = [r for r in runs if r["answer_ok"] is not None]
+    seconds = [r["seconds"] for r in runs]
+    crash_reasons = Counter(_reason(r["crash"]) for r in runs if r["crash"])
+    parse_reasons = Counter(_reason(e) for r in runs for e in r["parse_errors"])
+    tool_reasons = Counter(_reason(e) for r in runs for e in r["tool_errors"])
+    return {
+        "runs": n,
+        "crashes": sum(bool(r["crash"]) for r in runs),
+        "parse_error_runs": sum(bool(r["parse_errors"]) for r in runs),
+        "crash_or_parse_runs": sum(bool(r["crash"] or r["parse_errors"]) for r in runs),
+        "tool_error_runs": sum(bool(r["tool_errors"]) for r in runs),
+        "crash_reasons": dict(crash_reasons.most_common()),
+        "parse_reasons": dict(parse_reasons.most_common()),
+        "tool_error_reasons": dict(tool_reasons.most_common()),
+        "first_tool_ok": sum(r["first_tool_ok"] for r in runs),
+        "first_tools": dict(Counter(r["first_tool"] for r in runs).most_common()),
+        "completed": sum(r["completed"] for r in runs),
+        "answer_ok": sum(bool(r["answer_ok"]) for r in labelled),
+        "labelled": len(labelled),
+        "empty_answers": sum(r["completed"] and not (r["answer"] or "").strip() for r in runs),
+        "tool_calls_mean": statistics.mean(r["tool_calls"] for r in runs) if runs else 0.0,
+        "median_s": statistics.median(seconds) if seconds else 0.0,
+        "total_s": sum(seconds),
+    }
+
+
+def _reason(text: str | None, n: int = 110) -> str:
+    text = re.sub(r"\d+(\.\d+)?", "N", " ".join((text or "").split()))
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def _pct(k: int, n: int) -> str:
+    return f"{k}/{n} ({k / n:.0%})" if n else "-"
+
+
+LABELS = {"ours": "ours (create_gba_agent)", "react": "LangGraph create_react_agent"}
+COLUMNS = [
+    "agent",
+    "crash / parse-error runs",
+    "first tool",
+    "completed",
+    "answer correct",
+    "s/request (median)",
+    "total s",
+    "tool calls/run",
+]
+
+
+def table_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
+    rows = []
+    for agent, s in summary.items():
+        n = s["runs"]
+        rows.append(
+            [
+                LABELS[agent],
+                f"{s['crash_or_parse_runs']}/{n} ({s['crashes']} crash, "
+                f"{s['parse_error_runs']} parse/validation)",
+                _pct(s["first_tool_ok"], n),
+                _pct(s["completed"], n),
+                _pct(s["answer_ok"], s["labelled"]),
+                f"{s['median_s']:.1f}",
+                f"{s['total_s']:.0f}",
+                f"{s['tool_calls_mean']:.1f}",
+            ]
+        )
+    return rows
+
+
+def by_kind(records: Sequence[dict[str, Any]], agents: Sequence[str]) -> list[list[str]]:
+    kinds = list(dict.fromkeys(r["kind"] for r in records))
+    rows = []
+    for kind in kinds:
+        group = [r for r in records if r["kind"] == kind]
+        row = [kind, str(len(group))]
+        for agent in agents:
+            runs = [r[agent] for r in group if agent in r]
+            labelled = [x for x in runs if x["answer_ok"] is not None]
+            answers = _pct(sum(bool(x["answer_ok"]) for x in labelled), len(labelled))
+            row += [
+                _pct(sum(x["first_tool_ok"] for x in runs), len(runs)),
+                _pct(sum(x["completed"] for x in runs), len(runs)),
+                answers,
+            ]
+        rows.append(row)
+    return rows
+
+
+def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    def esc(cell: str) -> str:
+        return cell.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]]:
+    records = report["records"]
+    agents = [a for a in AGENTS if any(a in r for r in records)]
+    summary = {a: summarize(records, a) for a in agents}
+    report["summary"] = summary
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "agents.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    md = [
+        "# The whole agent vs LangGraph's prebuilt ReAct agent",
+        "",
+        f"Date: {report['date']}. Command: `{report['command']}`",
+        "",
+        f"Machine: {report['machine']}; load average at start {report['load']}. Model: "
+        f"{report['model']} (`{report['model_path']}`), greedy, for both agents and inside the "
+        f"tools. Requests: {len(records)} of `{report['requests']}`; max steps "
+        f"{report['max_steps']}; ReAct completions capped at {report['react_max_tokens']} tokens.",
+        "",
+        markdown_table(COLUMNS, table_rows(summary)),
+        "",
+        "Crash / parse-error runs: runs with an exception out of `invoke`, or at least one "
+        "unusable model output (ours: planner output that did not validate, or no valid "
+        "arguments; ReAct: invalid tool-call JSON, or a call the tool's schema rejected or that "
+        "named no tool). Answer correct: over the requests with a labelled answer. Time: wall "
+        "seconds per request, both agents interleaved request by request.",
+        "",
+        "## Reasons",
+        "",
+    ]
+    for agent, s in summary.items():
+        md.append(f"**{LABELS[agent]}**")
+        md.append("")
+        for title, key in (
+            ("crashes", "crash_reasons"),
+            ("parse / validation errors", "parse_reasons"),
+            ("tool errors (observations starting with Error)", "tool_error_reasons"),
+        ):
+            items = s[key]
+            if not items:
+                md.append(f"- {title}: none")
+                continue
+            md.append(f"- {title}:")
+            md += [f"  - {n} x {reason}" for reason, n in items.items()]
+        first = ", ".join(f"{k} {v}" for k, v in s["first_tools"].items())
+        md.append(f"- first tools chosen: {first}")
+        md.append(f"- completed runs with an empty answer: {s['empty_answers']}")
+        md.append("")
+    header = ["kind", "n"]
+    for agent in agents:
+        header += [f"{agent} first tool", f"{agent} completed", f"{agent} answer"]
+    md += ["## By kind", "", markdown_table(header, by_kind(records, agents)), ""]
+    md += ["## ReAct route: what was needed to run it", ""]
+    md += [f"- {note}" for note in REACT_NOTES]
+    md += ["", "## Per request", ""]
+    header = ["id", "expected tool", "expected answer"]
+    for agent in agents:
+        header += [f"{agent} tools", f"{agent} status", f"{agent} answer", f"{agent} s"]
+    rows = []
+    for r in records:
+        row = [r["id"], r["first_tool"], str(r["answer"])]
+        for agent in agents:
+            x = r[agent]
+            ok = {True: " ✓", False: " ✗", None: ""}[x["answer_ok"]]
+            status = x["status"] + (f" ({_reason(x['crash'], 40)})" if x["crash"] else "")
+            row += [
+                " → ".join(x["tools_used"][:6]) or x["first_tool"],
+                status,
+                _cut(" ".join((x["answer"] or "").split()), 80) + ok,
+                f"{x['seconds']:.0f}",
+            ]
+        rows.append(row)
+    md += [markdown_table(header, rows), ""]
+    (out / "agents.md").write_text("\n".join(md))
+    plot(summary, out / "agents.png", report)
+    return summary
+
+
+def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [
+        ("crash / parse-\nerror runs", lambda s: s["crash_or_parse_runs"] / max(s["runs"], 1)),
+        ("first tool\ncorrect", lambda s: s["first_tool_ok"] / max(s["runs"], 1)),
+        ("completed", lambda s: s["completed"] / max(s["runs"], 1)),
+        ("answer\ncorrect", lambda s: s["answer_ok"] / max(s["labelled"], 1)),
+    ]
+    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
+    width = 0.38
+    colors = {"ours": "#2a9d8f", "react": "#e76f51"}
+    for i, (agent, s) in enumerate(summary.items()):
+        xs = [j + (i - 0.5) * width for j in range(len(metrics))]
+        values = [f(s) for _, f in metrics]
+        bars = ax.bar(xs, values, width, label=LABELS[agent], color=colors[agent])
+        ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], fontsize=8)
+        t = ax_t.bar([i], [s["median_s"]], 0.6, color=colors[agent])
+        ax_t.bar_label(t, labels=[f"{s['median_s']:.0f}"], fontsize=8)
+    ax.set_xticks(range(len(metrics)), [m for m, _ in metrics])
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("share of runs")
+    ax.legend(loc="upper center", fontsize=8, ncol=2)
+    n = next(iter(summary.values()))["runs"] if summary else 0
+    ax.set_title(f"{n} requests, {report['model']}, max {report['max_steps']} steps", fontsize=10)
+    ax_t.set_xticks(range(len(summary)), list(summary))
+    ax_t.set_title("s / request (median)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def print_table(summary: dict[str, dict[str, Any]]) -> None:
+    table = Table(title="Whole agent vs LangGraph prebuilt ReAct agent")
+    for col in COLUMNS:
+        table.add_column(col)
+    for row in table_rows(summary):
+        table.add_row(*row)
+    console.print(table)
+
+
+def machine() -> str:
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="the first N requests")
+    parser.add_argument("--requests", type=Path, default=DATA)
+    parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--react-max-tokens", type=int, default=256)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--from-json", type=Path, help="rebuild the reports from a saved JSON")
+    args = parser.parse_args()
+
+    if args.from_json:
+        report = json.loads(args.from_json.read_text())
+        print_table(write_reports(report, args.out))
+        return
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from langchain_gba.models import resolve_model_path
+
+    items = [json.loads(x) for x in args.requests.read_text().splitlines() if x.strip()]
+    items = items[: args.limit] if args.limit else items
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),
+        "machine": machine(),
+        "load": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "python": platform.python_version(),
+        "model": MODEL,
+        "model_path": resolve_model_path(MODEL).name,
+        "requests": str(args.requests),
+        "max_steps": args.max_steps,
+        "react_max_tokens": args.react_max_tokens,
+        "react_prompt": REACT_PROMPT,
+        "react_notes": REACT_NOTES,
+        "records": [],
+    }
+    with console.status("Loading the model, the tools and both agents..."):
+        start = time.perf_counter()
+        built = build(args.max_steps, args.react_max_tokens)
+        report["setup_s"] = time.perf_counter() - start
+    for i, item in enumerate(items):
+        record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
+        order = AGENTS if i % 2 == 0 else AGENTS[::-1]
+        for name in order:
+            result = run_one(name, built, item, args.max_steps)
+            record[name] = result
+            mark = "crash" if result["crash"] else result["status"]
+            console.print(
+                f"[{i + 1}/{len(items)}] {item['id']:<16} {name:<5} {result['seconds']:6.1f} s  "
+                f"first={result['first_tool']:<16} {mark:<10} "
+                f"answer={_cut(' '.join((result['answer'] or '').split()), 60)!r}"
+                + {True: " ✓", False: " ✗", None: ""}[result["answer_ok"]]
+            )
+        report["records"].append(record)
+        report["summary"] = {a: summarize(report["records"], a) for a in AGENTS}
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "agents.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print_table(write_reports(report, args.out))
+    console.print(f"[dim]{args.out / 'agents.md'}, agents.json, agents.png[/]")
+
+
+if __name__ == "__main__":
+    main()
