@@ -2,7 +2,12 @@
 
     python bench/bfcl.py [--limit 20] [--categories simple_python multiple irrelevance]
                          [--model smollm2-135m-instruct|gemma-3-270m|PATH.gguf]
-                         [--routes ours ours-union prompted langchain] [--resume]
+                         [--routes ours ours-union prompted langchain] [--threads 1]
+                         [--resume] [--report]
+
+Writes ``bench/results/bfcl.json`` (every item's raw output, decoded call and verdict) and
+``bfcl.md`` (the table). The default (10 items per category, 3 routes) takes about 10 minutes
+on 2 busy cores; ``--limit 0`` runs all 840 items (hours: the table prints the estimate).
 
 The items, the possible answers and the scoring are BFCL's own, from the PyPI package
 ``bfcl-eval`` (``pip install 'langchain-gba[bench]'``, then ``pip install --no-deps bfcl-eval``:
@@ -48,6 +53,7 @@ import sys
 import tempfile
 import time
 import types
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -435,7 +441,7 @@ class _FunctionCallingClient:
         handler = llama_chat_format.get_chat_completion_handler("chatml-function-calling")
         with self._loaded.lock:
             llama = _BoundedLlama(self._loaded.llama, self._max_tokens)
-            return handler(llama=llama, **kwargs)
+            return handler(llama=llama, **kwargs)  # type: ignore[arg-type]  # duck-typed
 
 
 def langchain_chat_model(llm: ChatLlamaCpp, model: str, max_tokens: int) -> Any:
@@ -445,7 +451,9 @@ def langchain_chat_model(llm: ChatLlamaCpp, model: str, max_tokens: int) -> Any:
     the client is the shared model behind the chatml-function-calling handler. Greedy, no
     repetition penalty: the settings of the other routes.
     """
-    from langchain_community.chat_models import ChatLlamaCpp as CommunityChatLlamaCpp
+    with warnings.catch_warnings():  # "langchain-community is being sunset": noted in the report
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp as CommunityChatLlamaCpp
 
     return CommunityChatLlamaCpp.model_construct(
         client=_FunctionCallingClient(llm, max_tokens),
@@ -498,10 +506,25 @@ def summarize(
     return rows
 
 
-def full_run_estimate(rows: Sequence[dict[str, Any]]) -> float:
-    """Seconds for every item of the measured categories, at the measured mean s/item."""
+def full_run_minutes(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Minutes per route for every item of the measured categories, at the measured s/item."""
     sizes = {c: len(BFCL.load_dataset_entry(c)) for c in {r["category"] for r in rows}}
-    return sum(r["s_per_item"] * sizes[r["category"]] for r in rows)
+    minutes: dict[str, float] = {}
+    for r in rows:
+        minutes[r["route"]] = (
+            minutes.get(r["route"], 0.0) + r["s_per_item"] * sizes[r["category"]] / 60
+        )
+    return minutes
+
+
+NOTES = """\
+accuracy: bfcl-eval's verdict (its `ast_checker` for simple_python and multiple; for irrelevance, \
+pass when no function call decodes, as its eval runner scores it, so output that is not a call \
+at all passes). invalid: not a parsable call of an offered function with schema-valid \
+arguments, and not an explicit "no function" answer. none: explicit "no function" answers (the \
+`none` choice, `{"name": "none"}`, or a message instead of a tool call). s/item: mean (median) \
+wall time of the route's model calls per item, all routes interleaved item by item on one shared \
+model."""
 
 
 def render(rows: Sequence[dict[str, Any]], title: str) -> tuple[Table, str]:
@@ -526,17 +549,20 @@ def render(rows: Sequence[dict[str, Any]], title: str) -> tuple[Table, str]:
 
 
 def git_commit() -> str:
+    """HEAD, with ``+modified`` when this bench file differs from it."""
+    here = Path(__file__).parent
+
+    def git(*cmd: str) -> str:
+        return subprocess.run(
+            ["git", *cmd], capture_output=True, text=True, cwd=here, check=True
+        ).stdout.strip()
+
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            cwd=Path(__file__).parent,
-            check=True,
-        )
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", Path(__file__).name)
     except (OSError, subprocess.CalledProcessError):
         return "?"
-    return out.stdout.strip()
+    return f"{head}+modified bench/bfcl.py" if dirty else head
 
 
 def write_results(out: Path, meta: dict[str, Any], records: list[dict[str, Any]]) -> None:
@@ -544,6 +570,29 @@ def write_results(out: Path, meta: dict[str, Any], records: list[dict[str, Any]]
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps({"meta": meta, "items": records}, indent=1, default=str))
     tmp.replace(out)
+
+
+def report(meta: dict[str, Any], records: list[dict[str, Any]], out: Path) -> None:
+    """Print the table; write it (Markdown) and the summary next to the raw results."""
+    rows = summarize(records, meta["categories"], meta["routes"])
+    minutes = full_run_minutes(rows)
+    estimate = ", ".join(f"{route} {m:.0f}" for route, m in minutes.items())
+    estimate = f"Full run of these categories: {estimate} min ({sum(minutes.values()):.0f} in all)."
+    title = (
+        f"BFCL ({meta['model']}, first {meta['limit'] or 'all'} per category, greedy, "
+        f"max_tokens {meta['max_tokens']}; {meta['machine']})"
+    )
+    table, markdown = render(rows, title)
+    console.print(table)
+    console.print(estimate)
+    meta["summary"] = rows
+    meta["full_run_minutes"] = {route: round(m) for route, m in minutes.items()}
+    write_results(out, meta, records)
+    out.with_suffix(".md").write_text(
+        f"# {title}\n\n`{meta['command']}` (commit {meta['commit']}, {meta['date']}, "
+        f"threads {meta.get('threads') or 'default'})\n\n{markdown}\n\n{estimate} "
+        f"Raw per-item results: `{out.name}`.\n\n{NOTES}\n"
+    )
 
 
 def main() -> None:
@@ -565,7 +614,14 @@ def main() -> None:
     parser.add_argument(
         "--resume", action="store_true", help="keep the results in --out, run the rest"
     )
+    parser.add_argument(
+        "--report", action="store_true", help="only print and write the table of --out"
+    )
     args = parser.parse_args()
+    if args.report:
+        saved = json.loads(args.out.read_text())
+        report(saved["meta"], saved["items"], args.out)
+        return
 
     items = load_items(args.categories, args.limit or None)
     meta = {
@@ -610,24 +666,7 @@ def main() -> None:
     except KeyboardInterrupt:
         console.print("[yellow]Interrupted: the table covers the items done (--resume goes on).")
 
-    rows = summarize(records, args.categories, args.routes)
-    estimate = full_run_estimate(rows)
-    title = (
-        f"BFCL ({args.model}, first {args.limit or 'all'} per category, greedy, "
-        f"max_tokens {args.max_tokens}; {meta['machine']})"
-    )
-    table, markdown = render(rows, title)
-    console.print(table)
-    console.print(f"Full run of these categories and routes: about {estimate / 60:.0f} min.")
-    meta["summary"] = rows
-    meta["full_run_estimate_s"] = round(estimate)
-    write_results(args.out, meta, records)
-    md = args.out.with_suffix(".md")
-    md.write_text(
-        f"# {title}\n\n`{meta['command']}` (commit {meta['commit']}, {meta['date']})\n\n"
-        f"{markdown}\n\nFull run of these categories and routes: about "
-        f"{estimate / 60:.0f} min at these s/item. Raw per-item results: `{args.out.name}`.\n"
-    )
+    report(meta, records, args.out)
 
 
 if __name__ == "__main__":
