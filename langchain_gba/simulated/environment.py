@@ -21,6 +21,7 @@ KEEP_REAL = ("calculate_number",)
 """Tools ``simulated_environment`` keeps real by default: cheap and exact."""
 
 _SEARCH_SOURCES = {"search_wikipedia": "wikipedia", "search_internet": "web"}
+_USER_OPTIONS = ("context_steps", "method")
 
 
 def simulate_tool(
@@ -59,8 +60,8 @@ def simulate_tool(
     if tool.name in _SEARCH_SOURCES:
         fields.setdefault("sources", _SEARCH_SOURCES[tool.name])
         return SimulatedSearchTool(**fields)
-    fields.pop("seed", None)
-    fields.pop("outcomes", None)
+    for search_only in ("seed", "outcomes", "sources", "max_sources", "max_title_length"):
+        fields.pop(search_only, None)
     if tool.name == ASK_USER:
         return SimulatedUser(**fields)
     fields.pop("persona", None)
@@ -115,6 +116,8 @@ def simulated_environment(
             extra["persona"] = persona
         out.append(simulate_tool(tool, llm, history=history, **extra))
     if user and not any(t.name == ASK_USER for t in out):
-        user_options = {k: v for k, v in options.items() if k != "max_length"}
+        user_options = {k: v for k, v in options.items() if k in _USER_OPTIONS}
+        if "max_length" in options:  # a reply is short anyway
+            user_options["max_length"] = min(120, options["max_length"])
         out.append(SimulatedUser(llm=llm, persona=persona, history=history, **user_options))
     return out

@@ -97,7 +97,7 @@ class SimulatedSearchTool(SimulatedTool):
         """The task (the outcome marker left out)."""
         return super().describe_call({k: v for k, v in arguments.items() if k != "__outcome__"})
 
-    def output_schema(self) -> dict[str, Any]:
+    def observation_schema(self) -> dict[str, Any]:
         """An answer and 1 to ``max_sources`` titled sources (with URLs for the web)."""
         source = {"title": _text(self.max_title_length)}
         if self.sources == "web":

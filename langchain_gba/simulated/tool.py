@@ -61,7 +61,7 @@ class SimulatedTool(BaseTool):
 
     # -- what subclasses specialise --------------------------------------------------------
 
-    def output_schema(self) -> dict[str, Any]:
+    def observation_schema(self) -> dict[str, Any]:
         """The JSON schema of what the model writes."""
         return _object(observation=_text(self.max_length))
 
@@ -107,7 +107,7 @@ class SimulatedTool(BaseTool):
         """The structured-output runnable (built once)."""
         if self._writer is None:
             self._writer = structured_model(
-                self.llm, self.output_schema(), method=self.method
+                self.llm, self.observation_schema(), method=self.method
             ).with_config(run_name=f"simulated_{self.name}")
         return self._writer
 

@@ -39,7 +39,7 @@ class SimulatedUser(SimulatedTool):
     max_length: int = Field(default=120, ge=8)
     """The most characters of a reply."""
 
-    def output_schema(self) -> dict[str, Any]:
+    def observation_schema(self) -> dict[str, Any]:
         """A one-sentence reply."""
         return _object(reply=_text(self.max_length))
 

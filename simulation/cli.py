@@ -1,0 +1,377 @@
+r"""``python -m simulation``: requests → run → evaluate → export, with progress bars.
+
+    python -m simulation requests data/requests.jsonl -n 200 --base-url http://127.0.0.1:8080/v1
+    python -m simulation run data/requests.jsonl --out runs/teacher.jsonl --planner teacher \
+        --base-url http://127.0.0.1:8080/v1 --concurrency 8
+    python -m simulation evaluate runs/teacher.jsonl runs/zero-shot.jsonl \
+        --report runs/report.md --chart runs/chart.png
+    python -m simulation export runs/teacher.jsonl --out data/planner-sft
+
+Every command appends to its output file and resumes where a killed run stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from langchain_gba.exceptions import GBAError
+from simulation.models import Backend, ModelSpec, chat_model, model_label
+from simulation.records import RecordFile, RecordFileError, read_jsonl
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="simulation",
+    help="Record planner trajectories in a simulated environment, rate them, export them.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+console = Console(stderr=True)
+
+# -- shared options -------------------------------------------------------------------------
+
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(help="An OpenAI-compatible server, http://HOST:PORT/v1 (llama.cpp, vLLM...)."),
+]
+BackendOpt = Annotated[
+    str, typer.Option(help="auto (ask the server), llama (llama.cpp server) or openai.")
+]
+Retries = Annotated[int, typer.Option(help="Retries with backoff of a failed server request.")]
+Timeout = Annotated[float, typer.Option(help="Seconds per server request.")]
+ConnectAttempts = Annotated[int, typer.Option(help="Tries to reach the server at start.")]
+Concurrency = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
+Tools = Annotated[str, typer.Option(help="Comma-separated tools: calculator, wikipedia, internet.")]
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+    )
+
+
+def _spec(
+    model: str | None,
+    base_url: str | None,
+    backend: str,
+    *,
+    max_tokens: int,
+    temperature: float = 0.0,
+    retries: int = 3,
+    timeout: float = 120.0,
+    connect_attempts: int = 5,
+) -> ModelSpec:
+    if backend not in ("auto", "llama", "openai"):
+        raise typer.BadParameter(f"--backend must be auto, llama or openai, not {backend!r}.")
+    chosen: Backend = backend  # type: ignore[assignment]
+    return ModelSpec(
+        model=model,
+        base_url=base_url,
+        backend=chosen,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        timeout=timeout,
+        retries=retries,
+        connect_attempts=connect_attempts,
+    )
+
+
+def _fail(error: Exception) -> typer.Exit:
+    console.print(f"[red]{escape(str(error))}[/]")
+    return typer.Exit(2)
+
+
+def _tool_list(names: str, llm: Any = None) -> list[Any]:
+    from langchain_gba.tools.registry import load_tools
+
+    return load_tools(names.split(","), llm=llm)
+
+
+# -- requests -------------------------------------------------------------------------------
+
+
+@app.command()
+def requests(
+    out: Annotated[Path, typer.Argument(help="JSONL file of requests (appended to).")],
+    n: Annotated[int, typer.Option("-n", min=1, help="Requests wanted in the file.")] = 50,
+    model: Annotated[str | None, typer.Option(help="Embedded name, GGUF, or served name.")] = None,
+    base_url: BaseUrl = None,
+    backend: BackendOpt = "auto",
+    topics: Annotated[
+        str | None, typer.Option(help="Comma-separated topics (default: 36 categories).")
+    ] = None,
+    tools: Tools = "calculator,wikipedia,internet",
+    batch_size: Annotated[int, typer.Option(min=1, help="Requests per LLM call.")] = 6,
+    temperature: Annotated[float, typer.Option(help="Writer temperature.")] = 0.8,
+    max_tokens: Annotated[int, typer.Option(help="Tokens per LLM call.")] = 2048,
+    max_length: Annotated[int, typer.Option(help="Characters per request.")] = 200,
+    max_request_steps: Annotated[int, typer.Option(help="Steps listed per request.")] = 6,
+    step_length: Annotated[int, typer.Option(help="Characters per listed step.")] = 80,
+    seed: Annotated[int, typer.Option(help="Shuffles the topics.")] = 0,
+    retries: Retries = 3,
+    timeout: Timeout = 300.0,
+    connect_attempts: ConnectAttempts = 5,
+) -> None:
+    """Generate diverse requests over a topic list (deduplicated), with the steps they need."""
+    from langchain_gba.planner import tool_descriptions
+    from langchain_gba.tools.ask_user import AskUserTool
+    from simulation.generate import DEFAULT_TOPICS, generate_requests, normalize
+
+    topic_list = [t.strip() for t in topics.split(",") if t.strip()] if topics else DEFAULT_TOPICS
+    spec = _spec(
+        model, base_url, backend, max_tokens=max_tokens, temperature=temperature,
+        retries=retries, timeout=timeout, connect_attempts=connect_attempts,
+    )  # fmt: skip
+    try:
+        with RecordFile(out) as file:
+            wanted = n - len(file.records)
+            if wanted <= 0:
+                console.print(f"{out} already has {len(file.records)} requests.")
+                return
+            llm = chat_model(spec)
+            described = tool_descriptions([*_tool_list(tools), AskUserTool()])
+            with _progress() as progress:
+                bar = progress.add_task("requests", total=wanted, note="")
+
+                def on_record(record: dict[str, Any]) -> None:
+                    file.append(record)
+                    progress.update(bar, advance=1, note=record["topic"])
+
+                def on_error(topic: str, error: Exception) -> None:
+                    progress.console.print(f"[yellow]batch on {topic!r} skipped:[/] {error}")
+
+                seen = {normalize(r["request"]) for r in file.records}
+                made = generate_requests(
+                    llm, wanted, tools=described, topics=topic_list, batch_size=batch_size,
+                    seed=seed + len(file.records), seen=seen,
+                    max_length=max_length, max_steps=max_request_steps, step_length=step_length,
+                    on_record=on_record, on_error=on_error,
+                )  # fmt: skip
+    except (GBAError, RecordFileError) as e:
+        raise _fail(e) from e
+    console.print(f"{len(made)} new requests → {out} ({len(file.records)} in all)")
+    if len(made) < wanted:
+        console.print(f"[yellow]only {len(made)} of {wanted}: rerun to add more.[/]")
+
+
+# -- run ------------------------------------------------------------------------------------
+
+
+@app.command()
+def run(
+    requests_file: Annotated[Path, typer.Argument(help="JSONL requests (id, request).")],
+    out: Annotated[Path, typer.Option(help="JSONL run file (appended to; resumable).")],
+    planner: Annotated[str, typer.Option(help="zero-shot, teacher or fine-tuned.")] = "zero-shot",
+    planner_model: Annotated[
+        str | None, typer.Option(help="Embedded name, GGUF path, or the served model's name.")
+    ] = None,
+    tool_model: Annotated[
+        str | None, typer.Option(help="The twins' and function calling's model (default: same).")
+    ] = None,
+    base_url: BaseUrl = None,
+    tool_base_url: Annotated[
+        str | None, typer.Option(help="A separate server for the tools (default: --base-url).")
+    ] = None,
+    backend: BackendOpt = "auto",
+    tools: Tools = "calculator,wikipedia,internet",
+    concurrency: Concurrency = 4,
+    max_steps: Annotated[int, typer.Option(min=1, help="Tool steps per request.")] = 10,
+    planner_max_tokens: Annotated[int, typer.Option(help="Tokens per planner step.")] = 512,
+    tool_max_tokens: Annotated[int, typer.Option(help="Tokens per tool/answer call.")] = 256,
+    max_length: Annotated[int, typer.Option(help="Characters per planner field.")] = 200,
+    observation_length: Annotated[int, typer.Option(help="Characters per observation.")] = 240,
+    limit: Annotated[int | None, typer.Option(help="Only the first N requests.")] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the simulated searches' outcomes.")] = 0,
+    persona: Annotated[str | None, typer.Option(help="The simulated user's persona.")] = None,
+    retries: Retries = 3,
+    timeout: Timeout = 120.0,
+    connect_attempts: ConnectAttempts = 5,
+    verbose: Annotated[bool, typer.Option(help="Log warnings of the library.")] = False,
+) -> None:
+    """Run the agent with a planner in the simulated environment; one JSON line per trajectory."""
+    from simulation.runner import RunLabels, build_agent, make_planner, run_requests
+
+    logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR)
+    common: dict[str, Any] = {
+        "retries": retries,
+        "timeout": timeout,
+        "connect_attempts": connect_attempts,
+    }
+    try:
+        requests_list = read_jsonl(requests_file)[:limit]
+        for r in requests_list:
+            if "request" not in r:
+                raise RecordFileError(f"{requests_file}: a record has no 'request': {r}")
+            if "id" not in r:
+                from simulation.generate import request_id
+
+                r["id"] = request_id(r["request"])
+        planner_llm = chat_model(
+            _spec(planner_model, base_url, backend, max_tokens=planner_max_tokens, **common)
+        )
+        tool_llm = chat_model(
+            _spec(tool_model or planner_model, tool_base_url or base_url, backend,
+                  max_tokens=tool_max_tokens, **common)
+        )  # fmt: skip
+        the_planner = make_planner(planner, planner_llm, max_length=max_length)
+        agent = build_agent(
+            the_planner, tool_llm, _tool_list(tools, tool_llm), max_steps=max_steps, seed=seed,
+            observation_length=observation_length, persona=persona,
+        )  # fmt: skip
+        labels = RunLabels(
+            planner=planner,
+            planner_model=model_label(planner_llm),
+            tool_model=model_label(tool_llm),
+            max_steps=max_steps,
+        )
+        with _progress() as progress:
+            bar = progress.add_task("trajectories", total=len(requests_list), note="")
+
+            def on_start(pending: int, done: int) -> None:
+                progress.update(bar, completed=done, note=f"{done} already done")
+
+            def on_done(record: dict[str, Any]) -> None:
+                note = f"{record['id']}: {record['status']}"
+                progress.update(bar, advance=1, note=note)
+
+            report = asyncio.run(
+                run_requests(
+                    requests_list, out, agent, labels, concurrency=concurrency,
+                    on_start=on_start, on_done=on_done,
+                )
+            )  # fmt: skip
+    except (GBAError, RecordFileError, ValueError) as e:
+        raise _fail(e) from e
+    if report.repaired_bytes:
+        console.print(f"repaired a torn last line of {out} ({report.repaired_bytes} bytes)")
+    console.print(
+        f"{report.written} trajectories → {out} ({report.failed} failed, "
+        f"{report.skipped} already done)"
+    )
+
+
+# -- evaluate -------------------------------------------------------------------------------
+
+
+@app.command()
+def evaluate(
+    runs: Annotated[list[Path], typer.Argument(help="Run files to rate and compare.")],
+    judge_model: Annotated[
+        str | None, typer.Option(help="Embedded name, GGUF path, or the served model's name.")
+    ] = None,
+    base_url: BaseUrl = None,
+    backend: BackendOpt = "auto",
+    method: Annotated[
+        str, typer.Option(help="Structured output: auto, or prompted for any chat model.")
+    ] = "auto",
+    concurrency: Concurrency = 4,
+    max_tokens: Annotated[int, typer.Option(help="Tokens per judgement.")] = 1024,
+    explanation_length: Annotated[int, typer.Option(help="Characters per explanation.")] = 100,
+    max_steps: Annotated[int, typer.Option(help="Step limit for completion_rate.")] = 10,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples.")] = 2000,
+    report: Annotated[Path | None, typer.Option(help="Write the Markdown table here.")] = None,
+    chart: Annotated[Path | None, typer.Option(help="Write a PNG bar chart here.")] = None,
+    retries: Retries = 3,
+    timeout: Timeout = 300.0,
+    connect_attempts: ConnectAttempts = 5,
+) -> None:
+    """Rate each answer and step with an LLM judge; metrics with 95% intervals; table, chart."""
+    from simulation.judge import Judge, judge_run
+    from simulation.metrics import bar_chart, compute_metrics, markdown_table
+
+    spec = _spec(
+        judge_model, base_url, backend, max_tokens=max_tokens, retries=retries,
+        timeout=timeout, connect_attempts=connect_attempts,
+    )  # fmt: skip
+    results = []
+    try:
+        llm = chat_model(spec)
+        judge = Judge(
+            llm, label=model_label(llm), explanation_length=explanation_length, method=method
+        )
+        with _progress() as progress:
+            for path in runs:
+                bar = progress.add_task(f"judging {path.name}", total=None, note="")
+
+                def on_start(pending: int, done: int, bar: Any = bar) -> None:
+                    progress.update(bar, total=pending + done, completed=done)
+
+                def on_done(j: dict[str, Any], bar: Any = bar) -> None:
+                    progress.update(bar, advance=1, note=f"{j['id']}: {j['status']}")
+
+                judged = asyncio.run(
+                    judge_run(
+                        path, judge, concurrency=concurrency, on_start=on_start, on_done=on_done
+                    )
+                )
+                results.append(
+                    compute_metrics(
+                        read_jsonl(path), read_jsonl(judged), name=path.stem,
+                        max_steps=max_steps, n_boot=n_boot,
+                    )
+                )  # fmt: skip
+    except (GBAError, RecordFileError) as e:
+        raise _fail(e) from e
+    table = markdown_table(results)
+    typer.echo(table)
+    for m in results:
+        if m.judge_failed:
+            console.print(f"[yellow]{m.name}: {m.judge_failed} judgements failed (see file).[/]")
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(table + "\n", encoding="utf-8")
+    if chart is not None:
+        console.print(f"chart → {bar_chart(results, chart)}")
+
+
+# -- export ---------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    runs: Annotated[list[Path], typer.Argument(help="Run files (judged with evaluate).")],
+    out: Annotated[Path, typer.Option(help="Output folder.")],
+    threshold: Annotated[int, typer.Option(help="Lowest final-answer rating kept.")] = 4,
+    test_size: Annotated[float, typer.Option(help="Share of trajectories held out.")] = 0.1,
+    seed: Annotated[int, typer.Option(help="Seeds the split.")] = 0,
+) -> None:
+    """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
+    from simulation.export import examples_from, export_dataset
+    from simulation.judge import judged_path
+
+    examples = []
+    try:
+        for path in runs:
+            judgements = judged_path(path)
+            if not judgements.exists():
+                raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
+            examples += examples_from(read_jsonl(path), read_jsonl(judgements), threshold=threshold)
+    except RecordFileError as e:
+        raise _fail(e) from e
+    if not examples:
+        console.print(f"[yellow]No trajectory is rated {threshold} or more: nothing exported.[/]")
+        raise typer.Exit(1)
+    dataset = export_dataset(examples, out, test_size=test_size, seed=seed)
+    sizes = ", ".join(f"{name} {len(split)}" for name, split in dataset.items())
+    console.print(f"{len(examples)} examples ({sizes}) → {out}")

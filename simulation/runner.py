@@ -1,0 +1,233 @@
+"""``run``: the agent with a chosen planner in the simulated environment, over many requests.
+
+Each trajectory becomes one line of a JSONL file as soon as it ends (see ``records``). Several
+requests are in flight at once (``agent.ainvoke``; against a server they overlap). A request
+whose run raises is recorded with status ``failed`` and the reason; a server that stops
+answering stops the run instead (nothing recorded for the requests in flight: the next run
+redoes them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.tools import BaseTool
+
+from langchain_gba.agent import create_gba_agent
+from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner
+from langchain_gba.simulated import simulated_environment
+from simulation.models import SERVER_ERROR_NAMES, ServerUnavailableError, is_server_unavailable
+from simulation.pool import process
+from simulation.records import RecordFile
+
+__all__ = [
+    "PLANNERS",
+    "RunLabels",
+    "RunReport",
+    "build_agent",
+    "make_planner",
+    "run_requests",
+    "trajectory_record",
+]
+
+PlannerKind = Literal["zero-shot", "teacher", "fine-tuned"]
+PLANNERS: tuple[PlannerKind, ...] = ("zero-shot", "teacher", "fine-tuned")
+"""``zero-shot``: an instruct model given the tools; ``teacher``: the same, writing the teacher
+fields first (a strong model); ``fine-tuned``: a model trained on exported trajectories."""
+
+
+class Agent(Protocol):
+    """What the runner needs of an agent: LangGraph's ``ainvoke``."""
+
+    async def ainvoke(self, input: Any, config: Any = None, **kwargs: Any) -> Any:
+        """Run one request."""
+
+
+@dataclass(frozen=True)
+class RunLabels:
+    """What each trajectory record says about how it was made."""
+
+    planner: str
+    planner_model: str
+    tool_model: str
+    max_steps: int
+
+
+@dataclass
+class RunReport:
+    """What a run did."""
+
+    written: int
+    skipped: int
+    failed: int
+    repaired_bytes: int
+
+
+def make_planner(kind: str, model: BaseChatModel, *, max_length: int = 200) -> Planner:
+    """The planner of ``kind`` (see ``PLANNERS``) on ``model``."""
+    if kind == "zero-shot":
+        return ZeroShotPlanner(model, max_length=max_length)
+    if kind == "teacher":
+        return ZeroShotPlanner(model, max_length=max_length, teacher=True)
+    if kind == "fine-tuned":
+        return FineTunedPlanner(model, max_length=max_length)
+    msg = f"Unknown planner {kind!r}; choose from: {', '.join(PLANNERS)}."
+    raise ValueError(msg)
+
+
+def build_agent(
+    planner: Planner,
+    tool_llm: BaseChatModel,
+    tools: Sequence[BaseTool],
+    *,
+    max_steps: int = 10,
+    seed: int = 0,
+    observation_length: int = 240,
+    persona: str | None = None,
+) -> Any:
+    """The agent in the simulated environment: twins of ``tools`` and a simulated user."""
+    env = simulated_environment(
+        tools,
+        tool_llm,
+        seed=seed,
+        persona=persona,
+        max_length=observation_length,
+        max_title_length=max(8, min(40, observation_length // 2)),
+    )
+    return create_gba_agent(
+        env,
+        planner=planner,
+        function_calling_model=tool_llm,
+        answer_model=tool_llm,
+        max_steps=max_steps,
+    )
+
+
+def trajectory_record(
+    request: dict[str, Any],
+    labels: RunLabels,
+    *,
+    state: dict[str, Any] | None = None,
+    error: str | None = None,
+    seconds: float = 0.0,
+    started_at: str = "",
+) -> dict[str, Any]:
+    """One line of the run file."""
+    state = state or {}
+    steps = [
+        {k: s.get(k) for k in ("task", "tool", "arguments", "observation", "error", "plan")}
+        for s in state.get("steps") or []
+    ]
+    return {
+        "id": str(request["id"]),
+        "request": request["request"],
+        "status": "failed" if error else state.get("status", "failed"),
+        "answer": state.get("answer"),
+        "error": error or state.get("error"),
+        "steps": steps,
+        "n_steps": sum(1 for s in steps if s["tool"] != "final_answer"),
+        "planner": labels.planner,
+        "planner_model": labels.planner_model,
+        "tool_model": labels.tool_model,
+        "max_steps": labels.max_steps,
+        "seconds": round(seconds, 3),
+        "started_at": started_at,
+        "meta": {k: v for k, v in request.items() if k not in ("id", "request")},
+    }
+
+
+def _server_failed_inside(state: dict[str, Any]) -> str | None:
+    """An error observation showing that the server failed during the run, if any."""
+    for step in state.get("steps") or []:
+        text = str(step.get("observation") or "")
+        if step.get("error") and any(name in text for name in SERVER_ERROR_NAMES):
+            return text
+    return None
+
+
+async def run_one(agent: Agent, request: dict[str, Any], labels: RunLabels) -> dict[str, Any]:
+    """Run one request; its record (status ``failed`` with the reason if the run raised).
+
+    Raises:
+        ServerUnavailableError: the model server is down or too slow: not recorded.
+    """
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    config = {"configurable": {"thread_id": str(request["id"])}}
+    try:
+        state = await agent.ainvoke({"request": request["request"]}, config)
+    except Exception as e:
+        if is_server_unavailable(e):
+            msg = f"The model server failed during request {request['id']!r}: {e}"
+            raise ServerUnavailableError(msg) from e
+        error = f"{type(e).__name__}: {' '.join(str(e).split())}"
+        return trajectory_record(
+            request, labels, error=error, seconds=time.perf_counter() - t0, started_at=started_at
+        )
+    if (detail := _server_failed_inside(state)) is not None:
+        msg = f"The model server failed during request {request['id']!r}: {detail}"
+        raise ServerUnavailableError(msg)
+    return trajectory_record(
+        request, labels, state=state, seconds=time.perf_counter() - t0, started_at=started_at
+    )
+
+
+async def run_requests(
+    requests: Sequence[dict[str, Any]],
+    out_path: str | Path,
+    agent: Agent,
+    labels: RunLabels,
+    *,
+    concurrency: int = 1,
+    on_start: Callable[[int, int], None] | None = None,
+    on_done: Callable[[dict[str, Any]], None] | None = None,
+) -> RunReport:
+    """Run every request not yet in ``out_path``, appending one record per trajectory.
+
+    Args:
+        requests: objects with ``id`` and ``request``.
+        out_path: the JSONL run file (created, or resumed: a torn last line is repaired and the
+            ids in it are skipped).
+        agent: the agent (see ``build_agent``).
+        labels: planner and model names for the records.
+        concurrency: requests in flight.
+        on_start: called with (pending, already done) before the first request.
+        on_done: called with each record when it is written.
+
+    Raises:
+        ServerUnavailableError: the server stopped answering (rerun to resume).
+    """
+    with RecordFile(out_path) as out:
+        seen: set[str] = set()
+        pending = []
+        for r in requests:
+            rid = str(r["id"])
+            if rid not in out.ids and rid not in seen:
+                seen.add(rid)
+                pending.append(r)
+        if on_start is not None:
+            on_start(len(pending), len(requests) - len(pending))
+        failed = 0
+
+        def done(record: dict[str, Any]) -> None:
+            nonlocal failed
+            failed += record["status"] == "failed"
+            if on_done is not None:
+                on_done(record)
+
+        async def handle(request: dict[str, Any]) -> dict[str, Any]:
+            return await run_one(agent, request, labels)
+
+        written = await process(pending, handle, out, concurrency=concurrency, on_done=done)
+        return RunReport(
+            written=written,
+            skipped=len(requests) - len(pending),
+            failed=failed,
+            repaired_bytes=out.repaired,
+        )

@@ -1,0 +1,157 @@
+"""The judge (malformed output marked failed), the metrics and intervals, the export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from scripted import ScriptedChatModel
+
+from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
+from langchain_gba.prompts import fine_tuned_planner_prompt
+from simulation.export import examples_from, export_dataset, split_ids
+from simulation.judge import Judge, judge_run, judge_schema, judged_path
+from simulation.metrics import bar_chart, compute_metrics, markdown_table
+from simulation.records import read_jsonl
+
+
+def plan(task, tool, teacher=False):
+    step = {
+        "context_information_summary": "so far",
+        "thoughts": "next",
+        "task": task,
+        "selected_tool": tool,
+    }
+    if teacher:
+        step = {"user_request": "r", "missing_information_or_action": "m", **step}
+    return step
+
+
+def trajectory(rid, status="answered", n=2, teacher=True):
+    steps = [
+        {"task": f"task {i}", "tool": "search_wikipedia", "arguments": {"task": f"task {i}"},
+         "observation": f"result {i}", "error": False,
+         "plan": plan(f"task {i}", "search_wikipedia", teacher)}
+        for i in range(n - 1)
+    ]  # fmt: skip
+    steps.append(
+        {"task": "answer", "tool": "final_answer", "arguments": {}, "observation": "42",
+         "error": False, "plan": plan("answer", "final_answer", teacher)}
+    )  # fmt: skip
+    return {
+        "id": rid, "request": f"request {rid}", "status": status, "steps": steps,
+        "answer": "42" if status == "answered" else None, "n_steps": n - 1,
+        "planner": "teacher", "planner_model": "m",
+    }  # fmt: skip
+
+
+def verdict(n, final, task=4):
+    return json.dumps(
+        {
+            "steps": [{"explanation": "ok", "task_rating": task} for _ in range(n)],
+            "final_answer_explanation": "fine",
+            "final_answer_rating": final,
+        }
+    )
+
+
+def test_judge_schema_fixes_the_number_of_steps():
+    schema = judge_schema(3)
+    assert (
+        schema["properties"]["steps"]["minItems"] == schema["properties"]["steps"]["maxItems"] == 3
+    )
+    assert schema["properties"]["final_answer_rating"] == {"enum": [1, 2, 3, 4, 5]}
+    assert "steps" not in judge_schema(0)["properties"]
+
+
+async def test_malformed_judge_output_marks_the_item_failed_and_the_rest_goes_on(tmp_path):
+    run = tmp_path / "run.jsonl"
+    records = [trajectory("a"), trajectory("b"), trajectory("c", status="incomplete", n=1)]
+    run.write_text("".join(json.dumps(r) + "\n" for r in records))
+    # a backend that cannot constrain: prompted JSON, 1 try + 2 retries, then the item fails
+    model = ScriptedChatModel(
+        replies=[
+            verdict(2, 5),
+            "not json",
+            "still not json",
+            '{"steps": []}',
+            verdict(1, 5, task=2),
+        ]
+    )
+    judge = Judge(model, label="scripted", method="prompted")
+    path = await judge_run(run, judge, concurrency=1)
+    assert path == judged_path(run) == tmp_path / "run.judged.jsonl"
+    by_id = {j["id"]: j for j in read_jsonl(path)}
+    assert by_id["a"]["status"] == "rated" and by_id["a"]["final_rating"] == 5
+    assert by_id["a"]["step_ratings"] == [4, 4]
+    assert by_id["b"]["status"] == "failed" and "Unusable judge output" in by_id["b"]["error"]
+    assert "reason:" in by_id["b"]["error"]
+    assert by_id["c"]["final_rating"] == 1  # no answer: 1, whatever the judge said
+    assert by_id["c"]["step_ratings"] == [2]
+    # resumable: nothing left to judge, the model is not called again
+    await judge_run(run, Judge(ScriptedChatModel(replies=[]), method="prompted"))
+    assert len(read_jsonl(path)) == 3
+
+
+def test_metrics_with_bootstrap_intervals(tmp_path):
+    records = [trajectory(str(i)) for i in range(8)] + [trajectory("x", status="incomplete")]
+    records[0]["n_steps"] = 11  # answered, but over the step limit
+    judgements = [
+        {
+            "id": str(i),
+            "status": "rated",
+            "final_rating": 5 if i < 6 else 2,
+            "step_ratings": [4, 3 if i == 0 else 5],
+        }
+        for i in range(8)
+    ] + [{"id": "x", "status": "failed"}]
+    m = compute_metrics(records, judgements, name="teacher", n_boot=500)
+    assert (m.requests, m.judged, m.judge_failed, m.steps) == (9, 8, 1, 16)
+    assert m.estimates["pass_rate"].value == pytest.approx(6 / 8)
+    assert m.estimates["bad_task_rate"].value == pytest.approx(1 / 16)
+    assert m.estimates["completion_rate"].value == pytest.approx(7 / 9)
+    for e in m.estimates.values():
+        assert 0 <= e.low <= e.value <= e.high <= 1
+    table = markdown_table([m, compute_metrics(records[:2], judgements[:2], name="other")])
+    assert table.splitlines()[0].startswith("| run | planner |")
+    assert "| teacher | teacher | m | 9 | 8 | 0.75 [" in table
+    pytest.importorskip("matplotlib")
+    png = bar_chart([m], tmp_path / "chart.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_export_examples_use_the_fine_tuned_prompt_and_plan_fields_only(tmp_path):
+    records = [
+        trajectory("a", n=3),
+        trajectory("b"),
+        trajectory("c"),
+        trajectory("d", status="incomplete"),
+    ]
+    judgements = [
+        {"id": "a", "status": "rated", "final_rating": 5},
+        {"id": "b", "status": "rated", "final_rating": 4},
+        {"id": "c", "status": "rated", "final_rating": 3},
+        {"id": "d", "status": "rated", "final_rating": 5},
+    ]
+    examples = examples_from(records, judgements, threshold=4)
+    assert [e["id"] for e in examples] == ["a/0", "a/1", "a/2", "b/0", "b/1"]
+    third = examples[2]
+    assert third["prompt"] == fine_tuned_planner_prompt("request a", records[0]["steps"][:2])
+    assert "Task: task 1\nResult: result 1" in third["prompt"]
+    target = json.loads(third["completion"])
+    assert list(target) == list(PLAN_FIELDS)
+    assert not set(TEACHER_FIELDS) & set(target)
+    assert split_ids(["a", "b"], test_size=0.1) in ({"a"}, {"b"})
+    assert split_ids(["a"], test_size=0.5) == set()
+    datasets = pytest.importorskip("datasets")
+    dataset = export_dataset(examples, tmp_path / "out", test_size=0.5)
+    assert set(dataset) == {"train", "test"}
+    train_ids = set(dataset["train"]["trajectory"])
+    assert train_ids and not train_ids & set(dataset["test"]["trajectory"])  # split by trajectory
+    assert len(dataset["train"]) + len(dataset["test"]) == 5
+    loaded = datasets.load_from_disk(str(tmp_path / "out" / "dataset"))
+    assert loaded["train"][0]["prompt"] == dataset["train"][0]["prompt"]
+    for name in ("train", "test"):
+        assert (tmp_path / "out" / f"{name}.parquet").exists()
+        rows = (tmp_path / "out" / f"{name}.jsonl").read_text().splitlines()
+        assert len(rows) == len(dataset[name])
