@@ -68,7 +68,7 @@ from rich.table import Table
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL = "smollm2-135m-instruct"
 AGENTS = ("ours", "react")
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
     "You are a helpful assistant. Use the functions when they help to answer the user's request, "
@@ -435,6 +435,7 @@ def summarize(records: Sequence[dict[str, Any]], agent: str) -> dict[str, Any]:
         "answer_ok": sum(bool(r["answer_ok"]) for r in labelled),
         "labelled": len(labelled),
         "empty_answers": sum(r["completed"] and not (r["answer"] or "").strip() for r in runs),
+        "answered_text": sum(r["completed"] and bool((r["answer"] or "").strip()) for r in runs),
         "tool_calls_mean": statistics.mean(r["tool_calls"] for r in runs) if runs else 0.0,
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "total_s": sum(seconds),
@@ -455,7 +456,7 @@ COLUMNS = [
     "agent",
     "crash / parse-error runs",
     "first tool",
-    "completed",
+    "completed (with a non-empty answer)",
     "answer correct",
     "s/request (median)",
     "total s",
@@ -473,7 +474,7 @@ def table_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
                 f"{s['crash_or_parse_runs']}/{n} ({s['crashes']} crash, "
                 f"{s['parse_error_runs']} parse/validation)",
                 _pct(s["first_tool_ok"], n),
-                _pct(s["completed"], n),
+                f"{_pct(s['completed'], n)} ({s['answered_text']})",
                 _pct(s["answer_ok"], s["labelled"]),
                 f"{s['median_s']:.1f}",
                 f"{s['total_s']:.0f}",
@@ -597,9 +598,10 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         ("crash / parse-\nerror runs", lambda s: s["crash_or_parse_runs"] / max(s["runs"], 1)),
         ("first tool\ncorrect", lambda s: s["first_tool_ok"] / max(s["runs"], 1)),
         ("completed", lambda s: s["completed"] / max(s["runs"], 1)),
+        ("completed with a\nnon-empty answer", lambda s: s["answered_text"] / max(s["runs"], 1)),
         ("answer\ncorrect", lambda s: s["answer_ok"] / max(s["labelled"], 1)),
     ]
-    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
+    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
     width = 0.38
     colors = {"ours": "#2a9d8f", "react": "#e76f51"}
     for i, (agent, s) in enumerate(summary.items()):
