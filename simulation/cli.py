@@ -311,26 +311,35 @@ def evaluate(
             llm, label=model_label(llm), explanation_length=explanation_length, method=method
         )
         with _progress() as progress:
-            for path in runs:
-                bar = progress.add_task(f"judging {path.name}", total=None, note="")
 
-                def on_start(pending: int, done: int, bar: Any = bar) -> None:
-                    progress.update(bar, total=pending + done, completed=done)
+            async def judge_all() -> list[Path]:
+                # one event loop for every file: a server client is bound to its loop
+                judged = []
+                for path in runs:
+                    bar = progress.add_task(f"judging {path.name}", total=None, note="")
 
-                def on_done(j: dict[str, Any], bar: Any = bar) -> None:
-                    progress.update(bar, advance=1, note=f"{j['id']}: {j['status']}")
+                    def on_start(pending: int, done: int, bar: Any = bar) -> None:
+                        progress.update(bar, total=pending + done, completed=done)
 
-                judged = asyncio.run(
-                    judge_run(
-                        path, judge, concurrency=concurrency, on_start=on_start, on_done=on_done
-                    )
+                    def on_done(j: dict[str, Any], bar: Any = bar) -> None:
+                        progress.update(bar, advance=1, note=f"{j['id']}: {j['status']}")
+
+                    judged.append(
+                        await judge_run(
+                            path, judge, concurrency=concurrency, on_start=on_start,
+                            on_done=on_done,
+                        )
+                    )  # fmt: skip
+                return judged
+
+            judged_files = asyncio.run(judge_all())
+        for path, judged in zip(runs, judged_files, strict=True):
+            results.append(
+                compute_metrics(
+                    read_jsonl(path), read_jsonl(judged), name=path.stem,
+                    max_steps=max_steps, n_boot=n_boot,
                 )
-                results.append(
-                    compute_metrics(
-                        read_jsonl(path), read_jsonl(judged), name=path.stem,
-                        max_steps=max_steps, n_boot=n_boot,
-                    )
-                )  # fmt: skip
+            )  # fmt: skip
     except (GBAError, RecordFileError) as e:
         raise _fail(e) from e
     table = markdown_table(results)

@@ -177,6 +177,7 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
     from langchain_core.runnables import Runnable
 
     from langchain_gba.chat_models.llama_server import ChatLlamaServer
+    from langchain_gba.exceptions import UnsupportedSchemaError
     from langchain_gba.structured.gbnf import to_gbnf
     from langchain_gba.structured.output import constraint_for, structured_chain, tracing_format
 
@@ -199,7 +200,12 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
                     max_string_length=max_string_length, strict=strict, **kwargs,
                 )  # fmt: skip
             bound_length = max_string_length or self.max_string_length
-            grammar = json_safe_gbnf(to_gbnf(constraint_for(schema, "grammar", bound_length)))
+            try:
+                grammar = json_safe_gbnf(to_gbnf(constraint_for(schema, "grammar", bound_length)))
+            except UnsupportedSchemaError:  # e.g. regex groups: the server's own route
+                return super().with_structured_output(
+                    schema, include_raw=include_raw, max_string_length=max_string_length
+                )
             bound = self.bind(
                 extra_body={"grammar": grammar},
                 ls_structured_output_format=tracing_format(schema, "grammar"),

@@ -1,0 +1,176 @@
+"""The whole chain against a real llama.cpp server on loopback: requests → run → evaluate → export.
+
+Tiny budgets (a step limit of 1, short bounded fields): the point is that every command runs
+end to end, concurrently and resumably, not that a 135M model plans well.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simulation.cli import app
+from simulation.judge import judged_path
+from simulation.records import read_jsonl
+
+ROOT = Path(__file__).resolve().parents[2]
+
+RUN_BUDGET = [
+    "--max-steps", "1", "--max-length", "16", "--observation-length", "24",
+    "--planner-max-tokens", "96", "--tool-max-tokens", "48", "--tools", "wikipedia",
+]  # fmt: skip
+
+
+def cli(*args: str) -> str:
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def ids(path: Path) -> list[str]:
+    return [r["id"] for r in read_jsonl(path)]
+
+
+@pytest.fixture(scope="module")
+def chain(llama_server, tmp_path_factory):
+    """requests (3, generated) → run (concurrency 2) → evaluate: the files."""
+    d = tmp_path_factory.mktemp("chain")
+    requests, run = d / "requests.jsonl", d / "run.jsonl"
+    cli(
+        "requests", str(requests), "-n", "3", "--batch-size", "3", "--base-url", llama_server,
+        "--topics", "travel", "--max-tokens", "160", "--max-length", "32",
+        "--max-request-steps", "1", "--step-length", "12",
+    )  # fmt: skip
+    cli("run", str(requests), "--out", str(run), "--base-url", llama_server,
+        "--concurrency", "2", *RUN_BUDGET)  # fmt: skip
+    report, chart = d / "report.md", d / "chart.png"
+    args = ["evaluate", str(run), "--base-url", llama_server, "--max-tokens", "160",
+            "--explanation-length", "16", "--n-boot", "200", "--report", str(report)]  # fmt: skip
+    try:
+        import matplotlib  # noqa: F401
+
+        args += ["--chart", str(chart)]
+    except ImportError:
+        chart = None
+    table = cli(*args)
+    return {"dir": d, "requests": requests, "run": run, "table": table, "report": report,
+            "chart": chart, "url": llama_server}  # fmt: skip
+
+
+def test_requests_are_unique_and_complete(chain):
+    records = read_jsonl(chain["requests"])
+    assert 1 <= len(records) <= 3
+    assert len({r["id"] for r in records}) == len(records)
+    for r in records:
+        assert r["request"] and r["topic"] == "travel"
+        assert r["kind"] in ("single_step", "multi_step", "calculation", "ask_user")
+        assert 1 <= len(r["steps"]) <= 1
+
+
+def test_run_records_each_request_once(chain):
+    records = read_jsonl(chain["run"])
+    assert sorted(r["id"] for r in records) == sorted(ids(chain["requests"]))
+    for r in records:
+        assert r["status"] in ("answered", "incomplete", "failed")
+        assert r["planner"] == "zero-shot" and r["planner_model"] and r["seconds"] > 0
+        assert r["n_steps"] <= 1
+        for s in r["steps"]:
+            assert set(s) == {"task", "tool", "arguments", "observation", "error", "plan"}
+            assert "UnsupportedSchemaError" not in s["observation"]  # every tool's schema works
+
+
+def test_evaluate_rates_and_compares(chain):
+    judgements = read_jsonl(judged_path(chain["run"]))
+    assert sorted(j["id"] for j in judgements) == sorted(ids(chain["run"]))
+    for j in judgements:
+        if j["status"] == "rated":
+            assert 1 <= j["final_rating"] <= 5
+            assert all(1 <= x <= 5 for x in j["step_ratings"])
+        else:
+            assert j["error"]
+    assert "| run | zero-shot |" in chain["table"]
+    assert chain["report"].read_text().startswith("| run | planner |")
+    if chain["chart"] is not None:
+        assert chain["chart"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_evaluate_compares_runs_and_resumes(chain, tmp_path):
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(chain["run"].read_bytes())
+    judged = judged_path(chain["run"]).read_text().splitlines(keepends=True)
+    judged_path(other).write_text("".join(judged[:-1]) + judged[-1][:10])  # killed mid-write
+    table = cli("evaluate", str(chain["run"]), str(other), "--base-url", chain["url"],
+                "--max-tokens", "160", "--explanation-length", "16", "--n-boot", "100")  # fmt: skip
+    assert "| run | zero-shot |" in table and "| other | zero-shot |" in table
+    assert sorted(ids(judged_path(other))) == sorted(ids(chain["run"]))  # the last one redone
+
+
+def test_export_writes_a_dataset_of_the_answered_trajectories(chain):
+    pytest.importorskip("datasets")
+    records = read_jsonl(chain["run"])
+    rated = {j["id"]: j for j in read_jsonl(judged_path(chain["run"])) if j["status"] == "rated"}
+    expected = sum(
+        len(r["steps"]) for r in records if r["status"] == "answered" and r["id"] in rated
+    )
+    out = chain["dir"] / "dataset"
+    result = CliRunner().invoke(app, ["export", str(chain["run"]), "--out", str(out),
+                                      "--threshold", "1", "--test-size", "0.5"])  # fmt: skip
+    if expected == 0:
+        assert result.exit_code == 1 and "nothing exported" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for n in ("train", "test") for x in (out / f"{n}.jsonl").open()]
+    assert len(rows) == expected
+    assert all(r["prompt"].endswith("Plan the next step.") for r in rows)
+
+
+def test_a_killed_run_resumes_with_no_loss_and_no_duplicates(chain, tmp_path):
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(
+        "".join(
+            json.dumps({"id": f"k{i}", "request": q}) + "\n"
+            for i, q in enumerate(["Who wrote Hamlet?", "How tall is Mont Blanc?"])
+        )
+    )
+    run = tmp_path / "run.jsonl"
+    cmd = [sys.executable, "-m", "simulation", "run", str(requests), "--out", str(run),
+           "--base-url", chain["url"], "--concurrency", "1", *RUN_BUDGET]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 120
+    while not (run.exists() and run.read_bytes().count(b"\n") >= 1):
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        assert time.monotonic() < deadline, "no trajectory written in 120 s"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    before = ids(run)
+    assert 1 <= len(before) <= 2
+    cli("run", str(requests), "--out", str(run), "--base-url", chain["url"], *RUN_BUDGET)
+    after = ids(run)
+    assert after[: len(before)] == before  # nothing written is lost
+    assert sorted(after) == ["k0", "k1"]  # each exactly once
+
+
+def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(json.dumps({"id": "a", "request": "What is 2 + 2?"}) + "\n")
+    result = CliRunner().invoke(
+        app,
+        ["run", str(requests), "--out", str(tmp_path / "run.jsonl"),
+         "--base-url", "http://127.0.0.1:9/v1", "--connect-attempts", "2"],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "No OpenAI-compatible server answered at http://127.0.0.1:9/v1" in result.output
+    assert not (tmp_path / "run.jsonl").exists() or not read_jsonl(tmp_path / "run.jsonl")
