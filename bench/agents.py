@@ -3,6 +3,7 @@
     python bench/agents.py [--limit N] [--requests bench/data/requests.jsonl] [--max-steps 10]
                            [--react-max-tokens 256] [--out bench/results]
     python bench/agents.py --from-json bench/results/agents.json   # rebuild the reports
+    python bench/agents.py --resume     # go on from the requests already in agents.json
 
 Both agents run every labelled request of ``bench/data/requests.jsonl``, interleaved request by
 request (the order alternates, so machine noise and warm caches hit both alike), with the embedded
@@ -653,6 +654,9 @@ def main() -> None:
     parser.add_argument("--react-max-tokens", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--from-json", type=Path, help="rebuild the reports from a saved JSON")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the requests already in --out/agents.json"
+    )
     args = parser.parse_args()
 
     if args.from_json:
@@ -681,11 +685,21 @@ def main() -> None:
         "react_notes": REACT_NOTES,
         "records": [],
     }
+    saved = args.out / "agents.json"
+    if args.resume and saved.exists():
+        previous = json.loads(saved.read_text())
+        report["records"] = previous["records"]
+        report["date"] = f"{previous['date']} – {report['date']}"
+        report["command"] = previous["command"] + " (then --resume)"
+        report["load"] = f"{previous['load']}; resumed at {report['load']}"
+    done = {r["id"] for r in report["records"]}
     with console.status("Loading the model, the tools and both agents..."):
         start = time.perf_counter()
         built = build(args.max_steps, args.react_max_tokens)
         report["setup_s"] = time.perf_counter() - start
     for i, item in enumerate(items):
+        if item["id"] in done:
+            continue
         record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
         order = AGENTS if i % 2 == 0 else AGENTS[::-1]
         for name in order:
