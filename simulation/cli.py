@@ -362,6 +362,9 @@ def export(
     runs: Annotated[list[Path], typer.Argument(help="Run files (judged with evaluate).")],
     out: Annotated[Path, typer.Option(help="Output folder.")],
     threshold: Annotated[int, typer.Option(help="Lowest final-answer rating kept.")] = 4,
+    include_incomplete: Annotated[
+        bool, typer.Option(help="Also the steps of trajectories that hit the step limit.")
+    ] = False,
     test_size: Annotated[float, typer.Option(help="Share of trajectories held out.")] = 0.1,
     seed: Annotated[int, typer.Option(help="Seeds the split.")] = 0,
 ) -> None:
@@ -375,7 +378,10 @@ def export(
             judgements = judged_path(path)
             if not judgements.exists():
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
-            examples += examples_from(read_jsonl(path), read_jsonl(judgements), threshold=threshold)
+            examples += examples_from(
+                read_jsonl(path), read_jsonl(judgements), threshold=threshold,
+                include_incomplete=include_incomplete,
+            )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e
     if not examples:

@@ -5,6 +5,10 @@ One example per planner step of a trajectory whose final answer is rated at leas
 (``fine_tuned_planner_prompt``, imported from the library: the exact text the planner will
 see), the completion is the step as JSON with ``PLAN_FIELDS`` only (a teacher's extra fields
 are dropped). The split is by trajectory (no request in both splits), seeded.
+
+``include_incomplete`` also keeps the steps of trajectories that hit the step limit, whatever
+their rating (the judge rates a missing answer 1): a weak teacher (the embedded 135M model)
+may finish no request at all, and its steps are still demonstrations of planning.
 """
 
 from __future__ import annotations
@@ -26,13 +30,18 @@ def examples_from(
     judgements: Sequence[dict[str, Any]],
     *,
     threshold: int = 4,
+    include_incomplete: bool = False,
 ) -> list[dict[str, Any]]:
-    """The training examples of the answered trajectories rated ``>= threshold``."""
+    """The training examples of the answered trajectories rated ``>= threshold``.
+
+    With ``include_incomplete``, also those of the trajectories that hit the step limit.
+    """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
     for r in records:
         rating = ratings.get(str(r["id"]))
-        if r["status"] != "answered" or rating is None or rating < threshold:
+        unfinished = include_incomplete and r["status"] == "incomplete" and rating is not None
+        if not unfinished and (r["status"] != "answered" or rating is None or rating < threshold):
             continue
         steps = r["steps"]
         for i, step in enumerate(steps):
