@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from transformers import TrainerCallback
+from transformers.trainer_callback import PrinterCallback
 
 from finetune.base import (
     ALL_LINEAR,
@@ -394,6 +395,7 @@ def _train(plan: TrainPlan, callbacks: Sequence[Any], status: Callable[[str], No
         peft_config=peft_config,
         callbacks=[_LossLog(out / LOSS_FILE), clock, *callbacks],
     )
+    trainer.remove_callback(PrinterCallback)  # logs go to loss.jsonl and the caller's callbacks
     status("training")
     trainer.train(resume_from_checkpoint=str(plan.resume_from) if plan.resume_from else None)
     trainer.save_model(str(out))  # the adapter, with the tokenizer and its chat template
