@@ -98,6 +98,17 @@ async def measure(
     }
 
 
+async def measure_all(
+    urls: list[str], requests: list[dict[str, Any]], args: argparse.Namespace, rows: list[Any]
+) -> None:
+    for n_servers in args.servers:
+        # warm up every server (its first request pays for loading and caches)
+        await measure(urls[:n_servers], requests[:n_servers], n_servers, args)
+        for c in args.concurrency:
+            console.print(f"[dim]{n_servers} server(s), concurrency {c} ...[/]")
+            rows.append(await measure(urls[:n_servers], requests, c, args))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=8, help="requests per configuration")
@@ -120,13 +131,10 @@ def main() -> None:
             stack.enter_context(LlamaServer("smollm2-135m-instruct", n_ctx=4096, extra_args=extra))
             for _ in range(max(args.servers))
         ]
-        for n_servers in args.servers:
-            urls = [s.base_url for s in servers[:n_servers]]
-            # warm up every server (its first request pays for loading and caches)
-            asyncio.run(measure(urls, requests[:n_servers], n_servers, args))
-            for c in args.concurrency:
-                console.print(f"[dim]{n_servers} server(s), concurrency {c} ...[/]")
-                rows.append(asyncio.run(measure(urls, requests, c, args)))
+        # One event loop for every configuration: langchain-openai caches its async HTTP clients
+        # per process, and a client used on a loop that asyncio.run closed fails ("Event loop
+        # is closed") on its next request.
+        asyncio.run(measure_all([s.base_url for s in servers], requests, args, rows))
     lowest = min(args.concurrency)
     base = {r["servers"]: r["per_minute"] for r in rows if r["concurrency"] == lowest}
     one = next((r["per_minute"] for r in rows if r["servers"] == 1 and r["concurrency"] == 1), None)

@@ -22,12 +22,17 @@ __all__ = ["ChatLlamaServer"]
 
 
 class ChatLlamaServer(ChatOpenAI):
-    """A llama.cpp server's OpenAI-compatible chat endpoint, with server-side constrained output.
+    r"""A llama.cpp server's OpenAI-compatible chat endpoint, with server-side constrained output.
 
     Everything ``ChatOpenAI`` does (invoke, stream, async, batching) works unchanged; structured
     output is sent as a JSON schema (``response_format={"type": "json_object", "schema": ...}``,
     which both llama.cpp's C++ server and llama-cpp-python's server enforce with a grammar) or,
     with ``method="grammar"``, as a GBNF grammar in the request's ``grammar`` field.
+
+    On llama-cpp-python's server, use ``method="grammar"`` for schemas with a regex
+    ``pattern`` that escapes a character (``\.``): that server's own converter writes an escape
+    llama.cpp's grammar parser rejects, and the server process dies (SIGSEGV, llama-cpp-python
+    0.3.x). ``to_gbnf`` rewrites such escapes; llama.cpp's C++ ``llama-server`` is not affected.
 
     Setup:
         ``pip install 'langchain-gba[server]'`` then

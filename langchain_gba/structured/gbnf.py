@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,6 +11,30 @@ from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.structured.schema import SchemaLike, to_json_schema
 
 __all__ = ["to_gbnf"]
+
+# The escapes llama.cpp's GBNF parser accepts in literals and character classes
+# (llama-grammar.cpp, parse_char); it rejects any other with "unknown escape".
+_GBNF_ESCAPES = frozenset('xuUtrn\\"[]')
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _parser_safe(grammar: str) -> str:
+    r"""Rewrite escapes llama.cpp's parser rejects (``\.`` from a regex ``pattern``) as ``\xHH``.
+
+    llama-cpp-python's Python converter copies a pattern's ``\.`` into the grammar; llama.cpp
+    then fails to parse it, and llama-cpp-python's server uses the missing grammar and dies
+    with a segmentation fault. A hex escape means the same character in a literal and in a
+    character class (where an unescaped ``-`` or ``^`` would change the meaning).
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        c = m.group(1)
+        if c in _GBNF_ESCAPES:
+            return m.group(0)
+        code = ord(c)
+        return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}"
+
+    return _ESCAPE.sub(fix, grammar)
 
 
 def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
@@ -29,7 +54,7 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
         raise ImportError(msg) from e
     json_schema = to_json_schema(schema)
     try:
-        return json_schema_to_gbnf(json.dumps(json_schema))
+        return _parser_safe(json_schema_to_gbnf(json.dumps(json_schema)))
     except Exception as e:
         msg = f"llama.cpp's GBNF converter cannot handle this schema: {e}"
         raise UnsupportedSchemaError(msg) from e

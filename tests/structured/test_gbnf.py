@@ -1,0 +1,45 @@
+"""JSON schema → GBNF that llama.cpp's parser accepts, run on a real llama.cpp server."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pydantic import BaseModel, Field
+
+from langchain_gba.chat_models.llama_server import ChatLlamaServer
+from langchain_gba.structured.gbnf import _parser_safe, to_gbnf
+
+URL = r"^https://[a-z0-9-]{1,8}\.[a-z]{2,3}$"
+
+
+class Page(BaseModel):
+    title: str = Field(max_length=12)
+    url: str = Field(pattern=URL)
+
+
+@pytest.mark.parametrize(
+    ("grammar", "expected"),
+    [
+        (r'a ::= "\." [a\-z]', r'a ::= "\x2E" [a\x2Dz]'),  # unknown escapes → hex
+        (r'a ::= "\"" "\\" [\[\]] "\n\t\r" "\x41"', r'a ::= "\"" "\\" [\[\]] "\n\t\r" "\x41"'),
+        (r'a ::= "\\."', r'a ::= "\\."'),  # an escaped backslash, then a plain dot
+    ],
+)
+def test_escapes_llama_cpp_rejects_become_hex(grammar: str, expected: str) -> None:
+    assert _parser_safe(grammar) == expected
+
+
+def test_a_regex_pattern_leaves_no_unknown_escape() -> None:
+    grammar = to_gbnf(Page)
+    assert r"\x2E" in grammar  # the pattern's \.
+    assert not re.search(r'\\[^xuUtrn\\"\[\]]', grammar.replace("\\\\", ""))
+
+
+def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str) -> None:
+    """llama-cpp-python's server died (SIGSEGV) on the unfixed grammar of this schema."""
+    llm = ChatLlamaServer(base_url=llama_server, max_tokens=64)
+    page = llm.with_structured_output(Page, method="grammar").invoke("A page about Paris.")
+    assert isinstance(page, Page) and re.fullmatch(URL, page.url)
+    # the server is still up
+    assert llm.invoke("Hi", max_tokens=2).content is not None
