@@ -387,6 +387,9 @@ def export(
     if not examples:
         console.print(f"[yellow]No trajectory is rated {threshold} or more: nothing exported.[/]")
         raise typer.Exit(1)
+    import datasets
+
+    datasets.disable_progress_bars()  # a few hundred rows: its bars would only clutter ours
     dataset = export_dataset(examples, out, test_size=test_size, seed=seed)
     sizes = ", ".join(f"{name} {len(split)}" for name, split in dataset.items())
     console.print(f"{len(examples)} examples ({sizes}) → {out}")
