@@ -158,19 +158,10 @@ SERVER_ERROR_NAMES = ("APIConnectionError", "APITimeoutError", "ConnectError", "
 """Exception names that, inside an observation, show that the server failed mid-run."""
 
 
-# -- llama-cpp-python's JSON-schema converter lets raw control characters into strings ----------
-# Its GBNF rule `char ::= [^"\\] | ...` admits newlines, which are invalid inside JSON strings, so
-# a small model's output is often rejected ("Invalid control character"). llama.cpp's own
-# converter excludes them. Until the library's to_gbnf / ChatLlamaServer do it, the pipeline
-# sends the grammar itself, with the rule of llama.cpp (both servers take a `grammar` field).
-
-_LOOSE_CHAR = 'char ::= [^"\\\\]'
-_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
-
-
-def json_safe_gbnf(grammar: str) -> str:
-    """``grammar`` with JSON string characters that exclude control characters."""
-    return grammar.replace(_LOOSE_CHAR, _STRICT_CHAR)
+# llama-cpp-python's JSON-schema converter lets raw control characters into strings, which a
+# small model's output often has ("Invalid control character"); the pipeline sends the grammar
+# itself (both llama.cpp servers take a `grammar` field), made by the library's to_gbnf, which
+# uses llama.cpp's stricter string rule.
 
 
 def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
@@ -182,7 +173,7 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
     from langchain_gba.structured.output import constraint_for, structured_chain, tracing_format
 
     class JsonSafeLlamaServer(ChatLlamaServer):
-        """``ChatLlamaServer`` whose JSON-schema output is sent as a control-character-safe GBNF."""
+        """``ChatLlamaServer`` whose JSON-schema output is sent as ``to_gbnf``'s grammar."""
 
         def with_structured_output(  # type: ignore[override]
             self,
@@ -201,7 +192,7 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
                 )  # fmt: skip
             bound_length = max_string_length or self.max_string_length
             try:
-                grammar = json_safe_gbnf(to_gbnf(constraint_for(schema, "grammar", bound_length)))
+                grammar = to_gbnf(constraint_for(schema, "grammar", bound_length))
             except UnsupportedSchemaError:  # e.g. regex groups: the server's own route
                 return super().with_structured_output(
                     schema, include_raw=include_raw, max_string_length=max_string_length

@@ -146,7 +146,9 @@ def parse_output(text: str, schema: SchemaLike, *, finish_reason: str | None = N
         )
         raise StructuredOutputError(msg, raw=text, reason="length")
     try:
-        data = json.loads(text)
+        # strict=False: a raw newline inside a string (which JSON forbids) is kept as text;
+        # llama-cpp-python's server grammar for response_format lets models write them.
+        data = json.loads(text, strict=False)
     except json.JSONDecodeError as e:
         msg = f"The model output is not valid JSON ({e}). Output: {text[:200]!r}"
         raise StructuredOutputError(msg, raw=text, reason=f"invalid JSON: {e}") from e

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForToolRun
@@ -9,12 +12,43 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import ArgsSchema, BaseTool
 from pydantic import BaseModel, Field, PrivateAttr
 
+from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.prompts import FINAL_ANSWER_SYSTEM, FINAL_ANSWER_USER
 from langchain_gba.structured.prompted import structured_model
 
-__all__ = ["FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool"]
+__all__ = ["FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool", "cut_off_answer"]
 
 FINAL_ANSWER = "final_answer"
+CUT_OFF_MARK = "…"
+"""Ends an answer the model was still writing when it reached ``max_tokens``."""
+
+logger = logging.getLogger(__name__)
+_ANSWER_START = re.compile(r'\s*\{\s*"answer"\s*:\s*"')
+
+
+def cut_off_answer(error: StructuredOutputError) -> str | None:
+    """The answer text in an output that ``max_tokens`` cut off, or None if there is none.
+
+    Constrained decoding makes such an output a prefix of ``{"answer": "..."}``: the text
+    written so far is kept (with ``CUT_OFF_MARK`` when the string itself was cut) rather than
+    failing a run whose steps all succeeded.
+    """
+    if error.reason != "length" or not _ANSWER_START.match(error.raw):
+        return None
+    for suffix, mark in (("}", ""), ('"}', CUT_OFF_MARK)):
+        try:
+            text = str(json.loads(error.raw + suffix)["answer"]).strip()
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+        return text + mark if text else None
+    raw = error.raw.rstrip()
+    for cut in range(1, 12):  # a dangling escape (\, \u00e) at the end
+        try:
+            text = str(json.loads(raw[:-cut] + '"}')["answer"]).strip()
+        except (json.JSONDecodeError, KeyError, TypeError):
+            continue
+        return text + CUT_OFF_MARK if text else None
+    return None
 
 
 class FinalAnswerInput(BaseModel):
@@ -76,11 +110,30 @@ class FinalAnswerTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **_: Any,
     ) -> str:
-        out = self._writer().invoke(self._messages(request, context, task))
+        try:
+            out = self._writer().invoke(self._messages(request, context, task))
+        except StructuredOutputError as e:
+            return self._salvaged(e)
         return str(out["answer"]).strip()
 
     async def _arun(
         self, request: str, context: str, task: str = "Answer the request.", **_: Any
     ) -> str:
-        out = await self._writer().ainvoke(self._messages(request, context, task))
+        try:
+            out = await self._writer().ainvoke(self._messages(request, context, task))
+        except StructuredOutputError as e:
+            return self._salvaged(e)
         return str(out["answer"]).strip()
+
+    @staticmethod
+    def _salvaged(error: StructuredOutputError) -> str:
+        """The answer written before ``max_tokens`` ran out; re-raises if there is none."""
+        text = cut_off_answer(error)
+        if text is None:
+            raise error
+        logger.warning(
+            "The final answer was cut off by max_tokens; kept the %d characters written. "
+            "Raise the answer model's max_tokens or lower FinalAnswerTool.max_length.",
+            len(text),
+        )
+        return text

@@ -100,3 +100,21 @@ def test_tool_accuracy_on_the_held_out_split(exported, dataset_dir):
     assert sum(v["n"] for v in report.per_tool.values()) == 2
     tool, floor = majority_baseline(dataset_dir)
     assert tool in names and 0 <= floor <= 1
+
+
+def test_evaluate_command_writes_a_table_and_json(exported, dataset_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from finetune.cli import app
+
+    out = tmp_path / "accuracy.json"
+    result = CliRunner().invoke(
+        app,
+        ["evaluate", str(dataset_dir), "--model", str(exported.files["q8_0"]), "--limit", "1",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "training majority" in result.output
+    report = json.loads(out.read_text())
+    assert report["planners"][0]["examples"] == 1
+    assert 0 <= report["majority_accuracy"] <= 1 and "final_answer" in report["tools"]

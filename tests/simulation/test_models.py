@@ -1,20 +1,10 @@
-"""Model specs: the llama.cpp grammar fix, server probing."""
+"""Model specs: server probing, planners, request generation, the twins on a server."""
 
 from __future__ import annotations
 
 import pytest
 
-from langchain_gba.structured.gbnf import to_gbnf
-from simulation.models import ServerUnavailableError, json_safe_gbnf, wait_for_server
-
-
-def test_json_strings_exclude_control_characters():
-    grammar = to_gbnf({"type": "object", "properties": {"a": {"type": "string", "maxLength": 4}}})
-    fixed = json_safe_gbnf(grammar)
-    (char,) = [line for line in fixed.splitlines() if line.startswith("char ::=")]
-    assert char.startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F] |')
-    others = [line for line in grammar.splitlines() if not line.startswith("char ::=")]
-    assert [line for line in fixed.splitlines() if not line.startswith("char ::=")] == others
+from simulation.models import ServerUnavailableError, wait_for_server
 
 
 def test_a_server_that_never_answers_is_named():
@@ -71,3 +61,20 @@ def test_generated_requests_are_deduplicated():
     )  # fmt: skip
     assert [r["request"] for r in made] == ["How tall is Mont Blanc?"]
     assert made[0]["id"] == request_id("how tall is mont blanc") and made[0]["topic"] == "travel"
+
+
+def test_the_web_twin_runs_on_a_llama_cpp_server(llama_server):
+    """Its URL ``pattern`` once made llama-cpp-python's server die (SIGSEGV) on every call."""
+    import httpx
+
+    from langchain_gba.simulated import SimulatedSearchTool
+    from simulation.models import ModelSpec, chat_model
+
+    llm = chat_model(ModelSpec(base_url=llama_server, backend="llama", max_tokens=96))
+    twin = SimulatedSearchTool(
+        name="search_internet", description="Search the web.", llm=llm, sources="web",
+        outcomes={"full": 1}, max_length=60,
+    )  # fmt: skip
+    observation = twin.invoke({"task": "Find the opening hours of the Louvre."})
+    assert "Sources:" in observation and "<https://" in observation
+    assert httpx.get(f"{llama_server}/models", timeout=5).status_code == 200  # still up

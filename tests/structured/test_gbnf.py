@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from langchain_gba.chat_models.llama_server import ChatLlamaServer
-from langchain_gba.structured.gbnf import _parser_safe, to_gbnf
+from langchain_gba.structured.gbnf import _parser_safe, json_safe_gbnf, to_gbnf
 
 URL = r"^https://[a-z0-9-]{1,8}\.[a-z]{2,3}$"
 
@@ -34,6 +34,13 @@ def test_a_regex_pattern_leaves_no_unknown_escape() -> None:
     grammar = to_gbnf(Page)
     assert r"\x2E" in grammar  # the pattern's \.
     assert not re.search(r'\\[^xuUtrn\\"\[\]]', grammar.replace("\\\\", ""))
+
+
+def test_json_strings_exclude_control_characters() -> None:
+    grammar = to_gbnf({"type": "object", "properties": {"a": {"type": "string", "maxLength": 4}}})
+    (char,) = [line for line in grammar.splitlines() if line.startswith("char ::=")]
+    assert char.startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F] |')
+    assert json_safe_gbnf(grammar) == grammar
 
 
 def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str) -> None:

@@ -42,6 +42,11 @@ def test_bound_strings_bounds_only_free_strings() -> None:
     assert "maxLength" not in schema["properties"]["free"]  # the input is not modified
 
 
+def test_a_raw_newline_in_a_string_is_kept() -> None:
+    """llama-cpp-python's server grammar lets a model write one; JSON forbids it."""
+    assert parse_output('{"text": "a\nb"}', {"type": "object"}) == {"text": "a\nb"}
+
+
 def test_parse_output_returns_instances_or_dicts() -> None:
     assert parse_output('{"x": 3, "label": "a"}', Point) == Point(x=3, label="a")
     assert parse_output('{"x": 3}', {"type": "object"}) == {"x": 3}
