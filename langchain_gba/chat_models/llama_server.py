@@ -9,6 +9,7 @@ from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
 from pydantic import Field, SecretStr
 
+from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.structured.gbnf import to_gbnf
 from langchain_gba.structured.output import (
     Method,
@@ -29,10 +30,9 @@ class ChatLlamaServer(ChatOpenAI):
     which both llama.cpp's C++ server and llama-cpp-python's server enforce with a grammar) or,
     with ``method="grammar"``, as a GBNF grammar in the request's ``grammar`` field.
 
-    On llama-cpp-python's server, use ``method="grammar"`` for schemas with a regex
-    ``pattern`` that escapes a character (``\.``): that server's own converter writes an escape
-    llama.cpp's grammar parser rejects, and the server process dies (SIGSEGV, llama-cpp-python
-    0.3.x). ``to_gbnf`` rewrites such escapes; llama.cpp's C++ ``llama-server`` is not affected.
+    A schema with a regex ``pattern`` is always sent as ``to_gbnf``'s grammar: from a pattern
+    that escapes a character (``\.``), llama-cpp-python's own converter (0.3.x) writes an escape
+    llama.cpp's grammar parser rejects, and that server's process dies (SIGSEGV).
 
     Setup:
         ``pip install 'langchain-gba[server]'`` then
@@ -99,9 +99,19 @@ class ChatLlamaServer(ChatOpenAI):
             max_string_length = self.max_string_length
         constraint = constraint_for(schema, method, max_string_length)
         ls_format = tracing_format(schema, method)
+        grammar = None
         if method == "grammar":
+            grammar = to_gbnf(constraint)
+        elif method == "json_schema" and _has_pattern(constraint):
+            # A regex pattern goes as our grammar: llama-cpp-python's server converts patterns
+            # into escapes its own grammar parser rejects, and its process dies (SIGSEGV).
+            try:
+                grammar = to_gbnf(constraint)
+            except (ImportError, UnsupportedSchemaError):
+                grammar = None  # the server's converter may still handle it
+        if grammar is not None:
             bound = self.bind(
-                extra_body={"grammar": to_gbnf(constraint)}, ls_structured_output_format=ls_format
+                extra_body={"grammar": grammar}, ls_structured_output_format=ls_format
             )
         else:
             # Sent in extra_body: as a top-level response_format, ChatOpenAI would use the
@@ -111,3 +121,14 @@ class ChatLlamaServer(ChatOpenAI):
                 ls_structured_output_format=ls_format,
             )
         return structured_chain(bound, schema, include_raw=include_raw)
+
+
+def _has_pattern(schema: Any) -> bool:
+    """Whether a JSON schema has a regex ``pattern`` anywhere."""
+    if isinstance(schema, dict):
+        return isinstance(schema.get("pattern"), str) or any(
+            _has_pattern(v) for v in schema.values()
+        )
+    if isinstance(schema, list):
+        return any(_has_pattern(v) for v in schema)
+    return False

@@ -43,10 +43,12 @@ def test_json_strings_exclude_control_characters() -> None:
     assert json_safe_gbnf(grammar) == grammar
 
 
-def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str) -> None:
-    """llama-cpp-python's server died (SIGSEGV) on the unfixed grammar of this schema."""
+@pytest.mark.parametrize("method", ["grammar", "json_schema"])
+def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str, method: str) -> None:
+    """llama-cpp-python's server died (SIGSEGV) on its own and on the unfixed grammar of this
+    schema; ChatLlamaServer sends to_gbnf's grammar for any schema with a pattern."""
     llm = ChatLlamaServer(base_url=llama_server, max_tokens=64)
-    page = llm.with_structured_output(Page, method="grammar").invoke("A page about Paris.")
+    page = llm.with_structured_output(Page, method=method).invoke("A page about Paris.")
     assert isinstance(page, Page) and re.fullmatch(URL, page.url)
     # the server is still up
     assert llm.invoke("Hi", max_tokens=2).content is not None
