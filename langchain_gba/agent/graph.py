@@ -206,7 +206,7 @@ class _Nodes:
         last = messages[-1] if messages else None
         update: dict[str, Any] = {}
         if isinstance(last, HumanMessage):
-            request = last.text
+            request = str(last.text)
         else:
             request = state.get("request") or ""
             if request.strip():

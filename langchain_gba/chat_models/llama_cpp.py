@@ -6,7 +6,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Iterator, Sequence
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -264,7 +264,7 @@ class ChatLlamaCpp(BaseChatModel):
                     finish_reason = None
                     stream = loaded.llama.create_completion(prompt=tokens, stream=True, **params)
                     for part in stream:
-                        choice = part["choices"][0]  # type: ignore[index]
+                        choice: Any = cast(Any, part)["choices"][0]
                         finish_reason = choice.get("finish_reason") or finish_reason
                         if cancelled.is_set():
                             finish_reason = "cancelled"

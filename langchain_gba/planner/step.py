@@ -72,7 +72,7 @@ def _step_model(names: tuple[str, ...], max_length: int, teacher: bool) -> type[
             tool_type: Any = Literal[names]  # type: ignore[valid-type]
             fields[name] = (tool_type, Field(description=_DESCRIPTIONS[name]))
         else:
-            bounds = {"min_length": 1} if name == "task" else {}
+            bounds: dict[str, Any] = {"min_length": 1} if name == "task" else {}
             fields[name] = (
                 str,
                 Field(max_length=max_length, description=_DESCRIPTIONS[name], **bounds),

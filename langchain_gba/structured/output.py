@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableLambda, RunnableMap, RunnablePassthrough
@@ -87,7 +87,7 @@ def any_json_object(max_string_length: int, max_items: int = 8) -> dict[str, Any
 def tracing_format(schema: SchemaLike, method: str) -> dict[str, Any]:
     """The ``ls_structured_output_format`` LangChain passes to callbacks and tracing."""
     try:
-        ls_schema = convert_to_json_schema(schema)
+        ls_schema = convert_to_json_schema(cast(Any, schema))
     except Exception:
         ls_schema = to_json_schema(schema)
     return {"kwargs": {"method": method}, "schema": ls_schema}

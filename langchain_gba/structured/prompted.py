@@ -122,16 +122,17 @@ def structured_model(
         return with_prompted_output(
             model, schema, max_retries=max_retries, max_string_length=max_string_length
         )
+    target: Any = schema  # SchemaLike is wider than what BaseChatModel's signature names
     if isinstance(model, ChatLlamaCpp) or _is_llama_server(model):
         kw: dict[str, Any] = {"max_string_length": max_string_length}
         if method != "auto":
             kw["method"] = method
-        return model.with_structured_output(schema, **kw)
+        return model.with_structured_output(target, **kw)
     if method == "auto" and type(model).__name__ in ("ChatOpenAI", "AzureChatOpenAI"):
         method = "json_schema"
     if method == "auto":
-        return model.with_structured_output(schema)
-    return model.with_structured_output(schema, method=method)
+        return model.with_structured_output(target)
+    return model.with_structured_output(target, method=method)
 
 
 def _is_llama_server(model: BaseChatModel) -> bool:

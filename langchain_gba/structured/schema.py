@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 from langchain_core.utils.function_calling import convert_to_json_schema
@@ -158,7 +158,7 @@ def parse_output(text: str, schema: SchemaLike, *, finish_reason: str | None = N
         if _is_v1_model(schema):
             return schema.parse_obj(data)  # type: ignore[union-attr]
         if _is_plain_type(schema) and not _langchain_describes(schema):
-            return TypeAdapter(schema).validate_python(data)
+            return TypeAdapter(cast(Any, schema)).validate_python(data)
         jsonschema.validate(data, to_json_schema(schema))
         return data
     except (ValidationError, V1ValidationError, jsonschema.ValidationError) as e:
