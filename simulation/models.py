@@ -169,8 +169,6 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
 
     from langchain_gba.chat_models.llama_server import ChatLlamaServer
     from langchain_gba.exceptions import UnsupportedSchemaError
-    from langchain_gba.structured.gbnf import to_gbnf
-    from langchain_gba.structured.output import constraint_for, structured_chain, tracing_format
 
     class JsonSafeLlamaServer(ChatLlamaServer):
         """``ChatLlamaServer`` whose JSON-schema output is sent as ``to_gbnf``'s grammar."""
@@ -185,22 +183,17 @@ def _llama_server_model(fields: dict[str, Any]) -> BaseChatModel:
             strict: bool | None = None,
             **kwargs: Any,
         ) -> Runnable[Any, Any]:
-            if method != "json_schema" or kwargs:
-                return super().with_structured_output(
-                    schema, method=method, include_raw=include_raw,
-                    max_string_length=max_string_length, strict=strict, **kwargs,
-                )  # fmt: skip
-            bound_length = max_string_length or self.max_string_length
-            try:
-                grammar = to_gbnf(constraint_for(schema, "grammar", bound_length))
-            except UnsupportedSchemaError:  # e.g. regex groups: the server's own route
-                return super().with_structured_output(
-                    schema, include_raw=include_raw, max_string_length=max_string_length
-                )
-            bound = self.bind(
-                extra_body={"grammar": grammar},
-                ls_structured_output_format=tracing_format(schema, "grammar"),
-            )
-            return structured_chain(bound, schema, include_raw=include_raw)
+            if method == "json_schema" and not kwargs:
+                try:
+                    return super().with_structured_output(
+                        schema, method="grammar", include_raw=include_raw,
+                        max_string_length=max_string_length,
+                    )  # fmt: skip
+                except UnsupportedSchemaError:  # e.g. regex groups: the server's own route
+                    pass
+            return super().with_structured_output(
+                schema, method=method, include_raw=include_raw,
+                max_string_length=max_string_length, strict=strict, **kwargs,
+            )  # fmt: skip
 
     return JsonSafeLlamaServer(**fields)

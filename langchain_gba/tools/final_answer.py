@@ -35,19 +35,16 @@ def cut_off_answer(error: StructuredOutputError) -> str | None:
     """
     if error.reason != "length" or not _ANSWER_START.match(error.raw):
         return None
-    for suffix, mark in (("}", ""), ('"}', CUT_OFF_MARK)):
-        try:
-            text = str(json.loads(error.raw + suffix)["answer"]).strip()
-        except (json.JSONDecodeError, KeyError, TypeError):
-            continue
-        return text + mark if text else None
     raw = error.raw.rstrip()
-    for cut in range(1, 12):  # a dangling escape (\, \u00e) at the end
+    # only the } missing; the string cut; the string cut inside an escape (\, \u00e)
+    endings = [(error.raw + "}", ""), (error.raw + '"}', CUT_OFF_MARK)]
+    endings += [(raw[:-cut] + '"}', CUT_OFF_MARK) for cut in range(1, 7)]
+    for text, mark in endings:
         try:
-            text = str(json.loads(raw[:-cut] + '"}')["answer"]).strip()
+            answer = str(json.loads(text)["answer"]).strip()
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
-        return text + CUT_OFF_MARK if text else None
+        return answer + mark if answer else None
     return None
 
 
