@@ -67,8 +67,9 @@ from rich.console import Console
 from rich.table import Table
 
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
-MODEL = "smollm2-135m-instruct"
-AGENTS = ("ours", "react")
+MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
+MODEL = MODEL_DEFAULT
+AGENTS = ("ours", "react", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -135,14 +136,18 @@ class SimulatedUser:
 
     def __init__(self) -> None:
         self.request_id = ""
+        self.profile: dict[str, str] | None = None
         self.questions: list[str] = []
 
-    def start(self, request_id: str) -> None:
+    def start(self, request_id: str, profile: dict[str, str] | None = None) -> None:
         self.request_id = request_id
+        self.profile = profile
         self.questions = []
 
     def __call__(self, question: str) -> str:
         self.questions.append(question)
+        if self.profile is not None:  # the labelled request's profile: the user tells it all
+            return " ".join(self.profile.values()) or NOTHING_MORE
         facts = [FACTS[k] for k in PROFILES.get(self.request_id, ())]
         if not facts:
             return NOTHING_MORE
@@ -161,10 +166,12 @@ def is_number(text: str) -> bool:
     return NUMBER.fullmatch(THOUSANDS.sub("", text.strip())) is not None
 
 
-def answer_matches(expected: str | None, answer: str | None) -> bool | None:
-    """Whether ``answer`` contains ``expected`` (None when there is no expected answer)."""
+def answer_matches(expected: str | list[str] | None, answer: str | None) -> bool | None:
+    """Whether ``answer`` contains ``expected`` (any of a list; None when nothing is expected)."""
     if expected is None:
         return None
+    if isinstance(expected, list):
+        return any(answer_matches(e, answer) for e in expected)
     if not answer:
         return False
     if not is_number(expected):  # text: a case-insensitive substring
@@ -226,22 +233,20 @@ def advertised(tool: BaseTool, max_length: int = 200) -> dict[str, Any]:
     return spec
 
 
-def build(max_steps: int, react_max_tokens: int) -> dict[str, Any]:
+def build(
+    max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS
+) -> dict[str, Any]:
     from langchain_gba import ChatLlamaCpp, create_gba_agent
     from langchain_gba.models import resolve_model_path
     from langchain_gba.planner import ZeroShotPlanner
     from langchain_gba.tools.ask_user import AskUserTool
     from langchain_gba.tools.registry import load_tools
 
-    with warnings.catch_warnings():  # "langchain-community is being sunset"
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from langchain_community.chat_models import ChatLlamaCpp as CommunityChatLlamaCpp
-        from langgraph.prebuilt import create_react_agent
-
     user = SimulatedUser()
     llm = ChatLlamaCpp(model=MODEL, max_tokens=256)
     tools = [*load_tools(["calculator", "wikipedia"], llm=llm), AskUserTool(ask=user)]
     planner = ZeroShotPlanner(MODEL)
+    by_name = {t.name: t for t in tools}
     ours = create_gba_agent(
         tools,
         planner=planner,
@@ -249,6 +254,17 @@ def build(max_steps: int, react_max_tokens: int) -> dict[str, Any]:
         max_steps=max_steps,
         ask_user=False,
     )
+    tools[1].retrieve("Eiffel Tower")  # load the search index outside the timings
+    for model in (llm, planner.model):
+        model.invoke("Hello", max_tokens=1)
+    built = {"ours": ours, "baseline": by_name, "user": user, "client": None, "tools": tools}
+    if "react" not in agents:
+        return built
+    with warnings.catch_warnings():  # "langchain-community is being sunset"
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community.chat_models import ChatLlamaCpp as CommunityChatLlamaCpp
+        from langgraph.prebuilt import create_react_agent
+
     chat = CommunityChatLlamaCpp(
         model_path=str(resolve_model_path(MODEL)),
         n_ctx=4096,
@@ -267,11 +283,8 @@ def build(max_steps: int, react_max_tokens: int) -> dict[str, Any]:
     with warnings.catch_warnings():  # create_react_agent moved to langchain.agents in v1
         warnings.simplefilter("ignore")
         react = create_react_agent(bound, tools, prompt=REACT_PROMPT)
-    # load the search index and warm every model up, outside the timings
-    tools[1].retrieve("Eiffel Tower")
-    for model in (llm, planner.model, chat):
-        model.invoke("Hello", max_tokens=1)
-    return {"ours": ours, "react": react, "user": user, "client": client, "tools": tools}
+    chat.invoke("Hello", max_tokens=1)
+    return {**built, "react": react, "client": client}
 
 
 def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
@@ -289,6 +302,9 @@ def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
             tool_errors.append(f"{s.get('tool')}: {obs}")
     tool_steps = [s for s in steps if s.get("tool") != "final_answer"]
     return {
+        "steps": len(steps),
+        "loops": state.get("loops", 0),
+        "step_limit": state.get("status") == "incomplete",
         "first_tool": steps[0]["tool"] if steps else "none",
         "completed": state.get("status") == "answered",
         "status": state.get("status"),
@@ -344,6 +360,9 @@ def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     completed = final and not hit_limit and last.text != SORRY
     tools_used = [c["name"] for m in ai for c in m.tool_calls]
     return {
+        "steps": len(tools_used) + (1 if completed else 0),
+        "loops": 0,
+        "step_limit": not completed and not any(isinstance(m, AIMessage) for m in ai[-1:]),
         "first_tool": first_tool,
         "completed": bool(completed),
         "status": "answered" if completed else "incomplete",
@@ -372,23 +391,63 @@ def _cut(text: Any, n: int = 500) -> str:
     return text if len(text) <= n else text[:n] + " [cut]"
 
 
+def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, Any]:
+    """The one-call pipeline: the request handed straight to the labelled first tool."""
+    name = item["first_tool"]
+    if name not in ("search_wikipedia", "calculate_number"):
+        raise NotApplicable
+    try:
+        out, error = tools[name].invoke({"task": item["request"]}), False
+    except Exception as e:  # what the agent would see as an error observation
+        out, error = f"Error: {type(e).__name__}: {e}", True
+    return {
+        "steps": 1,
+        "loops": 0,
+        "step_limit": False,
+        "first_tool": name,
+        "completed": True,
+        "status": "answered",
+        "answer": str(out),
+        "tool_calls": 1,
+        "tools_used": [name],
+        "parse_errors": [],
+        "tool_errors": [f"{name}: {out}"] if error else [],
+        "trajectory": [{"tool": name, "task": item["request"], "observation": _cut(out)}],
+    }
+
+
+class NotApplicable(Exception):
+    """The baseline has no single tool for this kind of request."""
+
+
 RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
     "react": run_react,
 }
 
 
-def run_one(name: str, built: dict[str, Any], item: dict[str, Any], max_steps: int) -> dict:
+def run_one(
+    name: str, built: dict[str, Any], item: dict[str, Any], max_steps: int
+) -> dict[str, Any] | None:
     user: SimulatedUser = built["user"]
-    user.start(item["id"])
-    client: BoundedClient = built["client"]
-    client.completions = []
+    user.start(item["id"], item.get("profile"))
+    client: BoundedClient | None = built["client"]
+    if client is not None:
+        client.completions = []
     start = time.perf_counter()
     try:
-        result = RUNNERS[name](built[name], item["request"], max_steps)
+        if name == "baseline":
+            result = run_baseline(built["baseline"], item)
+        else:
+            result = RUNNERS[name](built[name], item["request"], max_steps)
         result["crash"] = None
+    except NotApplicable:
+        return None
     except Exception as e:  # reported, not hidden
         result = {
+            "steps": 0,
+            "loops": 0,
+            "step_limit": False,
             "first_tool": "none",
             "completed": False,
             "status": "crashed",
@@ -403,7 +462,7 @@ def run_one(name: str, built: dict[str, Any], item: dict[str, Any], max_steps: i
         }
     result["seconds"] = time.perf_counter() - start
     result["user_questions"] = list(user.questions)
-    if name == "react":
+    if name == "react" and client is not None:
         result["completions_per_model_call"] = list(client.completions)
     result["first_tool_ok"] = result["first_tool"] == item["first_tool"]
     result["answer_ok"] = answer_matches(item.get("answer"), result["answer"])
@@ -438,6 +497,9 @@ def summarize(records: Sequence[dict[str, Any]], agent: str) -> dict[str, Any]:
         "empty_answers": sum(r["completed"] and not (r["answer"] or "").strip() for r in runs),
         "answered_text": sum(r["completed"] and bool((r["answer"] or "").strip()) for r in runs),
         "tool_calls_mean": statistics.mean(r["tool_calls"] for r in runs) if runs else 0.0,
+        "steps_median": statistics.median(r.get("steps", 0) for r in runs) if runs else 0.0,
+        "step_limit_hits": sum(bool(r.get("step_limit")) for r in runs),
+        "loop_runs": sum(bool(r.get("loops")) for r in runs),
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "total_s": sum(seconds),
     }
@@ -452,16 +514,22 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({k / n:.0%})" if n else "-"
 
 
-LABELS = {"ours": "ours (create_gba_agent)", "react": "LangGraph create_react_agent"}
+LABELS = {
+    "ours": "ours (create_gba_agent)",
+    "react": "LangGraph create_react_agent",
+    "baseline": "one call (request → labelled tool)",
+}
 COLUMNS = [
     "agent",
-    "crash / parse-error runs",
+    "runs",
+    "answer correct",
     "first tool",
     "completed (with a non-empty answer)",
-    "answer correct",
+    "steps (median)",
+    "step-limit hits",
+    "crash / parse-error runs",
     "s/request (median)",
     "total s",
-    "tool calls/run",
 ]
 
 
@@ -472,14 +540,16 @@ def table_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
         rows.append(
             [
                 LABELS[agent],
-                f"{s['crash_or_parse_runs']}/{n} ({s['crashes']} crash, "
-                f"{s['parse_error_runs']} parse/validation)",
+                str(n),
+                _pct(s["answer_ok"], s["labelled"]),
                 _pct(s["first_tool_ok"], n),
                 f"{_pct(s['completed'], n)} ({s['answered_text']})",
-                _pct(s["answer_ok"], s["labelled"]),
+                f"{s.get('steps_median', 0):g}",
+                _pct(s.get("step_limit_hits", 0), n),
+                f"{s['crash_or_parse_runs']}/{n} ({s['crashes']} crash, "
+                f"{s['parse_error_runs']} parse/validation)",
                 f"{s['median_s']:.1f}",
                 f"{s['total_s']:.0f}",
-                f"{s['tool_calls_mean']:.1f}",
             ]
         )
     return rows
@@ -513,13 +583,20 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def stem(report: dict[str, Any]) -> str:
+    """Result files are named per model and split: ``agents-<model>[-<split>]``."""
+    split = report.get("split", "all")
+    return f"agents-{report['model']}" + ("" if split == "all" else f"-{split}")
+
+
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]]:
     records = report["records"]
     agents = [a for a in AGENTS if any(a in r for r in records)]
+    name = stem(report)
     summary = {a: summarize(records, a) for a in agents}
     report["summary"] = summary
     out.mkdir(parents=True, exist_ok=True)
-    (out / "agents.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
     md = [
         "# The whole agent vs LangGraph's prebuilt ReAct agent",
         "",
@@ -573,7 +650,10 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]
     for r in records:
         row = [r["id"], r["first_tool"], str(r["answer"])]
         for agent in agents:
-            x = r[agent]
+            x = r.get(agent)
+            if x is None:
+                row += ["-", "-", "-", "-"]
+                continue
             ok = {True: " ✓", False: " ✗", None: ""}[x["answer_ok"]]
             status = x["status"] + (f" ({_reason(x['crash'], 40)})" if x["crash"] else "")
             row += [
@@ -584,8 +664,8 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]
             ]
         rows.append(row)
     md += [markdown_table(header, rows), ""]
-    (out / "agents.md").write_text("\n".join(md))
-    plot(summary, out / "agents.png", report)
+    (out / f"{name}.md").write_text("\n".join(md))
+    plot(summary, out / f"{name}.png", report)
     return summary
 
 
@@ -603,10 +683,10 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         ("answer\ncorrect", lambda s: s["answer_ok"] / max(s["labelled"], 1)),
     ]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
-    width = 0.38
-    colors = {"ours": "#2a9d8f", "react": "#e76f51"}
+    width = 0.8 / max(len(summary), 1)
+    colors = {"ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
     for i, (agent, s) in enumerate(summary.items()):
-        xs = [j + (i - 0.5) * width for j in range(len(metrics))]
+        xs = [j + (i - (len(summary) - 1) / 2) * width for j in range(len(metrics))]
         values = [f(s) for _, f in metrics]
         bars = ax.bar(xs, values, width, label=LABELS[agent], color=colors[agent])
         ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], fontsize=8)
@@ -647,10 +727,19 @@ def machine() -> str:
 
 
 def main() -> None:
+    global MODEL
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="the first N requests")
     parser.add_argument("--requests", type=Path, default=DATA)
     parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--model", default=MODEL_DEFAULT, help="embedded model name or GGUF path")
+    parser.add_argument(
+        "--agents", default=",".join(AGENTS), help="comma-separated: ours, react, baseline"
+    )
+    parser.add_argument(
+        "--split", choices=["dev", "test", "all"], default="all", help="the requests' split"
+    )
+    parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
     parser.add_argument("--react-max-tokens", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--from-json", type=Path, help="rebuild the reports from a saved JSON")
@@ -668,7 +757,13 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     from langchain_gba.models import resolve_model_path
 
+    MODEL = args.model
+    agents = tuple(a for a in AGENTS if a in args.agents.split(","))
     items = [json.loads(x) for x in args.requests.read_text().splitlines() if x.strip()]
+    if args.split != "all":
+        items = [x for x in items if x.get("split") == args.split]
+    if args.kinds:
+        items = [x for x in items if x["kind"] in args.kinds.split(",")]
     items = items[: args.limit] if args.limit else items
     report: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -679,13 +774,15 @@ def main() -> None:
         "model": MODEL,
         "model_path": resolve_model_path(MODEL).name,
         "requests": str(args.requests),
+        "split": args.split,
+        "agents": list(agents),
         "max_steps": args.max_steps,
         "react_max_tokens": args.react_max_tokens,
         "react_prompt": REACT_PROMPT,
         "react_notes": REACT_NOTES,
         "records": [],
     }
-    saved = args.out / "agents.json"
+    saved = args.out / f"{stem(report)}.json"
     if args.resume and saved.exists():
         previous = json.loads(saved.read_text())
         report["records"] = previous["records"]
@@ -695,15 +792,18 @@ def main() -> None:
     done = {r["id"] for r in report["records"]}
     with console.status("Loading the model, the tools and both agents..."):
         start = time.perf_counter()
-        built = build(args.max_steps, args.react_max_tokens)
+        built = build(args.max_steps, args.react_max_tokens, agents)
         report["setup_s"] = time.perf_counter() - start
     for i, item in enumerate(items):
         if item["id"] in done:
             continue
-        record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
-        order = AGENTS if i % 2 == 0 else AGENTS[::-1]
+        keys = ("id", "request", "first_tool", "answer", "kind", "split")
+        record = {k: item.get(k) for k in keys}
+        order = agents if i % 2 == 0 else agents[::-1]
         for name in order:
             result = run_one(name, built, item, args.max_steps)
+            if result is None:
+                continue
             record[name] = result
             mark = "crash" if result["crash"] else result["status"]
             console.print(
@@ -713,11 +813,11 @@ def main() -> None:
                 + {True: " ✓", False: " ✗", None: ""}[result["answer_ok"]]
             )
         report["records"].append(record)
-        report["summary"] = {a: summarize(report["records"], a) for a in AGENTS}
+        report["summary"] = {a: summarize(report["records"], a) for a in agents}
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "agents.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        saved.write_text(json.dumps(report, indent=2, ensure_ascii=False))
     print_table(write_reports(report, args.out))
-    console.print(f"[dim]{args.out / 'agents.md'}, agents.json, agents.png[/]")
+    console.print(f"[dim]{args.out / stem(report)}.md, .json, .png[/]")
 
 
 if __name__ == "__main__":

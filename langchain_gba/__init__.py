@@ -7,6 +7,7 @@ from langchain_gba.chat_models import ChatLlamaCpp
 from langchain_gba.exceptions import (
     AgentConfigError,
     AgentInputError,
+    ContextWindowError,
     GBAError,
     ModelNotFoundError,
     StructuredOutputError,
@@ -26,6 +27,7 @@ __all__ = [
     "AgentConfigError",
     "AgentInputError",
     "ChatLlamaCpp",
+    "ContextWindowError",
     "FineTunedPlanner",
     "GBAError",
     "ModelNotFoundError",

@@ -11,6 +11,20 @@ class ModelNotFoundError(GBAError, LookupError):
     """A model name is unknown, or its file or PyPI package is missing."""
 
 
+class ContextWindowError(GBAError, ValueError):
+    """A prompt does not fit the model's context window.
+
+    Attributes:
+        prompt_tokens: the prompt's length in tokens.
+        n_ctx: the context window in tokens.
+    """
+
+    def __init__(self, message: str, *, prompt_tokens: int = 0, n_ctx: int = 0) -> None:
+        super().__init__(message)
+        self.prompt_tokens = prompt_tokens
+        self.n_ctx = n_ctx
+
+
 class UnsupportedSchemaError(GBAError, ValueError):
     """A JSON schema uses a construct the constraint engine cannot compile."""
 

@@ -18,7 +18,11 @@ __all__ = [
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
     "NO_PREVIOUS_STEPS",
+    "LOOP_NOTE",
+    "LOOP_STOP_TASK",
     "NO_INFORMATION",
+    "SAME_RESULT_NOTE",
+    "PLAN_FIELD_DESCRIPTIONS",
     "STRUCTURED_OUTPUT_INSTRUCTION",
     "STRUCTURED_OUTPUT_RETRY",
     "SEARCH_SUMMARY_SYSTEM",
@@ -27,6 +31,7 @@ __all__ = [
     "ZERO_SHOT_PLANNER_USER",
     "fine_tuned_planner_prompt",
     "format_context",
+    "format_fields",
     "format_tools",
     "zero_shot_planner_messages",
     # simulation
@@ -79,39 +84,87 @@ def format_tools(tools: Iterable[tuple[str, str]]) -> str:
 
 # -- zero-shot planner (instruct models; with a strong model, the teacher) -----------------------
 
+PLAN_FIELD_DESCRIPTIONS = {
+    "user_request": "The user's request, restated.",
+    "missing_information_or_action": "What is still missing to answer the request.",
+    "context_information_summary": "What the previous steps found, with their numbers.",
+    "thoughts": "One short sentence: what the results so far give, and what is still missing.",
+    "selected_tool": (
+        "The tool for the next step; final_answer once the results answer the request."
+    ),
+    "task": (
+        "The instruction for the selected tool, in plain words, with every name and number it "
+        "needs; never a tool's name."
+    ),
+}
+"""What each field of the planner's step means: the schema's descriptions and the prompt's."""
+
 ZERO_SHOT_PLANNER_SYSTEM = """\
-You are the planner of an assistant. You never answer from memory: you plan the next step and \
-pick the tool that does it. Tools:
+You are the planner of an assistant that answers the user's request step by step with tools. \
+You never answer from memory: facts and numbers come from the tools' results. Tools:
 {tools}
 
-Reply with JSON: "context_information_summary" (what the previous steps found, with numbers), \
-"thoughts" (your reasoning), "task" (the next step only, in plain words, with every value it \
-needs), "selected_tool" (one of: {tool_names}). Use the context information only. When the \
-context answers the request, select final_answer."""
+Reply with JSON, one step:
+{fields}
+
+Select final_answer as soon as the results answer the request, or when they show it cannot be \
+answered. Do not repeat a task that is already done: its result is in the context."""
+"""Formatted with ``tools`` (``format_tools``) and ``fields`` (``format_fields``)."""
 
 ZERO_SHOT_PLANNER_USER = """\
-Request:
-```
-{request}
-```
+Request: {request}
 
-Context information:
-```
-{context}
-```"""
+Results so far:
+{context}"""
+
+
+def format_fields(fields: Iterable[str], tool_names: Iterable[str]) -> str:
+    """``"name": description`` lines for the step's fields, in writing order."""
+    lines = []
+    for name in fields:
+        text = PLAN_FIELD_DESCRIPTIONS[name]
+        if name == "selected_tool":
+            text = f"one of {', '.join(sorted(tool_names))}. {text}"
+        lines.append(f'"{name}": {text}')
+    return "\n".join(lines)
 
 
 def zero_shot_planner_messages(
-    request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[tuple[str, str]]
+    request: str,
+    steps: Sequence[Mapping[str, Any]],
+    tools: Iterable[tuple[str, str]],
+    fields: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
-    """System + user messages of the zero-shot planner; ``tools`` are (name, description)."""
+    """System + user messages of the zero-shot planner; ``tools`` are (name, description).
+
+    ``fields``: the step's fields in writing order (default: the planner step's ``PLAN_FIELDS``).
+    """
     tools = sorted(tools)
+    if not fields:
+        from langchain_gba.planner.step import PLAN_FIELDS
+
+        fields = PLAN_FIELDS
     system = ZERO_SHOT_PLANNER_SYSTEM.format(
-        tools=format_tools(tools), tool_names=", ".join(name for name, _ in tools)
+        tools=format_tools(tools), fields=format_fields(fields, [name for name, _ in tools])
     )
     user = ZERO_SHOT_PLANNER_USER.format(request=request, context=format_context(steps))
     return [("system", system), ("human", user)]
 
+
+# -- loops: the planner repeating itself -------------------------------------------------------
+
+LOOP_NOTE = (
+    "Not done again: this task was already done in step {step}, and its result is above. Select "
+    "final_answer if the results answer the request, or write a different task."
+)
+"""The observation of a step that repeats an earlier step's tool and task (the tool does not
+run again). Formatted with ``step`` (1-based)."""
+
+SAME_RESULT_NOTE = " (The same result as step {step}.)"
+"""Appended to a result identical to an earlier step's result of the same tool."""
+
+LOOP_STOP_TASK = "Answer the request with the results so far."
+"""The final task when the planner keeps repeating itself."""
 
 # -- fine-tuned planner (the format finetune/ trains on and simulation/ exports) -----------------
 
@@ -142,7 +195,9 @@ FUNCTION_CALLING_USER = "Task: {task}"
 
 FINAL_ANSWER_SYSTEM = """\
 You write the answer to the user's request from the results of the steps taken. Write one or two \
-short sentences with the facts and numbers the user asked for. Use the results only."""
+short sentences with the facts and numbers the user asked for, taken from the results only. If \
+the results do not answer the request, say what could not be found. A request that needs no \
+facts (a greeting, thanks, a simple language task) you answer directly."""
 
 FINAL_ANSWER_USER = """\
 Request: {request}
@@ -157,12 +212,13 @@ NO_INFORMATION = "No information found."
 """What a search tool answers when its sources say nothing about the task."""
 
 SEARCH_SUMMARY_SYSTEM = (
-    "You answer a task using only the numbered sources you are given. "
-    "Write one or two short sentences that answer the task, with the facts and numbers it needs. "
-    f"If the sources do not contain the answer, write exactly: {NO_INFORMATION}"
+    "You answer a task using only the numbered sources you are given. Write one or two short "
+    "sentences that answer it, with the facts and numbers it needs, as the sources state them. "
+    "The sources may say it in other words than the task. Only if they say nothing that "
+    f"answers it, write exactly: {NO_INFORMATION}"
 )
 
-SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nTask: {task}\nAnswer:"
+SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nFrom these sources: {task}\nAnswer:"
 """Formatted with ``sources`` (numbered, ``[1] Title\\ntext``) and ``task``."""
 
 # -- calculate_number -------------------------------------------------------------------------

@@ -38,10 +38,9 @@ def step(tool: str, task: str = "do it") -> str:
     """A planner reply selecting ``tool``."""
     return json.dumps(
         {
-            "context_information_summary": "so far",
             "thoughts": "next",
-            "task": task,
             "selected_tool": tool,
+            "task": task,
         }
     )
 

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,9 +27,14 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
 from langchain_gba.agent.state import AgentInput, AgentOutput, AgentState, Step
-from langchain_gba.exceptions import AgentConfigError, AgentInputError, StructuredOutputError
+from langchain_gba.exceptions import (
+    AgentConfigError,
+    AgentInputError,
+    ContextWindowError,
+    StructuredOutputError,
+)
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner, tool_descriptions
-from langchain_gba.prompts import format_context
+from langchain_gba.prompts import LOOP_NOTE, LOOP_STOP_TASK, SAME_RESULT_NOTE, format_context
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
 from langchain_gba.tools.base import takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
@@ -48,7 +54,8 @@ def create_gba_agent(
     max_steps: int = 10,
     ask_user: bool = True,
     checkpointer: Checkpointer = None,
-    max_observation_chars: int = 2000,
+    max_observation_chars: int = 1500,
+    max_loops: int = 2,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -68,7 +75,12 @@ def create_gba_agent(
         checkpointer: a LangGraph checkpointer (``InMemorySaver``, ``SqliteSaver``, ...); runs
             are then threads (``config={"configurable": {"thread_id": ...}}``) that can pause
             and resume.
-        max_observation_chars: longer tool outputs are cut to this many characters.
+        max_observation_chars: longer tool outputs are cut to this many characters (when the
+            trajectory outgrows the planner's context, older results are shortened further).
+        max_loops: the planner repeating a task already done (or a tool returning a result it
+            already returned) is a loop: the first ``max_loops - 1`` times the planner is told
+            and plans again (the tool does not run again); then the run ends with an answer
+            from the results so far (``loops`` in the state counts them).
         name: the graph's name.
 
     Returns:
@@ -94,6 +106,9 @@ def create_gba_agent(
     if max_steps < 1:
         msg = f"max_steps must be at least 1, got {max_steps}."
         raise AgentConfigError(msg)
+    if max_loops < 1:
+        msg = f"max_loops must be at least 1, got {max_loops}."
+        raise AgentConfigError(msg)
     tool_map = _check_tools(tools, ask_user=ask_user)
     the_planner = planner if isinstance(planner, Planner) else ZeroShotPlanner(planner)
     if function_calling_model is None:
@@ -105,6 +120,7 @@ def create_gba_agent(
         answer=FinalAnswerTool(llm=answer_model or function_calling_model),
         max_steps=max_steps,
         max_observation_chars=max_observation_chars,
+        max_loops=max_loops,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     graph.add_node("start", RunnableLambda(nodes.start, name="start"))
@@ -120,10 +136,10 @@ def create_gba_agent(
     graph.add_edge(START, "start")
     graph.add_edge("start", "planner")
     graph.add_conditional_edges(
-        "planner", nodes.route_plan, ["function_calling", "tools", FINAL_ANSWER, END]
+        "planner", nodes.route_plan, ["planner", "function_calling", "tools", FINAL_ANSWER, END]
     )
     graph.add_conditional_edges("function_calling", nodes.route_call, ["tools", "planner"])
-    graph.add_edge("tools", "planner")
+    graph.add_conditional_edges("tools", nodes.route_observed, ["planner", FINAL_ANSWER])
     graph.add_edge(FINAL_ANSWER, END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each step is at most three supersteps (planner, function calling, tool).
@@ -186,8 +202,10 @@ class _Nodes:
         answer: FinalAnswerTool,
         max_steps: int,
         max_observation_chars: int,
+        max_loops: int = 2,
     ) -> None:
         self.planner = planner
+        self.max_loops = max_loops
         self.tools = tools
         self.caller = caller
         self.answer_tool = answer
@@ -228,6 +246,7 @@ class _Nodes:
             "answer": None,
             "status": "running",
             "error": None,
+            "loops": 0,
         }
 
     # -- planner ------------------------------------------------------------------------
@@ -238,10 +257,27 @@ class _Nodes:
         text = f"I could not finish within {self.max_steps} steps."
         return {"status": "incomplete", "plan": None, "messages": [AIMessage(text)]}
 
-    def _failed(self, e: StructuredOutputError) -> dict[str, Any]:
-        error = f"The planner's output could not be used: {e}"
-        text = "I could not plan the next step (the planner model's output was unusable)."
+    def _failed(self, e: StructuredOutputError | ContextWindowError) -> dict[str, Any]:
+        if isinstance(e, ContextWindowError):
+            error = f"The request does not fit the planner's context: {e}"
+            text = "I could not work on this request: it is too long for my model's context."
+        else:
+            error = f"The planner's output could not be used: {e}"
+            text = "I could not plan the next step (the planner model's output was unusable)."
         return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
+
+    def _planned(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
+        """The planned step, unless it repeats a task already done (a loop)."""
+        steps = state["steps"]
+        earlier = _same_task(step, steps)
+        if earlier is None:
+            return {"plan": step}
+        loops = state.get("loops", 0) + 1
+        if loops >= self.max_loops:
+            stop = {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
+            return {"plan": stop, "loops": loops}
+        note = LOOP_NOTE.format(step=earlier + 1)
+        return {"steps": [_step(step, {}, note, error=False)], "plan": None, "loops": loops}
 
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step, or stop at the step limit."""
@@ -249,9 +285,9 @@ class _Nodes:
             return stop
         try:
             step = self.planner.plan(state["request"], state["steps"], self.described, config)
-        except StructuredOutputError as e:
+        except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
-        return {"plan": step.model_dump()}
+        return self._planned(state, step.model_dump())
 
     async def aplan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``plan``."""
@@ -261,15 +297,17 @@ class _Nodes:
             step = await self.planner.aplan(
                 state["request"], state["steps"], self.described, config
             )
-        except StructuredOutputError as e:
+        except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
-        return {"plan": step.model_dump()}
+        return self._planned(state, step.model_dump())
 
     def route_plan(self, state: AgentState) -> str:
-        """Where the pending step goes."""
+        """Where the pending step goes (back to the planner after a repeated task)."""
         plan = state.get("plan")
-        if state.get("status") != "running" or not plan:
+        if state.get("status") != "running":
             return END
+        if not plan:
+            return "planner"
         name = plan["selected_tool"]
         if name == FINAL_ANSWER:
             return FINAL_ANSWER
@@ -318,12 +356,28 @@ class _Nodes:
         return plan, tool, dict(args) if args is not None else {"task": plan["task"]}
 
     def _observed(
-        self, plan: dict[str, Any], args: dict[str, Any], out: Any, error: bool
+        self,
+        state: AgentState,
+        plan: dict[str, Any],
+        args: dict[str, Any],
+        out: Any,
+        error: bool,
     ) -> dict[str, Any]:
         text = _as_text(out)
         if len(text) > self.max_observation_chars:
             text = text[: self.max_observation_chars] + " [cut]"
-        return {"steps": [_step(plan, args, text, error=error)], "plan": None}
+        update: dict[str, Any] = {"plan": None}
+        earlier = None if error else _same_result(plan["selected_tool"], text, state["steps"])
+        if earlier is not None:
+            text += SAME_RESULT_NOTE.format(step=earlier + 1)
+            update["loops"] = state.get("loops", 0) + 1
+            if update["loops"] >= self.max_loops:
+                update["plan"] = {
+                    "task": LOOP_STOP_TASK,
+                    "selected_tool": FINAL_ANSWER,
+                    "stopped": "loop",
+                }
+        return {**update, "steps": [_step(plan, args, text, error=error)]}
 
     def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Run the selected tool; an exception becomes the observation."""
@@ -334,7 +388,7 @@ class _Nodes:
             raise
         except Exception as e:
             out, error = _error_text(tool.name, e), True
-        return self._observed(plan, args, out, error)
+        return self._observed(state, plan, args, out, error)
 
     async def aact(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``act``."""
@@ -345,7 +399,12 @@ class _Nodes:
             raise
         except Exception as e:
             out, error = _error_text(tool.name, e), True
-        return self._observed(plan, args, out, error)
+        return self._observed(state, plan, args, out, error)
+
+    @staticmethod
+    def route_observed(state: AgentState) -> str:
+        """Back to the planner, or to the answer when the tool's result closed a loop."""
+        return FINAL_ANSWER if state.get("plan") else "planner"
 
     # -- final answer -------------------------------------------------------------------
 
@@ -398,6 +457,32 @@ def _step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error
         error=error,
         plan={k: v for k, v in plan.items() if k != "arguments"},
     )
+
+
+def _normalized(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+
+
+def _same_task(plan: dict[str, Any], steps: Sequence[Step]) -> int | None:
+    """The index of an earlier step with the same tool and task (not final_answer)."""
+    tool = plan.get("selected_tool")
+    if tool == FINAL_ANSWER:
+        return None
+    task = _normalized(str(plan.get("task", "")))
+    for i, step in enumerate(steps):
+        if step["tool"] == tool and _normalized(step["task"]) == task and not step["error"]:
+            return i
+    return None
+
+
+def _same_result(tool: str, text: str, steps: Sequence[Step]) -> int | None:
+    """The index of an earlier step whose tool returned the same result."""
+    result = _normalized(text)
+    for i, step in enumerate(steps):
+        same = _normalized(step["observation"]) == result
+        if step["tool"] == tool and not step["error"] and same:
+            return i
+    return None
 
 
 def _error_text(name: str, e: BaseException) -> str:

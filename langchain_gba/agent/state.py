@@ -51,6 +51,7 @@ class AgentOutput(TypedDict, total=False):
     answer: str | None
     status: Status
     error: str | None
+    loops: int
     messages: list[AnyMessage]
 
 
@@ -65,3 +66,5 @@ class AgentState(TypedDict):
     answer: NotRequired[str | None]
     status: NotRequired[Status]
     error: NotRequired[str | None]
+    loops: NotRequired[int]
+    """How often this run's planner repeated a task already done (see ``max_loops``)."""

@@ -86,6 +86,9 @@ class LoadedModel:
         return int(llama_cpp.llama_perf_context(self.llama._ctx.ctx).n_p_eval)
 
 
+DEFAULT_MAX_CTX = 8192
+"""The context window when none is given: the model's trained context, at most this."""
+
 _LOADED: dict[tuple[Any, ...], LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
 
@@ -93,14 +96,18 @@ _LOAD_LOCK = threading.Lock()
 def load_model(
     path: Path,
     *,
-    n_ctx: int,
+    n_ctx: int | None,
     n_threads: int | None,
     n_batch: int,
     seed: int,
     verbose: bool,
     context: str = "shared",
 ) -> LoadedModel:
-    """Load a GGUF model once per process, settings and context name; later calls share it."""
+    """Load a GGUF model once per process, settings and context name; later calls share it.
+
+    ``n_ctx=None`` sizes the context from the model: its trained context, at most
+    ``DEFAULT_MAX_CTX`` tokens.
+    """
     key = (str(path), n_ctx, n_threads, n_batch, seed, context)
     with _LOAD_LOCK:
         if key in _LOADED:
@@ -112,14 +119,18 @@ def load_model(
                 "The in-process backend needs llama-cpp-python: pip install 'langchain-gba[local]'"
             )
             raise ImportError(msg) from e
-        llama = llama_cpp.Llama(
-            model_path=os.fspath(path),
-            n_ctx=n_ctx,
-            n_threads=n_threads,
-            n_batch=n_batch,
-            seed=seed,
-            verbose=verbose,
-        )
+        settings: dict[str, Any] = {
+            "model_path": os.fspath(path),
+            "n_threads": n_threads,
+            "n_batch": n_batch,
+            "seed": seed,
+            "verbose": verbose,
+        }
+        llama = llama_cpp.Llama(n_ctx=n_ctx or DEFAULT_MAX_CTX, **settings)
+        trained = llama._model.n_ctx_train()
+        if n_ctx is None and 0 < trained < llama.n_ctx():
+            llama.close()
+            llama = llama_cpp.Llama(n_ctx=trained, **settings)
         loaded = LoadedModel(path=path, llama=llama)
         _LOADED[key] = loaded
         return loaded

@@ -27,6 +27,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
+from langchain_gba.exceptions import ContextWindowError
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
 from langchain_gba.structured.output import (
     Method,
@@ -34,7 +35,7 @@ from langchain_gba.structured.output import (
     structured_chain,
     tracing_format,
 )
-from langchain_gba.structured.schema import SchemaLike
+from langchain_gba.structured.schema import SchemaLike, max_output_chars
 
 __all__ = ["ChatLlamaCpp"]
 
@@ -84,8 +85,8 @@ class ChatLlamaCpp(BaseChatModel):
 
     model: str = DEFAULT_MODEL
     """Embedded model name or path to a GGUF file."""
-    n_ctx: int = 4096
-    """Context window in tokens."""
+    n_ctx: int | None = None
+    """Context window in tokens (None: the model's trained context, at most 8192)."""
     n_threads: int | None = None
     """CPU threads (llama.cpp's default when None)."""
     n_batch: int = 512
@@ -194,9 +195,11 @@ class ChatLlamaCpp(BaseChatModel):
         )
         json_schema = kwargs.pop("json_schema", None)
         stops = list(stop or kwargs.pop("stop", None) or self.stop or [])
+        max_tokens = kwargs.pop("max_tokens", self.max_tokens)
+        self._check_fits(len(tokens), max_tokens, kwargs.pop("min_output_tokens", None))
         params: dict[str, Any] = {
             "temperature": kwargs.pop("temperature", self.temperature),
-            "max_tokens": kwargs.pop("max_tokens", self.max_tokens) or -1,
+            "max_tokens": max_tokens or -1,
             "top_p": kwargs.pop("top_p", self.top_p),
             "top_k": kwargs.pop("top_k", self.top_k),
             "repeat_penalty": kwargs.pop("repeat_penalty", self.repeat_penalty),
@@ -210,6 +213,25 @@ class ChatLlamaCpp(BaseChatModel):
             stops += [template_stop] if isinstance(template_stop, str) else list(template_stop)
             params["stop"] = stops or None
         return tokens, params, processor
+
+    def _check_fits(self, n_prompt: int, max_tokens: int | None, min_output: int | None) -> None:
+        """Raise ``ContextWindowError`` when the prompt leaves no room for the output."""
+        n_ctx = self.context_window
+        room = min(min_output or 16, n_ctx // 4)
+        if n_prompt + room <= n_ctx:
+            return
+        msg = (
+            f"The prompt is {n_prompt:,} tokens, but {self.model!r} runs with a context window "
+            f"of {n_ctx:,} tokens, {room:,} of them kept for the output: at most "
+            f"{n_ctx - room:,} prompt tokens fit. Shorten the request (or what the tools "
+            "return), or load the model with a larger n_ctx."
+        )
+        raise ContextWindowError(msg, prompt_tokens=n_prompt, n_ctx=n_ctx)
+
+    @property
+    def context_window(self) -> int:
+        """The context window in tokens that this instance runs with."""
+        return int(self._loaded.llama.n_ctx())
 
     def _generate(
         self,
@@ -356,8 +378,15 @@ class ChatLlamaCpp(BaseChatModel):
             max_string_length = self.max_string_length
         constraint = constraint_for(schema, method, max_string_length)
         self._loaded.compiler.compile(constraint)  # fail fast on an unsupported schema
+        budget: dict[str, Any] = {}
+        if (chars := max_output_chars(constraint)) is not None:
+            # The grammar ends the output before its bound: no max_tokens can cut it off, and
+            # the prompt must leave room for a typical output (a third of the bound).
+            budget = {"max_tokens": None, "min_output_tokens": max(16, chars // 18)}
         llm = self.bind(
-            json_schema=constraint, ls_structured_output_format=tracing_format(schema, method)
+            json_schema=constraint,
+            ls_structured_output_format=tracing_format(schema, method),
+            **budget,
         )
         return structured_chain(llm, schema, include_raw=include_raw)
 

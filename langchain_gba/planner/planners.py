@@ -11,6 +11,7 @@ with other chat models through their structured output.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -19,7 +20,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
-from langchain_gba.planner.step import PlanStep, plan_step_model
+from langchain_gba.exceptions import ContextWindowError
+from langchain_gba.planner.step import PLAN_FIELDS, TEACHER_FIELDS, PlanStep, plan_step_model
 from langchain_gba.prompts import fine_tuned_planner_prompt, zero_shot_planner_messages
 from langchain_gba.structured.prompted import structured_model
 
@@ -27,6 +29,11 @@ __all__ = ["FineTunedPlanner", "Planner", "ToolLike", "ZeroShotPlanner", "tool_d
 
 ToolLike = BaseTool | tuple[str, str]
 """A tool, or its ``(name, description)``."""
+
+logger = logging.getLogger(__name__)
+
+SHORTENED_OBSERVATION_CHARS = (400, 120)
+"""What an older step's result is cut to, in turn, when the trajectory outgrows the context."""
 
 PLANNER_CONTEXT = "planner"
 """The llama.cpp context an in-process planner model runs in (its prompt prefix stays cached)."""
@@ -41,14 +48,13 @@ def default_planner_model(model: str | None = None) -> BaseChatModel:
     """An embedded (or GGUF-file) model configured for planning.
 
     Greedy, with a mild repetition penalty (small models otherwise loop inside a free-text field
-    until its length bound) and room for a step whose fields are all at their bound.
+    until its length bound); the step's token budget follows from its schema's bounds.
     """
     from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
     from langchain_gba.models import DEFAULT_MODEL
 
     return ChatLlamaCpp(
         model=model or DEFAULT_MODEL,
-        max_tokens=1024,
         repeat_penalty=1.1,
         context=PLANNER_CONTEXT,
     )
@@ -64,6 +70,9 @@ class Planner(ABC):
         method: the structured-output route (see ``structured_model``).
         own_context: run an in-process model in its own llama.cpp context, so that the growing
             planner prompt is not evicted by the tools' prompts between steps.
+        fields: the step's fields in writing order (``PLAN_FIELDS``; ``SEED_PLAN_FIELDS`` is
+            the research system's format). A fine-tuned planner must use the fields it was
+            trained on.
     """
 
     def __init__(
@@ -74,6 +83,7 @@ class Planner(ABC):
         teacher: bool = False,
         method: str = "auto",
         own_context: bool = True,
+        fields: Sequence[str] = PLAN_FIELDS,
     ) -> None:
         if model is None or isinstance(model, str):
             model = default_planner_model(model)
@@ -86,6 +96,7 @@ class Planner(ABC):
         self.max_length = max_length
         self.teacher = teacher
         self.method = method
+        self.fields = tuple(fields)
         self._runnables: dict[tuple[str, ...], Runnable[Any, Any]] = {}
 
     @property
@@ -106,7 +117,9 @@ class Planner(ABC):
     def step_model(self, tools: Iterable[ToolLike]) -> type[PlanStep]:
         """The step schema for ``tools``."""
         names = [name for name, _ in tool_descriptions(tools)]
-        return plan_step_model(names, max_length=self.max_length, teacher=self.teacher)
+        return plan_step_model(
+            names, max_length=self.max_length, teacher=self.teacher, fields=self.fields
+        )
 
     def _runnable(self, tools: Sequence[tuple[str, str]]) -> Runnable[Any, Any]:
         key = tuple(sorted(name for name, _ in tools))
@@ -128,10 +141,12 @@ class Planner(ABC):
         Raises:
             StructuredOutputError: the output was cut off, or did not validate after the retries
                 of a backend that cannot constrain decoding.
+            ContextWindowError: the request alone (with the shortest trajectory) does not fit
+                the planner model's context window.
         """
         described = tool_descriptions(tools)
         return self._runnable(described).invoke(
-            self.messages(request, steps, described), config=config
+            self.fitted_messages(request, steps, described), config=config
         )
 
     async def aplan(
@@ -144,8 +159,66 @@ class Planner(ABC):
         """Async ``plan``."""
         described = tool_descriptions(tools)
         return await self._runnable(described).ainvoke(
-            self.messages(request, steps, described), config=config
+            self.fitted_messages(request, steps, described), config=config
         )
+
+    def fitted_messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """``messages``, with older results shortened if the prompt outgrows the context.
+
+        Only an in-process model (``ChatLlamaCpp``) tells its context window; other models get
+        ``messages`` unchanged. The latest result always stays whole.
+
+        Raises:
+            ContextWindowError: even with every older result shortened, the prompt does not fit.
+        """
+        messages = self.messages(request, steps, tools)
+        window = self._window()
+        if window is None:
+            return messages
+        n_ctx, count = window
+        limit = n_ctx - self._step_reserve(tools)
+        n = count(messages)
+        for chars in SHORTENED_OBSERVATION_CHARS:
+            if n <= limit or len(steps) < 2:
+                break
+            steps = [*(_shortened(s, chars) for s in steps[:-1]), steps[-1]]
+            messages = self.messages(request, steps, tools)
+            n = count(messages)
+            logger.warning(
+                "The planner's prompt outgrew its context: older results cut to %d characters.",
+                chars,
+            )
+        if n > limit:
+            msg = (
+                f"The planner's prompt is {n:,} tokens (the request is {len(request):,} "
+                f"characters), but its model's context window holds {n_ctx:,} tokens, "
+                f"{n_ctx - limit:,} of them kept for the step: at most {limit:,} prompt tokens "
+                "fit. Shorten the request, lower max_observation_chars, or load the planner "
+                "model with a larger n_ctx."
+            )
+            raise ContextWindowError(msg, prompt_tokens=n, n_ctx=n_ctx)
+        return messages
+
+    def _window(self) -> tuple[int, Any] | None:
+        from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
+
+        model = self.model
+        if not isinstance(model, ChatLlamaCpp):
+            return None
+
+        def count(messages: list[tuple[str, str]]) -> int:
+            prompt = model.render_prompt(model._convert_input(messages).to_messages())
+            return len(model.get_token_ids(prompt))
+
+        return model.context_window, count
+
+    def _step_reserve(self, tools: Sequence[tuple[str, str]]) -> int:
+        """Tokens kept for the step: its fields at about half their bound, 3 characters/token."""
+        fields = self.step_model(tools).model_json_schema()["properties"].values()
+        chars = sum(int(f.get("maxLength", 24)) for f in fields)
+        return 32 + chars // 6
 
 
 class ZeroShotPlanner(Planner):
@@ -162,8 +235,13 @@ class ZeroShotPlanner(Planner):
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
-        """System prompt with the tools; user message with the request and context."""
-        return zero_shot_planner_messages(request, steps, tools)
+        """System prompt with the tools and the step's fields; user message with the results."""
+        return zero_shot_planner_messages(
+            request,
+            steps,
+            tools,
+            fields=(*TEACHER_FIELDS, *self.fields) if self.teacher else self.fields,
+        )
 
 
 class FineTunedPlanner(Planner):
@@ -180,3 +258,10 @@ class FineTunedPlanner(Planner):
     ) -> list[tuple[str, str]]:
         """One user message in the fine-tuning format."""
         return [("human", fine_tuned_planner_prompt(request, steps))]
+
+
+def _shortened(step: Mapping[str, Any], chars: int) -> dict[str, Any]:
+    text = str(step.get("observation", ""))
+    if len(text) <= chars:
+        return dict(step)
+    return {**step, "observation": text[:chars].rsplit(" ", 1)[0] + " [cut]"}

@@ -1,7 +1,10 @@
 """The planner's structured step, built from the agent's tool set.
 
 The tool names become an enum in the schema, so a constrained decoder cannot select a tool that
-does not exist; every text field is bounded, so a small model finishes its JSON.
+does not exist; every text field is bounded, so a small model finishes its JSON. The tool is
+selected before the task is written: the task is then written *for* that tool (a search query,
+a calculation with its numbers), and a model cannot fill the task with a tool's name while it
+is still deciding which tool to use.
 """
 
 from __future__ import annotations
@@ -12,22 +15,29 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-__all__ = ["PLAN_FIELDS", "TEACHER_FIELDS", "PlanStep", "plan_step_model"]
+from langchain_gba.prompts import PLAN_FIELD_DESCRIPTIONS
 
-PLAN_FIELDS = ("context_information_summary", "thoughts", "task", "selected_tool")
+__all__ = [
+    "PLAN_FIELDS",
+    "SEED_PLAN_FIELDS",
+    "TEACHER_FIELDS",
+    "PlanStep",
+    "plan_step_model",
+]
+
+PLAN_FIELDS = ("thoughts", "selected_tool", "task")
 """The step's fields in the order the planner writes them (the fine-tuning target)."""
+
+SEED_PLAN_FIELDS = ("context_information_summary", "thoughts", "task", "selected_tool")
+"""The research system's format: a summary of the context first, the tool last. Kept for
+comparison (``bench/planner_format.py``): it costs about twice the tokens per step and lets a
+model write a tool's name as the task."""
 
 TEACHER_FIELDS = ("user_request", "missing_information_or_action")
 """Written first by a strong (teacher) planner to think before planning; not trained on."""
 
-_DESCRIPTIONS = {
-    "user_request": "The user's request, restated.",
-    "missing_information_or_action": "What is still missing to answer the request.",
-    "context_information_summary": "What the previous steps found, with their numbers.",
-    "thoughts": "Reasoning about what to do next.",
-    "task": "The next step only, in plain words, with every value it needs.",
-    "selected_tool": "The tool that does the task.",
-}
+FIELD_MAX_LENGTH = {"thoughts": 160}
+"""Fields shorter than the step's ``max_length``: what a field costs should match its worth."""
 
 
 class PlanStep(BaseModel):
@@ -45,14 +55,20 @@ class PlanStep(BaseModel):
 
 
 def plan_step_model(
-    tool_names: Iterable[str], *, max_length: int = 200, teacher: bool = False
+    tool_names: Iterable[str],
+    *,
+    max_length: int = 200,
+    teacher: bool = False,
+    fields: Iterable[str] = PLAN_FIELDS,
 ) -> type[PlanStep]:
     """The step model for a tool set: bounded text fields and ``selected_tool`` as an enum.
 
     Args:
         tool_names: the names the planner may select (order does not matter).
-        max_length: the most characters of each text field.
+        max_length: the most characters of each text field (``thoughts``: at most 160).
         teacher: also ask for ``user_request`` and ``missing_information_or_action`` first.
+        fields: the step's fields in writing order; must include ``task`` and
+            ``selected_tool`` (``PLAN_FIELDS`` or ``SEED_PLAN_FIELDS``).
 
     Returns:
         A pydantic model (cached per arguments), a subclass of ``PlanStep``.
@@ -61,20 +77,29 @@ def plan_step_model(
     if not names:
         msg = "A planner needs at least one tool to select."
         raise ValueError(msg)
-    return _step_model(names, max_length, teacher)
+    order = tuple(fields)
+    unknown = [f for f in order if f not in PLAN_FIELD_DESCRIPTIONS]
+    if unknown or not {"task", "selected_tool"} <= set(order):
+        msg = (
+            f"Step fields {list(order)}: every step needs 'task' and 'selected_tool', and only "
+            f"these fields are known: {sorted(PLAN_FIELD_DESCRIPTIONS)}."
+        )
+        raise ValueError(msg)
+    return _step_model(names, max_length, teacher, order)
 
 
 @lru_cache(maxsize=64)
-def _step_model(names: tuple[str, ...], max_length: int, teacher: bool) -> type[PlanStep]:
+def _step_model(
+    names: tuple[str, ...], max_length: int, teacher: bool, order: tuple[str, ...]
+) -> type[PlanStep]:
     fields: dict[str, Any] = {}
-    for name in (*TEACHER_FIELDS, *PLAN_FIELDS) if teacher else PLAN_FIELDS:
+    for name in (*TEACHER_FIELDS, *order) if teacher else order:
+        description = PLAN_FIELD_DESCRIPTIONS[name]
         if name == "selected_tool":
             tool_type: Any = Literal[names]  # type: ignore[valid-type]
-            fields[name] = (tool_type, Field(description=_DESCRIPTIONS[name]))
+            fields[name] = (tool_type, Field(description=description))
         else:
             bounds: dict[str, Any] = {"min_length": 1} if name == "task" else {}
-            fields[name] = (
-                str,
-                Field(max_length=max_length, description=_DESCRIPTIONS[name], **bounds),
-            )
+            longest = min(max_length, FIELD_MAX_LENGTH.get(name, max_length))
+            fields[name] = (str, Field(max_length=longest, description=description, **bounds))
     return create_model("PlanStep", __base__=PlanStep, **fields)

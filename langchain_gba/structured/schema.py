@@ -19,6 +19,7 @@ __all__ = [
     "SchemaLike",
     "bound_strings",
     "close_objects",
+    "max_output_chars",
     "parse_output",
     "schema_key",
     "to_json_schema",
@@ -103,6 +104,73 @@ def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, 
 
     visit(out)
     return out
+
+
+NUMBER_CHARS = 24
+"""Characters a number is budgeted (JSON Schema does not bound a number's digits)."""
+
+
+def max_output_chars(json_schema: Mapping[str, Any]) -> int | None:
+    r"""The most characters a JSON value of ``json_schema`` can take, or None if unbounded.
+
+    Bounded: strings with ``maxLength`` (an escape such as ``\u00e9`` counted as 6 characters),
+    ``enum``/``const``, booleans, null, numbers (``NUMBER_CHARS``), arrays with ``maxItems`` and
+    closed objects (``additionalProperties: false``) of bounded values; ``anyOf``/``oneOf`` take
+    their longest branch, local ``$ref``s are followed (a recursive one is unbounded).
+    Constrained decoding cannot write more, so this bounds a structured output's tokens.
+    """
+    root = dict(json_schema)
+
+    def resolve(ref: str) -> Any:
+        node: Any = root
+        for part in ref.removeprefix("#/").split("/"):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    def size(node: Any, seen: frozenset[str]) -> int | None:
+        if not isinstance(node, dict):
+            return None
+        if "$ref" in node:
+            ref = node["$ref"]
+            if ref in seen or not str(ref).startswith("#/"):
+                return None
+            return size(resolve(ref), seen | {ref})
+        if "const" in node:
+            return len(json.dumps(node["const"]))
+        if "enum" in node:
+            return max((len(json.dumps(v)) for v in node["enum"]), default=0)
+        for key in ("anyOf", "oneOf"):
+            if key in node:
+                sizes = [size(branch, seen) for branch in node[key]]
+                return None if None in sizes else max(sizes)  # type: ignore[type-var]
+        kind = node.get("type")
+        if isinstance(kind, list):
+            sizes = [size({**node, "type": k}, seen) for k in kind]
+            return None if None in sizes else max(sizes)  # type: ignore[type-var]
+        if kind == "string":
+            limit = node.get("maxLength")
+            return None if limit is None else 6 * int(limit) + 2
+        if kind in ("integer", "number"):
+            return NUMBER_CHARS
+        if kind in ("boolean", "null"):
+            return 5
+        if kind == "array":
+            items, most = node.get("items", {}), node.get("maxItems")
+            item = size(items, seen)
+            return None if most is None or item is None else 2 + int(most) * (item + 2)
+        if kind == "object":
+            if node.get("additionalProperties", True) is not False:
+                return None
+            total = 2
+            for name, value in (node.get("properties") or {}).items():
+                part = size(value, seen)
+                if part is None:
+                    return None
+                total += len(json.dumps(name)) + 4 + part
+            return total
+        return None
+
+    return size(root, frozenset())
 
 
 def close_objects(json_schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -159,3 +159,31 @@ def test_agent_on_a_llama_cpp_server(llama_server):
         step_model.model_validate(s["plan"])
         if s["tool"] == "send_email" and not s["error"]:
             EmailArgs.model_validate(s["arguments"])
+
+
+def test_an_over_long_request_is_refused_with_a_named_error(planner_llm, llm):
+    """The prompt is measured before decoding: a clear error in the state, not llama.cpp's."""
+    from langchain_gba import ContextWindowError
+
+    planner = ZeroShotPlanner(planner_llm, max_length=60)
+    request = "Please summarize this: " + "lorem ipsum dolor sit amet " * 3000
+    with pytest.raises(ContextWindowError, match=r"at most [\d,]+ prompt tokens fit") as e:
+        planner.plan(request, [], [("lookup_fact", "Look up a fact.")])
+    assert e.value.n_ctx == planner_llm.context_window and e.value.prompt_tokens > e.value.n_ctx
+    agent = create_gba_agent([Lookup()], planner=planner, function_calling_model=llm)
+    out = agent.invoke({"request": request})
+    assert out["status"] == "failed" and out["steps"] == []
+    assert "does not fit the planner's context" in out["error"]
+    assert "too long" in out["messages"][-1].content
+
+
+def test_older_results_are_shortened_to_fit_the_context(planner_llm):
+    planner = ZeroShotPlanner(planner_llm, max_length=60)
+    steps = [
+        {"task": f"Look up part {i}.", "observation": f"Part {i}: " + "words " * 1200}
+        for i in range(4)
+    ]
+    messages = planner.fitted_messages("Sum up.", steps, [("lookup_fact", "Look up a fact.")])
+    text = messages[-1][1]
+    assert text.count("[cut]") == 3  # the three older results, not the latest
+    assert "Part 3: " + "words " * 1200 in text + " "

@@ -122,13 +122,56 @@ def test_a_raising_tool_becomes_an_observation_and_the_plan_goes_on():
 
 
 def test_step_limit_ends_incomplete_with_the_trajectory():
-    agent, _, _, writer = agent_with([step("lookup")] * 5, [Lookup()], max_steps=3)
+    replies = [step("lookup", f"task {i}") for i in range(5)]
+    agent, _, _, writer = agent_with(replies, [Lookup()], max_steps=3)
     out = agent.invoke({"request": "Loop."})
     assert out["status"] == "incomplete"
     assert len(out["steps"]) == 3
     assert out["answer"] is None
     assert "3 steps" in out["messages"][-1].content
     assert writer.calls == []
+
+
+def test_a_repeated_task_is_not_run_again_and_the_planner_is_told():
+    lookup = Lookup(seen=[])
+    replies = [step("lookup", "Find X."), step("lookup", "find x"), step("final_answer")]
+    agent, planner, _, writer = agent_with(replies, [lookup])
+    out = agent.invoke({"request": "What is X?"})
+    assert lookup.seen == ["Find X."]  # the tool ran once
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "final_answer"]
+    assert "already done in step 1" in out["steps"][1]["observation"]
+    assert "already done in step 1" in planner.calls[2][-1].content  # the planner saw it
+    assert out["loops"] == 1 and out["status"] == "answered"
+
+
+def test_a_planner_that_keeps_repeating_itself_ends_with_an_answer():
+    lookup = Lookup(seen=[])
+    agent, _, _, writer = agent_with([step("lookup", "Find X.")] * 3, [lookup], max_loops=2)
+    out = agent.invoke({"request": "What is X?"})
+    assert lookup.seen == ["Find X."]
+    assert out["status"] == "answered" and out["answer"] == "Done."
+    assert out["loops"] == 2
+    assert out["steps"][-1]["plan"]["stopped"] == "loop"
+    assert "found: Find X." in writer.calls[0][-1].content  # answered from the results
+
+
+def test_the_same_result_again_counts_as_a_loop():
+    @tool
+    def stuck(task: str) -> str:
+        """Always says the same."""
+        return "The same page."
+
+    replies = [step("stuck", "a"), step("stuck", "b"), step("stuck", "c"), step("stuck", "d")]
+    agent, _, _, writer = agent_with(replies, [stuck], max_loops=2)
+    out = agent.invoke({"request": "Go."})
+    assert out["steps"][1]["observation"].endswith("(The same result as step 1.)")
+    assert [s["tool"] for s in out["steps"]] == ["stuck", "stuck", "stuck", "final_answer"]
+    assert out["loops"] == 2 and out["status"] == "answered"
+
+
+def test_max_loops_below_one_is_a_config_error():
+    with pytest.raises(AgentConfigError, match="max_loops"):
+        agent_with([], [Lookup()], max_loops=0)
 
 
 def test_unusable_planner_output_fails_the_run_with_the_reason():

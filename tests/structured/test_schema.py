@@ -70,3 +70,30 @@ def test_parse_output_raises_typed_errors_with_raw_text(text: str, finish: str, 
 def test_dict_schema_is_validated_with_jsonschema() -> None:
     with pytest.raises(StructuredOutputError, match="does not match"):
         parse_output('{"a": "x"}', {"type": "object", "properties": {"a": {"type": "integer"}}})
+
+
+def test_max_output_chars_bounds_closed_bounded_schemas() -> None:
+    from langchain_gba.structured.schema import NUMBER_CHARS, max_output_chars
+
+    step = {
+        "type": "object",
+        "properties": {
+            "tool": {"enum": ["search", "calculate"]},
+            "task": {"type": "string", "maxLength": 10},
+            "n": {"type": "integer"},
+            "tags": {"type": "array", "items": {"type": "boolean"}, "maxItems": 2},
+        },
+        "additionalProperties": False,
+    }
+    keys = sum(len(k) + 2 + 4 for k in step["properties"])
+    values = len('"calculate"') + (6 * 10 + 2) + NUMBER_CHARS + (2 + 2 * (5 + 2))
+    assert max_output_chars(step) == 2 + keys + values
+    assert max_output_chars({"type": "string"}) is None  # unbounded string
+    assert max_output_chars({**step, "additionalProperties": True}) is None  # open object
+    assert max_output_chars({"type": "array", "items": {"type": "null"}}) is None  # no maxItems
+    recursive = {
+        "$defs": {"n": {"type": "array", "maxItems": 2, "items": {"$ref": "#/$defs/n"}}},
+        "$ref": "#/$defs/n",
+    }
+    assert max_output_chars(recursive) is None
+    assert max_output_chars({"anyOf": [{"type": "null"}, {"const": "abcdefgh"}]}) == 10

@@ -33,7 +33,7 @@ def summary_messages(task: str, sources: Sequence[Source]) -> list[BaseMessage]:
 
 def _clean(text: str) -> str:
     text = " ".join(str(text).split())
-    if not text or NO_INFORMATION.rstrip(".").lower() in text.lower():
+    if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
         return NO_INFORMATION
     return text
 
