@@ -69,6 +69,7 @@ from rich.table import Table
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
+FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
 AGENTS = ("ours", "react", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
@@ -233,19 +234,17 @@ def advertised(tool: BaseTool, max_length: int = 200) -> dict[str, Any]:
     return spec
 
 
-def build(
-    max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS
-) -> dict[str, Any]:
+def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS) -> dict[str, Any]:
     from langchain_gba import ChatLlamaCpp, create_gba_agent
     from langchain_gba.models import resolve_model_path
-    from langchain_gba.planner import ZeroShotPlanner
+    from langchain_gba.planner import PLAN_FIELDS, ZeroShotPlanner
     from langchain_gba.tools.ask_user import AskUserTool
     from langchain_gba.tools.registry import load_tools
 
     user = SimulatedUser()
     llm = ChatLlamaCpp(model=MODEL, max_tokens=256)
-    tools = [*load_tools(["calculator", "wikipedia"], llm=llm), AskUserTool(ask=user)]
-    planner = ZeroShotPlanner(MODEL)
+    tools = [*load_tools(["wikipedia", "calculator"], llm=llm), AskUserTool(ask=user)]
+    planner = ZeroShotPlanner(MODEL, fields=FIELDS or PLAN_FIELDS)
     by_name = {t.name: t for t in tools}
     ours = create_gba_agent(
         tools,
@@ -254,7 +253,7 @@ def build(
         max_steps=max_steps,
         ask_user=False,
     )
-    tools[1].retrieve("Eiffel Tower")  # load the search index outside the timings
+    tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
     built = {"ours": ours, "baseline": by_name, "user": user, "client": None, "tools": tools}
@@ -727,7 +726,7 @@ def machine() -> str:
 
 
 def main() -> None:
-    global MODEL
+    global MODEL, FIELDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="the first N requests")
     parser.add_argument("--requests", type=Path, default=DATA)
@@ -740,6 +739,9 @@ def main() -> None:
         "--split", choices=["dev", "test", "all"], default="all", help="the requests' split"
     )
     parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
+    parser.add_argument(
+        "--fields", default=None, help="the planner step's fields, comma-separated, in order"
+    )
     parser.add_argument("--react-max-tokens", type=int, default=256)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--from-json", type=Path, help="rebuild the reports from a saved JSON")
@@ -758,6 +760,9 @@ def main() -> None:
     from langchain_gba.models import resolve_model_path
 
     MODEL = args.model
+    from langchain_gba.planner import PLAN_FIELDS
+
+    FIELDS = tuple(args.fields.split(",")) if args.fields else PLAN_FIELDS
     agents = tuple(a for a in AGENTS if a in args.agents.split(","))
     items = [json.loads(x) for x in args.requests.read_text().splitlines() if x.strip()]
     if args.split != "all":
@@ -775,6 +780,7 @@ def main() -> None:
         "model_path": resolve_model_path(MODEL).name,
         "requests": str(args.requests),
         "split": args.split,
+        "fields": list(FIELDS),
         "agents": list(agents),
         "max_steps": args.max_steps,
         "react_max_tokens": args.react_max_tokens,

@@ -16,7 +16,7 @@ from langchain_gba.tools.registry import load_tools
 model = os.environ.get("GBA_MODEL", DEFAULT_MODEL)
 llm = ChatLlamaCpp(model=model, max_tokens=256)
 agent = create_gba_agent(
-    load_tools(os.environ.get("GBA_TOOLS", "calculator,wikipedia").split(","), llm=llm),
+    load_tools(os.environ.get("GBA_TOOLS", "wikipedia,calculator").split(","), llm=llm),
     planner=ZeroShotPlanner(llm),
     function_calling_model=llm,
     max_steps=int(os.environ.get("GBA_MAX_STEPS", "10")),

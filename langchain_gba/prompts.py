@@ -78,8 +78,13 @@ def format_context(steps: Iterable[Mapping[str, Any]]) -> str:
 
 
 def format_tools(tools: Iterable[tuple[str, str]]) -> str:
-    """``- name: description`` lines, sorted by name (the seed's zero-shot format)."""
-    return "\n".join(f"- {name}: {' '.join(desc.split())}" for name, desc in sorted(tools))
+    """``- name: description`` lines, in the order given.
+
+    The agent lists the app's tools first, then ``ask_user`` and ``final_answer``: with the
+    tools sorted by name (the seed's format), ``ask_user`` came first and the 1.5B planner chose
+    it for a third of the lookups (first-tool accuracy on the dev requests 0.43 → 0.60).
+    """
+    return "\n".join(f"- {name}: {' '.join(desc.split())}" for name, desc in tools)
 
 
 # -- zero-shot planner (instruct models; with a strong model, the teacher) -----------------------
@@ -88,13 +93,17 @@ PLAN_FIELD_DESCRIPTIONS = {
     "user_request": "The user's request, restated.",
     "missing_information_or_action": "What is still missing to answer the request.",
     "context_information_summary": "What the previous steps found, with their numbers.",
-    "thoughts": "One short sentence: what the results so far give, and what is still missing.",
+    "thoughts": (
+        "One short sentence: what is still missing, and which tool gets it (search for facts, "
+        "the calculator for numbers, the user only for details about themselves)."
+    ),
     "selected_tool": (
         "The tool for the next step; final_answer once the results answer the request."
     ),
     "task": (
-        "The instruction for the selected tool, in plain words, with every name and number it "
-        "needs; never a tool's name."
+        "What the selected tool should do, in plain words, with every name and number it needs "
+        "(a question for a search, the calculation for calculate_number, the question for the "
+        "user); never a tool's name."
     ),
 }
 """What each field of the planner's step means: the schema's descriptions and the prompt's."""
@@ -124,7 +133,7 @@ def format_fields(fields: Iterable[str], tool_names: Iterable[str]) -> str:
     for name in fields:
         text = PLAN_FIELD_DESCRIPTIONS[name]
         if name == "selected_tool":
-            text = f"one of {', '.join(sorted(tool_names))}. {text}"
+            text = f"one of {', '.join(tool_names)}. {text}"
         lines.append(f'"{name}": {text}')
     return "\n".join(lines)
 
@@ -139,7 +148,7 @@ def zero_shot_planner_messages(
 
     ``fields``: the step's fields in writing order (default: the planner step's ``PLAN_FIELDS``).
     """
-    tools = sorted(tools)
+    tools = list(tools)
     if not fields:
         from langchain_gba.planner.step import PLAN_FIELDS
 

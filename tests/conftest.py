@@ -42,3 +42,24 @@ def llama_server():  # type: ignore[no-untyped-def]
 
     with LlamaServer("smollm2-135m-instruct", n_ctx=2048) as server:
         yield server.base_url
+
+
+CAPABLE_MODEL = "qwen2.5-coder-1.5b-instruct"
+"""The embedded model the product tests judge answers with (the default planner model)."""
+
+
+@pytest.fixture(scope="session")
+def capable_agent():  # type: ignore[no-untyped-def]
+    """The default agent on the capable embedded model: calculator + the bundled Wikipedia."""
+    from langchain_gba import ChatLlamaCpp, ZeroShotPlanner, create_gba_agent
+    from langchain_gba.tools.registry import load_tools
+
+    llm = ChatLlamaCpp(model=CAPABLE_MODEL, max_tokens=256)
+    tools = load_tools(["wikipedia", "calculator"], llm=llm)
+    return create_gba_agent(
+        tools,
+        planner=ZeroShotPlanner(CAPABLE_MODEL),
+        function_calling_model=llm,
+        max_steps=6,
+        ask_user=False,
+    )

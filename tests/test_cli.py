@@ -17,7 +17,8 @@ runner = CliRunner()
 def test_models_lists_the_embedded_models():
     result = runner.invoke(app, ["models"])
     assert result.exit_code == 0
-    assert "smollm2-135m-instruct (default)" in result.output
+    assert "qwen2.5-coder-1.5b-instruct (default)" in result.output
+    assert "smollm2-135m-instruct" in result.output
     assert "gemma-3-270m" in result.output
 
 

@@ -32,8 +32,9 @@ class AskUserTool(BaseTool):
 
     name: str = ASK_USER
     description: str = (
-        "Ask the user a question, when the request needs information only the user has "
-        "(personal details, preferences, choices). Give the question in plain words."
+        "Ask the user a question about themselves, when the request needs a personal detail "
+        "only the user knows (their city, age, dates, budget, preferences, choices). Never for "
+        "general facts: search for those. Give the question in plain words."
     )
     args_schema: ArgsSchema | None = TaskInput
 

@@ -588,8 +588,9 @@ class CalculatorTool(BaseTool):
 
     name: str = "calculate_number"
     description: str = (
-        "Calculate a number from numbers already known: arithmetic, percentages, powers, roots, "
-        "rounding, logarithms. Give the task in plain words with every number it needs."
+        "Calculate a number from numbers given in the request or found in the results: "
+        "arithmetic, percentages, powers, roots, rounding, logarithms. Give the calculation with "
+        "every number it needs; search first for a number that is not known yet."
     )
     args_schema: ArgsSchema | None = TaskInput
 

@@ -41,7 +41,7 @@ def cut_off_answer(error: StructuredOutputError) -> str | None:
     endings += [(raw[:-cut] + '"}', CUT_OFF_MARK) for cut in range(1, 7)]
     for text, mark in endings:
         try:
-            answer = str(json.loads(text)["answer"]).strip()
+            answer = str(json.loads(text, strict=False)["answer"]).strip()
         except (json.JSONDecodeError, KeyError, TypeError):
             continue
         return answer + mark if answer else None

@@ -31,8 +31,20 @@ def test_only_a_cut_off_is_salvaged() -> None:
     assert cut_off_answer(cut('{"answer": "x', reason="validation: too long")) is None
 
 
-def test_real_model_cut_off_by_max_tokens_still_answers(llm) -> None:  # type: ignore[no-untyped-def]
-    tool = FinalAnswerTool(llm=llm.model_copy(update={"max_tokens": 10}))
+def test_in_process_answers_are_never_cut_off_by_max_tokens(llm) -> None:  # type: ignore[no-untyped-def]
+    """The answer's schema is bounded: the grammar ends it, whatever max_tokens says."""
+    tool = FinalAnswerTool(llm=llm.model_copy(update={"max_tokens": 2}), max_length=120)
+    answer = tool.invoke(
+        {"request": "What is the population of Paris?",
+         "context": "Task: Find the population of Paris.\nResult: Paris has 2,102,650 inhabitants."}
+    )  # fmt: skip
+    assert answer and not answer.endswith(CUT_OFF_MARK) and len(answer) <= 120
+
+
+def test_a_server_cut_off_by_max_tokens_still_answers(llama_server) -> None:  # type: ignore[no-untyped-def]
+    from langchain_gba.chat_models.llama_server import ChatLlamaServer
+
+    tool = FinalAnswerTool(llm=ChatLlamaServer(base_url=llama_server, max_tokens=10))
     answer = tool.invoke(
         {"request": "What is the population of Paris?",
          "context": "Task: Find the population of Paris.\nResult: Paris has 2,102,650 inhabitants."}
@@ -40,7 +52,9 @@ def test_real_model_cut_off_by_max_tokens_still_answers(llm) -> None:  # type: i
     assert answer.endswith(CUT_OFF_MARK) and len(answer) > len(CUT_OFF_MARK)
 
 
-def test_nothing_written_is_still_an_error(llm) -> None:  # type: ignore[no-untyped-def]
-    tool = FinalAnswerTool(llm=llm.model_copy(update={"max_tokens": 2}))
+def test_nothing_written_is_still_an_error(llama_server) -> None:  # type: ignore[no-untyped-def]
+    from langchain_gba.chat_models.llama_server import ChatLlamaServer
+
+    tool = FinalAnswerTool(llm=ChatLlamaServer(base_url=llama_server, max_tokens=2))
     with pytest.raises(StructuredOutputError, match="max_tokens"):
         tool.invoke({"request": "Hi?", "context": "No previous steps."})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -10,7 +11,34 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_gba.tools.search.prompts import NO_INFORMATION, SUMMARY_SYSTEM, SUMMARY_USER
 
-__all__ = ["Source", "format_observation", "summarize", "asummarize", "summary_messages"]
+__all__ = [
+    "Source",
+    "asummarize",
+    "focus",
+    "format_observation",
+    "summarize",
+    "summary_messages",
+]
+
+_SEARCH_PREFACE = re.compile(
+    r"^\s*(?:please\s+)?(?:search|look\s+up|look|find\s+out|find|check)\s+"
+    r"(?:(?:on|in)\s+)?(?:(?:wikipedia|the\s+internet|the\s+web|online)\s+)?"
+    r"(?:for|about)?\s*",
+    re.IGNORECASE,
+)
+
+
+def focus(task: str) -> str:
+    """The task without an instruction to the tool itself ("Search Wikipedia for ...").
+
+    A planner often writes a search task as an order to search; an LLM answering from sources
+    then reads "Wikipedia" as a source it was not given and finds nothing. What is left is what
+    to find: "Search Wikipedia for the year X was built." -> "The year X was built."
+    """
+    rest = _SEARCH_PREFACE.sub("", task, count=1).strip()
+    if len(rest) < 3 or rest == task.strip():
+        return task.strip()
+    return rest[0].upper() + rest[1:]
 
 
 @dataclass(frozen=True)
@@ -27,7 +55,7 @@ def summary_messages(task: str, sources: Sequence[Source]) -> list[BaseMessage]:
     numbered = "\n\n".join(f"[{i}] {s.title}\n{s.text}" for i, s in enumerate(sources, start=1))
     return [
         SystemMessage(SUMMARY_SYSTEM),
-        HumanMessage(SUMMARY_USER.format(sources=numbered, task=task)),
+        HumanMessage(SUMMARY_USER.format(sources=numbered, task=focus(task))),
     ]
 
 

@@ -18,6 +18,7 @@ from langchain_gba.tools.search.prompts import NO_INFORMATION
 from langchain_gba.tools.search.summarize import (
     Source,
     asummarize,
+    focus,
     format_observation,
     summarize,
 )
@@ -119,7 +120,7 @@ class WikipediaSearchTool(BaseTool):
 
     def retrieve(self, task: str) -> list[Source]:
         """The articles (as sources) whose passages best match ``task``."""
-        hits = self.get_index().search(task, self.k, candidates=self.candidates)
+        hits = self.get_index().search(focus(task), self.k, candidates=self.candidates)
         floor = self.min_score
         if hits and self.score_margin is not None:
             floor = max(floor, hits[0].score - self.score_margin)

@@ -1,0 +1,57 @@
+"""The product: the agent on the capable embedded model answers, and ends its runs.
+
+Questions that are not in the benchmark's labelled requests (bench/data/requests.jsonl), with
+answers stated in the bundled Wikipedia corpus or computed exactly.
+"""
+
+from __future__ import annotations
+
+import pytest
+from langchain_core.tools import tool
+
+pytestmark = pytest.mark.slow
+
+
+def _tools(state):  # type: ignore[no-untyped-def]
+    return [s["tool"] for s in state["steps"]]
+
+
+def test_a_lookup_is_answered_from_the_corpus(capable_agent):
+    state = capable_agent.invoke(
+        {"request": "On the bank of which river does the Taj Mahal stand?"}
+    )
+    assert state["status"] == "answered", state
+    assert "Yamuna" in state["answer"]
+    assert _tools(state)[0] == "search_wikipedia"
+    assert len(state["steps"]) <= 3
+
+
+def test_a_calculation_is_answered(capable_agent):
+    state = capable_agent.invoke({"request": "What is 15% of 640?"})
+    assert state["status"] == "answered", state
+    assert "96" in state["answer"]
+    assert "calculate_number" in _tools(state)
+
+
+def test_a_loop_is_cut_short_with_an_answer():
+    """A tool that returns the same page whatever it is asked: the run ends, answered."""
+    from langchain_gba import ChatLlamaCpp, ZeroShotPlanner, create_gba_agent
+
+    @tool
+    def search_archive(task: str) -> str:
+        """Search the company archive for documents."""
+        return "Archive index page: 0 documents match."
+
+    llm = ChatLlamaCpp(model="qwen2.5-coder-1.5b-instruct", max_tokens=128)
+    agent = create_gba_agent(
+        [search_archive],
+        planner=ZeroShotPlanner(llm),
+        function_calling_model=llm,
+        max_steps=8,
+        max_loops=2,
+        ask_user=False,
+    )
+    state = agent.invoke({"request": "Find our 1998 sales report in the archive."})
+    assert state["status"] == "answered"
+    assert len(state["steps"]) < 8  # the step budget was not burnt
+    assert state["steps"][-1]["tool"] == "final_answer"
