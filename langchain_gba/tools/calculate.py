@@ -637,7 +637,7 @@ class CalculatorTool(BaseTool):
             if direct is not None:
                 return self.calculate(direct)
             written = self.writer().invoke(task, _child_config(run_manager))
-            return self._observe(written.expression)
+            return self._observe(task, written.expression)
         except Exception as e:  # the agent gets the failure as its observation
             return _error(e)
 
@@ -649,16 +649,61 @@ class CalculatorTool(BaseTool):
             if direct is not None:
                 return self.calculate(direct)
             written = await self.writer().ainvoke(task, _child_config(run_manager))
-            return self._observe(written.expression)
+            return self._observe(task, written.expression)
         except Exception as e:
             return _error(e)
 
-    def _observe(self, expression: str) -> str:
+    def _observe(self, task: str, expression: str) -> str:
+        invented = invented_numbers(task, expression)
+        if invented:
+            msg = (
+                "the task does not give every number this calculation needs, and the calculator "
+                "does not guess numbers. Search for the missing facts first, then calculate "
+                "with the numbers found."
+            )
+            logger.info("Refused %r for %r: invented %s", expression, task, invented)
+            raise CalculationError(msg)
         try:
             return self.calculate(expression)
         except CalculationError as e:
             msg = f"The expression {expression!r} written for the task cannot be calculated: {e}"
             raise CalculationError(msg) from e
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+KNOWN_CONSTANTS = frozenset({360.0, 365.0, 366.0, 1024.0, 3600.0, 86400.0})
+"""Numbers of 100 or more that an expression may use without the task giving them (units)."""
+
+
+def _numbers(text: str) -> set[float]:
+    found = set()
+    for raw in _NUMBER.findall(_THOUSANDS.sub("", text)):
+        try:
+            found.add(float(raw.replace(",", ".")))
+        except ValueError:
+            continue
+    return found
+
+
+def invented_numbers(task: str, expression: str) -> list[str]:
+    """Numbers of 100 or more in ``expression`` that ``task`` does not give.
+
+    A small model asked to calculate with a fact it was not given (a length, a year, a
+    population) writes the number from memory, often wrongly; such a number must come from a
+    search first. Small numbers (unit conversions, percentages, counts), powers of ten, a few
+    unit constants (``KNOWN_CONSTANTS``) and a task number scaled by 100 are allowed.
+    """
+    given = _numbers(task)
+    scaled = given | {g * 100 for g in given} | {g / 100 for g in given}
+    invented = []
+    for value in sorted(_numbers(expression)):
+        if value < 100 or value in scaled or value in KNOWN_CONSTANTS:
+            continue
+        if math.log10(value).is_integer():
+            continue
+        invented.append(format_number(value))
+    return invented
 
 
 def _child_config(

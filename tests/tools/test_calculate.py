@@ -484,3 +484,22 @@ class TestCalculatorToolIntegration(ToolsIntegrationTests):
     @property
     def tool_invoke_params_example(self) -> dict:
         return {"task": "Multiply 12 by 7"}
+
+
+@pytest.mark.parametrize(
+    ("task", "expression", "invented"),
+    [
+        ("Calculate 17% of 2,340.", "2340 * 17 / 100", []),
+        ("Multiply the length of the Nile in kilometres by 2.", "6650 * 2", ["6650"]),
+        ("How many years passed between 1949 and 1989?", "1989 - 1949", []),
+        ("How old will I be in 2030?", "2030 - 1995", ["1995"]),
+        ("Convert 37 degrees Celsius to Fahrenheit.", "37 * 9 / 5 + 32", []),
+        ("How many seconds are in 3 hours?", "3 * 3600", []),
+        ("Convert 5 km to metres.", "5 * 1000", []),
+        ("What is 12.5% of 840?", "840 * 0.125", []),
+    ],
+)
+def test_numbers_the_task_does_not_give_are_refused(task, expression, invented):
+    from langchain_gba.tools.calculate import invented_numbers
+
+    assert invented_numbers(task, expression) == invented
