@@ -499,9 +499,18 @@ def summarize(records: Sequence[dict[str, Any]], agent: str) -> dict[str, Any]:
         "steps_median": statistics.median(r.get("steps", 0) for r in runs) if runs else 0.0,
         "step_limit_hits": sum(bool(r.get("step_limit")) for r in runs),
         "loop_runs": sum(bool(r.get("loops")) for r in runs),
+        "loop_stops": sum(_loop_stopped(r) for r in runs),
         "median_s": statistics.median(seconds) if seconds else 0.0,
         "total_s": sum(seconds),
     }
+
+
+def _loop_stopped(run: dict[str, Any]) -> bool:
+    """Whether the run ended because the planner kept repeating itself (not its own choice)."""
+    from langchain_gba.prompts import LOOP_STOP_TASK
+
+    last = (run.get("trajectory") or [{}])[-1]
+    return last.get("tool") == "final_answer" and last.get("task") == LOOP_STOP_TASK
 
 
 def _reason(text: str | None, n: int = 110) -> str:
@@ -634,6 +643,14 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]
         first = ", ".join(f"{k} {v}" for k, v in s["first_tools"].items())
         md.append(f"- first tools chosen: {first}")
         md.append(f"- completed runs with an empty answer: {s['empty_answers']}")
+        if agent == "ours":
+            planner_ended = s["completed"] - s.get("loop_stops", 0)
+            md.append(
+                f"- runs the planner ended itself with final_answer: {planner_ended}/{s['runs']}; "
+                f"ended after repeating itself {s.get('max_loops', 2)} times: "
+                f"{s.get('loop_stops', 0)}; runs with a repeat the planner was told about: "
+                f"{s.get('loop_runs', 0)}"
+            )
         md.append("")
     header = ["kind", "n"]
     for agent in agents:

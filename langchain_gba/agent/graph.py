@@ -277,7 +277,8 @@ class _Nodes:
             stop = {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
             return {"plan": stop, "loops": loops}
         note = LOOP_NOTE.format(step=earlier + 1)
-        return {"steps": [_step(step, {}, note, error=False)], "plan": None, "loops": loops}
+        args = dict(steps[earlier]["arguments"])  # the call it repeats
+        return {"steps": [_step(step, args, note, error=False)], "plan": None, "loops": loops}
 
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step, or stop at the step limit."""

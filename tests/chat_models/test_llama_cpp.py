@@ -97,17 +97,28 @@ def test_json_mode_constrains_to_an_object_then_validates(llm: ChatLlamaCpp) -> 
     assert isinstance(out, Answer)
 
 
+class Essay(BaseModel):
+    text: str  # unbounded: only max_tokens ends it
+
+
 def test_cut_off_output_raises_a_typed_error_with_the_raw_text() -> None:
     short = ChatLlamaCpp(model="smollm2-135m-instruct", max_tokens=4)
     with pytest.raises(StructuredOutputError) as info:
-        short.with_structured_output(City).invoke("Name a city in Italy.")
+        short.with_structured_output(Essay).invoke("Write an essay about Italy.")
     assert info.value.reason == "length"
-    assert info.value.raw.startswith('{"name": ')
+    assert info.value.raw.startswith('{"text": ')
+
+
+def test_a_bounded_schema_is_never_cut_off_by_max_tokens() -> None:
+    """The grammar ends a bounded output: its token budget follows from the schema."""
+    short = ChatLlamaCpp(model="smollm2-135m-instruct", max_tokens=4)
+    city = short.with_structured_output(City).invoke("Name a city in Italy.")
+    assert isinstance(city, City)
 
 
 def test_include_raw_returns_the_error_instead_of_raising() -> None:
     short = ChatLlamaCpp(model="smollm2-135m-instruct", max_tokens=4)
-    out = short.with_structured_output(City, include_raw=True).invoke("Name a city.")
+    out = short.with_structured_output(Essay, include_raw=True).invoke("An essay, please.")
     assert out["parsed"] is None
     assert isinstance(out["parsing_error"], StructuredOutputError)
     assert isinstance(out["raw"], AIMessage)

@@ -423,8 +423,11 @@ async def test_async_with_the_embedded_model(tool: CalculatorTool) -> None:
     assert await tool.ainvoke({"task": "100 / 8"}) == "100 / 8 = 12.5"
 
 
-def test_output_cut_off_becomes_an_error_observation(llm) -> None:  # type: ignore[no-untyped-def]
-    tool = CalculatorTool(llm=llm.model_copy(update={"max_tokens": 3}))  # the same loaded model
+def test_output_cut_off_becomes_an_error_observation(llama_server) -> None:  # type: ignore[no-untyped-def]
+    """A server's max_tokens can cut the expression off (in process, the grammar bounds it)."""
+    from langchain_gba.chat_models.llama_server import ChatLlamaServer
+
+    tool = CalculatorTool(llm=ChatLlamaServer(base_url=llama_server, max_tokens=3))
     observation = tool.invoke({"task": "Multiply 12 by 7"})
     assert observation.startswith("Error: no valid expression was written for the task")
     assert "cut off" in observation
