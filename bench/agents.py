@@ -742,6 +742,110 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
 
 
+def compare(out: Path, split: str) -> None:
+    """One table over every model's saved results (``agents-<model>[-<split>].json``) and a chart.
+
+    Rows: per model, our agent, LangGraph's prebuilt agent and the one-call baseline; columns:
+    answer correct on all labelled requests, on lookups and calculations (the target kinds), on
+    single lookups (beside the baseline), first tool, median steps, step-limit hits, crashes,
+    seconds per request. Writes ``answers.md`` and ``answers.png`` to ``out``.
+    """
+    suffix = "" if split == "all" else f"-{split}"
+    reports = []
+    for path in sorted(out.glob(f"agents-*{suffix}.json")):
+        report = json.loads(path.read_text())
+        if report.get("split", "all") == split:
+            reports.append(report)
+    header = [
+        "model",
+        "agent",
+        "answer correct (all labelled)",
+        "lookups + calculations",
+        "lookups",
+        "first tool",
+        "steps (median)",
+        "step-limit hits",
+        "crashes / parse errors",
+        "s / request (median)",
+        "s / lookup (median)",
+    ]
+    rows, bars = [], []
+    for report in reports:
+        records = report["records"]
+        for agent in AGENTS:
+            runs = [(r, r[agent]) for r in records if agent in r]
+            if not runs:
+                continue
+
+            def share(kinds: tuple[str, ...] | None, runs: list = runs) -> tuple[int, int]:
+                picked = [x for r, x in runs if (kinds is None or r["kind"] in kinds)]
+                labelled = [x for x in picked if x["answer_ok"] is not None]
+                return sum(bool(x["answer_ok"]) for x in labelled), len(labelled)
+
+            every, target, lookups = (
+                share(None),
+                share(("lookup", "calculation")),
+                share(("lookup",)),
+            )
+            lookup_s = [x["seconds"] for r, x in runs if r["kind"] == "lookup"]
+            n = len(runs)
+            first = sum(x["first_tool_ok"] for _, x in runs) if agent != "baseline" else None
+            rows.append(
+                [
+                    report["model"],
+                    LABELS[agent],
+                    _pct(*every),
+                    _pct(*target),
+                    _pct(*lookups),
+                    "-" if first is None else _pct(first, n),
+                    f"{statistics.median(x.get('steps', 0) for _, x in runs):g}",
+                    _pct(sum(bool(x.get("step_limit")) for _, x in runs), n),
+                    f"{sum(bool(x['crash'] or x['parse_errors']) for _, x in runs)}/{n}",
+                    f"{statistics.median(x['seconds'] for _, x in runs):.1f}",
+                    f"{statistics.median(lookup_s):.1f}" if lookup_s else "-",
+                ]
+            )
+            bars.append((f"{report['model']}\n{agent}", every, target))
+    md = [
+        "# Correct answers per model and agent",
+        "",
+        f"`python bench/agents.py --compare --split {split}` over "
+        + ", ".join(f"`agents-{r['model']}{suffix}.json` ({r['date']})" for r in reports)
+        + ".",
+        "",
+        markdown_table(header, rows),
+        "",
+    ]
+    (out / "answers.md").write_text("\n".join(md))
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(bars)), 4))
+    xs = range(len(bars))
+    all_v = [k / max(n, 1) for _, (k, n), _ in bars]
+    tgt_v = [k / max(n, 1) for _, _, (k, n) in bars]
+    b1 = ax.bar([x - 0.2 for x in xs], all_v, 0.4, label="all labelled", color="#2a9d8f")
+    b2 = ax.bar([x + 0.2 for x in xs], tgt_v, 0.4, label="lookups + calculations", color="#e9c46a")
+    ax.bar_label(b1, labels=[f"{v:.0%}" for v in all_v], fontsize=7)
+    ax.bar_label(b2, labels=[f"{v:.0%}" for v in tgt_v], fontsize=7)
+    ax.set_xticks(list(xs), [b[0] for b in bars], fontsize=7)
+    ax.set_ylim(0, 1.1)
+    ax.set_ylabel("final answer correct")
+    ax.set_title(f"Correct final answers, {split} split", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out / "answers.png", dpi=120)
+    plt.close(fig)
+    table = Table(title="Correct answers")
+    for col in header:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def main() -> None:
     global MODEL, FIELDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -763,10 +867,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--from-json", type=Path, help="rebuild the reports from a saved JSON")
     parser.add_argument(
+        "--compare", action="store_true", help="one table over every model's saved results"
+    )
+    parser.add_argument(
         "--resume", action="store_true", help="keep the requests already in --out/agents.json"
     )
     args = parser.parse_args()
 
+    if args.compare:
+        compare(args.out, args.split)
+        return
     if args.from_json:
         report = json.loads(args.from_json.read_text())
         print_table(write_reports(report, args.out))

@@ -655,7 +655,7 @@ class CalculatorTool(BaseTool):
 
     def _observe(self, task: str, expression: str) -> str:
         invented = invented_numbers(task, expression)
-        if invented:
+        if invented or not gives_numbers(task):
             msg = (
                 "the task does not give every number this calculation needs, and the calculator "
                 "does not guess numbers. Search for the missing facts first, then calculate "
@@ -686,6 +686,25 @@ def _numbers(text: str) -> set[float]:
     return found
 
 
+NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
+    "ninety hundred thousand million billion dozen half twice double triple quarter third "
+    "percent pi".split()
+)
+"""Words that give a number (a task with neither these nor digits has nothing to calculate)."""
+
+LARGEST_FREE_POWER_OF_TEN = 1e6
+"""Powers of ten up to this may be used without the task giving them (unit prefixes)."""
+
+
+def gives_numbers(task: str) -> bool:
+    """Whether ``task`` gives any number, in digits or in words."""
+    if re.search(r"\d", task):
+        return True
+    return bool(NUMBER_WORDS & set(re.findall(r"[a-z]+", task.lower())))
+
+
 def invented_numbers(task: str, expression: str) -> list[str]:
     """Numbers of 100 or more in ``expression`` that ``task`` does not give.
 
@@ -700,7 +719,7 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     for value in sorted(_numbers(expression)):
         if value < 100 or value in scaled or value in KNOWN_CONSTANTS:
             continue
-        if math.log10(value).is_integer():
+        if value <= LARGEST_FREE_POWER_OF_TEN and math.log10(value).is_integer():
             continue
         invented.append(format_number(value))
     return invented

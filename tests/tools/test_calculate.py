@@ -500,9 +500,25 @@ class TestCalculatorToolIntegration(ToolsIntegrationTests):
         ("How many seconds are in 3 hours?", "3 * 3600", []),
         ("Convert 5 km to metres.", "5 * 1000", []),
         ("What is 12.5% of 840?", "840 * 0.125", []),
+        ("Find the depth from the results.", "sqrt(100000000000000)", ["100000000000000"]),
     ],
 )
 def test_numbers_the_task_does_not_give_are_refused(task, expression, invented):
     from langchain_gba.tools.calculate import invented_numbers
 
     assert invented_numbers(task, expression) == invented
+
+
+@pytest.mark.parametrize(
+    ("task", "gives"),
+    [
+        ("Multiply 12 by 7.", True),
+        ("What is half of twelve?", True),
+        ("Calculate the number of islands Venice is built on.", False),
+        ("Calculate the depth of the lake from the results.", False),
+    ],
+)
+def test_a_task_without_numbers_has_nothing_to_calculate(task, gives):
+    from langchain_gba.tools.calculate import gives_numbers
+
+    assert gives_numbers(task) is gives
