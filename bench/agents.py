@@ -1,25 +1,29 @@
-"""The whole agent vs LangGraph's prebuilt ReAct agent, same model, same tools, same requests.
+"""Correct final answers: our agent vs LangGraph's prebuilt agent vs the one-call baseline.
 
-    python bench/agents.py [--limit N] [--requests bench/data/requests.jsonl] [--max-steps 10]
-                           [--react-max-tokens 256] [--out bench/results]
-    python bench/agents.py --from-json bench/results/agents.json   # rebuild the reports
-    python bench/agents.py --resume     # go on from the requests already in agents.json
+    python bench/agents.py [--model qwen2.5-coder-1.5b-instruct] [--split dev|test|all]
+                           [--agents ours,react,baseline] [--kinds lookup,...] [--limit N]
+                           [--max-steps 10] [--react-max-tokens 256] [--out bench/results]
+    python bench/agents.py --resume ...        # go on from the requests already saved
+    python bench/agents.py --from-json FILE    # rebuild one run's reports
+    python bench/agents.py --compare --split test   # one table and chart over every model
 
-Both agents run every labelled request of ``bench/data/requests.jsonl``, interleaved request by
-request (the order alternates, so machine noise and warm caches hit both alike), with the embedded
-SmolLM2-135M-Instruct GGUF and the same tool objects:
+Every labelled request of ``bench/data/requests.jsonl`` (the split asked for) runs through each
+agent, interleaved request by request (the order alternates, so machine noise and warm caches
+hit all alike), with the same embedded model and the same tool objects:
 
-- ``calculate_number`` and ``search_wikipedia`` from ``load_tools(["calculator", "wikipedia"])``
+- ``search_wikipedia`` and ``calculate_number`` from ``load_tools(["wikipedia", "calculator"])``
   (their inner model is the same embedded model);
-- ``ask_user``: a simulated user (``AskUserTool(ask=...)``) that answers from a small profile per
-  request (favourite restaurant, city, birth year, salary, ...), so that both agents can finish
-  the requests that need a question back without interrupts.
+- ``ask_user``: a simulated user (``AskUserTool(ask=...)``) that replies with the request's
+  ``profile`` (or, for requests without one, a small fixed profile), so that every agent can
+  finish the requests that need a question back without interrupts.
 
 Agents:
 
 - ``ours``: ``create_gba_agent(tools, planner=ZeroShotPlanner(<model name>),
   function_calling_model=llm, max_steps, ask_user=False)``, as the ``gba`` CLI builds it (the
   planner's default model settings; the tools' model with ``max_tokens=256``).
+- ``baseline``: the request handed straight to its labelled first tool (lookups, calculations
+  and multi-step requests), the tool's output being the answer: one call, no planning.
 - ``react``: ``langgraph.prebuilt.create_react_agent(model, tools, prompt=...)`` with
   langchain-community's ``ChatLlamaCpp`` on llama-cpp-python's ``chatml-function-calling`` chat
   handler (the route llama.cpp offers for tool calling with a ChatML model), greedy, bound with
@@ -36,8 +40,8 @@ message, without reaching the step limit), answer correctness on the labelled an
 (case-insensitive substring; numbers also as floats within 1e-6 relative, thousands separators
 removed), and the seconds per request (median, total).
 
-Writes ``agents.md`` (the tables, with the date and the command), ``agents.json`` (per-request raw
-results, rewritten after every request) and ``agents.png`` (the metrics side by side) to ``--out``.
+Writes ``agents-<model>[-<split>].md`` (the tables, with the date and the command), ``.json``
+(per-request raw results, rewritten after every request) and ``.png`` to ``--out``.
 """
 
 from __future__ import annotations
