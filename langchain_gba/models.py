@@ -113,7 +113,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
                 count=6,
                 size=491_400_064,
                 sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-                extra="qwen-0.5b",
+                extra="qwen-0-5b",
             ),
         ),
         EmbeddedModel(
@@ -128,7 +128,7 @@ EMBEDDED_MODELS: dict[str, EmbeddedModel] = {
                 count=22,
                 size=1_117_320_768,
                 sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-                extra="qwen-1.5b",
+                extra="qwen-1-5b",
             ),
         ),
     )

@@ -113,8 +113,8 @@ def test_a_missing_part_package_names_the_extra(tmp_path: Path, monkeypatch) -> 
 
 def test_the_qwen_models_are_registered_with_their_checks() -> None:
     for name, extra, count in (
-        ("qwen2.5-coder-0.5b-instruct", "qwen-0.5b", 6),
-        ("qwen2.5-coder-1.5b-instruct", "qwen-1.5b", 22),
+        ("qwen2.5-coder-0.5b-instruct", "qwen-0-5b", 6),
+        ("qwen2.5-coder-1.5b-instruct", "qwen-1-5b", 22),
     ):
         spec = EMBEDDED_MODELS[name]
         assert spec.instruct and spec.parts is not None
