@@ -809,7 +809,8 @@ def compare(out: Path, split: str) -> None:
                     f"{statistics.median(lookup_s):.1f}" if lookup_s else "-",
                 ]
             )
-            bars.append((f"{report['model']}\n{agent}", every, target))
+            short = report["model"].replace("qwen2.5-coder-", "qwen ").replace("-instruct", "")
+            bars.append((f"{short}\n{agent}", every, target))
     md = [
         "# Correct answers per model and agent",
         "",
