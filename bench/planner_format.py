@@ -26,23 +26,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from agent import tools as agent_tools  # bench/agent.py: the default tools, in the agent's order
 from rich.console import Console
 from rich.table import Table
 
 from langchain_gba import ZeroShotPlanner
 from langchain_gba.planner import PLAN_FIELDS, SEED_PLAN_FIELDS
-from langchain_gba.tools.ask_user import AskUserTool
-from langchain_gba.tools.calculate import CalculatorTool
-from langchain_gba.tools.final_answer import FinalAnswerTool
 
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 console = Console()
 
-WIKIPEDIA = (
-    "search_wikipedia",
-    "Search Wikipedia for facts about people, places, organisations, events, history, "
-    "science and culture. Give the task in plain words.",
-)
 FORMATS: dict[str, tuple[tuple[str, ...], bool]] = {
     "thoughts, tool, task (default)": (PLAN_FIELDS, False),
     "tool, task": (("selected_tool", "task"), False),
@@ -50,15 +43,6 @@ FORMATS: dict[str, tuple[tuple[str, ...], bool]] = {
     "thoughts, tool, task; tools sorted": (PLAN_FIELDS, True),
 }
 """Name -> (fields, sort the tools by name)."""
-
-
-def agent_tools() -> list[tuple[str, str]]:
-    """The agent's default tools in the order it lists them (the search index is not loaded)."""
-    tools = [WIKIPEDIA]
-    for cls in (CalculatorTool, AskUserTool, FinalAnswerTool):
-        fields = cls.model_fields
-        tools.append((fields["name"].default, fields["description"].default))
-    return tools
 
 
 def main() -> None:

@@ -7,10 +7,17 @@ from langchain_gba.planner.planners import (
     ZeroShotPlanner,
     tool_descriptions,
 )
-from langchain_gba.planner.step import PLAN_FIELDS, TEACHER_FIELDS, PlanStep, plan_step_model
+from langchain_gba.planner.step import (
+    PLAN_FIELDS,
+    SEED_PLAN_FIELDS,
+    TEACHER_FIELDS,
+    PlanStep,
+    plan_step_model,
+)
 
 __all__ = [
     "PLAN_FIELDS",
+    "SEED_PLAN_FIELDS",
     "TEACHER_FIELDS",
     "FineTunedPlanner",
     "PlanStep",
