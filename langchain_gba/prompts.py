@@ -80,9 +80,8 @@ def format_context(steps: Iterable[Mapping[str, Any]]) -> str:
 def format_tools(tools: Iterable[tuple[str, str]]) -> str:
     """``- name: description`` lines, in the order given.
 
-    The agent lists the app's tools first, then ``ask_user`` and ``final_answer``: with the
-    tools sorted by name (the seed's format), ``ask_user`` came first and the 1.5B planner chose
-    it for a third of the lookups (first-tool accuracy on the dev requests 0.43 → 0.60).
+    The agent lists the app's tools first, in the app's order, then ``ask_user`` and
+    ``final_answer`` (the seed sorted them by name; ``bench/planner_format.py`` compares both).
     """
     return "\n".join(f"- {name}: {' '.join(desc.split())}" for name, desc in tools)
 

@@ -30,8 +30,9 @@ PLAN_FIELDS = ("thoughts", "selected_tool", "task")
 
 SEED_PLAN_FIELDS = ("context_information_summary", "thoughts", "task", "selected_tool")
 """The research system's format: a summary of the context first, the tool last. Kept for
-comparison (``bench/planner_format.py``): it costs about twice the tokens per step and lets a
-model write a tool's name as the task."""
+comparison (``bench/planner_format.py``, first steps of the 1.5B planner on the dev requests):
+71 tokens and 4.8 s per step against 60 and 3.3 s for ``PLAN_FIELDS``, first tool right 17/35
+against 16/35."""
 
 TEACHER_FIELDS = ("user_request", "missing_information_or_action")
 """Written first by a strong (teacher) planner to think before planning; not trained on."""
