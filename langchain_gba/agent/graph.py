@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
@@ -269,12 +269,12 @@ class _Nodes:
     def _planned(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
         """The planned step, unless it repeats a task already done (a loop)."""
         steps = state["steps"]
-        earlier = _same_task(step, steps)
+        tool = step.get("selected_tool", "")
+        earlier = None if tool == FINAL_ANSWER else _earlier(steps, tool, "task", step["task"])
         if earlier is None:
             return {"plan": step}
-        loops = state.get("loops", 0) + 1
-        if loops >= self.max_loops:
-            stop = {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
+        loops, stop = self._looped(state)
+        if stop is not None:
             return {"plan": stop, "loops": loops}
         note = LOOP_NOTE.format(step=earlier + 1)
         args = dict(steps[earlier]["arguments"])  # the call it repeats
@@ -368,17 +368,19 @@ class _Nodes:
         if len(text) > self.max_observation_chars:
             text = text[: self.max_observation_chars] + " [cut]"
         update: dict[str, Any] = {"plan": None}
-        earlier = None if error else _same_result(plan["selected_tool"], text, state["steps"])
+        tool = plan["selected_tool"]
+        earlier = None if error else _earlier(state["steps"], tool, "observation", text)
         if earlier is not None:
             text += SAME_RESULT_NOTE.format(step=earlier + 1)
-            update["loops"] = state.get("loops", 0) + 1
-            if update["loops"] >= self.max_loops:
-                update["plan"] = {
-                    "task": LOOP_STOP_TASK,
-                    "selected_tool": FINAL_ANSWER,
-                    "stopped": "loop",
-                }
+            update["loops"], update["plan"] = self._looped(state)
         return {**update, "steps": [_step(plan, args, text, error=error)]}
+
+    def _looped(self, state: AgentState) -> tuple[int, dict[str, Any] | None]:
+        """One more loop: the new count, and the final step when it reaches ``max_loops``."""
+        loops = state.get("loops", 0) + 1
+        if loops < self.max_loops:
+            return loops, None
+        return loops, {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
 
     def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Run the selected tool; an exception becomes the observation."""
@@ -464,24 +466,17 @@ def _normalized(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def _same_task(plan: dict[str, Any], steps: Sequence[Step]) -> int | None:
-    """The index of an earlier step with the same tool and task (not final_answer)."""
-    tool = plan.get("selected_tool")
-    if tool == FINAL_ANSWER:
-        return None
-    task = _normalized(str(plan.get("task", "")))
-    for i, step in enumerate(steps):
-        if step["tool"] == tool and _normalized(step["task"]) == task and not step["error"]:
-            return i
-    return None
+def _earlier(
+    steps: Sequence[Step], tool: str, field: Literal["task", "observation"], text: str
+) -> int | None:
+    """The index of an earlier successful step of ``tool`` whose ``field`` matches ``text``.
 
-
-def _same_result(tool: str, text: str, steps: Sequence[Step]) -> int | None:
-    """The index of an earlier step whose tool returned the same result."""
-    result = _normalized(text)
+    Compared without case, punctuation or spacing: the same task planned again, or the same
+    result returned again.
+    """
+    wanted = _normalized(text)
     for i, step in enumerate(steps):
-        same = _normalized(step["observation"]) == result
-        if step["tool"] == tool and not step["error"] and same:
+        if step["tool"] == tool and not step["error"] and _normalized(str(step[field])) == wanted:
             return i
     return None
 
