@@ -171,22 +171,33 @@ def is_number(text: str) -> bool:
     return NUMBER.fullmatch(THOUSANDS.sub("", text.strip())) is not None
 
 
-def answer_matches(expected: str | list[str] | None, answer: str | None) -> bool | None:
-    """Whether ``answer`` contains ``expected`` (any of a list; None when nothing is expected)."""
+def answer_matches(
+    expected: str | list[str] | None, answer: str | None, request: str = ""
+) -> bool | None:
+    """Whether ``answer`` contains ``expected`` (any of a list; None when nothing is expected).
+
+    A number must appear in the answer more often than in the request: an answer that only
+    repeats the request's numbers ("the average of 12, 15, 20 and 33 is 13.8") is not the 20
+    asked for.
+    """
     if expected is None:
         return None
     if isinstance(expected, list):
-        return any(answer_matches(e, answer) for e in expected)
+        return any(answer_matches(e, answer, request) for e in expected)
     if not answer:
         return False
     if not is_number(expected):  # text: a case-insensitive substring
         return expected.lower() in answer.lower()
-    target = float(THOUSANDS.sub("", expected))
-    for found in NUMBER.findall(THOUSANDS.sub("", answer)):
-        value = float(found)
-        if math.isclose(value, target, rel_tol=1e-6, abs_tol=1e-12):
-            return True
-    return False
+    return _count(expected, answer) > _count(expected, request)
+
+
+def _count(number: str, text: str) -> int:
+    """How many numbers in ``text`` equal ``number``."""
+    target = float(THOUSANDS.sub("", number))
+    return sum(
+        math.isclose(float(found), target, rel_tol=1e-6, abs_tol=1e-12)
+        for found in NUMBER.findall(THOUSANDS.sub("", text))
+    )
 
 
 def is_tool_error(text: str) -> bool:
@@ -468,7 +479,7 @@ def run_one(
     if name == "react" and client is not None:
         result["completions_per_model_call"] = list(client.completions)
     result["first_tool_ok"] = result["first_tool"] == item["first_tool"]
-    result["answer_ok"] = answer_matches(item.get("answer"), result["answer"])
+    result["answer_ok"] = answer_matches(item.get("answer"), result["answer"], item["request"])
     return result
 
 

@@ -6,8 +6,9 @@ trajectories, and the fine-tuning that trains on them: change them here, and onl
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "CALCULATOR_SYSTEM",
@@ -22,7 +23,9 @@ __all__ = [
     "LOOP_STOP_TASK",
     "NO_INFORMATION",
     "SAME_RESULT_NOTE",
+    "PLANNER_EXAMPLES",
     "PLAN_FIELD_DESCRIPTIONS",
+    "PlannerExample",
     "STRUCTURED_OUTPUT_INSTRUCTION",
     "STRUCTURED_OUTPUT_RETRY",
     "SEARCH_SUMMARY_SYSTEM",
@@ -32,6 +35,7 @@ __all__ = [
     "fine_tuned_planner_prompt",
     "format_context",
     "format_fields",
+    "format_examples",
     "format_tools",
     "zero_shot_planner_messages",
     # simulation
@@ -93,8 +97,10 @@ PLAN_FIELD_DESCRIPTIONS = {
     "missing_information_or_action": "What is still missing to answer the request.",
     "context_information_summary": "What the previous steps found, with their numbers.",
     "thoughts": (
-        "One short sentence: what is still missing, and which tool gets it (search for facts, "
-        "the calculator for numbers, the user only for details about themselves)."
+        "One short sentence: what the results so far give (Known), then what is still missing "
+        "to answer the request and the tool that gets it: a search for facts, the calculator for "
+        "arithmetic on known numbers, ask_user for details about the user, or final_answer when "
+        "nothing is missing."
     ),
     "selected_tool": (
         "The tool for the next step; final_answer once the results answer the request."
@@ -109,15 +115,17 @@ PLAN_FIELD_DESCRIPTIONS = {
 
 ZERO_SHOT_PLANNER_SYSTEM = """\
 You are the planner of an assistant that answers the user's request step by step with tools. \
-You never answer from memory: facts and numbers come from the tools' results. Tools:
+Facts and numbers come from the tools' results, never from memory; details about the user \
+(their salary, city, age, plans) come from the user. Tools:
 {tools}
 
 Reply with JSON, one step:
 {fields}
-
+{examples}
 Select final_answer as soon as the results answer the request, or when they show it cannot be \
 answered. Do not repeat a task that is already done: its result is in the context."""
-"""Formatted with ``tools`` (``format_tools``) and ``fields`` (``format_fields``)."""
+"""Formatted with ``tools`` (``format_tools``), ``fields`` (``format_fields``) and ``examples``
+(``format_examples``: empty, or a blank line, ``Examples:`` and the examples)."""
 
 ZERO_SHOT_PLANNER_USER = """\
 Request: {request}
@@ -137,23 +145,171 @@ def format_fields(fields: Iterable[str], tool_names: Iterable[str]) -> str:
     return "\n".join(lines)
 
 
+class PlannerExample(NamedTuple):
+    """One step of the zero-shot planner's examples: a request, earlier steps, the step to write.
+
+    ``steps`` are ``(tool, task, result)`` triples; ``step`` maps the step's fields to their text
+    (at least ``selected_tool``). An example is shown only when the planner has every tool it
+    names and writes no field the example lacks.
+    """
+
+    request: str
+    step: Mapping[str, str]
+    steps: tuple[tuple[str, str, str], ...] = ()
+
+    def tools(self) -> set[str]:
+        """The tools the example names."""
+        return {self.step["selected_tool"], *(tool for tool, _, _ in self.steps)}
+
+
+PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
+    PlannerExample(
+        "In which year did the Golden Gate Bridge open?",
+        {
+            "thoughts": "Known: nothing yet. Missing: the opening year, a fact: search_wikipedia.",
+            "selected_tool": "search_wikipedia",
+            "task": "When did the Golden Gate Bridge open?",
+        },
+    ),
+    PlannerExample(
+        "What is 18% of 250?",
+        {
+            "thoughts": "Known: both numbers. Missing: the result: calculate_number.",
+            "selected_tool": "calculate_number",
+            "task": "18% of 250",
+        },
+    ),
+    PlannerExample(
+        "How long is the Amazon River in miles?",
+        {
+            "thoughts": (
+                "Known: nothing yet. Missing: the river's length, a fact: search_wikipedia."
+            ),
+            "selected_tool": "search_wikipedia",
+            "task": "How long is the Amazon River?",
+        },
+    ),
+    PlannerExample(
+        "What is 10% of my rent?",
+        {
+            "thoughts": (
+                "Known: nothing yet. Missing: the user's rent, which only the user knows: ask_user."
+            ),
+            "selected_tool": "ask_user",
+            "task": "How much is your rent?",
+        },
+    ),
+    PlannerExample(
+        "How many hours do I sleep in a week?",
+        {
+            "thoughts": (
+                "Known: nothing yet. Missing: the user's sleep each night, which only the user "
+                "knows: ask_user."
+            ),
+            "selected_tool": "ask_user",
+            "task": "How many hours do you sleep a night?",
+        },
+    ),
+    PlannerExample(
+        "Give me a synonym for 'happy'.",
+        {
+            "thoughts": "Known: a question about words. Missing: nothing: final_answer.",
+            "selected_tool": "final_answer",
+            "task": "Give a synonym for 'happy'.",
+        },
+    ),
+    PlannerExample(
+        "How do you say 'good luck' in Italian?",
+        {
+            "thoughts": "Known: a question about words. Missing: nothing: final_answer.",
+            "selected_tool": "final_answer",
+            "task": "Say 'good luck' in Italian.",
+        },
+    ),
+    PlannerExample(
+        "How long is the Amazon River in miles?",
+        {
+            "thoughts": (
+                "Known: the Amazon is 6,400 km long. Missing: that length in miles: "
+                "calculate_number."
+            ),
+            "selected_tool": "calculate_number",
+            "task": "6400 km in miles: 6400 / 1.609",
+        },
+        steps=(
+            (
+                "search_wikipedia",
+                "How long is the Amazon River?",
+                "The Amazon River is about 6,400 km long.",
+            ),
+        ),
+    ),
+    PlannerExample(
+        "In which year did the Golden Gate Bridge open?",
+        {
+            "thoughts": "Known: it opened in 1937. Missing: nothing: final_answer.",
+            "selected_tool": "final_answer",
+            "task": "Say in which year the Golden Gate Bridge opened.",
+        },
+        steps=(
+            (
+                "search_wikipedia",
+                "When did the Golden Gate Bridge open?",
+                "The Golden Gate Bridge opened to traffic on 27 May 1937.",
+            ),
+        ),
+    ),
+)
+"""The zero-shot planner's examples: one request per kind of first step (written for the
+labelled requests' kinds on their dev split; none repeats a labelled request). Measured with
+``bench/planner_format.py``."""
+
+
+def format_examples(
+    examples: Iterable[PlannerExample], fields: Sequence[str], tool_names: Iterable[str]
+) -> str:
+    """The examples the planner can follow, each as its request, earlier results and step JSON.
+
+    Empty when none fits the tools and fields; otherwise a blank line, ``Examples:`` and the
+    examples, ending with a newline (``ZERO_SHOT_PLANNER_SYSTEM``'s ``{examples}``).
+    """
+    names = set(tool_names)
+    blocks = []
+    for example in examples:
+        if not example.tools() <= names or not set(fields) <= set(example.step):
+            continue
+        lines = [f"Request: {example.request}"]
+        if example.steps:
+            context = [{"task": task, "observation": result} for _, task, result in example.steps]
+            lines += ["Results so far:", format_context(context)]
+        lines.append(json.dumps({f: example.step[f] for f in fields}, ensure_ascii=False))
+        blocks.append("\n".join(lines))
+    return "\nExamples:\n" + "\n".join(blocks) + "\n" if blocks else ""
+
+
 def zero_shot_planner_messages(
     request: str,
     steps: Sequence[Mapping[str, Any]],
     tools: Iterable[tuple[str, str]],
-    fields: Iterable[str] = (),
+    fields: Sequence[str] = (),
+    examples: Iterable[PlannerExample] | None = None,
 ) -> list[tuple[str, str]]:
     """System + user messages of the zero-shot planner; ``tools`` are (name, description).
 
     ``fields``: the step's fields in writing order (default: the planner step's ``PLAN_FIELDS``).
+    ``examples``: shown in the system prompt where they fit the tools and fields (default:
+    ``PLANNER_EXAMPLES``; ``()`` for none).
     """
     tools = list(tools)
     if not fields:
         from langchain_gba.planner.step import PLAN_FIELDS
 
         fields = PLAN_FIELDS
+    names = [name for name, _ in tools]
     system = ZERO_SHOT_PLANNER_SYSTEM.format(
-        tools=format_tools(tools), fields=format_fields(fields, [name for name, _ in tools])
+        tools=format_tools(tools),
+        fields=format_fields(fields, names),
+        examples=format_examples(PLANNER_EXAMPLES if examples is None else examples, fields, names),
     )
     user = ZERO_SHOT_PLANNER_USER.format(request=request, context=format_context(steps))
     return [("system", system), ("human", user)]

@@ -278,7 +278,8 @@ class _Nodes:
             return {"plan": stop, "loops": loops}
         note = LOOP_NOTE.format(step=earlier + 1)
         args = dict(steps[earlier]["arguments"])  # the call it repeats
-        return {"steps": [_step(step, args, note, error=False)], "plan": None, "loops": loops}
+        repeat = {**step, "repeat_of": earlier + 1}  # kept out of the final answer's context
+        return {"steps": [_step(repeat, args, note, error=False)], "plan": None, "loops": loops}
 
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step, or stop at the step limit."""
@@ -415,7 +416,9 @@ class _Nodes:
         plan = state["plan"] or {}
         return {
             "request": state["request"],
-            "context": format_context(state["steps"]),
+            "context": format_context(
+                [s for s in state["steps"] if "repeat_of" not in s.get("plan", {})]
+            ),
             "task": plan.get("task") or "Answer the request.",
         }
 

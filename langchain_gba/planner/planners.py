@@ -22,7 +22,12 @@ from langchain_core.tools import BaseTool
 
 from langchain_gba.exceptions import ContextWindowError
 from langchain_gba.planner.step import PLAN_FIELDS, TEACHER_FIELDS, PlanStep, plan_step_model
-from langchain_gba.prompts import fine_tuned_planner_prompt, zero_shot_planner_messages
+from langchain_gba.prompts import (
+    PLANNER_EXAMPLES,
+    PlannerExample,
+    fine_tuned_planner_prompt,
+    zero_shot_planner_messages,
+)
 from langchain_gba.structured.prompted import structured_model
 
 __all__ = ["FineTunedPlanner", "Planner", "ToolLike", "ZeroShotPlanner", "tool_descriptions"]
@@ -222,7 +227,11 @@ class Planner(ABC):
 
 
 class ZeroShotPlanner(Planner):
-    """An instruct model prompted with the tools and their descriptions.
+    """An instruct model prompted with the tools, their descriptions and example steps.
+
+    ``examples``: steps shown in the system prompt where they fit the tools and fields (default
+    ``PLANNER_EXAMPLES``, written for the default tools; pass your own for other tools, or
+    ``()`` for none). Other arguments as for :class:`Planner`.
 
     Example:
         .. code-block:: python
@@ -232,15 +241,26 @@ class ZeroShotPlanner(Planner):
             planner = ZeroShotPlanner(ChatOpenAI(model="gpt-4o", temperature=0.1), teacher=True)
     """
 
+    def __init__(
+        self,
+        model: BaseChatModel | str | None = None,
+        *,
+        examples: Iterable[PlannerExample] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model, **kwargs)
+        self.examples = PLANNER_EXAMPLES if examples is None else tuple(examples)
+
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
-        """System prompt with the tools and the step's fields; user message with the results."""
+        """System prompt: tools, the step's fields, the examples that fit; user: the results."""
         return zero_shot_planner_messages(
             request,
             steps,
             tools,
             fields=(*TEACHER_FIELDS, *self.fields) if self.teacher else self.fields,
+            examples=self.examples,
         )
 
 

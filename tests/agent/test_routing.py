@@ -141,7 +141,11 @@ def test_a_repeated_task_is_not_run_again_and_the_planner_is_told():
     assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "final_answer"]
     assert "already done in step 1" in out["steps"][1]["observation"]
     assert "already done in step 1" in planner.calls[2][-1].content  # the planner saw it
+    assert out["steps"][1]["plan"]["repeat_of"] == 1
     assert out["loops"] == 1 and out["status"] == "answered"
+    # the answer is written from what the tools found, not from the note about the repeat
+    answer_prompt = writer.calls[0][-1].content
+    assert "found: Find X." in answer_prompt and "already done" not in answer_prompt
 
 
 def test_a_planner_that_keeps_repeating_itself_ends_with_an_answer():
