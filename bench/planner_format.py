@@ -8,8 +8,10 @@ one request at a time through every format (interleaved, so machine noise hits a
 
 - fields: ``PLAN_FIELDS`` (thoughts, selected_tool, task), without thoughts (selected_tool, task),
   and the research system's ``SEED_PLAN_FIELDS`` (context summary, thoughts, task, tool last);
+- examples: the default prompt's ``PLANNER_EXAMPLES`` (example steps) or none;
 - tool order in the prompt: as the agent lists them (the app's tools first, then ask_user and
-  final_answer) or sorted by name (the seed's format, which puts ask_user first).
+  final_answer); sorting them by name (the seed's format) made no difference (16/35 both) and is
+  no longer measured.
 
 Per format: first tool right, generated tokens per step, seconds per step. Writes
 ``planner_format.md`` and ``.json`` to ``--out``.
@@ -36,13 +38,14 @@ from langchain_gba.planner import PLAN_FIELDS, SEED_PLAN_FIELDS
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 console = Console()
 
-FORMATS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "thoughts, tool, task (default)": (PLAN_FIELDS, False),
-    "tool, task": (("selected_tool", "task"), False),
-    "seed: summary, thoughts, task, tool": (SEED_PLAN_FIELDS, False),
-    "thoughts, tool, task; tools sorted": (PLAN_FIELDS, True),
+FORMATS: dict[str, tuple[tuple[str, ...], bool, bool]] = {
+    "thoughts, tool, task; examples (default)": (PLAN_FIELDS, False, True),
+    "thoughts, tool, task; no examples": (PLAN_FIELDS, False, False),
+    "tool, task; no examples": (("selected_tool", "task"), False, False),
+    "seed: summary, thoughts, task, tool; no examples": (SEED_PLAN_FIELDS, False, False),
 }
-"""Name -> (fields, sort the tools by name)."""
+"""Name -> (fields, sort the tools by name, show ``PLANNER_EXAMPLES``). The examples carry
+``thoughts``, ``selected_tool`` and ``task`` only, so formats with other fields get none."""
 
 
 def main() -> None:
@@ -59,8 +62,8 @@ def main() -> None:
     items = items[: args.limit] if args.limit else items
     tools = agent_tools()
     planners = {
-        name: (ZeroShotPlanner(args.model, fields=fields), sort)
-        for name, (fields, sort) in FORMATS.items()
+        name: (ZeroShotPlanner(args.model, fields=fields, examples=None if ex else ()), sort)
+        for name, (fields, sort, ex) in FORMATS.items()
     }
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in FORMATS}
     for i, item in enumerate(items):

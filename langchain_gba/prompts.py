@@ -245,6 +245,24 @@ PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
         ),
     ),
     PlannerExample(
+        "How long is the Amazon River in miles?",
+        {
+            "thoughts": (
+                "Known: the Amazon is about 3,978 miles long. Missing: nothing: final_answer."
+            ),
+            "selected_tool": "final_answer",
+            "task": "Say how long the Amazon River is in miles.",
+        },
+        steps=(
+            (
+                "search_wikipedia",
+                "How long is the Amazon River?",
+                "The Amazon River is about 6,400 km long.",
+            ),
+            ("calculate_number", "6400 km in miles: 6400 / 1.609", "6400 / 1.609 = 3977.63"),
+        ),
+    ),
+    PlannerExample(
         "In which year did the Golden Gate Bridge open?",
         {
             "thoughts": "Known: it opened in 1937. Missing: nothing: final_answer.",
@@ -327,8 +345,10 @@ run again). Formatted with ``step`` (1-based)."""
 SAME_RESULT_NOTE = " (The same result as step {step}.)"
 """Appended to a result identical to an earlier step's result of the same tool."""
 
-LOOP_STOP_TASK = "Answer the request with the results so far."
-"""The final task when the planner keeps repeating itself."""
+LOOP_STOP_TASK = "Answer the request."
+"""The final task when the planner keeps repeating itself. Plain on purpose: "Answer the request
+with the results so far" made the 1.5B model copy the first result instead of the calculation
+that followed it (25/34 vs 29/34 right answers on the dev split's trajectories)."""
 
 # -- fine-tuned planner (the format finetune/ trains on and simulation/ exports) -----------------
 
