@@ -288,14 +288,16 @@ def format_examples(
 ) -> str:
     """The examples the planner can follow, each as its request, earlier results and step JSON.
 
-    Empty when none fits the tools and fields; otherwise a blank line, ``Examples:`` and the
+    Empty when no example that uses a tool fits the tools and fields (an app with only its own
+    tools gets none, not just the direct answers); otherwise a blank line, ``Examples:`` and the
     examples, ending with a newline (``ZERO_SHOT_PLANNER_SYSTEM``'s ``{examples}``).
     """
     names = set(tool_names)
+    fitting = [e for e in examples if e.tools() <= names and set(fields) <= set(e.step)]
+    if all(e.step["selected_tool"] == "final_answer" for e in fitting):
+        return ""  # examples that only answer directly would teach the planner to skip tools
     blocks = []
-    for example in examples:
-        if not example.tools() <= names or not set(fields) <= set(example.step):
-            continue
+    for example in fitting:
         lines = [f"Request: {example.request}"]
         if example.steps:
             context = [{"task": task, "observation": result} for _, task, result in example.steps]

@@ -50,6 +50,12 @@ def test_examples_naming_a_missing_tool_are_left_out():
     assert "Amazon" not in _system(no_search) and "Golden Gate" not in _system(no_search)
 
 
+def test_an_app_with_only_its_own_tools_gets_no_examples():
+    # the direct-answer examples alone would teach the planner to answer without tools
+    tools = [("search_archive", "Search the archive."), ("final_answer", "Answer the user.")]
+    assert "Examples:" not in _system(tools)
+
+
 def test_later_step_examples_show_their_results():
     system = _system(DEFAULT_TOOLS)
     assert "Results so far:\nTask: How long is the Amazon River?\nResult: " in system
