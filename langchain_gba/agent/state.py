@@ -24,7 +24,9 @@ class Step(TypedDict):
     error: bool
     """True when the observation is an error (the tool raised, or no valid arguments)."""
     plan: dict[str, Any]
-    """The planner's full step (summary, thoughts, task, tool)."""
+    """The planner's full step (summary, thoughts, task, tool). The loop guard marks a repeated
+    step with ``repeat_of`` (the 1-based step it repeats) and its own final step with
+    ``stopped``."""
 
 
 def add_steps(left: list[Step] | None, right: list[Step] | None) -> list[Step]:
