@@ -38,13 +38,13 @@ from langchain_gba.planner import PLAN_FIELDS, SEED_PLAN_FIELDS
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 console = Console()
 
-FORMATS: dict[str, tuple[tuple[str, ...], bool, bool]] = {
-    "thoughts, tool, task; examples (default)": (PLAN_FIELDS, False, True),
-    "thoughts, tool, task; no examples": (PLAN_FIELDS, False, False),
-    "tool, task; no examples": (("selected_tool", "task"), False, False),
-    "seed: summary, thoughts, task, tool; no examples": (SEED_PLAN_FIELDS, False, False),
+FORMATS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "thoughts, tool, task; examples (default)": (PLAN_FIELDS, True),
+    "thoughts, tool, task; no examples": (PLAN_FIELDS, False),
+    "tool, task; no examples": (("selected_tool", "task"), False),
+    "seed: summary, thoughts, task, tool; no examples": (SEED_PLAN_FIELDS, False),
 }
-"""Name -> (fields, sort the tools by name, show ``PLANNER_EXAMPLES``). The examples carry
+"""Name -> (fields, show ``PLANNER_EXAMPLES``). The examples carry
 ``thoughts``, ``selected_tool`` and ``task`` only, so formats with other fields get none."""
 
 
@@ -62,16 +62,16 @@ def main() -> None:
     items = items[: args.limit] if args.limit else items
     tools = agent_tools()
     planners = {
-        name: (ZeroShotPlanner(args.model, fields=fields, examples=None if ex else ()), sort)
-        for name, (fields, sort, ex) in FORMATS.items()
+        name: ZeroShotPlanner(args.model, fields=fields, examples=None if ex else ())
+        for name, (fields, ex) in FORMATS.items()
     }
     results: dict[str, list[dict[str, Any]]] = {name: [] for name in FORMATS}
     for i, item in enumerate(items):
         names = list(FORMATS) if i % 2 == 0 else list(FORMATS)[::-1]
         for name in names:
-            planner, sort = planners[name]
+            planner = planners[name]
             start = time.perf_counter()
-            step = planner.plan(item["request"], [], sorted(tools) if sort else tools)
+            step = planner.plan(item["request"], [], tools)
             seconds = time.perf_counter() - start
             text = json.dumps(step.model_dump(), ensure_ascii=False)
             tokens = len(planner.model.get_token_ids(text))  # type: ignore[attr-defined]

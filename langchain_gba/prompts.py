@@ -162,6 +162,18 @@ class PlannerExample(NamedTuple):
         return {self.step["selected_tool"], *(tool for tool, _, _ in self.steps)}
 
 
+_AMAZON_LENGTH = (
+    "search_wikipedia",
+    "How long is the Amazon River?",
+    "The Amazon River is about 6,400 km long.",
+)
+_GOLDEN_GATE_OPENED = (
+    "search_wikipedia",
+    "When did the Golden Gate Bridge open?",
+    "The Golden Gate Bridge opened to traffic on 27 May 1937.",
+)
+"""Earlier steps shared by the examples that continue a request."""
+
 PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
     PlannerExample(
         "In which year did the Golden Gate Bridge open?",
@@ -236,13 +248,7 @@ PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
             "selected_tool": "calculate_number",
             "task": "6400 km in miles: 6400 / 1.609",
         },
-        steps=(
-            (
-                "search_wikipedia",
-                "How long is the Amazon River?",
-                "The Amazon River is about 6,400 km long.",
-            ),
-        ),
+        steps=(_AMAZON_LENGTH,),
     ),
     PlannerExample(
         "How long is the Amazon River in miles?",
@@ -254,11 +260,7 @@ PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
             "task": "Say how long the Amazon River is in miles.",
         },
         steps=(
-            (
-                "search_wikipedia",
-                "How long is the Amazon River?",
-                "The Amazon River is about 6,400 km long.",
-            ),
+            _AMAZON_LENGTH,
             ("calculate_number", "6400 km in miles: 6400 / 1.609", "6400 / 1.609 = 3977.63"),
         ),
     ),
@@ -269,13 +271,7 @@ PLANNER_EXAMPLES: tuple[PlannerExample, ...] = (
             "selected_tool": "final_answer",
             "task": "Say in which year the Golden Gate Bridge opened.",
         },
-        steps=(
-            (
-                "search_wikipedia",
-                "When did the Golden Gate Bridge open?",
-                "The Golden Gate Bridge opened to traffic on 27 May 1937.",
-            ),
-        ),
+        steps=(_GOLDEN_GATE_OPENED,),
     ),
 )
 """The zero-shot planner's examples: one request per kind of first step (written for the
@@ -304,7 +300,7 @@ def format_examples(
             lines += ["Results so far:", format_context(context)]
         lines.append(json.dumps({f: example.step[f] for f in fields}, ensure_ascii=False))
         blocks.append("\n".join(lines))
-    return "\nExamples:\n" + "\n".join(blocks) + "\n" if blocks else ""
+    return "\nExamples:\n" + "\n".join(blocks) + "\n"
 
 
 def zero_shot_planner_messages(

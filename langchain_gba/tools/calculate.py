@@ -671,14 +671,13 @@ class CalculatorTool(BaseTool):
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 KNOWN_CONSTANTS = frozenset({360.0, 365.0, 366.0, 1024.0, 3600.0, 86400.0})
 """Numbers of 100 or more that an expression may use without the task giving them (units)."""
 
 
 def _numbers(text: str) -> set[float]:
     found = set()
-    for raw in _NUMBER.findall(_THOUSANDS.sub("", text)):
+    for raw in _NUMBER.findall(_GROUPED.sub(lambda m: m.group().replace(",", ""), text)):
         try:
             found.add(float(raw.replace(",", ".")))
         except ValueError:
