@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "CALCULATOR_SYSTEM",
+    "CALCULATOR_CONTEXT_USER",
     "CALCULATOR_USER",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
@@ -413,6 +414,15 @@ the operators + - * / ** and parentheses, and these functions: {functions}; cons
 embedded 135M model, examples and extra rules in this prompt made the expressions worse."""
 
 CALCULATOR_USER = "Task: {task}"
+
+CALCULATOR_CONTEXT_USER = """\
+Known so far (take numbers the task leaves out from here):
+{context}
+
+Task: {task}"""
+"""The calculator's message when the agent passes what the run knows (the request and earlier
+results): the planner often writes "Calculate my body mass index" after the user gave weight and
+height, or "How many years ago was it?" after a search found the year."""
 
 # -- simulation ---------------------------------------------------------------------------------
 # The simulated environment (langchain_gba.simulated) and the pipeline (simulation/): tool twins,

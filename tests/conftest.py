@@ -49,12 +49,20 @@ CAPABLE_MODEL = "qwen2.5-coder-1.5b-instruct"
 
 
 @pytest.fixture(scope="session")
-def capable_agent():  # type: ignore[no-untyped-def]
+def capable_llm():  # type: ignore[no-untyped-def]
+    """The capable embedded model, as the agent's tools and function calling run it."""
+    from langchain_gba import ChatLlamaCpp
+
+    return ChatLlamaCpp(model=CAPABLE_MODEL, max_tokens=256)
+
+
+@pytest.fixture(scope="session")
+def capable_agent(capable_llm):  # type: ignore[no-untyped-def]
     """The default agent on the capable embedded model: calculator + the bundled Wikipedia."""
-    from langchain_gba import ChatLlamaCpp, ZeroShotPlanner, create_gba_agent
+    from langchain_gba import ZeroShotPlanner, create_gba_agent
     from langchain_gba.tools.registry import load_tools
 
-    llm = ChatLlamaCpp(model=CAPABLE_MODEL, max_tokens=256)
+    llm = capable_llm
     tools = load_tools(["wikipedia", "calculator"], llm=llm)
     return create_gba_agent(
         tools,

@@ -36,7 +36,7 @@ from langchain_gba.exceptions import (
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner, tool_descriptions
 from langchain_gba.prompts import LOOP_NOTE, LOOP_STOP_TASK, SAME_RESULT_NOTE, format_context
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
-from langchain_gba.tools.base import takes_task
+from langchain_gba.tools.base import reads_context, takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import FunctionCaller
 
@@ -357,6 +357,13 @@ class _Nodes:
         args = plan.get("arguments")
         return plan, tool, dict(args) if args is not None else {"task": plan["task"]}
 
+    @staticmethod
+    def _with_context(state: AgentState, tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
+        """``args`` plus what the run knows, for a tool that reads it (``reads_context``)."""
+        if not reads_context(tool) or "context" in args:
+            return args
+        return {**args, "context": known_so_far(state["request"], state["steps"])}
+
     def _observed(
         self,
         state: AgentState,
@@ -387,7 +394,7 @@ class _Nodes:
         """Run the selected tool; an exception becomes the observation."""
         plan, tool, args = self._tool_call(state)
         try:
-            out, error = tool.invoke(args, config), False
+            out, error = tool.invoke(self._with_context(state, tool, args), config), False
         except GraphBubbleUp:  # an interrupt (ask_user) pauses the run
             raise
         except Exception as e:
@@ -398,7 +405,8 @@ class _Nodes:
         """Async ``act``."""
         plan, tool, args = self._tool_call(state)
         try:
-            out, error = await tool.ainvoke(args, config), False
+            call = self._with_context(state, tool, args)
+            out, error = await tool.ainvoke(call, config), False
         except GraphBubbleUp:
             raise
         except Exception as e:
@@ -452,6 +460,27 @@ class _Nodes:
         except Exception as e:
             return self._answer_failed(e)
         return self._answered(state, str(text))
+
+
+MAX_CONTEXT_CHARS = 6000
+"""At most this much of the run's results goes to a tool that reads the context (the latest)."""
+
+
+def known_so_far(request: str, steps: Sequence[Step]) -> str:
+    """The request and the results of the steps that ran (no errors, repeats or answers).
+
+    What a tool that reads the context (the calculator) gets beside its task: the latest results
+    that fit ``MAX_CONTEXT_CHARS``, in ``format_context``'s form.
+    """
+    ran = [
+        s
+        for s in steps
+        if not s.get("error") and "repeat_of" not in s.get("plan", {}) and s["tool"] != FINAL_ANSWER
+    ]
+    head = f"Request: {request}\n\n"
+    while ran and len(head) + len(format_context(ran)) > MAX_CONTEXT_CHARS:
+        ran = ran[1:]
+    return (head + format_context(ran))[:MAX_CONTEXT_CHARS]
 
 
 def _step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error: bool) -> Step:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.base import TaskInput, TaskWithContextInput, reads_context, takes_task
 from langchain_gba.tools.calculate import (
     CalculationError,
     CalculatorLimits,
@@ -26,8 +26,10 @@ __all__ = [
     "FunctionCaller",
     "InternetSearchTool",
     "TaskInput",
+    "TaskWithContextInput",
     "WikipediaSearchTool",
     "function_spec",
+    "reads_context",
     "safe_eval",
     "takes_task",
 ]

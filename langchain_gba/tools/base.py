@@ -1,11 +1,13 @@
-"""What the agent's tools share: the args schema of tools that take a task in plain words."""
+"""What the agent's tools share: the args schemas of tools that take a task in plain words."""
 
 from __future__ import annotations
 
-from langchain_core.tools import BaseTool
+from typing import Annotated
+
+from langchain_core.tools import BaseTool, InjectedToolArg
 from pydantic import BaseModel, Field
 
-__all__ = ["TaskInput", "takes_task"]
+__all__ = ["TaskInput", "TaskWithContextInput", "reads_context", "takes_task"]
 
 
 class TaskInput(BaseModel):
@@ -18,11 +20,40 @@ class TaskInput(BaseModel):
     )
 
 
-def takes_task(tool: BaseTool) -> bool:
-    """Whether ``tool`` takes the planner's task text as its only argument.
+class TaskWithContextInput(TaskInput):
+    """Arguments of a task-taking tool that also reads what the run knows so far.
 
-    Such tools skip the function-calling step: the agent passes ``{"task": ...}`` directly.
+    The agent fills ``context`` with the request and the earlier steps' results, so a task the
+    planner wrote without a value ("Calculate my body mass index") can take it from what the
+    user said or a search found. Called on its own, the tool gets no context unless given one.
+    ``context`` is an injected argument (``InjectedToolArg``): tool-calling models, such as a
+    LangChain agent's, see only ``task``.
     """
-    schema = tool.get_input_schema()
-    fields = getattr(schema, "model_fields", {})
-    return set(fields) == {"task"}
+
+    context: Annotated[str, InjectedToolArg] = Field(
+        default="",
+        max_length=8000,
+        description=(
+            "What is known so far (the request and earlier results), filled in by the agent: "
+            "values the task leaves out are taken from here."
+        ),
+    )
+
+
+def _fields(tool: BaseTool) -> set[str]:
+    return set(getattr(tool.get_input_schema(), "model_fields", {}))
+
+
+def takes_task(tool: BaseTool) -> bool:
+    """Whether ``tool`` takes the planner's task text as its only argument (and maybe context).
+
+    Such tools skip the function-calling step: the agent passes ``{"task": ...}`` directly, with
+    ``context`` added for tools that read it (:func:`reads_context`).
+    """
+    fields = _fields(tool)
+    return "task" in fields and fields <= {"task", "context"}
+
+
+def reads_context(tool: BaseTool) -> bool:
+    """Whether a task-taking ``tool`` also reads the run's context (``TaskWithContextInput``)."""
+    return takes_task(tool) and "context" in _fields(tool)

@@ -26,9 +26,9 @@ from langchain_core.tools import ArgsSchema, BaseTool
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
-from langchain_gba.prompts import CALCULATOR_SYSTEM, CALCULATOR_USER
+from langchain_gba.prompts import CALCULATOR_CONTEXT_USER, CALCULATOR_SYSTEM, CALCULATOR_USER
 from langchain_gba.structured.prompted import structured_model
-from langchain_gba.tools.base import TaskInput
+from langchain_gba.tools.base import TaskWithContextInput
 
 __all__ = [
     "CONSTANTS",
@@ -577,6 +577,9 @@ class CalculatorTool(BaseTool):
             tool.invoke({"task": "Multiply 12 by 7"})  # '12 * 7 = 84'
             tool.invoke({"task": "2 ^ 10"})  # '2 ** 10 = 1024', no model call
             await tool.ainvoke({"task": "Divide 100 by 8"})  # '100 / 8 = 12.5'
+            # the agent adds what the run knows; the numbers must then come from it
+            tool.invoke({"task": "Calculate my body mass index",
+                         "context": "Result: I weigh 81 kg. I am 1.80 m tall."})
 
     Evaluate without a model:
         .. code-block:: python
@@ -592,7 +595,7 @@ class CalculatorTool(BaseTool):
         "arithmetic, percentages, powers, roots, rounding, logarithms. Give the calculation with "
         "every number it needs; search first for a number that is not known yet."
     )
-    args_schema: ArgsSchema | None = TaskInput
+    args_schema: ArgsSchema | None = TaskWithContextInput
 
     llm: BaseChatModel | None = None
     """The chat model that writes the expression (the embedded model when None)."""
@@ -611,15 +614,21 @@ class CalculatorTool(BaseTool):
         return self._llm
 
     def writer(self) -> Runnable[Any, CalculatorExpression]:
-        """A runnable from a task to the model's :class:`CalculatorExpression`."""
+        """A runnable from a task, or ``{"task", "context"}``, to the model's expression."""
         if self._writer is None:
             structured = structured_model(self.get_llm(), CalculatorExpression, method=self.method)
             system = CALCULATOR_SYSTEM.format(
                 functions=", ".join(FUNCTIONS), constants=", ".join(CONSTANTS)
             )
 
-            def messages(task: str) -> list[tuple[str, str]]:
-                return [("system", system), ("human", CALCULATOR_USER.format(task=task))]
+            def messages(call: str | dict[str, str]) -> list[tuple[str, str]]:
+                task, context = (call, "") if isinstance(call, str) else _task_context(call)
+                user = (
+                    CALCULATOR_CONTEXT_USER.format(task=task, context=context)
+                    if context
+                    else CALCULATOR_USER.format(task=task)
+                )
+                return [("system", system), ("human", user)]
 
             self._writer = (messages | structured).with_config(run_name="calculator_expression")
         return self._writer
@@ -630,36 +639,57 @@ class CalculatorTool(BaseTool):
         return f"{normalize_expression(expression)} = {format_number(value)}"
 
     def _run(
-        self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        context: str = "",
+        run_manager: CallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         try:
             direct = _as_expression(task)
             if direct is not None:
-                return self.calculate(direct)
-            written = self.writer().invoke(task, _child_config(run_manager))
-            return self._observe(task, written.expression)
+                return self._observe(task, direct, context) if context else self.calculate(direct)
+            call = {"task": task, "context": context}
+            written = self.writer().invoke(call, _child_config(run_manager))
+            return self._observe(task, written.expression, context)
         except Exception as e:  # the agent gets the failure as its observation
             return _error(e)
 
     async def _arun(
-        self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        context: str = "",
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         try:
             direct = _as_expression(task)
             if direct is not None:
-                return self.calculate(direct)
-            written = await self.writer().ainvoke(task, _child_config(run_manager))
-            return self._observe(task, written.expression)
+                return self._observe(task, direct, context) if context else self.calculate(direct)
+            call = {"task": task, "context": context}
+            written = await self.writer().ainvoke(call, _child_config(run_manager))
+            return self._observe(task, written.expression, context)
         except Exception as e:
             return _error(e)
 
-    def _observe(self, task: str, expression: str) -> str:
-        invented = invented_numbers(task, expression)
-        if invented or not gives_numbers(task):
+    def _observe(self, task: str, expression: str, context: str = "") -> str:
+        """Compute ``expression`` unless it uses a number that nothing it was given states.
+
+        Without a context the numbers must come from the task. With one (the agent's request and
+        results) they must come from the context: the planner wrote the task, and a number it
+        wrote from memory (a year, a length) is a guess, not a fact.
+        """
+        given = context or task
+        invented = invented_numbers(given, expression)
+        if invented or not gives_numbers(given):
             msg = (
-                "the task does not give every number this calculation needs, and the calculator "
-                "does not guess numbers. Search for the missing facts first, then calculate "
-                "with the numbers found."
+                "neither the task nor the results so far give every number this calculation "
+                "needs, and the calculator does not guess numbers. Find the missing facts first "
+                "(a search, or the user for details about them), then calculate with them."
+                if context
+                else "the task does not give every number this calculation needs, and the "
+                "calculator does not guess numbers. Search for the missing facts first, then "
+                "calculate with the numbers found."
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
             raise CalculationError(msg)
@@ -722,6 +752,10 @@ def invented_numbers(task: str, expression: str) -> list[str]:
             continue
         invented.append(format_number(value))
     return invented
+
+
+def _task_context(call: dict[str, str]) -> tuple[str, str]:
+    return call["task"], call.get("context", "")
 
 
 def _child_config(

@@ -15,7 +15,7 @@ from scripted import ScriptedChatModel, answer, step
 from langchain_gba import AgentConfigError, AgentInputError, ModelNotFoundError
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import ZeroShotPlanner
-from langchain_gba.tools import TaskInput
+from langchain_gba.tools import TaskInput, TaskWithContextInput
 
 
 class Lookup(BaseTool):
@@ -80,6 +80,37 @@ def test_task_tool_gets_the_task_and_the_answer_ends_the_run():
     assert out["messages"][-1].content == out["answer"]
     # the second planner call saw the first observation in its context
     assert "found: Find the height of K2." in planner.calls[1][-1].content
+
+
+class Calc(BaseTool):
+    name: str = "calc"
+    description: str = "Calculate a number."
+    args_schema: type[TaskWithContextInput] = TaskWithContextInput
+    seen: list[tuple[str, str]] = []
+
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        self.seen.append((task, context))
+        return "= 25"
+
+
+def test_a_tool_that_reads_the_context_gets_the_request_and_the_results():
+    lookup, calc = Lookup(), Calc()
+    agent, *_ = agent_with(
+        [
+            step("lookup", "Find the weight."),
+            step("lookup", "Find the weight."),  # a repeat: not in the context
+            step("calc", "Calculate the index."),
+            step("final_answer", "Tell the user."),
+        ],
+        [lookup, calc],
+    )
+    out = agent.invoke({"request": "What is my index?"})
+    [(task, context)] = calc.seen
+    assert task == "Calculate the index."
+    assert context == (
+        "Request: What is my index?\n\nTask: Find the weight.\nResult: found: Find the weight."
+    )
+    assert out["steps"][2]["arguments"] == {"task": "Calculate the index."}  # derived, not kept
 
 
 def test_other_tools_get_arguments_from_function_calling():

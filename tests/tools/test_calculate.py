@@ -18,7 +18,7 @@ from langchain_tests.unit_tests import ToolsUnitTests
 from langchain_gba.exceptions import GBAError
 from langchain_gba.prompts import CALCULATOR_SYSTEM
 from langchain_gba.tools import CalculationError, CalculatorLimits, CalculatorTool, safe_eval
-from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.base import TaskWithContextInput, reads_context, takes_task
 from langchain_gba.tools.calculate import (
     EXPRESSION_PATTERN,
     FUNCTIONS,
@@ -365,7 +365,7 @@ def tool(llm) -> CalculatorTool:  # type: ignore[no-untyped-def]
 
 def test_is_a_task_taking_tool(tool: CalculatorTool) -> None:
     assert isinstance(tool, BaseTool) and tool.name == "calculate_number"
-    assert tool.args_schema is TaskInput and takes_task(tool)
+    assert tool.args_schema is TaskWithContextInput and takes_task(tool) and reads_context(tool)
     assert "numbers" in tool.description
 
 
@@ -522,3 +522,46 @@ def test_a_task_without_numbers_has_nothing_to_calculate(task, gives):
     from langchain_gba.tools.calculate import gives_numbers
 
     assert gives_numbers(task) is gives
+
+
+_TITANIC = (
+    "Request: How many years before 2026 did the Titanic sink?\n\n"
+    "Task: When did the Titanic sink?\nResult: The Titanic sank on 15 April 1912."
+)
+
+
+def test_with_a_context_the_numbers_may_come_from_the_results(tool: CalculatorTool) -> None:
+    assert tool.invoke({"task": "2026 - 1912", "context": _TITANIC}) == "2026 - 1912 = 114"
+    assert tool._writer is None
+
+
+def test_with_a_context_a_number_only_the_planner_wrote_is_refused(tool: CalculatorTool) -> None:
+    """The task is the planner's: a year it wrote from memory is not a fact the run found."""
+    observation = tool.invoke({"task": "2026 - 1911", "context": _TITANIC})
+    assert observation.startswith("Error: neither the task nor the results")
+
+
+def test_tool_calling_models_see_only_the_task(tool: CalculatorTool) -> None:
+    assert list(tool.tool_call_schema.model_json_schema()["properties"]) == ["task"]
+
+
+def test_without_a_context_the_task_is_the_source(tool: CalculatorTool) -> None:
+    assert tool.invoke({"task": "2026 - 1911"}) == "2026 - 1911 = 115"
+
+
+async def test_async_reads_the_context(tool: CalculatorTool) -> None:
+    observation = await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
+    assert observation.startswith("Error: ")
+
+
+@pytest.mark.slow
+def test_the_model_takes_missing_numbers_from_the_context(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """The planner's task names no number; the user's reply has them: the expression uses them."""
+    observation = CalculatorTool(llm=capable_llm).invoke(
+        {
+            "task": "Calculate my body mass index.",
+            "context": "Request: What is my body mass index?\n\nTask: What are your weight and "
+            "height?\nResult: I weigh 81 kg. I am 1.80 m tall.",
+        }
+    )
+    assert observation.endswith("= 25"), observation
