@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import warnings
@@ -15,7 +16,7 @@ from langchain_gba.structured.llguidance import GrammarCompiler
 if TYPE_CHECKING:
     import llama_cpp
 
-__all__ = ["LoadedModel", "PLAIN_TEMPLATE", "load_model"]
+__all__ = ["LoadedModel", "PLAIN_TEMPLATE", "close_models", "load_model"]
 
 PLAIN_TEMPLATE = (
     "{% for message in messages %}"
@@ -91,6 +92,22 @@ DEFAULT_MAX_CTX = 8192
 
 _LOADED: dict[tuple[Any, ...], LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
+
+
+@atexit.register
+def close_models() -> None:
+    """Free every loaded model while the interpreter still can (at exit, or to release memory).
+
+    llama-cpp-python frees a model in ``Llama.__del__``; left to interpreter shutdown, that runs
+    after llama.cpp's bindings are gone and prints "Exception ignored in Llama.__del__". Models
+    loaded again after this call are loaded afresh.
+    """
+    with _LOAD_LOCK:
+        loaded = list(_LOADED.values())
+        _LOADED.clear()
+    for model in loaded:
+        with model.lock:
+            model.llama.close()
 
 
 def load_model(

@@ -165,3 +165,17 @@ def test_json_mode_with_bounded_strings(llm: ChatLlamaCpp) -> None:
 
     assert isinstance(result, dict)
     assert all(len(s) <= 8 for s in strings(result))
+
+
+def test_a_process_that_loaded_a_model_exits_clean() -> None:
+    """No "Exception ignored in Llama.__del__" at interpreter exit: models are closed first."""
+    import subprocess
+    import sys
+
+    code = (
+        "from langchain_gba import ChatLlamaCpp\n"
+        "ChatLlamaCpp(model='smollm2-135m-instruct', max_tokens=2).invoke('Hi')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
