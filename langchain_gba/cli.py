@@ -74,6 +74,12 @@ def ask(
 ) -> None:
     """Run the agent on REQUEST, showing each step as it happens."""
     logging.basicConfig(level=logging.WARNING)
+    if not request.strip():
+        console.print(
+            "[red]Error:[/] The request is empty: type it in quotes, "
+            'e.g. gba ask "Who wrote Hamlet?"'
+        )
+        raise typer.Exit(2)
     try:
         agent = _build_agent(
             model, planner, planner_model, tools, max_steps, ask_user, index, searxng_url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from langchain_core.tools import ToolException
+
 
 class GBAError(Exception):
     """Base class of every error langchain-gba raises on purpose."""
@@ -51,5 +53,15 @@ class AgentInputError(GBAError, ValueError):
     """A run was started with an input the agent cannot use (empty request, unknown thread)."""
 
 
-class CalculationError(GBAError, ValueError):
+class ToolError(GBAError, ToolException):
+    """A tool could not do its task; the message says why, written for the agent.
+
+    Tools raise it (or a subclass) and never turn failures into results themselves: the agent's
+    tool node makes the message the step's observation and sets ``error`` (LangChain's
+    ``ToolNode`` does the same with any ``ToolException``). A tool used alone raises it, or
+    returns the message when built with ``handle_tool_error=True``.
+    """
+
+
+class CalculationError(ToolError, ValueError):
     """An expression is not allowed, too large, or has no value (division by zero...)."""

@@ -53,6 +53,13 @@ def test_ask_streams_steps_readably():
     assert "Step 1" in result.output
 
 
+def test_an_empty_request_says_what_to_type():
+    result = runner.invoke(app, ["ask", "  "])
+    assert result.exit_code == 2
+    assert "The request is empty" in result.output and "gba ask" in result.output
+    assert "Command" not in result.output and "thread" not in result.output
+
+
 def test_bad_options_are_clear_errors():
     result = runner.invoke(app, ["ask", "--tools", "telepathy", "Hi"])
     assert result.exit_code == 2

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
@@ -19,7 +20,7 @@ from typing import Any, Literal
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableConfig, RunnableLambda
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools import tool as as_tool
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END, START, StateGraph
@@ -43,6 +44,8 @@ from langchain_gba.tools.function_calling import FunctionCaller
 __all__ = ["create_gba_agent"]
 
 PlannerLike = Planner | BaseChatModel | str | None
+
+logger = logging.getLogger(__name__)
 
 
 def create_gba_agent(
@@ -514,7 +517,11 @@ def _earlier(
 
 
 def _error_text(name: str, e: BaseException) -> str:
+    """The observation of a tool that raised: a tool's own message, or what broke."""
     detail = " ".join(str(e).split()) or "no details"
+    if isinstance(e, ToolException):  # written for the agent (CalculationError, SearxngError)
+        return f"Error: {detail}"
+    logger.warning("Tool %s raised", name, exc_info=e)
     return f"Error: {name} failed: {type(e).__name__}: {detail}"
 
 

@@ -27,7 +27,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
-from langchain_gba.exceptions import ContextWindowError
+from langchain_gba.exceptions import ContextWindowError, StructuredOutputError
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
 from langchain_gba.structured.output import (
     Method,
@@ -214,6 +214,13 @@ class ChatLlamaCpp(BaseChatModel):
             params["stop"] = stops or None
         return tokens, params, processor
 
+    @staticmethod
+    def _check_constraint(processor: GrammarLogitsProcessor | None, text: str) -> None:
+        """Raise ``StructuredOutputError`` when the grammar matcher failed during generation."""
+        if processor is not None and (error := processor.error):
+            msg = f"The output left the JSON schema's grammar: {error}"
+            raise StructuredOutputError(msg, raw=text, reason="grammar")
+
     def _check_fits(self, n_prompt: int, max_tokens: int | None, min_output: int | None) -> None:
         """Raise ``ContextWindowError`` when the prompt leaves no room for the output."""
         n_ctx = self.context_window
@@ -242,11 +249,12 @@ class ChatLlamaCpp(BaseChatModel):
     ) -> ChatResult:
         loaded = self._loaded
         with loaded.lock:
-            tokens, params, _ = self._request(messages, stop, kwargs)
+            tokens, params, processor = self._request(messages, stop, kwargs)
             before = loaded.prompt_eval_count()
             out = loaded.llama.create_completion(prompt=tokens, stream=False, **params)
             evaluated = loaded.prompt_eval_count() - before
         choice = out["choices"][0]  # type: ignore[index]
+        self._check_constraint(processor, choice["text"])
         usage = out["usage"]  # type: ignore[index]
         message = AIMessage(
             content=choice["text"],
@@ -281,9 +289,10 @@ class ChatLlamaCpp(BaseChatModel):
         def produce() -> None:
             try:
                 with loaded.lock:
-                    tokens, params, _ = self._request(messages, stop, kwargs)
+                    tokens, params, processor = self._request(messages, stop, kwargs)
                     before = loaded.prompt_eval_count()
                     finish_reason = None
+                    written = ""
                     stream = loaded.llama.create_completion(prompt=tokens, stream=True, **params)
                     for part in stream:
                         choice: Any = cast(Any, part)["choices"][0]
@@ -292,7 +301,9 @@ class ChatLlamaCpp(BaseChatModel):
                             finish_reason = "cancelled"
                             break
                         if choice["text"]:
+                            written += choice["text"]
                             parts.put(("text", choice["text"]))
+                    self._check_constraint(processor, written)
                     summary.update(
                         n_prompt=len(tokens),
                         finish_reason=finish_reason,

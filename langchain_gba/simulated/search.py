@@ -82,20 +82,15 @@ class SimulatedSearchTool(SimulatedTool):
         names = list(self.outcomes)
         return rng.choices(names, weights=[self.outcomes[n] for n in names])[0]  # type: ignore[return-value]
 
-    def _outcome(self, arguments: dict[str, Any], key: str | None) -> Outcome:
+    def draw_outcome(self, arguments: dict[str, Any], key: str | None) -> Outcome:
+        """``none``, ``partial`` or ``full``: ``draw`` for the call (a repeat draws anew)."""
         call = self.describe_call(arguments)
         repeats = sum(1 for c in self.history.get(key) if c["task"] == call)
         return self.draw(call, key, repeats)
 
-    def shortcut(self, arguments: dict[str, Any], key: str | None) -> str | None:
-        """Answer "No information found." for the ``none`` outcome (kept for the call)."""
-        outcome = self._outcome(arguments, key)
-        arguments["__outcome__"] = outcome
+    def shortcut(self, arguments: dict[str, Any], outcome: str | None) -> str | None:
+        """Answer "No information found." for the ``none`` outcome."""
         return NO_INFORMATION if outcome == "none" else None
-
-    def describe_call(self, arguments: dict[str, Any]) -> str:
-        """The task (the outcome marker left out)."""
-        return super().describe_call({k: v for k, v in arguments.items() if k != "__outcome__"})
 
     def observation_schema(self) -> dict[str, Any]:
         """An answer and 1 to ``max_sources`` titled sources (with URLs for the web)."""
@@ -112,15 +107,14 @@ class SimulatedSearchTool(SimulatedTool):
             },
         )
 
-    def system_prompt(self, arguments: dict[str, Any]) -> str:
+    def system_prompt(self, arguments: dict[str, Any], outcome: str | None = None) -> str:
         """The search prompt for the drawn outcome (or ``prompt`` when given)."""
         if self.prompt:
-            return super().system_prompt(arguments)
-        outcome = arguments.get("__outcome__", "full")
+            return super().system_prompt(arguments, outcome)
         return SIMULATED_SEARCH_SYSTEM.format(
             name=self.name,
             description=" ".join(self.description.split()),
-            outcome=SIMULATED_SEARCH_OUTCOMES[outcome],
+            outcome=SIMULATED_SEARCH_OUTCOMES[outcome or "full"],
             sites=SIMULATED_SEARCH_SITES if self.sources == "web" else "",
         )
 

@@ -65,8 +65,8 @@ class SimulatedTool(BaseTool):
         """The JSON schema of what the model writes."""
         return _object(observation=_text(self.max_length))
 
-    def system_prompt(self, arguments: dict[str, Any]) -> str:
-        """The system message for a call."""
+    def system_prompt(self, arguments: dict[str, Any], outcome: str | None = None) -> str:
+        """The system message for a call (``outcome``: what ``draw_outcome`` drew)."""
         template = self.prompt or SIMULATED_TOOL_SYSTEM
         description = " ".join(self.description.split())
         return template.replace("{name}", self.name).replace("{description}", description)
@@ -81,7 +81,11 @@ class SimulatedTool(BaseTool):
         """The observation text from what the model wrote."""
         return " ".join(str(output["observation"]).split())
 
-    def shortcut(self, arguments: dict[str, Any], key: str | None) -> str | None:
+    def draw_outcome(self, arguments: dict[str, Any], key: str | None) -> str | None:
+        """What kind of result this call gets, drawn before the model writes it (None: any)."""
+        return None
+
+    def shortcut(self, arguments: dict[str, Any], outcome: str | None) -> str | None:
         """An observation decided without the model (None: ask the model)."""
         return None
 
@@ -94,12 +98,15 @@ class SimulatedTool(BaseTool):
         return f"{self.name}({json.dumps(arguments, ensure_ascii=False, default=str)})"
 
     def messages(
-        self, arguments: dict[str, Any], previous: list[dict[str, Any]]
+        self,
+        arguments: dict[str, Any],
+        previous: list[dict[str, Any]],
+        outcome: str | None = None,
     ) -> list[tuple[str, str]]:
-        """The chat messages for a call, given the run's earlier calls."""
+        """The chat messages for a call, given the run's earlier calls and its drawn outcome."""
         shown = previous[-self.context_steps :] if self.context_steps else []
         return [
-            ("system", self.system_prompt(arguments)),
+            ("system", self.system_prompt(arguments, outcome)),
             ("human", self.user_prompt(arguments, shown)),
         ]
 
@@ -114,7 +121,8 @@ class SimulatedTool(BaseTool):
     def _prepare(self, kwargs: dict[str, Any], config: RunnableConfig | None) -> Any:
         arguments = {k: v for k, v in kwargs.items() if v is not None}
         key = run_key(config)
-        return arguments, key, self.shortcut(arguments, key)
+        outcome = self.draw_outcome(arguments, key)
+        return arguments, key, outcome, self.shortcut(arguments, outcome)
 
     def _done(self, arguments: dict[str, Any], key: str | None, text: str) -> str:
         self.history.add(key, self.describe_call(arguments), text)
@@ -126,11 +134,11 @@ class SimulatedTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **kwargs: Any,
     ) -> str:
-        arguments, key, text = self._prepare(kwargs, config)
+        arguments, key, outcome, text = self._prepare(kwargs, config)
         if text is None:
             callbacks = run_manager.get_child() if run_manager else None
             out = self.writer().invoke(
-                self.messages(arguments, self.history.get(key)), {"callbacks": callbacks}
+                self.messages(arguments, self.history.get(key), outcome), {"callbacks": callbacks}
             )
             text = self.observation(out, arguments)
         return self._done(arguments, key, text)
@@ -141,11 +149,11 @@ class SimulatedTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **kwargs: Any,
     ) -> str:
-        arguments, key, text = self._prepare(kwargs, config)
+        arguments, key, outcome, text = self._prepare(kwargs, config)
         if text is None:
             callbacks = run_manager.get_child() if run_manager else None
             out = await self.writer().ainvoke(
-                self.messages(arguments, self.history.get(key)), {"callbacks": callbacks}
+                self.messages(arguments, self.history.get(key), outcome), {"callbacks": callbacks}
             )
             text = self.observation(out, arguments)
         return self._done(arguments, key, text)

@@ -43,10 +43,10 @@ class SimulatedUser(SimulatedTool):
         """A one-sentence reply."""
         return _object(reply=_text(self.max_length))
 
-    def system_prompt(self, arguments: dict[str, Any]) -> str:
+    def system_prompt(self, arguments: dict[str, Any], outcome: str | None = None) -> str:
         """The user's instructions, with the persona."""
         if self.prompt:
-            return super().system_prompt(arguments)
+            return super().system_prompt(arguments, outcome)
         persona = f" You are: {' '.join(self.persona.split())}" if self.persona else ""
         return SIMULATED_USER_SYSTEM.format(persona=persona)
 

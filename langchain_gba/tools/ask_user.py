@@ -8,16 +8,12 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForToolRun
 from langchain_core.tools import ArgsSchema, BaseTool
 
+from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
 
 __all__ = ["ASK_USER", "AskUserTool"]
 
 ASK_USER = "ask_user"
-
-try:  # where LangGraph keeps the run's checkpointer in the config
-    from langgraph._internal._constants import CONFIG_KEY_CHECKPOINTER as _CHECKPOINTER_KEY
-except ImportError:  # pragma: no cover - other LangGraph versions
-    _CHECKPOINTER_KEY = "__pregel_checkpointer"
 
 
 class AskUserTool(BaseTool):
@@ -56,13 +52,13 @@ class AskUserTool(BaseTool):
                 "ask_user interrupts a LangGraph run; outside one, pass ask=... "
                 "(e.g. AskUserTool(ask=input))."
             )
-            raise RuntimeError(msg) from e
-        if not configurable.get(_CHECKPOINTER_KEY):
+            raise ToolError(msg) from e
+        if not configurable.get("thread_id"):  # a checkpointed run always has one
             msg = (
-                "ask_user cannot wait for the user's reply: the agent has no checkpointer. "
-                "Build it with checkpointer=InMemorySaver() (or a SqliteSaver), "
-                "or use AskUserTool(ask=...)."
+                "ask_user cannot wait for the user's reply: the run has no thread to resume. "
+                "Build the agent with checkpointer=InMemorySaver() (or a SqliteSaver) and run "
+                "it with config={'configurable': {'thread_id': ...}}, or use AskUserTool(ask=...)."
             )
-            raise RuntimeError(msg)
+            raise ToolError(msg)
         reply = interrupt({"type": ASK_USER, "question": task})
         return reply if isinstance(reply, str) else str(reply)

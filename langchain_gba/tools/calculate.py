@@ -559,9 +559,10 @@ class CalculatorTool(BaseTool):
     only; with other chat models, validated structured output), and :func:`safe_eval` computes
     it: no ``eval``, a whitelist of operations, bounded sizes. A task that already is an
     expression (``"12 * 7"``) is computed without the model. The observation is
-    ``"12 * 7 = 84"``; any failure (an expression that is not allowed, division by zero, a
-    model that wrote no valid expression) is an observation starting with ``"Error:"``: the
-    tool never raises into the agent.
+    ``"12 * 7 = 84"``. A failure (an expression that is not allowed, division by zero, a number
+    nothing given states, a model that wrote no valid expression) raises
+    :class:`~langchain_gba.exceptions.CalculationError`, a ``ToolException`` whose message says
+    what to do: the agent's tool node makes it the observation (``"Error: ..."``).
 
     Instantiate:
         .. code-block:: python
@@ -645,15 +646,16 @@ class CalculatorTool(BaseTool):
         run_manager: CallbackManagerForToolRun | None = None,
         **_: Any,
     ) -> str:
+        direct = _as_expression(task)
+        if direct is not None:
+            return self._observe(task, direct, context) if context else self.calculate(direct)
         try:
-            direct = _as_expression(task)
-            if direct is not None:
-                return self._observe(task, direct, context) if context else self.calculate(direct)
-            call = {"task": task, "context": context}
-            written = self.writer().invoke(call, _child_config(run_manager))
-            return self._observe(task, written.expression, context)
-        except Exception as e:  # the agent gets the failure as its observation
-            return _error(e)
+            written = self.writer().invoke(
+                {"task": task, "context": context}, _child_config(run_manager)
+            )
+        except StructuredOutputError as e:
+            raise _no_expression(e) from e
+        return self._observe(task, written.expression, context)
 
     async def _arun(
         self,
@@ -662,15 +664,16 @@ class CalculatorTool(BaseTool):
         run_manager: AsyncCallbackManagerForToolRun | None = None,
         **_: Any,
     ) -> str:
+        direct = _as_expression(task)
+        if direct is not None:
+            return self._observe(task, direct, context) if context else self.calculate(direct)
         try:
-            direct = _as_expression(task)
-            if direct is not None:
-                return self._observe(task, direct, context) if context else self.calculate(direct)
-            call = {"task": task, "context": context}
-            written = await self.writer().ainvoke(call, _child_config(run_manager))
-            return self._observe(task, written.expression, context)
-        except Exception as e:
-            return _error(e)
+            written = await self.writer().ainvoke(
+                {"task": task, "context": context}, _child_config(run_manager)
+            )
+        except StructuredOutputError as e:
+            raise _no_expression(e) from e
+        return self._observe(task, written.expression, context)
 
     def _observe(self, task: str, expression: str, context: str = "") -> str:
         """Compute ``expression`` unless it uses a number that nothing it was given states.
@@ -764,14 +767,9 @@ def _child_config(
     return RunnableConfig(callbacks=run_manager.get_child()) if run_manager else RunnableConfig()
 
 
-def _error(error: Exception) -> str:
-    if isinstance(error, CalculationError):
-        return f"Error: {error}"
-    if isinstance(error, StructuredOutputError):
-        reason = "the model's output was cut off" if error.reason == "length" else error.reason
-        return (
-            f"Error: no valid expression was written for the task ({reason or error}). Give "
-            "the numbers and the operation, or the expression itself (e.g. 90 / 4)."
-        )
-    logger.exception("calculate_number failed")
-    return f"Error: calculate_number failed: {type(error).__name__}: {error}"
+def _no_expression(error: StructuredOutputError) -> CalculationError:
+    reason = "the model's output was cut off" if error.reason == "length" else error.reason
+    return CalculationError(
+        f"no valid expression was written for the task ({reason or error}). Give the numbers "
+        "and the operation, or the expression itself (e.g. 90 / 4)."
+    )

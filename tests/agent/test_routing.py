@@ -15,7 +15,7 @@ from scripted import ScriptedChatModel, answer, step
 from langchain_gba import AgentConfigError, AgentInputError, ModelNotFoundError
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import ZeroShotPlanner
-from langchain_gba.tools import TaskInput, TaskWithContextInput
+from langchain_gba.tools import CalculatorTool, TaskInput, TaskWithContextInput
 
 
 class Lookup(BaseTool):
@@ -150,6 +150,17 @@ def test_a_raising_tool_becomes_an_observation_and_the_plan_goes_on():
     assert first["observation"] == "Error: explode failed: ValueError: the disk is on fire"
     assert "the disk is on fire" in planner.calls[1][-1].content
     assert out["status"] == "answered"
+
+
+def test_a_tools_own_failure_is_observed_as_written_and_flagged():
+    """The built-in tools raise ToolException subclasses; only the tool node catches them."""
+    agent, *_ = agent_with(
+        [step("calculate_number", "2026 - 1911"), step("final_answer")], [CalculatorTool()]
+    )
+    out = agent.invoke({"request": "How many years ago did the Titanic sink?"})
+    first = out["steps"][0]
+    assert first["error"] is True
+    assert first["observation"].startswith("Error: neither the task nor the results so far")
 
 
 def test_step_limit_ends_incomplete_with_the_trajectory():

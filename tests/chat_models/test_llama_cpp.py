@@ -179,3 +179,19 @@ def test_a_process_that_loaded_a_model_exits_clean() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_grammar_matcher_error_is_a_structured_output_error(llm: ChatLlamaCpp) -> None:
+    """A token outside the grammar (the matcher's error) is reported, never passed on silently."""
+    from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
+
+    loaded = llm.loaded
+    matcher = loaded.compiler.matcher({"type": "integer"})
+    processor = GrammarLogitsProcessor(loaded.llama, matcher)
+    assert processor.error is None
+    ChatLlamaCpp._check_constraint(processor, "")  # no error: nothing raised
+    matcher.consume_tokens(loaded.llama.tokenize(b"abc", add_bos=False))
+    assert processor.error
+    with pytest.raises(StructuredOutputError, match="left the JSON schema's grammar") as e:
+        ChatLlamaCpp._check_constraint(processor, "abc")
+    assert e.value.raw == "abc" and e.value.reason == "grammar"

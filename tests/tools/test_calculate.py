@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
-from langchain_core.tools import BaseTool
+from langchain_core.tools import BaseTool, ToolException
 from langchain_tests.integration_tests import ToolsIntegrationTests
 from langchain_tests.unit_tests import ToolsUnitTests
 
@@ -348,6 +348,14 @@ def test_prompt_lists_the_functions() -> None:
 _OBSERVATION = re.compile(r"(?P<expression>.+) = (?P<value>\S+)")
 
 
+def observed(tool: BaseTool, args: dict[str, str]) -> str:
+    """What the agent observes: the result, or ``Error: <message>`` of the ToolException."""
+    try:
+        return str(tool.invoke(args))
+    except ToolException as e:
+        return f"Error: {e}"
+
+
 def assert_honest(observation: str) -> None:
     """An ``Error:`` observation, or ``expression = value`` where the value is right."""
     assert isinstance(observation, str)
@@ -398,9 +406,9 @@ def test_a_task_that_is_an_expression_skips_the_model(
         "lambda: 1",
     ],
 )
-def test_hostile_tasks_become_error_observations(tool: CalculatorTool, task: str) -> None:
-    observation = tool.invoke({"task": task})
-    assert observation.startswith("Error: ")
+def test_hostile_tasks_raise_calculation_errors(tool: CalculatorTool, task: str) -> None:
+    with pytest.raises(CalculationError):
+        tool.invoke({"task": task})
     assert tool._writer is None
 
 
@@ -415,7 +423,7 @@ def test_writes_the_expression_with_the_embedded_model(tool: CalculatorTool) -> 
     ["What is 15% of 80?", "What is the capital of France?"],
 )
 def test_observations_are_honest(tool: CalculatorTool, task: str) -> None:
-    assert_honest(tool.invoke({"task": task}))
+    assert_honest(observed(tool, {"task": task}))
 
 
 async def test_async_with_the_embedded_model(tool: CalculatorTool) -> None:
@@ -423,14 +431,13 @@ async def test_async_with_the_embedded_model(tool: CalculatorTool) -> None:
     assert await tool.ainvoke({"task": "100 / 8"}) == "100 / 8 = 12.5"
 
 
-def test_output_cut_off_becomes_an_error_observation(llama_server) -> None:  # type: ignore[no-untyped-def]
+def test_output_cut_off_is_a_calculation_error(llama_server) -> None:  # type: ignore[no-untyped-def]
     """A server's max_tokens can cut the expression off (in process, the grammar bounds it)."""
     from langchain_gba.chat_models.llama_server import ChatLlamaServer
 
     tool = CalculatorTool(llm=ChatLlamaServer(base_url=llama_server, max_tokens=3))
-    observation = tool.invoke({"task": "Multiply 12 by 7"})
-    assert observation.startswith("Error: no valid expression was written for the task")
-    assert "cut off" in observation
+    with pytest.raises(CalculationError, match="^no valid expression was written .*cut off"):
+        tool.invoke({"task": "Multiply 12 by 7"})
 
 
 def _scripted(*replies: str) -> GenericFakeChatModel:
@@ -445,15 +452,20 @@ def test_other_chat_models_use_validated_prompted_output() -> None:
 def test_an_expression_outside_the_pattern_is_retried_then_refused() -> None:
     bad = '{"expression": "__import__(\'os\')"}'
     tool = CalculatorTool(llm=_scripted(bad, bad, bad), method="prompted")
-    observation = tool.invoke({"task": "Run a shell"})
-    assert observation.startswith("Error: no valid expression was written for the task")
+    with pytest.raises(CalculationError, match="^no valid expression was written for the task"):
+        tool.invoke({"task": "Run a shell"})
 
 
 def test_an_allowed_expression_that_fails_names_it() -> None:
     tool = CalculatorTool(llm=_scripted('{"expression": "1 / (2 - 2)"}'), method="prompted")
-    observation = tool.invoke({"task": "Divide one by nothing"})
-    assert observation.startswith("Error: The expression '1 / (2 - 2)' written for the task")
-    assert "Division by zero" in observation
+    with pytest.raises(CalculationError, match=r"^The expression '1 / \(2 - 2\)' written") as e:
+        tool.invoke({"task": "Divide one by nothing"})
+    assert "Division by zero" in str(e.value)
+
+
+def test_handle_tool_error_returns_the_message_for_plain_langchain_use() -> None:
+    tool = CalculatorTool(llm=_scripted("{}"), handle_tool_error=True)
+    assert tool.invoke({"task": "1/0"}).startswith("Division by zero")
 
 
 # -- LangChain's standard tool suites --------------------------------------------------------
@@ -537,8 +549,8 @@ def test_with_a_context_the_numbers_may_come_from_the_results(tool: CalculatorTo
 
 def test_with_a_context_a_number_only_the_planner_wrote_is_refused(tool: CalculatorTool) -> None:
     """The task is the planner's: a year it wrote from memory is not a fact the run found."""
-    observation = tool.invoke({"task": "2026 - 1911", "context": _TITANIC})
-    assert observation.startswith("Error: neither the task nor the results")
+    with pytest.raises(CalculationError, match="^neither the task nor the results"):
+        tool.invoke({"task": "2026 - 1911", "context": _TITANIC})
 
 
 def test_tool_calling_models_see_only_the_task(tool: CalculatorTool) -> None:
@@ -550,8 +562,8 @@ def test_without_a_context_the_task_is_the_source(tool: CalculatorTool) -> None:
 
 
 async def test_async_reads_the_context(tool: CalculatorTool) -> None:
-    observation = await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
-    assert observation.startswith("Error: ")
+    with pytest.raises(CalculationError):
+        await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
 
 
 @pytest.mark.slow

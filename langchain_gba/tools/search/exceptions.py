@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langchain_gba.exceptions import GBAError
+from langchain_gba.exceptions import GBAError, ToolError
 
 __all__ = [
     "CorpusError",
@@ -44,5 +44,5 @@ class FetchError(GBAError):
     """A page could not be fetched (timeout, too large, wrong content type, too many redirects)."""
 
 
-class SearxngError(GBAError):
-    """The SearXNG instance failed to answer with a JSON result list."""
+class SearxngError(ToolError):
+    """The SearXNG instance failed to answer with a JSON result list (the search tool fails)."""

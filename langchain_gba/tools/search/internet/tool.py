@@ -43,8 +43,6 @@ class Findings:
 
     sources: list[Source] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    error: str | None = None
-    """Why the search itself failed (SearXNG unreachable...), if it did."""
 
 
 class InternetSearchTool(BaseTool):
@@ -55,8 +53,9 @@ class InternetSearchTool(BaseTool):
     timeout, byte cap, HTML/text only); trafilatura extracts each page's main text; the
     paragraphs most similar to the task (sentence embeddings) are kept; an LLM writes a short
     answer with the pages as sources. Pages that fail are skipped and named in the observation;
-    if none loads, the result snippets are used. A failed SearXNG becomes the observation text:
-    the tool never raises into the agent.
+    if none loads, the result snippets are used. A failed SearXNG raises
+    :class:`~langchain_gba.tools.search.exceptions.SearxngError` (a ``ToolException``): the
+    agent observes its message.
 
     Setup:
         ``pip install 'langchain-gba[search,local]'`` and a SearXNG instance with the JSON format
@@ -149,12 +148,12 @@ class InternetSearchTool(BaseTool):
         return self._llm
 
     async def gather(self, task: str) -> Findings:
-        """Search, fetch and extract: the sources for ``task`` and what was skipped."""
-        try:
-            results = await self.client.asearch(task)
-        except GBAError as e:
-            return Findings(error=str(e))
-        results = results[: self.max_pages]
+        """Search, fetch and extract: the sources for ``task`` and what was skipped.
+
+        Raises:
+            SearxngError: the search engine failed (the agent observes the message).
+        """
+        results = (await self.client.asearch(task))[: self.max_pages]
         async with httpx.AsyncClient(timeout=self.fetch_timeout, trust_env=False) as http:
             pages = await asyncio.gather(
                 *(fetch_page(r.url, policy=self.policy, client=http) for r in results),
@@ -210,32 +209,18 @@ class InternetSearchTool(BaseTool):
     def _run(
         self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        try:
-            findings = _run_sync(self.gather(task))
-            if findings.error:
-                return f"search_internet failed: {findings.error}"
-            if not findings.sources:
-                return format_observation(NO_INFORMATION, [], findings.skipped)
-            return self._observation(findings, summarize(self.get_llm(), task, findings.sources))
-        except Exception as e:  # the agent gets the failure as its observation
-            logger.exception("search_internet failed")
-            return f"search_internet failed: {type(e).__name__}: {e}"
+        findings = _run_sync(self.gather(task))
+        if not findings.sources:
+            return format_observation(NO_INFORMATION, [], findings.skipped)
+        return self._observation(findings, summarize(self.get_llm(), task, findings.sources))
 
     async def _arun(
         self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        try:
-            findings = await self.gather(task)
-            if findings.error:
-                return f"search_internet failed: {findings.error}"
-            if not findings.sources:
-                return format_observation(NO_INFORMATION, [], findings.skipped)
-            return self._observation(
-                findings, await asummarize(self.get_llm(), task, findings.sources)
-            )
-        except Exception as e:
-            logger.exception("search_internet failed")
-            return f"search_internet failed: {type(e).__name__}: {e}"
+        findings = await self.gather(task)
+        if not findings.sources:
+            return format_observation(NO_INFORMATION, [], findings.skipped)
+        return self._observation(findings, await asummarize(self.get_llm(), task, findings.sources))
 
 
 def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -26,8 +25,6 @@ from langchain_gba.tools.search.wikipedia.index import SearchHit, WikipediaIndex
 from langchain_gba.tools.search.wikipedia.rerank import Reranker, rerank
 
 __all__ = ["WikipediaSearchTool"]
-
-logger = logging.getLogger(__name__)
 
 
 def default_summary_llm() -> BaseChatModel:
@@ -65,7 +62,8 @@ class WikipediaSearchTool(BaseTool):
             tool.invoke({"task": "Find out who wrote the novel Nineteen Eighty-Four."})
             await tool.ainvoke({"task": "..."})
 
-    Errors never escape: a failure becomes the observation text.
+    Errors are raised (a missing or corrupted index, a model failure); the agent's tool node
+    turns them into the step's observation, as LangChain's ``ToolNode`` does.
     """
 
     name: str = "search_wikipedia"
@@ -132,26 +130,18 @@ class WikipediaSearchTool(BaseTool):
     def _run(
         self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        try:
-            sources = self.retrieve(task)
-            if not sources:
-                return NO_INFORMATION
-            return format_observation(summarize(self.get_llm(), task, sources), sources)
-        except Exception as e:  # the agent gets the failure as its observation
-            logger.exception("search_wikipedia failed")
-            return f"search_wikipedia failed: {type(e).__name__}: {e}"
+        sources = self.retrieve(task)
+        if not sources:
+            return NO_INFORMATION
+        return format_observation(summarize(self.get_llm(), task, sources), sources)
 
     async def _arun(
         self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        try:
-            sources = await asyncio.to_thread(self.retrieve, task)
-            if not sources:
-                return NO_INFORMATION
-            return format_observation(await asummarize(self.get_llm(), task, sources), sources)
-        except Exception as e:
-            logger.exception("search_wikipedia failed")
-            return f"search_wikipedia failed: {type(e).__name__}: {e}"
+        sources = await asyncio.to_thread(self.retrieve, task)
+        if not sources:
+            return NO_INFORMATION
+        return format_observation(await asummarize(self.get_llm(), task, sources), sources)
 
 
 def _group_by_article(hits: Sequence[SearchHit], max_articles: int, max_chars: int) -> list[Source]:

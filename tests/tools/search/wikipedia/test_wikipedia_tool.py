@@ -7,6 +7,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_gba.tools.base import TaskInput, takes_task
 from langchain_gba.tools.search import WikipediaIndex, WikipediaSearchTool
+from langchain_gba.tools.search.exceptions import IndexCorruptedError
 from langchain_gba.tools.search.prompts import NO_INFORMATION
 from langchain_gba.tools.search.wikipedia import CrossEncoderReranker
 
@@ -56,12 +57,12 @@ async def test_unrelated_task_finds_nothing_without_calling_the_llm(
     assert await tool.ainvoke({"task": "xqzv blorf wibble"}) == NO_INFORMATION
 
 
-def test_index_path_and_errors_become_observations(index_dir: Path, tmp_path: Path, llm) -> None:  # type: ignore[no-untyped-def]
+def test_index_path_and_a_missing_index(index_dir: Path, tmp_path: Path, llm) -> None:  # type: ignore[no-untyped-def]
     by_path = WikipediaSearchTool(index_path=str(index_dir), llm=llm)
     assert by_path.retrieve("Eiffel Tower in Paris")[0].title in {"Eiffel Tower", "Paris"}
     broken = WikipediaSearchTool(index_path=str(tmp_path / "missing"), llm=llm)
-    observation = broken.invoke({"task": "Anything at all."})
-    assert observation.startswith("search_wikipedia failed: IndexCorruptedError: No index at")
+    with pytest.raises(IndexCorruptedError, match="^No index at"):
+        broken.invoke({"task": "Anything at all."})
 
 
 def test_cross_encoder_reranker_reorders_by_its_scores(small_index, embedder) -> None:  # type: ignore[no-untyped-def]
