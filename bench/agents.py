@@ -410,8 +410,10 @@ def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, 
     name = item["first_tool"]
     if name not in ("search_wikipedia", "calculate_number"):
         raise NotApplicable
+    call = {"type": "tool_call", "name": name, "args": {"task": item["request"]}, "id": "one"}
     try:
-        out, error = tools[name].invoke({"task": item["request"]}), False
+        message = tools[name].invoke(call)  # a ToolMessage: status "error" if the tool failed
+        out, error = message.content, message.status == "error"
     except Exception as e:  # what the agent would see as an error observation
         out, error = f"Error: {type(e).__name__}: {e}", True
     return {

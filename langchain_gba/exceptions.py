@@ -57,9 +57,10 @@ class ToolError(GBAError, ToolException):
     """A tool could not do its task; the message says why, written for the agent.
 
     Tools raise it (or a subclass) and never turn failures into results themselves: the agent's
-    tool node makes the message the step's observation and sets ``error`` (LangChain's
-    ``ToolNode`` does the same with any ``ToolException``). A tool used alone raises it, or
-    returns the message when built with ``handle_tool_error=True``.
+    tool node makes the message the step's observation and sets ``error``. The built-in tools set
+    ``handle_tool_error=True``, so in LangChain agents (LangGraph's ``ToolNode``) and when
+    invoked alone they return the message (a ``ToolMessage`` with ``status="error"`` for a tool
+    call); build them with ``handle_tool_error=False`` to get the exception.
     """
 
 

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages.tool import tool_call
 from langchain_core.runnables import RunnableConfig, RunnableLambda
 from langchain_core.tools import BaseTool, ToolException
 from langchain_core.tools import tool as as_tool
@@ -393,11 +394,20 @@ class _Nodes:
             return loops, None
         return loops, {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
 
+    def _as_tool_call(self, state: AgentState, tool: BaseTool, args: dict[str, Any]) -> ToolCall:
+        """The call as a LangChain ``ToolCall``, so that the tool answers with a ``ToolMessage``.
+
+        Its ``status`` says whether the tool failed and handled the failure itself (a
+        ``ToolException`` with ``handle_tool_error`` set, as the built-in tools do).
+        """
+        call_args = self._with_context(state, tool, args)
+        return tool_call(name=tool.name, args=call_args, id=f"call_{len(state['steps'])}")
+
     def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        """Run the selected tool; an exception becomes the observation."""
+        """Run the selected tool; a failure, handled by the tool or raised, is the observation."""
         plan, tool, args = self._tool_call(state)
         try:
-            out, error = tool.invoke(self._with_context(state, tool, args), config), False
+            out, error = _observation(tool.invoke(self._as_tool_call(state, tool, args), config))
         except GraphBubbleUp:  # an interrupt (ask_user) pauses the run
             raise
         except Exception as e:
@@ -408,8 +418,8 @@ class _Nodes:
         """Async ``act``."""
         plan, tool, args = self._tool_call(state)
         try:
-            call = self._with_context(state, tool, args)
-            out, error = await tool.ainvoke(call, config), False
+            call = self._as_tool_call(state, tool, args)
+            out, error = _observation(await tool.ainvoke(call, config))
         except GraphBubbleUp:
             raise
         except Exception as e:
@@ -514,6 +524,15 @@ def _earlier(
         if step["tool"] == tool and not step["error"] and _normalized(str(step[field])) == wanted:
             return i
     return None
+
+
+def _observation(result: Any) -> tuple[Any, bool]:
+    """A tool's result and whether it is a failure the tool handled (``status="error"``)."""
+    if isinstance(result, ToolMessage):
+        if result.status == "error":
+            return f"Error: {' '.join(result.text.split()) or 'no details'}", True
+        return result.content, False
+    return result, False
 
 
 def _error_text(name: str, e: BaseException) -> str:

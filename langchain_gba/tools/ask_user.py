@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForToolRun
-from langchain_core.tools import ArgsSchema, BaseTool
+from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 
 from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
@@ -33,6 +33,10 @@ class AskUserTool(BaseTool):
         "general facts: search for those. Give the question in plain words."
     )
     args_schema: ArgsSchema | None = TaskInput
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
+    ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
+    ``False`` raises them."""
 
     ask: Callable[[str], str] | None = None
     """Called with the question instead of interrupting the graph (e.g. ``input``)."""

@@ -22,7 +22,7 @@ from typing import Any
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableConfig
-from langchain_core.tools import ArgsSchema, BaseTool
+from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
@@ -562,7 +562,8 @@ class CalculatorTool(BaseTool):
     ``"12 * 7 = 84"``. A failure (an expression that is not allowed, division by zero, a number
     nothing given states, a model that wrote no valid expression) raises
     :class:`~langchain_gba.exceptions.CalculationError`, a ``ToolException`` whose message says
-    what to do: the agent's tool node makes it the observation (``"Error: ..."``).
+    what to do; the tool handles it (``handle_tool_error``): the message is the result, with
+    ``status="error"`` in a tool call's ``ToolMessage`` (the agent observes ``"Error: ..."``).
 
     Instantiate:
         .. code-block:: python
@@ -597,6 +598,10 @@ class CalculatorTool(BaseTool):
         "every number it needs; search first for a number that is not known yet."
     )
     args_schema: ArgsSchema | None = TaskWithContextInput
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
+    ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
+    ``False`` raises them."""
 
     llm: BaseChatModel | None = None
     """The chat model that writes the expression (the embedded model when None)."""

@@ -368,7 +368,8 @@ def assert_honest(observation: str) -> None:
 
 @pytest.fixture
 def tool(llm) -> CalculatorTool:  # type: ignore[no-untyped-def]
-    return CalculatorTool(llm=llm)
+    """The calculator, raising its failures (the agent's and LangChain's default handle them)."""
+    return CalculatorTool(llm=llm, handle_tool_error=False)
 
 
 def test_is_a_task_taking_tool(tool: CalculatorTool) -> None:
@@ -435,7 +436,9 @@ def test_output_cut_off_is_a_calculation_error(llama_server) -> None:  # type: i
     """A server's max_tokens can cut the expression off (in process, the grammar bounds it)."""
     from langchain_gba.chat_models.llama_server import ChatLlamaServer
 
-    tool = CalculatorTool(llm=ChatLlamaServer(base_url=llama_server, max_tokens=3))
+    tool = CalculatorTool(
+        llm=ChatLlamaServer(base_url=llama_server, max_tokens=3), handle_tool_error=False
+    )
     with pytest.raises(CalculationError, match="^no valid expression was written .*cut off"):
         tool.invoke({"task": "Multiply 12 by 7"})
 
@@ -445,27 +448,34 @@ def _scripted(*replies: str) -> GenericFakeChatModel:
 
 
 def test_other_chat_models_use_validated_prompted_output() -> None:
-    tool = CalculatorTool(llm=_scripted('{"expression": "6 * 7"}'), method="prompted")
+    tool = CalculatorTool(
+        llm=_scripted('{"expression": "6 * 7"}'), method="prompted", handle_tool_error=False
+    )
     assert tool.invoke({"task": "Multiply six by seven"}) == "6 * 7 = 42"
 
 
 def test_an_expression_outside_the_pattern_is_retried_then_refused() -> None:
     bad = '{"expression": "__import__(\'os\')"}'
-    tool = CalculatorTool(llm=_scripted(bad, bad, bad), method="prompted")
+    tool = CalculatorTool(llm=_scripted(bad, bad, bad), method="prompted", handle_tool_error=False)
     with pytest.raises(CalculationError, match="^no valid expression was written for the task"):
         tool.invoke({"task": "Run a shell"})
 
 
 def test_an_allowed_expression_that_fails_names_it() -> None:
-    tool = CalculatorTool(llm=_scripted('{"expression": "1 / (2 - 2)"}'), method="prompted")
+    tool = CalculatorTool(
+        llm=_scripted('{"expression": "1 / (2 - 2)"}'), method="prompted", handle_tool_error=False
+    )
     with pytest.raises(CalculationError, match=r"^The expression '1 / \(2 - 2\)' written") as e:
         tool.invoke({"task": "Divide one by nothing"})
     assert "Division by zero" in str(e.value)
 
 
 def test_handle_tool_error_returns_the_message_for_plain_langchain_use() -> None:
-    tool = CalculatorTool(llm=_scripted("{}"), handle_tool_error=True)
+    tool = CalculatorTool(llm=_scripted("{}"))  # the default: the message is the result
     assert tool.invoke({"task": "1/0"}).startswith("Division by zero")
+    call = {"type": "tool_call", "name": tool.name, "args": {"task": "1/0"}, "id": "1"}
+    message = tool.invoke(call)
+    assert message.status == "error" and message.content.startswith("Division by zero")
 
 
 # -- LangChain's standard tool suites --------------------------------------------------------
@@ -569,7 +579,7 @@ async def test_async_reads_the_context(tool: CalculatorTool) -> None:
 @pytest.mark.slow
 def test_the_model_takes_missing_numbers_from_the_context(capable_llm) -> None:  # type: ignore[no-untyped-def]
     """The planner's task names no number; the user's reply has them: the expression uses them."""
-    observation = CalculatorTool(llm=capable_llm).invoke(
+    observation = CalculatorTool(llm=capable_llm, handle_tool_error=False).invoke(
         {
             "task": "Calculate my body mass index.",
             "context": "Request: What is my body mass index?\n\nTask: What are your weight and "
@@ -577,3 +587,17 @@ def test_the_model_takes_missing_numbers_from_the_context(capable_llm) -> None: 
         }
     )
     assert observation.endswith("= 25"), observation
+
+
+def test_in_langgraphs_tool_node_a_failure_is_an_error_message_not_a_crash() -> None:
+    from langgraph.graph import END, START, MessagesState, StateGraph
+    from langgraph.prebuilt import ToolNode
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("tools", ToolNode([CalculatorTool(llm=_scripted("{}"))]))
+    graph.add_edge(START, "tools")
+    graph.add_edge("tools", END)
+    call = {"name": "calculate_number", "args": {"task": "1/0"}, "id": "c1", "type": "tool_call"}
+    out = graph.compile().invoke({"messages": [AIMessage("", tool_calls=[call])]})
+    message = out["messages"][-1]
+    assert message.status == "error" and "Division by zero" in message.content

@@ -7,7 +7,7 @@ import concurrent.futures
 import logging
 import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
@@ -15,7 +15,7 @@ import httpx
 import numpy as np
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.tools import ArgsSchema, BaseTool
+from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import Field, PrivateAttr
 
 from langchain_gba.exceptions import GBAError
@@ -54,8 +54,8 @@ class InternetSearchTool(BaseTool):
     paragraphs most similar to the task (sentence embeddings) are kept; an LLM writes a short
     answer with the pages as sources. Pages that fail are skipped and named in the observation;
     if none loads, the result snippets are used. A failed SearXNG raises
-    :class:`~langchain_gba.tools.search.exceptions.SearxngError` (a ``ToolException``): the
-    agent observes its message.
+    :class:`~langchain_gba.tools.search.exceptions.SearxngError`, a ``ToolException`` the tool
+    handles (``handle_tool_error``): the agent observes its message as an error.
 
     Setup:
         ``pip install 'langchain-gba[search,local]'`` and a SearXNG instance with the JSON format
@@ -81,6 +81,10 @@ class InternetSearchTool(BaseTool):
         "products, companies, recent events. Give the task in plain words."
     )
     args_schema: ArgsSchema | None = TaskInput
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
+    ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
+    ``False`` raises them."""
 
     searxng_url: str = Field(
         default_factory=lambda: os.environ.get("GBA_SEARXNG_URL", "http://localhost:8888")

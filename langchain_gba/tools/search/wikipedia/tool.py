@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.tools import ArgsSchema, BaseTool
+from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import PrivateAttr
 
 from langchain_gba.tools.base import TaskInput
@@ -72,6 +72,10 @@ class WikipediaSearchTool(BaseTool):
         "science and culture. Give the task in plain words."
     )
     args_schema: ArgsSchema | None = TaskInput
+    handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
+    """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
+    ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
+    ``False`` raises them."""
 
     llm: BaseChatModel | None = None
     """The chat model that writes the answer (the embedded model when None)."""

@@ -95,9 +95,12 @@ async def test_end_to_end_async_with_snippet_fallback(tool, site, results) -> No
 
 async def test_a_search_engine_that_fails_is_a_tool_error(tool, site, results) -> None:  # type: ignore[no-untyped-def]
     down = tool.model_copy(update={"searxng_url": "http://127.0.0.1:9"})
+    observation = await down.ainvoke({"task": "anything"})  # handled: the message is the result
+    assert observation.startswith("SearXNG at http://127.0.0.1:9 failed: ConnectError")
+    raising = down.model_copy(update={"handle_tool_error": False})
     with pytest.raises(SearxngError, match="^SearXNG at http://127.0.0.1:9 failed: ConnectError"):
-        await down.ainvoke({"task": "anything"})
+        await raising.ainvoke({"task": "anything"})
     with pytest.raises(ToolException, match="^SearXNG at"):
-        down.invoke({"task": "anything"})
+        raising.invoke({"task": "anything"})
     # no results at all
     assert tool.invoke({"task": "nothing matches"}) == NO_INFORMATION
