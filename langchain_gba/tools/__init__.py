@@ -7,13 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from langchain_gba.exceptions import CalculationError
+from langchain_gba.tools.arithmetic import CalculatorLimits, safe_eval
 from langchain_gba.tools.base import TaskInput, TaskWithContextInput, reads_context, takes_task
-from langchain_gba.tools.calculate import (
-    CalculationError,
-    CalculatorLimits,
-    CalculatorTool,
-    safe_eval,
-)
+from langchain_gba.tools.calculate import CalculatorTool
 from langchain_gba.tools.function_calling import FunctionCaller, function_spec
 
 if TYPE_CHECKING:
