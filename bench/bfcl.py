@@ -69,7 +69,7 @@ from langchain_gba import ChatLlamaCpp
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.models import resolve_model_path
 from langchain_gba.prompts import format_tools
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.function_calling import FunctionCaller
 
 console = Console(width=140)

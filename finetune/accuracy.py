@@ -107,7 +107,7 @@ def evaluate_planner(
     from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
     from langchain_gba.exceptions import StructuredOutputError
     from langchain_gba.planner import FineTunedPlanner
-    from langchain_gba.structured.prompted import structured_model
+    from langchain_gba.structured.route import structured_model
 
     data = load_split(dataset, split, limit=limit)
     llm = ChatLlamaCpp(

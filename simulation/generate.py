@@ -25,7 +25,7 @@ from langchain_gba.prompts import (
     GENERATE_REQUESTS_USER,
     format_tools,
 )
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 
 __all__ = [
     "DEFAULT_TOPICS",

@@ -19,7 +19,7 @@ from langchain_core.runnables import Runnable
 
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.prompts import JUDGE_SYSTEM, JUDGE_USER, format_judged_steps
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 from simulation.models import ServerUnavailableError, is_server_unavailable
 from simulation.pool import process
 from simulation.records import RecordFile, read_jsonl

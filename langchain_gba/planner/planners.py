@@ -28,7 +28,7 @@ from langchain_gba.prompts import (
     fine_tuned_planner_prompt,
     zero_shot_planner_messages,
 )
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 
 __all__ = ["FineTunedPlanner", "Planner", "ToolLike", "ZeroShotPlanner", "tool_descriptions"]
 

@@ -47,8 +47,3 @@ class SimulationHistory:
             self._runs.move_to_end(key)
             while len(self._runs) > self.max_runs:
                 self._runs.popitem(last=False)
-
-    def forget(self, key: str) -> None:
-        """Drop run ``key`` (when it is over)."""
-        with self._lock:
-            self._runs.pop(key, None)

@@ -13,7 +13,7 @@ from pydantic import Field, PrivateAttr
 
 from langchain_gba.prompts import SIMULATED_TOOL_SYSTEM, SIMULATED_TOOL_USER, format_context
 from langchain_gba.simulated.history import SimulationHistory, run_key
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.base import TaskInput
 
 __all__ = ["SimulatedTool"]

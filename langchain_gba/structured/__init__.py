@@ -1,7 +1,8 @@
 """Schema-constrained generation: schemas, compiled grammars, typed parsing."""
 
 from langchain_gba.structured.gbnf import to_gbnf
-from langchain_gba.structured.prompted import structured_model, with_prompted_output
+from langchain_gba.structured.prompted import with_prompted_output
+from langchain_gba.structured.route import structured_model
 from langchain_gba.structured.schema import (
     SchemaLike,
     bound_strings,

@@ -13,10 +13,10 @@ from langchain_core.utils.json import parse_json_markdown
 
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.prompts import STRUCTURED_OUTPUT_INSTRUCTION, STRUCTURED_OUTPUT_RETRY
-from langchain_gba.structured.output import Method, constraint_for
+from langchain_gba.structured.output import constraint_for
 from langchain_gba.structured.schema import SchemaLike, parse_output
 
-__all__ = ["structured_model", "with_prompted_output"]
+__all__ = ["with_prompted_output"]
 
 
 def _messages(model: BaseChatModel, value: LanguageModelInput, schema_text: str) -> list[Any]:
@@ -100,44 +100,3 @@ def _retry(error: StructuredOutputError) -> str:
 def _give_up(error: StructuredOutputError, max_retries: int) -> StructuredOutputError:
     msg = f"No valid structured output after {max_retries + 1} attempts. Last error: {error}"
     return StructuredOutputError(msg, raw=error.raw, reason=error.reason)
-
-
-def structured_model(
-    model: BaseChatModel,
-    schema: SchemaLike,
-    *,
-    method: Method | str = "auto",
-    max_string_length: int | None = None,
-    max_retries: int = 2,
-) -> Runnable[LanguageModelInput, Any]:
-    """The best structured-output route for ``model``.
-
-    - langchain-gba chat models: constrained decoding (in process, or on the llama.cpp server);
-    - ``method="prompted"``: prompt, validate and retry (any chat model);
-    - any other chat model: its own ``with_structured_output`` (``json_schema`` for ChatOpenAI).
-    """
-    from langchain_gba.chat_models import ChatLlamaCpp
-
-    if method == "prompted":
-        return with_prompted_output(
-            model, schema, max_retries=max_retries, max_string_length=max_string_length
-        )
-    target: Any = schema  # SchemaLike is wider than what BaseChatModel's signature names
-    if isinstance(model, ChatLlamaCpp) or _is_llama_server(model):
-        kw: dict[str, Any] = {"max_string_length": max_string_length}
-        if method != "auto":
-            kw["method"] = method
-        return model.with_structured_output(target, **kw)
-    if method == "auto" and type(model).__name__ in ("ChatOpenAI", "AzureChatOpenAI"):
-        method = "json_schema"
-    if method == "auto":
-        return model.with_structured_output(target)
-    return model.with_structured_output(target, method=method)
-
-
-def _is_llama_server(model: BaseChatModel) -> bool:
-    try:
-        from langchain_gba.chat_models.llama_server import ChatLlamaServer
-    except ImportError:  # langchain-openai not installed
-        return False
-    return isinstance(model, ChatLlamaServer)

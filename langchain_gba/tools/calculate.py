@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
 from langchain_gba.prompts import CALCULATOR_CONTEXT_USER, CALCULATOR_SYSTEM, CALCULATOR_USER
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.arithmetic import (
     CONSTANTS,
     DEFAULT_LIMITS,

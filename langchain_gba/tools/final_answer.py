@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.prompts import FINAL_ANSWER_SYSTEM, FINAL_ANSWER_USER
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 
 __all__ = ["FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool", "cut_off_answer"]
 

@@ -11,7 +11,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function
 
 from langchain_gba.prompts import FUNCTION_CALLING_SYSTEM, FUNCTION_CALLING_USER
-from langchain_gba.structured.prompted import structured_model
+from langchain_gba.structured.route import structured_model
 
 __all__ = ["FunctionCaller", "FunctionLike", "function_spec"]
 
@@ -90,7 +90,3 @@ class FunctionCaller:
                 did not validate after the retries.
         """
         return dict(self.runnable(function).invoke({"task": task}))
-
-    async def aarguments(self, function: FunctionLike, task: str) -> dict[str, Any]:
-        """Async ``arguments``."""
-        return dict(await self.runnable(function).ainvoke({"task": task}))

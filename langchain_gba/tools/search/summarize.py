@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from langchain_gba.tools.search.prompts import NO_INFORMATION, SUMMARY_SYSTEM, SUMMARY_USER
+from langchain_gba.prompts import NO_INFORMATION, SEARCH_SUMMARY_SYSTEM, SEARCH_SUMMARY_USER
 
 __all__ = [
     "Source",
@@ -54,8 +54,8 @@ def summary_messages(task: str, sources: Sequence[Source]) -> list[BaseMessage]:
     """The chat messages that ask an LLM to answer ``task`` from ``sources``."""
     numbered = "\n\n".join(f"[{i}] {s.title}\n{s.text}" for i, s in enumerate(sources, start=1))
     return [
-        SystemMessage(SUMMARY_SYSTEM),
-        HumanMessage(SUMMARY_USER.format(sources=numbered, task=focus(task))),
+        SystemMessage(SEARCH_SUMMARY_SYSTEM),
+        HumanMessage(SEARCH_SUMMARY_USER.format(sources=numbered, task=focus(task))),
     ]
 
 

@@ -19,11 +19,11 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import Field, PrivateAttr
 
 from langchain_gba.exceptions import GBAError
+from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskInput
 from langchain_gba.tools.search.internet.extract import extract_main_text, split_paragraphs
 from langchain_gba.tools.search.internet.fetch import FetchPolicy, fetch_page
 from langchain_gba.tools.search.internet.searxng import SearchResult, SearxngClient
-from langchain_gba.tools.search.prompts import NO_INFORMATION
 from langchain_gba.tools.search.summarize import (
     Source,
     asummarize,

@@ -24,7 +24,6 @@ import hashlib
 import importlib.util
 import logging
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from langchain_gba._files import atomic_write
 from langchain_gba.models import cache_dir
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ class Embedder:
         folder.mkdir(parents=True, exist_ok=True)
         plain = folder / "model.onnx"
         if not plain.is_file():
-            _atomic(plain, self._export)
+            atomic_write(plain, self._export)
         if not quantized:
             return plain
         int8 = folder / "model.int8.onnx"
@@ -242,7 +242,7 @@ class Embedder:
                 finally:
                     root.setLevel(level)
 
-            _atomic(int8, quantize)
+            atomic_write(int8, quantize)
         return int8
 
     def _export(self, target: Path) -> None:
@@ -289,18 +289,6 @@ def _load_quietly(location: str) -> SentenceTransformer:
     finally:
         if enabled:
             hf_logging.enable_progress_bar()
-
-
-def _atomic(target: Path, write: Callable[[Path], None]) -> None:
-    """Run ``write(tmp)`` and move the result onto ``target`` only once it is complete."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def describe(embedder: Embedder) -> dict[str, Any]:

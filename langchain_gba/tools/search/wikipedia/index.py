@@ -34,13 +34,14 @@ from typing import Any
 
 import numpy as np
 
+from langchain_gba._files import atomic_write
 from langchain_gba.tools.search.exceptions import (
     EmbeddingModelMismatchError,
     IndexCorruptedError,
     IndexMismatchError,
 )
 from langchain_gba.tools.search.wikipedia.chunking import Passage
-from langchain_gba.tools.search.wikipedia.embedding import Embedder, _atomic
+from langchain_gba.tools.search.wikipedia.embedding import Embedder
 from langchain_gba.tools.search.wikipedia.quantized import QuantizedVectors
 
 __all__ = ["FORMAT_VERSION", "IndexMetadata", "SearchHit", "WikipediaIndex"]
@@ -92,7 +93,7 @@ class IndexMetadata:
         if not path.is_file():
             msg = (
                 f"No index at {folder} (no {META}). Build one with `gba index build` "
-                "or WikipediaIndex.build(...).save(folder)."
+                "or build_index(docs).save(folder)."
             )
             raise IndexCorruptedError(msg)
         try:
@@ -128,9 +129,13 @@ class WikipediaIndex:
     Example:
         .. code-block:: python
 
-            from langchain_gba.tools.search.wikipedia import WikipediaIndex, load_corpus
+            from langchain_gba.tools.search.wikipedia import (
+                WikipediaIndex,
+                build_index,
+                load_corpus,
+            )
 
-            index = WikipediaIndex.build(load_corpus("wiki-offline-en"))  # progress bar
+            index = build_index(load_corpus("wiki-offline-en"))  # progress bar
             index.save("wiki-index")
             index = WikipediaIndex.load("wiki-index")
             for hit in index.search("Who painted the Mona Lisa?", k=3):
@@ -150,13 +155,6 @@ class WikipediaIndex:
         self.passages = list(passages)
         self.metadata = metadata
         self._embedder = embedder
-
-    @classmethod
-    def build(cls, docs: Sequence[Any], **kwargs: Any) -> WikipediaIndex:
-        """Chunk, embed and quantize ``docs``; see :func:`~.builder.build_index` for options."""
-        from langchain_gba.tools.search.wikipedia.builder import build_index
-
-        return build_index(docs, **kwargs)
 
     @property
     def embedder(self) -> Embedder:
@@ -211,7 +209,7 @@ class WikipediaIndex:
         }
         files = {}
         for name, write in writers.items():
-            _atomic(root / name, write)
+            atomic_write(root / name, write)
             files[name] = {"bytes": (root / name).stat().st_size, "sha256": _sha256(root / name)}
         quantization = dict(self.metadata.quantization)
         quantization["bytes_per_vector_in_memory"] = v.bytes_in_memory_per_vector
@@ -229,7 +227,7 @@ class WikipediaIndex:
         def write_meta(tmp: Path) -> None:
             tmp.write_text(text, encoding="utf-8")
 
-        _atomic(root / META, write_meta)
+        atomic_write(root / META, write_meta)
         return root
 
     @classmethod

@@ -12,8 +12,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import PrivateAttr
 
+from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskInput
-from langchain_gba.tools.search.prompts import NO_INFORMATION
 from langchain_gba.tools.search.summarize import (
     Source,
     asummarize,

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from langchain_core.tools import BaseTool, ToolException
 
+from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskInput, takes_task
 from langchain_gba.tools.search import InternetSearchTool
 from langchain_gba.tools.search.exceptions import SearxngError
-from langchain_gba.tools.search.prompts import NO_INFORMATION
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from langchain_core.tools import BaseTool
 
+from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskInput, takes_task
 from langchain_gba.tools.search import WikipediaIndex, WikipediaSearchTool
 from langchain_gba.tools.search.exceptions import IndexCorruptedError
-from langchain_gba.tools.search.prompts import NO_INFORMATION
 from langchain_gba.tools.search.wikipedia import CrossEncoderReranker
 
 
