@@ -37,7 +37,7 @@ def main(request: str) -> None:
             for node, value in update.items():
                 if node == "__interrupt__":
                     continue
-                if node == "planner" and value.get("plan"):
+                if node == "plan_step" and value.get("plan"):
                     print(f"[{value['plan']['selected_tool']}] {value['plan']['task']}")
                 for step in value.get("steps", []) if value else []:
                     print(f"    -> {step['observation']}")

@@ -157,7 +157,7 @@ def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
                 for node, value in update.items():
                     if node == "__interrupt__":
                         question = value[0].value.get("question", str(value[0].value))
-                    elif node == "planner" and value.get("plan"):
+                    elif node == "plan_step" and value.get("plan"):
                         step += 1
                         plan = value["plan"]
                         show(
@@ -166,15 +166,17 @@ def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
                         )
                         show(f"  [dim]{escape(plan.get('thoughts', ''))}[/]")
                         status.update(f"Running {plan['selected_tool']}...")
-                    elif node == "function_calling" and value.get("plan"):
-                        args = json.dumps(value["plan"].get("arguments"), ensure_ascii=False)
-                        show(f"  [dim]arguments:[/] {escape(args)}")
-                    elif node == "tools":
+                    elif node == "write_arguments" and value.get("call"):
+                        args = value["call"]["arguments"]
+                        if set(args) != {"task"}:  # written by function calling
+                            text = json.dumps(args, ensure_ascii=False)
+                            show(f"  [dim]arguments:[/] {escape(text)}")
+                    elif node in ("write_arguments", "run_tool"):  # a failure, or the result
                         for s in value.get("steps", []):
                             colour = "red" if s["error"] else "green"
                             show(f"  [{colour}]→[/] {escape(s['observation'])}")
                         status.update("Thinking...")
-                    elif node == "final_answer" and value.get("answer"):
+                    elif node == "write_answer" and value.get("answer"):
                         show(Panel(escape(value["answer"]), title="Answer", border_style="green"))
                     elif value and value.get("status") in ("incomplete", "failed"):
                         text = value.get("error") or value["messages"][-1].content

@@ -2,11 +2,15 @@
 
 ::
 
-    START ─► start ─► planner ─┬─ final_answer ─► END
-                       ▲       ├─ task-taking tool ─────────────► tools ─┐
-                       │       ├─ other tool ─► function_calling ─► tools ┤
-                       │       └─ step limit / planner failure ─► END     │
-                       └──────────────── observation ◄───────────────────┘
+    START ─► take_request ─► plan_step ─┬─ final_answer ─► write_answer ─► END
+                               ▲        ├─ a tool ─► write_arguments ─► run_tool ─┐
+                               │        └─ step limit / planner failure ─► END    │
+                               └────────── the observation (a new step) ◄─────────┘
+
+Each stage leaves its product in the state: ``plan`` (the step planned), ``call`` (the tool
+and its arguments), then a new entry of ``steps`` (the observation). ``write_arguments`` passes
+the task as it is to tools that take a task (no model call); for other tools, function calling
+writes the arguments under the tool's schema.
 """
 
 from __future__ import annotations
@@ -45,6 +49,14 @@ from langchain_gba.tools.function_calling import FunctionCaller
 __all__ = ["create_gba_agent"]
 
 PlannerLike = Planner | BaseChatModel | str | None
+
+TAKE_REQUEST = "take_request"
+PLAN_STEP = "plan_step"
+WRITE_ARGUMENTS = "write_arguments"
+RUN_TOOL = "run_tool"
+WRITE_ANSWER = "write_answer"
+NODES = (TAKE_REQUEST, PLAN_STEP, WRITE_ARGUMENTS, RUN_TOOL, WRITE_ANSWER)
+"""The graph's nodes, named after what they do (stream updates are keyed by them)."""
 
 logger = logging.getLogger(__name__)
 
@@ -127,26 +139,24 @@ def create_gba_agent(
         max_loops=max_loops,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
-    graph.add_node("start", RunnableLambda(nodes.start, name="start"))
-    graph.add_node("planner", RunnableLambda(nodes.plan, afunc=nodes.aplan, name="planner"))
-    graph.add_node(
-        "function_calling",
-        RunnableLambda(nodes.call, afunc=nodes.acall, name="function_calling"),
-    )
-    graph.add_node("tools", RunnableLambda(nodes.act, afunc=nodes.aact, name="tools"))
-    graph.add_node(
-        FINAL_ANSWER, RunnableLambda(nodes.answer, afunc=nodes.aanswer, name=FINAL_ANSWER)
-    )
-    graph.add_edge(START, "start")
-    graph.add_edge("start", "planner")
+    for node, func, afunc in (
+        (TAKE_REQUEST, nodes.start, None),
+        (PLAN_STEP, nodes.plan, nodes.aplan),
+        (WRITE_ARGUMENTS, nodes.call, nodes.acall),
+        (RUN_TOOL, nodes.act, nodes.aact),
+        (WRITE_ANSWER, nodes.answer, nodes.aanswer),
+    ):
+        graph.add_node(node, RunnableLambda(func, afunc=afunc, name=node))
+    graph.add_edge(START, TAKE_REQUEST)
+    graph.add_edge(TAKE_REQUEST, PLAN_STEP)
     graph.add_conditional_edges(
-        "planner", nodes.route_plan, ["planner", "function_calling", "tools", FINAL_ANSWER, END]
+        PLAN_STEP, nodes.route_plan, [PLAN_STEP, WRITE_ARGUMENTS, WRITE_ANSWER, END]
     )
-    graph.add_conditional_edges("function_calling", nodes.route_call, ["tools", "planner"])
-    graph.add_conditional_edges("tools", nodes.route_observed, ["planner", FINAL_ANSWER])
-    graph.add_edge(FINAL_ANSWER, END)
+    graph.add_conditional_edges(WRITE_ARGUMENTS, nodes.route_call, [RUN_TOOL, PLAN_STEP])
+    graph.add_conditional_edges(RUN_TOOL, nodes.route_observed, [PLAN_STEP, WRITE_ANSWER])
+    graph.add_edge(WRITE_ANSWER, END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
-    # Each step is at most three supersteps (planner, function calling, tool).
+    # Each step is at most three supersteps (plan, arguments, tool).
     return compiled.with_config(recursion_limit=3 * max_steps + 10)  # type: ignore[return-value]
 
 
@@ -247,6 +257,7 @@ class _Nodes:
             "request": request.strip(),
             "steps": [],
             "plan": None,
+            "call": None,
             "answer": None,
             "status": "running",
             "error": None,
@@ -307,59 +318,61 @@ class _Nodes:
             return self._failed(e)
         return self._planned(state, step.model_dump())
 
-    def route_plan(self, state: AgentState) -> str:
-        """Where the pending step goes (back to the planner after a repeated task)."""
+    @staticmethod
+    def route_plan(state: AgentState) -> str:
+        """Where the planned step goes (back to planning after a repeated task)."""
         plan = state.get("plan")
         if state.get("status") != "running":
             return END
         if not plan:
-            return "planner"
-        name = plan["selected_tool"]
-        if name == FINAL_ANSWER:
-            return FINAL_ANSWER
-        return "tools" if takes_task(self.tools[name]) else "function_calling"
+            return PLAN_STEP
+        return WRITE_ANSWER if plan["selected_tool"] == FINAL_ANSWER else WRITE_ARGUMENTS
 
     # -- function calling ---------------------------------------------------------------
 
     def _call_failed(self, plan: dict[str, Any], e: Exception) -> dict[str, Any]:
         name = plan["selected_tool"]
         text = f"Error: no valid arguments for {name} could be written from the task: {e}"
-        return {"steps": [_step(plan, {}, text, error=True)], "plan": None}
+        return {"steps": [_step(plan, {}, text, error=True)], "plan": None, "call": None}
+
+    @staticmethod
+    def _call(plan: dict[str, Any], args: Any) -> dict[str, Any]:
+        return {"call": {"tool": plan["selected_tool"], "arguments": dict(args)}}
 
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        """Write the selected tool's arguments from the task."""
+        """Write the call: the task itself for a task-taking tool, else its arguments."""
         plan = dict(state["plan"] or {})
+        tool = self.tools[plan["selected_tool"]]
+        if takes_task(tool):
+            return self._call(plan, {"task": plan["task"]})
         try:
-            args = self.caller.runnable(self.tools[plan["selected_tool"]]).invoke(
-                {"task": plan["task"]}, config
-            )
+            args = self.caller.runnable(tool).invoke({"task": plan["task"]}, config)
         except Exception as e:  # becomes the observation; the planner goes on
             return self._call_failed(plan, e)
-        return {"plan": {**plan, "arguments": dict(args)}}
+        return self._call(plan, args)
 
     async def acall(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``call``."""
         plan = dict(state["plan"] or {})
+        tool = self.tools[plan["selected_tool"]]
+        if takes_task(tool):
+            return self._call(plan, {"task": plan["task"]})
         try:
-            args = await self.caller.runnable(self.tools[plan["selected_tool"]]).ainvoke(
-                {"task": plan["task"]}, config
-            )
+            args = await self.caller.runnable(tool).ainvoke({"task": plan["task"]}, config)
         except Exception as e:
             return self._call_failed(plan, e)
-        return {"plan": {**plan, "arguments": dict(args)}}
+        return self._call(plan, args)
 
     @staticmethod
     def route_call(state: AgentState) -> str:
-        """To the tool, or back to the planner when no arguments could be written."""
-        return "tools" if state.get("plan") else "planner"
+        """To the tool, or back to planning when no arguments could be written."""
+        return RUN_TOOL if state.get("call") else PLAN_STEP
 
     # -- tools --------------------------------------------------------------------------
 
     def _tool_call(self, state: AgentState) -> tuple[dict[str, Any], BaseTool, dict[str, Any]]:
-        plan = dict(state["plan"] or {})
-        tool = self.tools[plan["selected_tool"]]
-        args = plan.get("arguments")
-        return plan, tool, dict(args) if args is not None else {"task": plan["task"]}
+        call = state.get("call") or {}
+        return dict(state["plan"] or {}), self.tools[call["tool"]], dict(call["arguments"])
 
     @staticmethod
     def _with_context(state: AgentState, tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
@@ -379,7 +392,7 @@ class _Nodes:
         text = _as_text(out)
         if len(text) > self.max_observation_chars:
             text = text[: self.max_observation_chars] + " [cut]"
-        update: dict[str, Any] = {"plan": None}
+        update: dict[str, Any] = {"plan": None, "call": None}
         tool = plan["selected_tool"]
         earlier = None if error else _earlier(state["steps"], tool, "observation", text)
         if earlier is not None:
@@ -428,8 +441,8 @@ class _Nodes:
 
     @staticmethod
     def route_observed(state: AgentState) -> str:
-        """Back to the planner, or to the answer when the tool's result closed a loop."""
-        return FINAL_ANSWER if state.get("plan") else "planner"
+        """Back to planning, or to the answer when the tool's result closed a loop."""
+        return WRITE_ANSWER if state.get("plan") else PLAN_STEP
 
     # -- final answer -------------------------------------------------------------------
 

@@ -64,7 +64,11 @@ class AgentState(TypedDict):
     messages: Annotated[list[AnyMessage], add_messages]
     steps: Annotated[list[Step], add_steps]
     plan: NotRequired[dict[str, Any] | None]
-    """The planner's pending step (with ``arguments`` once function calling wrote them)."""
+    """The step planned (``selected_tool``, ``task``, the planner's other fields), until its
+    observation is recorded in ``steps``; None between steps."""
+    call: NotRequired[dict[str, Any] | None]
+    """The call to make: ``{"tool": name, "arguments": {...}}``, written from the plan (None when
+    no valid arguments could be written: the failure is recorded as a step)."""
     answer: NotRequired[str | None]
     status: NotRequired[Status]
     error: NotRequired[str | None]

@@ -59,7 +59,9 @@ def real_agent(planner_llm, llm):
 
 
 # planner → planner: a repeated task is not run again; tools → final_answer: a loop stopped
-NODE_ORDER = re.compile(r"^start(( planner)+(( function_calling)? tools)?)*( final_answer)?$")
+NODE_ORDER = re.compile(
+    r"^take_request(( plan_step)+( write_arguments( run_tool)?)?)*( write_answer)?$"
+)
 
 
 def test_real_agent_run_is_valid_at_every_step(real_agent):

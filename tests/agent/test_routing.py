@@ -240,7 +240,7 @@ def test_ask_user_interrupts_and_resumes_with_the_reply(tmp_path):
         "type": "ask_user",
         "question": "What is your favourite colour?",
     }
-    assert agent.get_state(config).next == ("tools",)
+    assert agent.get_state(config).next == ("run_tool",)
     out = agent.invoke(Command(resume="blue"), config)
     assert out["status"] == "answered"
     assert out["steps"][0]["observation"] == "blue"
@@ -292,13 +292,27 @@ def test_ask_user_without_checkpointer_is_an_observation_not_a_crash():
 def test_stream_yields_one_node_update_at_a_time_in_order():
     agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
     nodes = [next(iter(u)) for u in agent.stream({"request": "Go."}, stream_mode="updates")]
-    assert nodes == ["start", "planner", "tools", "planner", "final_answer"]
+    assert nodes == [
+        "take_request",
+        "plan_step",
+        "write_arguments",
+        "run_tool",
+        "plan_step",
+        "write_answer",
+    ]
 
 
 async def test_astream_and_ainvoke():
     agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
     nodes = [next(iter(u)) async for u in agent.astream({"request": "Go."})]
-    assert nodes == ["start", "planner", "tools", "planner", "final_answer"]
+    assert nodes == [
+        "take_request",
+        "plan_step",
+        "write_arguments",
+        "run_tool",
+        "plan_step",
+        "write_answer",
+    ]
     agent, _, _, _ = agent_with([step("final_answer")], [Lookup()])
     assert (await agent.ainvoke({"request": "Go."}))["status"] == "answered"
 
@@ -379,3 +393,16 @@ def test_plain_functions_are_tools():
 
     agent, _, _, _ = agent_with([step("shout", "hey"), step("final_answer")], [shout])
     assert agent.invoke({"request": "Go."})["steps"][0]["observation"] == "HEY"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"ask_user": False}, {"checkpointer": InMemorySaver(), "max_steps": 3, "max_loops": 1}],
+)
+def test_the_graph_drawing_reads_like_the_data_flow(options):
+    """request → plan → call → observation, whatever the options (tests/agent/graph.mmd)."""
+    from pathlib import Path
+
+    agent, *_ = agent_with([], [Lookup(), send_email], **options)
+    expected = (Path(__file__).parent / "graph.mmd").read_text()
+    assert agent.get_graph().draw_mermaid() == expected
