@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 # A CPU build of torch lies on this machine's disk; an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: demo test integration_test lint format bench clean install install-dev
+.PHONY: demo test unit_test integration_test lint format bench clean install install-dev
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,16 @@ demo: install
 	$(PY) examples/demo.py
 
 # pytest exits 5 when it collects no tests; that is not a failure of the set-up.
+# `make test` runs the unit tests (no model, no socket: seconds) first, then the integration tests
+# (the real embedded models, llama.cpp servers and HTTP servers on loopback).
 test: install-dev
-	$(PY) -m pytest tests -q; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+	$(PY) -m pytest tests/unit_tests tests/integration_tests -q; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+unit_test: install-dev
+	$(PY) -m pytest tests/unit_tests -q
+
+integration_test: install-dev
+	$(PY) -m pytest tests/integration_tests -q
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

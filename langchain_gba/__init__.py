@@ -11,6 +11,7 @@ from langchain_gba.exceptions import (
     GBAError,
     ModelNotFoundError,
     StructuredOutputError,
+    ToolError,
     UnsupportedSchemaError,
 )
 from langchain_gba.models import DEFAULT_MODEL, EMBEDDED_MODELS, resolve_model_path
@@ -33,6 +34,7 @@ __all__ = [
     "ModelNotFoundError",
     "Planner",
     "StructuredOutputError",
+    "ToolError",
     "UnsupportedSchemaError",
     "ZeroShotPlanner",
     "__version__",

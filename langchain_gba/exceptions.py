@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from langchain_core.tools import ToolException
 
+__all__ = [
+    "AgentConfigError",
+    "AgentInputError",
+    "CalculationError",
+    "ContextWindowError",
+    "GBAError",
+    "ModelNotFoundError",
+    "StructuredOutputError",
+    "ToolError",
+    "UnsupportedSchemaError",
+]
+
 
 class GBAError(Exception):
     """Base class of every error langchain-gba raises on purpose."""

@@ -21,7 +21,7 @@ import pytest
 # Before torch loads (if it has not yet): spinning OpenMP threads on shared cores are ~8x slower.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

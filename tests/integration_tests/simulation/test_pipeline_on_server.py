@@ -21,7 +21,7 @@ from simulation.cli import app
 from simulation.judge import judged_path
 from simulation.records import read_jsonl
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 RUN_BUDGET = [
     "--max-steps", "1", "--max-length", "16", "--observation-length", "24",
@@ -113,23 +113,42 @@ def test_evaluate_compares_runs_and_resumes(chain, tmp_path):
     assert sorted(ids(judged_path(other))) == sorted(ids(chain["run"]))  # the last one redone
 
 
-def test_export_writes_a_dataset_of_the_answered_trajectories(chain):
-    pytest.importorskip("datasets")
-    records = read_jsonl(chain["run"])
-    rated = {j["id"]: j for j in read_jsonl(judged_path(chain["run"])) if j["status"] == "rated"}
-    expected = sum(
-        len(r["steps"]) for r in records if r["status"] == "answered" and r["id"] in rated
+def _exported_steps(run: Path) -> int:
+    """The steps of the answered trajectories the judge rated: what export writes as rows."""
+    rated = {j["id"] for j in read_jsonl(judged_path(run)) if j["status"] == "rated"}
+    return sum(
+        len(r["steps"]) for r in read_jsonl(run) if r["status"] == "answered" and r["id"] in rated
     )
-    out = chain["dir"] / "dataset"
-    result = CliRunner().invoke(app, ["export", str(chain["run"]), "--out", str(out),
+
+
+def test_export_writes_a_dataset_of_the_answered_trajectories(chain, tmp_path):
+    """Always on real rows: the chain's run, or (when its 135M planner answered nothing) a run
+    recorded earlier by the same pipeline (``finetune/data``), judged here on the server."""
+    pytest.importorskip("datasets")
+    run = chain["run"]
+    if _exported_steps(run) == 0:
+        run = tmp_path / "recorded.jsonl"
+        recorded = ROOT / "tests" / "integration_tests" / "finetune" / "data" / "trajectories.jsonl"
+        run.write_bytes(recorded.read_bytes())
+        cli("evaluate", str(run), "--base-url", chain["url"], "--max-tokens", "160",
+            "--explanation-length", "16", "--n-boot", "50")  # fmt: skip
+    expected = _exported_steps(run)
+    assert expected > 0
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(app, ["export", str(run), "--out", str(out),
                                       "--threshold", "1", "--test-size", "0.5"])  # fmt: skip
-    if expected == 0:
-        assert result.exit_code == 1 and "nothing exported" in result.output
-        return
     assert result.exit_code == 0, result.output
     rows = [json.loads(x) for n in ("train", "test") for x in (out / f"{n}.jsonl").open()]
     assert len(rows) == expected
     assert all(r["prompt"].endswith("Plan the next step.") for r in rows)
+
+
+def test_export_with_nothing_rated_high_enough_says_so(chain, tmp_path):
+    pytest.importorskip("datasets")
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(app, ["export", str(chain["run"]), "--out", str(out),
+                                      "--threshold", "6"])  # fmt: skip
+    assert result.exit_code == 1 and "nothing exported" in result.output
 
 
 def test_a_killed_run_resumes_with_no_loss_and_no_duplicates(chain, tmp_path):

@@ -400,7 +400,7 @@ def test_plain_functions_are_tools():
     [{}, {"ask_user": False}, {"checkpointer": InMemorySaver(), "max_steps": 3, "max_loops": 1}],
 )
 def test_the_graph_drawing_reads_like_the_data_flow(options):
-    """request → plan → call → observation, whatever the options (tests/agent/graph.mmd)."""
+    """request → plan → call → observation, whatever the options (the snapshot: graph.mmd)."""
     from pathlib import Path
 
     agent, *_ = agent_with([], [Lookup(), send_email], **options)

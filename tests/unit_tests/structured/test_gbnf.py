@@ -1,4 +1,4 @@
-"""JSON schema → GBNF that llama.cpp's parser accepts, run on a real llama.cpp server."""
+"""JSON schema → GBNF that llama.cpp's parser accepts (the server run: integration_tests)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 import pytest
 from pydantic import BaseModel, Field
 
-from langchain_gba.chat_models.llama_server import ChatLlamaServer
 from langchain_gba.structured.gbnf import _parser_safe, json_safe_gbnf, to_gbnf
 
 URL = r"^https://[a-z0-9-]{1,8}\.[a-z]{2,3}$"
@@ -41,14 +40,3 @@ def test_json_strings_exclude_control_characters() -> None:
     (char,) = [line for line in grammar.splitlines() if line.startswith("char ::=")]
     assert char.startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F] |')
     assert json_safe_gbnf(grammar) == grammar
-
-
-@pytest.mark.parametrize("method", ["grammar", "json_schema"])
-def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str, method: str) -> None:
-    """llama-cpp-python's server died (SIGSEGV) on its own and on the unfixed grammar of this
-    schema; ChatLlamaServer sends to_gbnf's grammar for any schema with a pattern."""
-    llm = ChatLlamaServer(base_url=llama_server, max_tokens=64)
-    page = llm.with_structured_output(Page, method=method).invoke("A page about Paris.")
-    assert isinstance(page, Page) and re.fullmatch(URL, page.url)
-    # the server is still up
-    assert llm.invoke("Hi", max_tokens=2).content is not None
