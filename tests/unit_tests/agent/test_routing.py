@@ -289,30 +289,26 @@ def test_ask_user_without_checkpointer_is_an_observation_not_a_crash():
     assert "checkpointer" in out["steps"][0]["observation"].lower()
 
 
+ONE_LOOKUP_THEN_ANSWER = [
+    "take_request",
+    "plan_step",
+    "write_arguments",
+    "run_tool",
+    "plan_step",
+    "write_answer",
+]
+
+
 def test_stream_yields_one_node_update_at_a_time_in_order():
     agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
     nodes = [next(iter(u)) for u in agent.stream({"request": "Go."}, stream_mode="updates")]
-    assert nodes == [
-        "take_request",
-        "plan_step",
-        "write_arguments",
-        "run_tool",
-        "plan_step",
-        "write_answer",
-    ]
+    assert nodes == ONE_LOOKUP_THEN_ANSWER
 
 
 async def test_astream_and_ainvoke():
     agent, _, _, _ = agent_with([step("lookup"), step("final_answer")], [Lookup()])
     nodes = [next(iter(u)) async for u in agent.astream({"request": "Go."})]
-    assert nodes == [
-        "take_request",
-        "plan_step",
-        "write_arguments",
-        "run_tool",
-        "plan_step",
-        "write_answer",
-    ]
+    assert nodes == ONE_LOOKUP_THEN_ANSWER
     agent, _, _, _ = agent_with([step("final_answer")], [Lookup()])
     assert (await agent.ainvoke({"request": "Go."}))["status"] == "answered"
 
