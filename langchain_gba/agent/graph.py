@@ -394,7 +394,7 @@ class _Nodes:
             text = text[: self.max_observation_chars] + " [cut]"
         update: dict[str, Any] = {"plan": None, "call": None}
         tool = plan["selected_tool"]
-        earlier = None if error else _earlier(state["steps"], tool, "observation", text)
+        earlier = _earlier(state["steps"], tool, "observation", text, failed=error)
         if earlier is not None:
             text += SAME_RESULT_NOTE.format(step=earlier + 1)
             update["loops"], update["plan"] = self._looped(state)
@@ -525,16 +525,24 @@ def _normalized(text: str) -> str:
 
 
 def _earlier(
-    steps: Sequence[Step], tool: str, field: Literal["task", "observation"], text: str
+    steps: Sequence[Step],
+    tool: str,
+    field: Literal["task", "observation"],
+    text: str,
+    *,
+    failed: bool = False,
 ) -> int | None:
-    """The index of an earlier successful step of ``tool`` whose ``field`` matches ``text``.
+    """The index of an earlier step of ``tool`` whose ``field`` matches ``text``.
 
     Compared without case, punctuation or spacing: the same task planned again, or the same
-    result returned again.
+    result returned again. Failed steps count only with ``failed``: a failed task may be tried
+    again (the results may have changed since), but the same failure again is no progress.
     """
     wanted = _normalized(text)
     for i, step in enumerate(steps):
-        if step["tool"] == tool and not step["error"] and _normalized(str(step[field])) == wanted:
+        if step["tool"] != tool or (step["error"] and not failed):
+            continue
+        if _normalized(str(step[field])) == wanted:
             return i
     return None
 

@@ -219,10 +219,11 @@ class CalculatorTool(BaseTool):
         """Compute ``expression`` unless it uses a number that nothing it was given states.
 
         Without a context the numbers must come from the task. With one (the agent's request and
-        results) they must come from the context: the planner wrote the task, and a number it
-        wrote from memory (a year, a length) is a guess, not a fact.
+        results) they must come from the request and the results: the planner wrote the task,
+        and a number it wrote from memory (a year, a length) is a guess, not a fact; so are the
+        numbers in its earlier tasks (the context's ``Task:`` lines).
         """
-        given = context or task
+        given = _facts(context) if context else task
         invented = invented_numbers(given, expression)
         if invented or not gives_numbers(given):
             msg = (
@@ -295,6 +296,11 @@ def invented_numbers(task: str, expression: str) -> list[str]:
             continue
         invented.append(format_number(value))
     return invented
+
+
+def _facts(context: str) -> str:
+    """The context without the planner's own words (``format_context``'s ``Task:`` lines)."""
+    return "\n".join(line for line in context.splitlines() if not line.startswith("Task: "))
 
 
 def _task_context(call: dict[str, str]) -> tuple[str, str]:

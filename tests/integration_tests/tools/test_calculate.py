@@ -272,34 +272,8 @@ def test_a_task_without_numbers_has_nothing_to_calculate(task, gives):
     assert gives_numbers(task) is gives
 
 
-_TITANIC = (
-    "Request: How many years before 2026 did the Titanic sink?\n\n"
-    "Task: When did the Titanic sink?\nResult: The Titanic sank on 15 April 1912."
-)
-
-
-def test_with_a_context_the_numbers_may_come_from_the_results(tool: CalculatorTool) -> None:
-    assert tool.invoke({"task": "2026 - 1912", "context": _TITANIC}) == "2026 - 1912 = 114"
-    assert tool._writer is None
-
-
-def test_with_a_context_a_number_only_the_planner_wrote_is_refused(tool: CalculatorTool) -> None:
-    """The task is the planner's: a year it wrote from memory is not a fact the run found."""
-    with pytest.raises(CalculationError, match="^neither the task nor the results"):
-        tool.invoke({"task": "2026 - 1911", "context": _TITANIC})
-
-
 def test_tool_calling_models_see_only_the_task(tool: CalculatorTool) -> None:
     assert list(tool.tool_call_schema.model_json_schema()["properties"]) == ["task"]
-
-
-def test_without_a_context_the_task_is_the_source(tool: CalculatorTool) -> None:
-    assert tool.invoke({"task": "2026 - 1911"}) == "2026 - 1911 = 115"
-
-
-async def test_async_reads_the_context(tool: CalculatorTool) -> None:
-    with pytest.raises(CalculationError):
-        await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
 
 
 @pytest.mark.slow

@@ -215,6 +215,18 @@ def test_the_same_result_again_counts_as_a_loop():
     assert out["loops"] == 2 and out["status"] == "answered"
 
 
+def test_the_same_failure_again_counts_as_a_loop_even_for_another_task():
+    """A failed task may be tried again, but the same error again and again is no progress."""
+    replies = [step("explode", f"try {i}") for i in range(5)]
+    agent, *_ = agent_with(replies, [explode], max_loops=2)
+    out = agent.invoke({"request": "Do it."})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools == ["explode", "explode", "explode", "final_answer"]
+    assert "(The same result as step 1.)" in out["steps"][1]["observation"]
+    assert out["steps"][-1]["plan"]["stopped"] == "loop"
+    assert out["status"] == "answered"
+
+
 def test_max_loops_below_one_is_a_config_error():
     with pytest.raises(AgentConfigError, match="max_loops"):
         agent_with([], [Lookup()], max_loops=0)

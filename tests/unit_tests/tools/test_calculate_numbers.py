@@ -1,0 +1,49 @@
+"""Where the calculator's numbers may come from (no model: tasks that already are expressions)."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_gba.exceptions import CalculationError
+from langchain_gba.tools import CalculatorTool
+
+
+@pytest.fixture
+def tool() -> CalculatorTool:
+    return CalculatorTool(handle_tool_error=False)  # the model is never loaded here
+
+
+_TITANIC = (
+    "Request: How many years before 2026 did the Titanic sink?\n\n"
+    "Task: When did the Titanic sink?\nResult: The Titanic sank on 15 April 1912."
+)
+
+
+def test_with_a_context_the_numbers_may_come_from_the_request_and_results(tool) -> None:
+    assert tool.invoke({"task": "2026 - 1912", "context": _TITANIC}) == "2026 - 1912 = 114"
+    assert tool._writer is None
+
+
+def test_a_number_only_the_planner_wrote_is_refused(tool) -> None:
+    """The task is the planner's: a year it wrote from memory is not a fact the run found."""
+    with pytest.raises(CalculationError, match="^neither the task nor the results"):
+        tool.invoke({"task": "2026 - 1911", "context": _TITANIC})
+
+
+def test_numbers_in_the_planners_earlier_tasks_are_not_facts(tool) -> None:
+    """A search task that named a remembered year does not make the year a result."""
+    context = (
+        "Request: How many years passed between Marie Curie's two Nobel Prizes?\n\n"
+        "Task: Years between her Nobel Prizes (1911 and 1903)\nResult: No information found."
+    )
+    with pytest.raises(CalculationError, match="^neither the task nor the results"):
+        tool.invoke({"task": "1911 - 1903", "context": context})
+
+
+def test_without_a_context_the_task_is_the_source(tool) -> None:
+    assert tool.invoke({"task": "2026 - 1911"}) == "2026 - 1911 = 115"
+
+
+async def test_async_reads_the_context(tool) -> None:
+    with pytest.raises(CalculationError):
+        await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
