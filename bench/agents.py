@@ -301,6 +301,11 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     return {**built, "react": react, "client": client}
 
 
+INVOCATION_ERROR = "Error invoking tool "
+"""How LangGraph's ToolNode starts the message of a call its tool's schema refused (a
+``ToolInvocationError``); other ``status="error"`` messages are the tool's own failures."""
+
+
 def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     state = agent.invoke({"request": request})
     steps = state.get("steps") or []
@@ -365,9 +370,9 @@ def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
             parse_errors.append(f"invalid tool call {bad.get('name')}: {bad.get('error')}")
     for m in messages:
         if isinstance(m, ToolMessage):
-            if m.status == "error":
-                parse_errors.append(f"{m.name}: {_cut(m.text, 300)}")
-            elif is_tool_error(m.text):
+            if m.status == "error" and m.text.startswith(INVOCATION_ERROR):
+                parse_errors.append(f"{m.name}: {_cut(m.text, 300)}")  # the schema refused it
+            elif m.status == "error" or is_tool_error(m.text):  # the tool's own failure
                 tool_errors.append(f"{m.name}: {_cut(m.text, 300)}")
     last = messages[-1] if messages else None
     final = isinstance(last, AIMessage) and not last.tool_calls and not last.invalid_tool_calls
