@@ -55,8 +55,7 @@ PLAN_STEP = "plan_step"
 WRITE_ARGUMENTS = "write_arguments"
 RUN_TOOL = "run_tool"
 WRITE_ANSWER = "write_answer"
-NODES = (TAKE_REQUEST, PLAN_STEP, WRITE_ARGUMENTS, RUN_TOOL, WRITE_ANSWER)
-"""The graph's nodes, named after what they do (stream updates are keyed by them)."""
+# The graph's nodes are named after what they do; stream updates are keyed by these names.
 
 logger = logging.getLogger(__name__)
 
