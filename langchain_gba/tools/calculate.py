@@ -163,7 +163,9 @@ class CalculatorTool(BaseTool):
             )
 
             def messages(call: str | dict[str, str]) -> list[tuple[str, str]]:
-                task, context = (call, "") if isinstance(call, str) else _task_context(call)
+                if isinstance(call, str):
+                    call = {"task": call}
+                task, context = call["task"], call.get("context", "")
                 user = (
                     CALCULATOR_CONTEXT_USER.format(task=task, context=context)
                     if context
@@ -301,10 +303,6 @@ def invented_numbers(task: str, expression: str) -> list[str]:
 def _facts(context: str) -> str:
     """The context without the planner's own words (``format_context``'s ``Task:`` lines)."""
     return "\n".join(line for line in context.splitlines() if not line.startswith("Task: "))
-
-
-def _task_context(call: dict[str, str]) -> tuple[str, str]:
-    return call["task"], call.get("context", "")
 
 
 def _child_config(
