@@ -5,8 +5,14 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 # A CPU build of torch lies on this machine's disk; an unpinned torch pulls a multi-GB CUDA build.
 TORCH := torch==2.13.0
+SHELL := /bin/bash
+# llama-cpp-python compiles llama.cpp from its sdist (once: pip caches the wheel). Build only what
+# the package loads: no multimodal library (mtmd).
+export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
+# Print how long a step took: $(call timed,label,command)
+timed = start=$$(date +%s); $(2) && echo "✓ $(1) in $$(( $$(date +%s) - start )) s"
 
-.PHONY: demo test unit_test integration_test lint format bench clean install install-dev
+.PHONY: demo test unit_test integration_test lint format bench clean install install-dev prebuilt-index
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +20,14 @@ $(PY):
 
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.demo-installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[local,search]'
-	touch $@
+	@echo "Installing langchain-gba[local,search] (the first time, llama.cpp compiles: ~5 min)"
+	@$(call timed,Installed,$(PIP) install --quiet -e '.[local,search]')
+	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
-	$(PIP) install --quiet -e '.[dev]'
-	touch $@
+	@echo "Installing langchain-gba[dev] (the first time, llama.cpp compiles: ~5 min)"
+	@$(call timed,Installed,$(PIP) install --quiet -e '.[dev]')
+	@touch $@
 
 install: $(VENV)/.demo-installed
 install-dev: $(VENV)/.dev-installed
@@ -50,6 +58,11 @@ format: install-dev
 
 bench: install-dev
 	$(PY) bench/structured.py
+
+# Embed the built-in corpus again and refresh the index shipped in the package (after a change
+# of the corpus package, the embedding model or the index format).
+prebuilt-index: install-dev
+	$(PY) -c 'from langchain_gba.tools.search.wikipedia.prebuilt import rebuild_prebuilt as r; print(r())'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

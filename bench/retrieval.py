@@ -8,10 +8,13 @@ Everything compared is measured side by side in one run on this machine:
 2. The real corpus (10,033 extracts → passages), title queries: exact float32 search vs the
    baseline recipe (binary top-100 + int8) vs ours (centred binary top-400 + int8).
 3. 1M synthetic clustered 384-dim unit vectors: the same comparison.
+4. Query embedders on the index shipped with the package: ONNX int8 (what built the index) vs
+   NumPy float32 (what searches it, without PyTorch): hit@1/@5 of the titled article for title
+   questions, time per query, and the time to set each up in a fresh process (imports included).
 
 Run: ``python bench/retrieval.py`` (about 10 minutes on 2 cores; the real corpus' float
 embeddings are cached after the first run) or ``python bench/retrieval.py --quick`` (~2 minutes);
-``--parts embed,real,synthetic`` picks parts.
+``--parts embed,real,synthetic,queries`` picks parts.
 """
 
 from __future__ import annotations
@@ -270,6 +273,50 @@ def real_corpus(docs: list, n_queries: int) -> tuple[np.ndarray, np.ndarray, str
     return vectors, queries, note, query_ms
 
 
+def query_embedders(n_queries: int) -> Table:
+    import subprocess
+    import sys
+
+    from langchain_gba.tools.search.wikipedia import WikipediaIndex, default_index
+
+    index = default_index()
+    rng = np.random.default_rng(2)
+    docs = sorted({p.doc_id: p.title for p in index.passages}.items())
+    picked = [docs[i] for i in rng.choice(len(docs), n_queries, replace=False)]
+    questions = [f"What is {title} known for?" for _, title in picked]
+    table = Table(title=f"Query embedders on the shipped index ({len(index):,} passages)")
+    for column in ("embedder", "hit@1", "hit@5", "ms / query", "set-up in a new process (s)"):
+        table.add_column(column, justify="left" if column == "embedder" else "right")
+    for backend in ("onnx-int8", "numpy"):
+        embedder = Embedder(backend=backend, workers=1)  # type: ignore[arg-type]
+        searched = WikipediaIndex(index.vectors, index.passages, index.metadata, embedder)
+        hits1 = hits5 = 0
+        start = time.perf_counter()
+        for (doc, _), question in zip(picked, questions, strict=True):
+            found = [h.passage.doc_id for h in searched.search(question, 5)]
+            hits1 += found[:1] == [doc]
+            hits5 += doc in found
+        ms = (time.perf_counter() - start) / len(questions) * 1000
+        code = (
+            "import time; t = time.perf_counter(); "
+            "from langchain_gba.tools.search.wikipedia import Embedder; "
+            f"Embedder(backend={backend!r}).encode(['a query']); "
+            "print(time.perf_counter() - t)"
+        )
+        setup = float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout.split()[-1]
+        )
+        n = len(questions)
+        table.add_row(backend, f"{hits1 / n:.3f}", f"{hits5 / n:.3f}", f"{ms:.1f}", f"{setup:.1f}")
+    table.caption = (
+        f"{n_queries} random articles, asked as 'What is <title> known for?'; search = binary "
+        "candidates + int8 rescoring, as the tool does; set-up: import, load and one query"
+    )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (~2 minutes)")
@@ -281,8 +328,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="throughput rounds per config")
     parser.add_argument(
         "--parts",
-        default="embed,real,synthetic",
-        help="comma-separated parts to run: embed, real, synthetic",
+        default="embed,real,synthetic,queries",
+        help="comma-separated parts to run: embed, real, synthetic, queries",
     )
     args = parser.parse_args()
     docs_n = args.docs or (2_000 if args.quick else None)
@@ -309,6 +356,9 @@ def main() -> None:
         queries = synthetic(args.queries, seed=1)
         table, _ = compare_search("Synthetic clustered", vectors, queries, args.candidates)
         console.print(table)
+
+    if "queries" in parts:
+        console.print(query_embedders(args.queries))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from langchain_gba.tools.search.wikipedia.embedding import (
     describe,
 )
 from langchain_gba.tools.search.wikipedia.index import IndexMetadata, WikipediaIndex
+from langchain_gba.tools.search.wikipedia.prebuilt import install_prebuilt
 from langchain_gba.tools.search.wikipedia.quantized import QuantizedVectors
 
 __all__ = ["build_index", "default_index", "default_index_path"]
@@ -130,32 +131,38 @@ def default_index(
     backend: EmbeddingBackend = "onnx-int8",
     rebuild: bool = False,
     show_progress: bool = True,
+    use_prebuilt: bool = True,
 ) -> WikipediaIndex:
-    """The index of a built-in corpus: built once into the cache folder, then loaded.
+    """The index of a built-in corpus: set up once in the cache folder, then loaded.
 
-    The first call embeds the corpus (the 10,033 English extracts take a few minutes on two CPU
-    cores, with a progress bar); later calls load it in about a second. An index whose corpus
-    changed (another package version) or that fails its checks is rebuilt.
+    The first call assembles the index shipped with the package (a second; see
+    :mod:`.prebuilt`) or, when none fits the installed corpus, embeds the corpus (the 10,033
+    English extracts take a few minutes on two CPU cores, with a progress bar, and need the
+    ``index`` extra); later calls load it in about a second. An index whose corpus changed
+    (another package version) or that fails its checks is set up again.
 
     Args:
         corpus: a name from :data:`~.corpus.BUILTIN_CORPORA` (``"wiki-offline-en"``, ...).
         backend: the embedding backend (see :class:`~.embedding.Embedder`).
         rebuild: build again even if a valid index is cached.
         show_progress: show a progress bar while building.
+        use_prebuilt: take the shipped index when it fits (else build).
     """
     folder = default_index_path(corpus, backend=backend)
     docs = load_corpus(corpus)
     if not rebuild:
+        wanted = (DEFAULT_EMBEDDING_MODEL, backend, corpus_checksum(docs))
         try:
             index = WikipediaIndex.load(folder)
             meta = index.metadata
-            wanted = (DEFAULT_EMBEDDING_MODEL, backend, corpus_checksum(docs))
             if (meta.embedding_model, meta.embedding_backend, meta.corpus_checksum) == wanted:
                 return index
             logger.info("%s was built from another corpus or model; rebuilding", folder)
         except SearchIndexError as e:
             if (folder / "meta.json").exists():
                 logger.warning("Rebuilding the index at %s: %s", folder, e)
+        if use_prebuilt and backend == "onnx-int8" and install_prebuilt(corpus, docs, folder):
+            return WikipediaIndex.load(folder)
     embedder = Embedder(DEFAULT_EMBEDDING_MODEL, backend=backend)
     index = build_index(docs, embedder=embedder, show_progress=show_progress, corpus=corpus)
     index.save(folder)

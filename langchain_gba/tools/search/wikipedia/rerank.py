@@ -29,7 +29,11 @@ class CrossEncoderReranker:
     """
 
     def __init__(self, model: str | os.PathLike[str], *, max_length: int = 256) -> None:
-        from sentence_transformers import CrossEncoder
+        try:
+            from sentence_transformers import CrossEncoder
+        except ImportError as e:
+            msg = "CrossEncoderReranker needs: pip install 'langchain-gba[index]'"
+            raise ImportError(msg) from e
 
         self.model = CrossEncoder(os.fspath(model), device="cpu", max_length=max_length)
 

@@ -106,3 +106,20 @@ def test_resave_replaces_files_atomically(copy: Path, small_index: WikipediaInde
     after = json.loads((copy / "meta.json").read_text())["files"]
     assert before == after
     assert sorted(p.name for p in copy.iterdir()) == sorted([*after, "meta.json"])
+
+
+def test_quantization_is_the_sentence_transformers_recipe() -> None:
+    """Codes written without sentence-transformers equal its ``quantize_embeddings``."""
+    from sentence_transformers.util import quantize_embeddings
+
+    from langchain_gba.tools.search.wikipedia.quantized import binarize, to_int8
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((50, 384)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ranges = np.vstack([x.min(axis=0), x.max(axis=0)])
+    center = x.mean(axis=0)
+    expected = quantize_embeddings(x, precision="int8", ranges=ranges)
+    np.testing.assert_array_equal(to_int8(x, ranges), expected)
+    expected_bits = quantize_embeddings(x - center, precision="ubinary")
+    np.testing.assert_array_equal(binarize(x, center), expected_bits)
