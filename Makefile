@@ -9,8 +9,8 @@ SHELL := /bin/bash
 # llama-cpp-python compiles llama.cpp from its sdist (once: pip caches the wheel). Build only what
 # the package loads: no multimodal library (mtmd).
 export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
-# Print how long a step took: $(call timed,label,command)
-timed = start=$$(date +%s); $(2) && echo "✓ $(1) in $$(( $$(date +%s) - start )) s"
+# Seconds since $$start, for the "✓ ... in N s" lines
+ELAPSED = $$(( $$(date +%s) - start ))
 
 .PHONY: demo test unit_test integration_test lint format bench clean install install-dev prebuilt-index
 
@@ -21,12 +21,12 @@ $(PY):
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.demo-installed: pyproject.toml | $(PY)
 	@echo "Installing langchain-gba[local,search] (the first time, llama.cpp compiles: ~5 min)"
-	@$(call timed,Installed,$(PIP) install --quiet -e '.[local,search]')
+	@start=$$(date +%s); $(PIP) install --quiet -e '.[local,search]' && echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)
 	@echo "Installing langchain-gba[dev] (the first time, llama.cpp compiles: ~5 min)"
-	@$(call timed,Installed,$(PIP) install --quiet -e '.[dev]')
+	@start=$$(date +%s); $(PIP) install --quiet -e '.[dev]' && echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
 install: $(VENV)/.demo-installed

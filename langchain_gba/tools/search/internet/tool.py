@@ -192,7 +192,7 @@ class InternetSearchTool(BaseTool):
                 if self.embedder is None:
                     from langchain_gba.tools.search.wikipedia.embedding import Embedder
 
-                    self.embedder = Embedder()
+                    self.embedder = Embedder.for_queries()  # NumPy: no PyTorch needed
             vectors = self.embedder.encode([task, *paragraphs])
             order = np.argsort(-(vectors[1:] @ vectors[0]), kind="stable")
         else:
