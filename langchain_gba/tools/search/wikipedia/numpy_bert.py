@@ -91,14 +91,14 @@ class NumpyBertEncoder:
         if reason is not None:
             msg = (
                 f"The NumPy encoder cannot run this model ({reason}). Use the 'onnx-int8' or "
-                "'torch' backend: pip install 'langchain-gba[index]'"
+                "'torch' backend: pip install 'langchain-gba[search]'"
             )
             raise ValueError(msg)
         try:
             from safetensors.numpy import load_file
             from tokenizers import Tokenizer
         except ImportError as e:
-            msg = "The NumPy encoder needs: pip install 'langchain-gba[search]'"
+            msg = "The NumPy encoder needs: pip install 'langchain-gba[search-lite]'"
             raise ImportError(msg) from e
         root = Path(folder)
         config = _read_json(root / "config.json")

@@ -32,7 +32,7 @@ class CrossEncoderReranker:
         try:
             from sentence_transformers import CrossEncoder
         except ImportError as e:
-            msg = "CrossEncoderReranker needs: pip install 'langchain-gba[index]'"
+            msg = "CrossEncoderReranker needs: pip install 'langchain-gba[search]'"
             raise ImportError(msg) from e
 
         self.model = CrossEncoder(os.fspath(model), device="cpu", max_length=max_length)

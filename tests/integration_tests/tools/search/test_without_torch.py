@@ -54,5 +54,5 @@ def test_search_tools_work_without_pytorch(tmp_path: Path) -> None:
     assert "Nineteen Eighty-Four" in result["titles"]
     assert result["backend"] == "numpy"
     assert result["best"] == "The Eiffel Tower is 330 metres tall."  # the best paragraph only
-    assert "pip install 'langchain-gba[index]'" in result["refusal"]
+    assert "pip install 'langchain-gba[search]'" in result["refusal"]
     assert result["loaded"] == []
