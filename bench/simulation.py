@@ -1,6 +1,7 @@
 """Simulation throughput: trajectories per minute at concurrency 1, 2, 4, 8 on loopback servers.
 
     python bench/simulation.py [--requests 8] [--concurrency 1 2 4 8] [--servers 1 2]
+    python bench/simulation.py --server cpp --slots 1 2 4 8 [--model qwen2.5-coder-1.5b-instruct]
 
 The agent (zero-shot planner, simulated search twins and user, the real calculator) runs the
 labelled requests of ``bench/data/requests.jsonl`` through ``simulation.runner.run_requests``
@@ -14,6 +15,11 @@ has no ``--parallel`` slots, unlike llama.cpp's C++ ``llama-server``), and by de
 ``cpu_count // 2`` threads. More requests in flight against one server only overlap the
 client's work with the server's; ``--servers 2`` runs two server processes and spreads the
 trajectories over them (round robin), which is how this server scales.
+
+``--server cpp`` runs llama.cpp's C++ ``llama-server`` instead (``scripts/build_llama_server.sh``
+builds it) with ``--parallel N`` slots for each ``--slots`` value: the requests in flight are
+decoded together (continuous batching), which is how one server uses a CPU's cores and memory
+bandwidth for several requests at once.
 """
 
 from __future__ import annotations
@@ -73,7 +79,11 @@ def make_agent(base_url: str, args: argparse.Namespace) -> tuple[Any, RunLabels]
 
 
 async def measure(
-    urls: list[str], requests: list[dict[str, Any]], concurrency: int, args: argparse.Namespace
+    urls: list[str],
+    requests: list[dict[str, Any]],
+    concurrency: int,
+    args: argparse.Namespace,
+    slots: int = 1,
 ) -> dict[str, Any]:
     built = [make_agent(url, args) for url in urls]  # fresh clients for this event loop
     agent, labels = RoundRobin([a for a, _ in built]), built[0][1]
@@ -85,7 +95,9 @@ async def measure(
         records = read_jsonl(out)
         size = out.stat().st_size
     return {
+        "server": args.server,
         "servers": len(urls),
+        "slots": slots,
         "concurrency": concurrency,
         "trajectories": len(records),
         "wall_s": round(wall, 2),
@@ -99,14 +111,30 @@ async def measure(
 
 
 async def measure_all(
-    urls: list[str], requests: list[dict[str, Any]], args: argparse.Namespace, rows: list[Any]
+    urls: list[str],
+    requests: list[dict[str, Any]],
+    args: argparse.Namespace,
+    rows: list[Any],
+    slots: int = 1,
 ) -> None:
     for n_servers in args.servers:
         # warm up every server (its first request pays for loading and caches)
         await measure(urls[:n_servers], requests[:n_servers], n_servers, args)
         for c in args.concurrency:
-            console.print(f"[dim]{n_servers} server(s), concurrency {c} ...[/]")
-            rows.append(await measure(urls[:n_servers], requests, c, args))
+            console.print(f"[dim]{n_servers} server(s), {slots} slot(s), concurrency {c} ...[/]")
+            rows.append(await measure(urls[:n_servers], requests, c, args, slots))
+
+
+async def measure_slots(requests: list[dict[str, Any]], args: argparse.Namespace) -> list[Any]:
+    """One llama-server per slot count, restarted between them, in this one event loop."""
+    rows: list[Any] = []
+    for slots in args.slots:
+        server = LlamaServer(
+            args.model, n_ctx=4096, binary="llama-server", parallel=slots, extra_args=args.extra
+        )
+        with server:
+            await measure_all([server.base_url], requests, args, rows, slots)
+    return rows
 
 
 def main() -> None:
@@ -114,7 +142,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=8, help="requests per configuration")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--servers", type=int, nargs="+", default=[1], help="server processes")
-    parser.add_argument("--server-threads", type=int, default=None, help="--n_threads per server")
+    parser.add_argument("--server-threads", type=int, default=None, help="threads per server")
+    parser.add_argument(
+        "--server", choices=["py", "cpp"], default="py",
+        help="py: python -m llama_cpp.server; cpp: llama.cpp's llama-server with --slots",
+    )  # fmt: skip
+    parser.add_argument("--slots", type=int, nargs="+", default=[1, 4], help="cpp: --parallel")
+    parser.add_argument("--model", default="smollm2-135m-instruct", help="the served model")
     parser.add_argument("--max-steps", type=int, default=2)
     parser.add_argument("--max-length", type=int, default=60, help="planner field characters")
     parser.add_argument("--observation-length", type=int, default=80)
@@ -124,29 +158,35 @@ def main() -> None:
     args = parser.parse_args()
 
     requests = read_jsonl(DATA)[: args.requests]
-    extra = ["--n_threads", str(args.server_threads)] if args.server_threads else []
+    threads_flag = "--n_threads" if args.server == "py" else "--threads"
+    args.extra = [threads_flag, str(args.server_threads)] if args.server_threads else []
     rows: list[dict[str, Any]] = []
-    with ExitStack() as stack:
-        servers = [
-            stack.enter_context(LlamaServer("smollm2-135m-instruct", n_ctx=4096, extra_args=extra))
-            for _ in range(max(args.servers))
-        ]
-        # One event loop for every configuration: langchain-openai caches its async HTTP clients
-        # per process, and a client used on a loop that asyncio.run closed fails ("Event loop
-        # is closed") on its next request.
-        asyncio.run(measure_all([s.base_url for s in servers], requests, args, rows))
+    if args.server == "cpp":
+        args.servers = [1]
+        rows = asyncio.run(measure_slots(requests, args))
+    else:
+        with ExitStack() as stack:
+            servers = [
+                stack.enter_context(LlamaServer(args.model, n_ctx=4096, extra_args=args.extra))
+                for _ in range(max(args.servers))
+            ]
+            # One event loop for every configuration: langchain-openai caches its async HTTP
+            # clients per process, and a client used on a loop that asyncio.run closed fails
+            # ("Event loop is closed") on its next request.
+            asyncio.run(measure_all([s.base_url for s in servers], requests, args, rows))
     lowest = min(args.concurrency)
-    base = {r["servers"]: r["per_minute"] for r in rows if r["concurrency"] == lowest}
-    one = next((r["per_minute"] for r in rows if r["servers"] == 1 and r["concurrency"] == 1), None)
+    key = "slots" if args.server == "cpp" else "servers"
+    base = {r[key]: r["per_minute"] for r in rows if r["concurrency"] == lowest}
+    one = next((r["per_minute"] for r in rows if r[key] == 1 and r["concurrency"] == 1), None)
     table = Table(title=f"Simulation throughput, {len(requests)} requests per row")
-    for col in ("servers", "concurrency", "traj/min", "× conc. 1", "× 1 server", "s/traj",
+    for col in (key, "concurrency", "traj/min", "× conc. 1", f"× 1 {key[:-1]}", "s/traj",
                 "bytes/traj", "steps/traj", "statuses"):  # fmt: skip
         table.add_column(col, justify="right")
     for r in rows:
-        r["ratio"] = round(r["per_minute"] / base[r["servers"]], 2)
+        r["ratio"] = round(r["per_minute"] / base[r[key]], 2)
         r["ratio_one_server"] = round(r["per_minute"] / one, 2) if one else None
         table.add_row(
-            str(r["servers"]), str(r["concurrency"]), f"{r['per_minute']:.2f}", f"{r['ratio']:.2f}",
+            str(r[key]), str(r["concurrency"]), f"{r['per_minute']:.2f}", f"{r['ratio']:.2f}",
             "-" if r["ratio_one_server"] is None else f"{r['ratio_one_server']:.2f}",
             f"{r['s_per_trajectory']:.1f}", str(r["bytes_per_trajectory"]),
             f"{r['steps_per_trajectory']:.1f}",
@@ -154,12 +194,14 @@ def main() -> None:
         )  # fmt: skip
     console.print(table)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
-    console.print(f"[dim]{machine}; llama-cpp-python server, SmolLM2-135M Q4_1[/]")
+    server = "llama-cpp-python server" if args.server == "py" else "llama.cpp llama-server"
+    console.print(f"[dim]{machine}; {server}, {args.model}[/]")
     args.out.mkdir(parents=True, exist_ok=True)
     report = {"machine": machine, "settings": {k: str(v) for k, v in vars(args).items()},
               "rows": rows}  # fmt: skip
-    (args.out / "simulation.json").write_text(json.dumps(report, indent=2) + "\n")
-    console.print(f"[dim]raw results: {args.out / 'simulation.json'}[/]")
+    name = "simulation.json" if args.server == "py" else f"simulation-cpp-{args.model}.json"
+    (args.out / name).write_text(json.dumps(report, indent=2) + "\n")
+    console.print(f"[dim]raw results: {args.out / name}[/]")
 
 
 if __name__ == "__main__":

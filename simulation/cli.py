@@ -28,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.table import Table
 
 from langchain_gba.exceptions import GBAError
 from simulation.models import Backend, ModelSpec, chat_model, model_label
@@ -366,10 +367,19 @@ def export(
         bool, typer.Option(help="Also the steps of trajectories that hit the step limit.")
     ] = False,
     test_size: Annotated[float, typer.Option(help="Share of trajectories held out.")] = 0.1,
-    seed: Annotated[int, typer.Option(help="Seeds the split.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seeds the split and the rebalancing.")] = 0,
+    max_tool_share: Annotated[
+        float | None,
+        typer.Option(help="Drop examples of any tool selected in more than this share (0-1)."),
+    ] = None,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
-    from simulation.export import examples_from, export_dataset
+    from simulation.export import (
+        cap_tool_share,
+        examples_from,
+        export_dataset,
+        tool_frequencies,
+    )
     from simulation.judge import judged_path
 
     examples = []
@@ -387,6 +397,20 @@ def export(
     if not examples:
         console.print(f"[yellow]No trajectory is rated {threshold} or more: nothing exported.[/]")
         raise typer.Exit(1)
+    before = tool_frequencies(examples)
+    if max_tool_share is not None:
+        try:
+            examples = cap_tool_share(examples, max_tool_share, seed=seed)
+        except ValueError as e:
+            raise _fail(e) from e
+    after = tool_frequencies(examples)
+    table = Table(title="Selected tools in the examples")
+    for column in ("tool", "exported", "share", "before rebalancing"):
+        table.add_column(column, justify="left" if column == "tool" else "right")
+    for tool, count in before.most_common():
+        share = after[tool] / max(1, sum(after.values()))
+        table.add_row(tool, str(after[tool]), f"{share:.0%}", str(count))
+    console.print(table)
     import datasets
 
     datasets.disable_progress_bars()  # a few hundred rows: its bars would only clutter ours

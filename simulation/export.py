@@ -9,12 +9,19 @@ are dropped). The split is by trajectory (no request in both splits), seeded.
 ``include_incomplete`` also keeps the steps of trajectories that hit the step limit, whatever
 their rating (the judge rates a missing answer 1): a weak teacher (the embedded 135M model)
 may finish no request at all, and its steps are still demonstrations of planning.
+
+A teacher's steps are not spread evenly over the tools (every trajectory ends with
+``final_answer``; many start with a search), and a small student learns the majority tool as a
+default. :func:`tool_frequencies` counts the selected tools and :func:`cap_tool_share` drops
+(seeded) examples of the tools above a share until none is.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,7 +29,7 @@ from typing import Any
 from langchain_gba.planner import PLAN_FIELDS
 from langchain_gba.prompts import fine_tuned_planner_prompt
 
-__all__ = ["examples_from", "export_dataset", "split_ids"]
+__all__ = ["cap_tool_share", "examples_from", "export_dataset", "split_ids", "tool_frequencies"]
 
 
 def examples_from(
@@ -62,6 +69,47 @@ def examples_from(
                 }
             )
     return examples
+
+
+def _tool(example: dict[str, Any]) -> str:
+    return str(json.loads(example["completion"])["selected_tool"])
+
+
+def tool_frequencies(examples: Sequence[dict[str, Any]]) -> Counter[str]:
+    """How many examples select each tool."""
+    return Counter(_tool(e) for e in examples)
+
+
+def cap_tool_share(
+    examples: Sequence[dict[str, Any]], max_share: float, *, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Drop examples of over-represented tools until no tool selects more than ``max_share``.
+
+    The share is over the examples kept; the examples dropped are a seeded random choice among
+    the tool's, and the order of the rest is kept. A share below ``1 / number of tools`` cannot
+    be met by all tools; the tools are then capped at the least frequent one's count.
+    """
+    if not 0 < max_share <= 1:
+        raise ValueError(f"max_share must be in (0, 1], not {max_share}")
+    counts = tool_frequencies(examples)
+    if not counts:
+        return list(examples)
+    caps = dict(counts)
+    floor = min(caps.values())
+    while max_share < 1:  # a count c is allowed while c / (c + rest) <= max_share
+        top = max(caps, key=lambda t: caps[t])
+        rest = sum(caps.values()) - caps[top]
+        allowed = max(floor, int(max_share * rest / (1 - max_share) + 1e-9))
+        if caps[top] <= allowed:
+            break
+        caps[top] = allowed
+    rng = random.Random(seed)
+    dropped: set[int] = set()
+    for tool, cap in caps.items():
+        ids = [i for i, e in enumerate(examples) if _tool(e) == tool]
+        if len(ids) > cap:
+            dropped.update(rng.sample(ids, len(ids) - cap))
+    return [e for i, e in enumerate(examples) if i not in dropped]
 
 
 def split_ids(ids: Sequence[str], *, test_size: float = 0.1, seed: int = 0) -> set[str]:

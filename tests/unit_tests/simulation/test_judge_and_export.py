@@ -9,7 +9,13 @@ from scripted import ScriptedChatModel
 
 from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
 from langchain_gba.prompts import fine_tuned_planner_prompt
-from simulation.export import examples_from, export_dataset, split_ids
+from simulation.export import (
+    cap_tool_share,
+    examples_from,
+    export_dataset,
+    split_ids,
+    tool_frequencies,
+)
 from simulation.judge import Judge, judge_run, judge_schema, judged_path
 from simulation.metrics import bar_chart, compute_metrics, markdown_table
 from simulation.records import read_jsonl
@@ -155,3 +161,30 @@ def test_export_examples_use_the_fine_tuned_prompt_and_plan_fields_only(tmp_path
         assert (tmp_path / "out" / f"{name}.parquet").exists()
         rows = (tmp_path / "out" / f"{name}.jsonl").read_text().splitlines()
         assert len(rows) == len(dataset[name])
+
+
+def _examples(tools):
+    return [
+        {"id": str(i), "completion": json.dumps({"selected_tool": t})} for i, t in enumerate(tools)
+    ]
+
+
+def test_tool_share_is_capped_with_a_seeded_choice_and_the_order_kept():
+    examples = _examples(["search"] * 60 + ["final"] * 30 + ["calc"] * 10)
+    assert tool_frequencies(examples) == {"search": 60, "final": 30, "calc": 10}
+    capped = cap_tool_share(examples, 0.4, seed=1)
+    assert tool_frequencies(capped) == {"search": 20, "final": 20, "calc": 10}
+    ids = [int(e["id"]) for e in capped]
+    assert ids == sorted(ids)
+    assert capped == cap_tool_share(examples, 0.4, seed=1)
+    assert capped != cap_tool_share(examples, 0.4, seed=2)
+    assert tool_frequencies(cap_tool_share(examples, 0.5)) == {
+        "search": 40,
+        "final": 30,
+        "calc": 10,
+    }
+    # a share no split can meet caps every tool at the rarest one's count
+    assert set(tool_frequencies(cap_tool_share(examples, 0.2)).values()) == {10}
+    assert cap_tool_share(examples, 1.0) == examples
+    with pytest.raises(ValueError, match="max_share"):
+        cap_tool_share(examples, 0)
