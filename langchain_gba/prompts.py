@@ -494,9 +494,11 @@ Write {n} different requests about this topic: {mix}"""
 """Formatted with ``topic``, ``n`` and ``mix`` (``GENERATE_REQUESTS_MIX``)."""
 
 GENERATE_REQUESTS_MIX = (
-    "one that needs a single step; two that need several steps (up to six), combining facts; "
-    "one that needs a calculation with numbers found first; one that needs to ask the user a "
-    "personal detail (their city, budget, date...) before it can be answered; and any kind."
+    "one that the assistant answers at once without any tool (a greeting, a definition of a "
+    "common word, a rewording, general advice), its only step being the final answer; one that "
+    "needs a single step; two that need several steps (up to six), combining facts; one that "
+    "needs a calculation with numbers found first; one that needs to ask the user a personal "
+    "detail (their city, budget, date...) before it can be answered; and any kind."
 )
 
 JUDGE_SYSTEM = """\

@@ -210,7 +210,12 @@ def run(
     connect_attempts: ConnectAttempts = 5,
     verbose: Annotated[bool, typer.Option(help="Log warnings of the library.")] = False,
 ) -> None:
-    """Run the agent with a planner in the simulated environment; one JSON line per trajectory."""
+    """Run the agent with a planner in the simulated environment; one JSON line per trajectory.
+
+    ``<out>.manifest.json`` beside the run file records each command that appended to it, the
+    models with their SHA-256 and the records by status.
+    """
+    from simulation.manifest import update_manifest
     from simulation.runner import RunLabels, build_agent, make_planner, run_requests
 
     logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR)
@@ -256,12 +261,17 @@ def run(
                 note = f"{record['id']}: {record['status']}"
                 progress.update(bar, advance=1, note=note)
 
-            report = asyncio.run(
-                run_requests(
-                    requests_list, out, agent, labels, concurrency=concurrency,
-                    on_start=on_start, on_done=on_done,
-                )
-            )  # fmt: skip
+            models = {"planner": planner_model, "tools": tool_model or planner_model}
+            update_manifest(out, models=models)
+            try:
+                report = asyncio.run(
+                    run_requests(
+                        requests_list, out, agent, labels, concurrency=concurrency,
+                        on_start=on_start, on_done=on_done,
+                    )
+                )  # fmt: skip
+            finally:
+                update_manifest(out)  # the counts, also after Ctrl-C
     except (GBAError, RecordFileError, ValueError) as e:
         raise _fail(e) from e
     if report.repaired_bytes:

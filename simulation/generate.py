@@ -45,8 +45,9 @@ DEFAULT_TOPICS = (
 )  # fmt: skip
 """36 categories, as in the seed's simulation."""
 
-KINDS = ("single_step", "multi_step", "calculation", "ask_user")
-"""What a request needs: one step, several, a calculation, or a question back to the user."""
+KINDS = ("direct", "single_step", "multi_step", "calculation", "ask_user")
+"""What a request needs: no tool (answered at once), one step, several, a calculation, or a
+question back to the user (the kinds of the labelled requests in ``bench/data``)."""
 
 
 def normalize(text: str) -> str:

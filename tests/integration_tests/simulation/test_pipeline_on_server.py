@@ -18,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
+from simulation.generate import KINDS
 from simulation.judge import judged_path
 from simulation.records import read_jsonl
 
@@ -71,7 +72,7 @@ def test_requests_are_unique_and_complete(chain):
     assert len({r["id"] for r in records}) == len(records)
     for r in records:
         assert r["request"] and r["topic"] == "travel"
-        assert r["kind"] in ("single_step", "multi_step", "calculation", "ask_user")
+        assert r["kind"] in KINDS
         assert 1 <= len(r["steps"]) <= 1
 
 
@@ -180,6 +181,12 @@ def test_a_killed_run_resumes_with_no_loss_and_no_duplicates(chain, tmp_path):
     after = ids(run)
     assert after[: len(before)] == before  # nothing written is lost
     assert sorted(after) == ["k0", "k1"]  # each exactly once
+    manifest = json.loads((tmp_path / "run.manifest.json").read_text())
+    commands = manifest["commands"]
+    assert len(commands) == 2 and commands[1]["records_before"] == len(before)
+    assert " run " in f" {commands[1]['command']} " and "--base-url" in commands[1]["command"]
+    assert manifest["records"] == 2 and sum(manifest["by_status"].values()) == 2
+    assert set(manifest["models"]) == {"planner", "tools"}
 
 
 def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
