@@ -130,6 +130,10 @@ def requests(
     max_request_steps: Annotated[int, typer.Option(help="Steps listed per request.")] = 6,
     step_length: Annotated[int, typer.Option(help="Characters per listed step.")] = 80,
     seed: Annotated[int, typer.Option(help="Shuffles the topics.")] = 0,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(help="JSONL files of requests never to write (e.g. a benchmark's)."),
+    ] = None,
     retries: Retries = 3,
     timeout: Timeout = 300.0,
     connect_attempts: ConnectAttempts = 5,
@@ -162,7 +166,8 @@ def requests(
                 def on_error(topic: str, error: Exception) -> None:
                     progress.console.print(f"[yellow]batch on {topic!r} skipped:[/] {error}")
 
-                seen = {normalize(r["request"]) for r in file.records}
+                held_out = [r for path in exclude or [] for r in read_jsonl(path)]
+                seen = {normalize(r["request"]) for r in [*file.records, *held_out]}
                 made = generate_requests(
                     llm, wanted, tools=described, topics=topic_list, batch_size=batch_size,
                     seed=seed + len(file.records), seen=seen,
