@@ -186,6 +186,7 @@ def requests(
 
 @app.command()
 def run(
+    ctx: typer.Context,
     requests_file: Annotated[Path, typer.Argument(help="JSONL requests (id, request).")],
     out: Annotated[Path, typer.Option(help="JSONL run file (appended to; resumable).")],
     planner: Annotated[str, typer.Option(help="zero-shot, teacher or fine-tuned.")] = "zero-shot",
@@ -267,7 +268,9 @@ def run(
                 progress.update(bar, advance=1, note=note)
 
             models = {"planner": planner_model, "tools": tool_model or planner_model}
-            update_manifest(out, models=models)
+            update_manifest(
+                out, models=models, command=f"python -m {ctx.command_path}", params=ctx.params
+            )
             try:
                 report = asyncio.run(
                     run_requests(

@@ -2,9 +2,9 @@
 
 A long recording (hundreds of trajectories over days, resumed many times) is committed in parts;
 its manifest says how to reproduce and trust it: every command that appended to it (with the
-time and the records already there), the models (the embedded models' SHA-256 from the
-registry, or the GGUF file's), and the records by status and by planner model. ``run`` updates it
-when it starts and when it stops.
+time, its parameters and the records already there), the models (the embedded models' SHA-256
+from the registry, or the GGUF file's), and the records by status and by planner model. ``run``
+updates it when it starts and when it stops.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shlex
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,9 +55,10 @@ def update_manifest(
     run_file: str | os.PathLike[str],
     *,
     models: dict[str, str | None] | None = None,
-    command: list[str] | None = None,
+    command: str | None = None,
+    params: dict[str, Any] | None = None,
 ) -> Path:
-    """Record ``command`` (default: this process's) and ``models``, and recount the run file.
+    """Record a ``command`` with its ``params`` and the ``models``; recount the run file.
 
     ``models`` maps a role (``planner``, ``tools``) to an embedded name, a GGUF path or a served
     model's name; digests already in the manifest are kept, not recomputed.
@@ -70,10 +69,10 @@ def update_manifest(
         manifest = json.loads(path.read_text(encoding="utf-8"))
     records = read_jsonl(run_file) if Path(run_file).is_file() else []
     now = datetime.now(UTC).isoformat(timespec="seconds")
-    if command is not None or models is not None:
-        argv = command if command is not None else [Path(sys.argv[0]).name, *sys.argv[1:]]
+    if command is not None:
+        params = {k: str(v) if isinstance(v, os.PathLike) else v for k, v in (params or {}).items()}
         manifest["commands"].append(
-            {"started": now, "records_before": len(records), "command": shlex.join(argv)}
+            {"started": now, "records_before": len(records), "command": command, "params": params}
         )
     for role, model in (models or {}).items():
         known = manifest["models"].get(role, {})

@@ -184,7 +184,9 @@ def test_a_killed_run_resumes_with_no_loss_and_no_duplicates(chain, tmp_path):
     manifest = json.loads((tmp_path / "run.manifest.json").read_text())
     commands = manifest["commands"]
     assert len(commands) == 2 and commands[1]["records_before"] == len(before)
-    assert " run " in f" {commands[1]['command']} " and "--base-url" in commands[1]["command"]
+    assert commands[1]["command"].endswith(" run")
+    assert commands[1]["params"]["base_url"] == chain["url"]
+    assert commands[1]["params"]["requests_file"] == str(requests)
     assert manifest["records"] == 2 and sum(manifest["by_status"].values()) == 2
     assert set(manifest["models"]) == {"planner", "tools"}
 
