@@ -161,8 +161,10 @@ def default_index(
         except SearchIndexError as e:
             if (folder / "meta.json").exists():
                 logger.warning("Rebuilding the index at %s: %s", folder, e)
-        if use_prebuilt and backend == "onnx-int8" and install_prebuilt(corpus, docs, folder):
-            return WikipediaIndex.load(folder)
+        if use_prebuilt and backend == "onnx-int8":
+            shipped = install_prebuilt(corpus, docs, folder)
+            if shipped is not None:
+                return shipped
     embedder = Embedder(DEFAULT_EMBEDDING_MODEL, backend=backend)
     index = build_index(docs, embedder=embedder, show_progress=show_progress, corpus=corpus)
     index.save(folder)

@@ -106,38 +106,37 @@ def export_prebuilt(index_folder: Path, docs: Sequence[Document], target: Path) 
     return target
 
 
-def install_prebuilt(corpus: str, docs: Sequence[Document], folder: Path) -> bool:
-    """Assemble the shipped index of ``corpus`` into ``folder``; False when none fits ``docs``.
+def install_prebuilt(corpus: str, docs: Sequence[Document], folder: Path) -> WikipediaIndex | None:
+    """Assemble the shipped index of ``corpus`` into ``folder`` and load it; None when none fits.
 
     The shipped index fits when it was built from exactly these documents (the corpus
     checksum) and every assembled file matches the SHA-256 in its metadata.
     """
     source = prebuilt_path(corpus)
     if not (source / META).is_file():
-        return False
+        return None
     try:
         meta = IndexMetadata.read(source)
         if meta.corpus_checksum != corpus_checksum(docs):
             logger.info("The shipped %s index was built from another corpus version", corpus)
-            return False
+            return None
         spans = json.loads((source / SPANS).read_text(encoding="utf-8"))
         passages = _passages(spans, docs)
     except (SearchIndexError, OSError, ValueError, IndexError, TypeError) as e:
         logger.warning("The shipped %s index cannot be used: %s", corpus, e)
-        return False
+        return None
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / META).unlink(missing_ok=True)  # an interrupted install reads as "no index"
-    for name in (*_COPIED, META):  # meta.json last: until then the folder reads as "no index"
-        if name == META:
-            atomic_write(folder / PASSAGES, lambda tmp: write_passages(tmp, passages))
+    (folder / META).unlink(missing_ok=True)  # until meta.json is back: "no index"
+    for name in _COPIED:
         atomic_write(folder / name, _copier(source / name))
+    atomic_write(folder / PASSAGES, lambda tmp: write_passages(tmp, passages))
+    atomic_write(folder / META, _copier(source / META))
     try:
-        WikipediaIndex.load(folder, verify_checksums=True)
+        return WikipediaIndex.load(folder, verify_checksums=True)
     except SearchIndexError as e:
         logger.warning("The shipped %s index fails its checks (%s); it will be rebuilt", corpus, e)
         (folder / META).unlink(missing_ok=True)
-        return False
-    return True
+        return None
 
 
 def rebuild_prebuilt(corpus: str = "wiki-offline-en") -> Path:
