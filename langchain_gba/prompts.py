@@ -40,10 +40,14 @@ __all__ = [
     "format_tools",
     "zero_shot_planner_messages",
     # simulation
-    "GENERATE_REQUESTS_MIX",
+    "GENERATE_REQUESTS_STEPS",
     "GENERATE_REQUESTS_SYSTEM",
     "GENERATE_REQUESTS_USER",
     "JUDGE_SYSTEM",
+    "KIND_HINT",
+    "KIND_HINTS",
+    "REQUEST_KINDS",
+    "RequestKind",
     "JUDGE_USER",
     "SIMULATED_CALCULATOR_SYSTEM",
     "SIMULATED_SEARCH_OUTCOMES",
@@ -54,6 +58,9 @@ __all__ = [
     "SIMULATED_USER_SYSTEM",
     "SIMULATED_USER_USER",
     "format_judged_steps",
+    "format_passages",
+    "format_request_kinds",
+    "request_slots",
 ]
 
 # -- structured output on backends that cannot constrain decoding --------------------------------
@@ -484,22 +491,130 @@ Question: {question}"""
 GENERATE_REQUESTS_SYSTEM = """\
 You write requests that users send to an assistant. The assistant has these tools:
 {tools}
-Each request is one or two sentences in the user's words. For each request, list the steps \
-the assistant needs, one short sentence each, the last one being the final answer."""
+Each request is one or two sentences in the user's own words, about the topic, specific \
+(names, places, numbers), and different from the examples."""
 """Formatted with ``tools`` (``format_tools`` lines)."""
+
+GENERATE_REQUESTS_STEPS = """ For each request, list the steps the assistant needs, one short \
+sentence each, the last one being the final answer."""
+"""Appended to the system prompt when the requests come with their steps."""
 
 GENERATE_REQUESTS_USER = """\
 Topic: {topic}
-Write {n} different requests about this topic: {mix}"""
-"""Formatted with ``topic``, ``n`` and ``mix`` (``GENERATE_REQUESTS_MIX``)."""
+{passages}Write one request for each key, in this order:
+{kinds}"""
+"""Formatted with ``topic``, ``passages`` (``format_passages``: empty, or the passages and a
+blank line) and ``kinds`` (``format_request_kinds``)."""
 
-GENERATE_REQUESTS_MIX = (
-    "one that the assistant answers at once without any tool (a greeting, a definition of a "
-    "common word, a rewording, general advice), its only step being the final answer; one that "
-    "needs a single step; two that need several steps (up to six), combining facts; one that "
-    "needs a calculation with numbers found first; one that needs to ask the user a personal "
-    "detail (their city, budget, date...) before it can be answered; and any kind."
-)
+
+class RequestKind(NamedTuple):
+    """A kind of generated request.
+
+    Its key in a batch, what it needs, examples (never written as requests) and, for a request
+    grounded in passages, what it asks of them and how many it takes.
+    """
+
+    key: str
+    text: str
+    examples: tuple[str, ...]
+    grounded: str = ""
+    passages: int = 0
+
+
+REQUEST_KINDS: dict[str, RequestKind] = {
+    "direct": RequestKind(
+        "request_answered_without_tools",
+        "a greeting, thanks or goodbye, or a small language task the assistant does at once: "
+        "translating a word, a plural, an opposite, writing a number in words",
+        (
+            "Good morning! Hope you're well.",
+            "How do you say 'apple' in Portuguese?",
+            "What is the opposite of 'narrow'?",
+        ),
+    ),
+    "single_step": RequestKind(
+        "request_for_one_fact",
+        "a question about one fact (a date, a place, a person, a size) that one search finds",
+        ("Which river flows through Vienna?", "Who painted The Night Watch?"),
+        grounded="a question about one fact in passage {0}, naming its subject",
+        passages=1,
+    ),
+    "multi_step": RequestKind(
+        "request_combining_facts",
+        "a question that combines two facts found by two separate searches, maybe with a "
+        "calculation on them",
+        ("How many years older is the Louvre than the Guggenheim Museum in New York?",),
+        grounded="a question combining a fact in passage {0} with a fact in passage {1} (two "
+        "searches), maybe with a calculation on them",
+        passages=2,
+    ),
+    "calculation": RequestKind(
+        "request_with_numbers_to_compute",
+        "arithmetic on numbers that the request itself gives",
+        ("I cycle 14 km a day, 5 days a week. How far is that over 46 weeks?",),
+    ),
+    "ask_user": RequestKind(
+        "request_needing_a_personal_detail",
+        "about the user's own life (their age, salary, rent, home town, tastes), written with "
+        "'I' or 'my', leaving out the detail the assistant must ask them for",
+        ("How many days are left until my birthday?", "Suggest a film I would enjoy."),
+    ),
+}
+"""The kinds of generated requests (see ``RequestKind``)."""
+
+
+KIND_HINTS: dict[str, str] = {
+    "direct": "it needs no tool: select final_answer and answer it now",
+    "single_step": "one search finds the fact it asks for",
+    "multi_step": "it needs several searches, one fact each, then maybe a calculation",
+    "calculation": "its numbers are all in the request: calculate_number",
+    "ask_user": "a personal detail only the user knows is missing: ask_user for it first",
+}
+"""The teacher's privileged hint on its first step, from a generated request's kind (the student
+never sees it: it learns the choice from the request alone)."""
+
+KIND_HINT = "(Note for the planner, not from the user: {hint}.)"
+"""Appended to the request the hinted teacher plans its first step for."""
+
+
+def format_request_kinds(
+    kinds: Sequence[str], passages: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """Numbered lines: each request's key, what its kind needs, and examples of the kind.
+
+    ``passages``: key → the labels of the passages a request is grounded in (its kind's
+    ``grounded`` text is shown instead of the examples).
+    """
+    lines = []
+    for i, (key, kind) in enumerate(request_slots(kinds), start=1):
+        spec = REQUEST_KINDS[kind]
+        labels = (passages or {}).get(key)
+        if labels:
+            lines.append(f'{i}. "{key}": {spec.grounded.format(*labels)}.')
+            continue
+        like = " or ".join(f'"{e}"' for e in spec.examples)
+        apart = " (not about the passages)" if passages else ""
+        lines.append(f'{i}. "{key}": {spec.text}{apart}. Like: {like}')
+    return "\n".join(lines)
+
+
+def format_passages(passages: Sequence[tuple[str, str, str]]) -> str:
+    """``[label] title: text`` lines and a blank line, or nothing without passages."""
+    if not passages:
+        return ""
+    return "Passages:\n" + "\n".join(f"[{k}] {t}: {x}" for k, t, x in passages) + "\n\n"
+
+
+def request_slots(kinds: Sequence[str]) -> list[tuple[str, str]]:
+    """(key, kind) per request of a batch; a kind repeated gets numbered keys (``..._2``)."""
+    seen: dict[str, int] = {}
+    slots = []
+    for kind in kinds:
+        seen[kind] = seen.get(kind, 0) + 1
+        key = REQUEST_KINDS[kind].key
+        slots.append((key if seen[kind] == 1 else f"{key}_{seen[kind]}", kind))
+    return slots
+
 
 JUDGE_SYSTEM = """\
 You rate the work of an assistant that answers a user's request step by step. For each step, \

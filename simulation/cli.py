@@ -109,6 +109,12 @@ def _tool_list(names: str, llm: Any = None) -> list[Any]:
     return load_tools(names.split(","), llm=llm)
 
 
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
 # -- requests -------------------------------------------------------------------------------
 
 
@@ -123,11 +129,30 @@ def requests(
         str | None, typer.Option(help="Comma-separated topics (default: 36 categories).")
     ] = None,
     tools: Tools = "calculator,wikipedia,internet",
-    batch_size: Annotated[int, typer.Option(min=1, help="Requests per LLM call.")] = 6,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            help="Kinds of one batch's requests, comma-separated, in order (default: direct, "
+            "single_step ×2, multi_step, calculation, ask_user)."
+        ),
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, help="Batches in flight (a server's parallel slots).")
+    ] = 1,
+    ground_in: Annotated[
+        str | None,
+        typer.Option(
+            help="A corpus (built-in name such as wiki-offline-en, or JSONL of title/text): "
+            "single- and multi-step requests are written about random passages of it. "
+            "Articles named in the --exclude files' 'source' are never drawn."
+        ),
+    ] = None,
     temperature: Annotated[float, typer.Option(help="Writer temperature.")] = 0.8,
     max_tokens: Annotated[int, typer.Option(help="Tokens per LLM call.")] = 2048,
     max_length: Annotated[int, typer.Option(help="Characters per request.")] = 200,
-    max_request_steps: Annotated[int, typer.Option(help="Steps listed per request.")] = 6,
+    max_request_steps: Annotated[
+        int, typer.Option(min=0, help="Steps listed per request (0: the requests alone).")
+    ] = 6,
     step_length: Annotated[int, typer.Option(help="Characters per listed step.")] = 80,
     seed: Annotated[int, typer.Option(help="Shuffles the topics.")] = 0,
     exclude: Annotated[
@@ -141,9 +166,20 @@ def requests(
     """Generate diverse requests over a topic list (deduplicated), with the steps they need."""
     from langchain_gba.planner import tool_descriptions
     from langchain_gba.tools.ask_user import AskUserTool
-    from simulation.generate import DEFAULT_TOPICS, generate_requests, normalize
+    from simulation.generate import (
+        DEFAULT_MIX,
+        DEFAULT_TOPICS,
+        KINDS,
+        generate_requests,
+        normalize,
+    )
 
     topic_list = [t.strip() for t in topics.split(",") if t.strip()] if topics else DEFAULT_TOPICS
+    kinds = [k.strip() for k in mix.split(",") if k.strip()] if mix else list(DEFAULT_MIX)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown or not kinds:
+        msg = f"unknown kinds {unknown or kinds}; choose from: {', '.join(KINDS)}."
+        raise typer.BadParameter(msg, param_hint="--mix")
     spec = _spec(
         model, base_url, backend, max_tokens=max_tokens, temperature=temperature,
         retries=retries, timeout=timeout, connect_attempts=connect_attempts,
@@ -168,8 +204,18 @@ def requests(
 
                 held_out = [r for path in exclude or [] for r in read_jsonl(path)]
                 seen = {normalize(r["request"]) for r in [*file.records, *held_out]}
+                documents: list[tuple[str, str]] = []
+                if ground_in:
+                    from langchain_gba.tools.search.wikipedia.corpus import load_corpus
+
+                    banned = {str(t) for r in held_out for t in _as_list(r.get("source")) if t}
+                    documents = [
+                        (d.title, d.text) for d in load_corpus(ground_in) if d.title not in banned
+                    ]
                 made = generate_requests(
-                    llm, wanted, tools=described, topics=topic_list, batch_size=batch_size,
+                    llm, wanted, tools=described, topics=topic_list, mix=kinds,
+                    concurrency=concurrency,
+                    documents=documents,
                     seed=seed + len(file.records), seen=seen,
                     max_length=max_length, max_steps=max_request_steps, step_length=step_length,
                     on_record=on_record, on_error=on_error,
@@ -211,6 +257,13 @@ def run(
     limit: Annotated[int | None, typer.Option(help="Only the first N requests.")] = None,
     seed: Annotated[int, typer.Option(help="Seeds the simulated searches' outcomes.")] = 0,
     persona: Annotated[str | None, typer.Option(help="The simulated user's persona.")] = None,
+    kind_hints: Annotated[
+        bool,
+        typer.Option(
+            help="Teacher only: on the first step, a hint from each generated request's kind "
+            "follows the request (privileged information; the student never sees it)."
+        ),
+    ] = False,
     retries: Retries = 3,
     timeout: Timeout = 120.0,
     connect_attempts: ConnectAttempts = 5,
@@ -246,13 +299,18 @@ def run(
             _spec(tool_model or planner_model, tool_base_url or base_url, backend,
                   max_tokens=tool_max_tokens, **common)
         )  # fmt: skip
-        the_planner = make_planner(planner, planner_llm, max_length=max_length)
+        hints = None
+        if kind_hints:
+            from simulation.runner import kind_hints as hints_of
+
+            hints = hints_of(requests_list)
+        the_planner = make_planner(planner, planner_llm, max_length=max_length, hints=hints)
         agent = build_agent(
             the_planner, tool_llm, _tool_list(tools, tool_llm), max_steps=max_steps, seed=seed,
             observation_length=observation_length, persona=persona,
         )  # fmt: skip
         labels = RunLabels(
-            planner=planner,
+            planner=f"{planner}+kind-hints" if hints else planner,
             planner_model=model_label(planner_llm),
             tool_model=model_label(tool_llm),
             max_steps=max_steps,

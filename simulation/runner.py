@@ -10,7 +10,7 @@ redoes them).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner
+from langchain_gba.prompts import KIND_HINT, KIND_HINTS
 from langchain_gba.simulated import simulated_environment
 from simulation.models import SERVER_ERROR_NAMES, ServerUnavailableError, is_server_unavailable
 from simulation.pool import process
@@ -28,9 +29,11 @@ from simulation.records import RecordFile
 
 __all__ = [
     "PLANNERS",
+    "HintedPlanner",
     "RunLabels",
     "RunReport",
     "build_agent",
+    "kind_hints",
     "make_planner",
     "run_requests",
     "trajectory_record",
@@ -69,10 +72,55 @@ class RunReport:
     repaired_bytes: int
 
 
-def make_planner(kind: str, model: BaseChatModel, *, max_length: int = 200) -> Planner:
-    """The planner of ``kind`` (see ``PLANNERS``) on ``model``."""
+class HintedPlanner(ZeroShotPlanner):
+    """A teacher with privileged information: a hint on the first step of a request.
+
+    The hint (from the kind the request was generated as) follows the request. Recording only:
+    the student is trained on the request without the hint, and learns the choice the hint led
+    to. ``hints`` maps request texts to hint texts (``KIND_HINTS``).
+    """
+
+    def __init__(self, model: BaseChatModel, hints: Mapping[str, str], **kwargs: Any) -> None:
+        super().__init__(model, **kwargs)
+        self.hints = dict(hints)
+
+    def messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The zero-shot messages; the request with its hint on the first step."""
+        hint = self.hints.get(request)
+        if hint and not steps:
+            request = f"{request}\n{KIND_HINT.format(hint=hint)}"
+        return super().messages(request, steps, tools)
+
+
+def kind_hints(requests: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Request text → hint, for the requests whose ``kind`` has one (``KIND_HINTS``)."""
+    return {
+        str(r["request"]): KIND_HINTS[str(r["kind"])]
+        for r in requests
+        if str(r.get("kind")) in KIND_HINTS
+    }
+
+
+def make_planner(
+    kind: str,
+    model: BaseChatModel,
+    *,
+    max_length: int = 200,
+    hints: Mapping[str, str] | None = None,
+) -> Planner:
+    """The planner of ``kind`` (see ``PLANNERS``) on ``model``.
+
+    ``hints``: the teacher's first-step hints per request text (``kind_hints``); teacher only.
+    """
+    if hints and kind != "teacher":
+        msg = f"Hints are for the teacher planner, not {kind!r}."
+        raise ValueError(msg)
     if kind == "zero-shot":
         return ZeroShotPlanner(model, max_length=max_length)
+    if kind == "teacher" and hints:
+        return HintedPlanner(model, hints, max_length=max_length, teacher=True)
     if kind == "teacher":
         return ZeroShotPlanner(model, max_length=max_length, teacher=True)
     if kind == "fine-tuned":

@@ -48,18 +48,21 @@ def test_generated_requests_are_deduplicated():
     from simulation.generate import generate_requests, normalize, request_id
 
     batch = {
-        "requests": [
-            {"request": "How tall is Mont Blanc?", "kind": "single_step", "steps": ["search"]},
-            {"request": "how tall is  MONT BLANC", "kind": "single_step", "steps": ["search"]},
-            {"request": "Plan my trip to Oslo.", "kind": "ask_user", "steps": ["ask", "answer"]},
-        ]
+        "request_for_one_fact": {"request": "How tall is Mont Blanc?", "steps": ["search"]},
+        "request_for_one_fact_2": {"request": "how tall is  MONT BLANC", "steps": ["search"]},
+        "request_needing_a_personal_detail": {
+            "request": "Plan my trip to Oslo.",
+            "steps": ["ask", "answer"],
+        },
     }
     model = ScriptedChatModel(replies=[json.dumps(batch), json.dumps(batch)])
     made = generate_requests(
-        model, 5, tools=[("search_wikipedia", "Search.")], topics=["travel"], batch_size=3,
-        max_batches=2, seen={normalize("Plan my trip to Oslo!")},
+        model, 5, tools=[("search_wikipedia", "Search.")], topics=["travel"],
+        mix=["single_step", "single_step", "ask_user"], max_batches=2,
+        seen={normalize("Plan my trip to Oslo!")},
     )  # fmt: skip
     assert [r["request"] for r in made] == ["How tall is Mont Blanc?"]
+    assert made[0]["kind"] == "single_step"
     assert made[0]["id"] == request_id("how tall is mont blanc") and made[0]["topic"] == "travel"
 
 

@@ -46,9 +46,10 @@ def chain(llama_server, tmp_path_factory):
     d = tmp_path_factory.mktemp("chain")
     requests, run = d / "requests.jsonl", d / "run.jsonl"
     cli(
-        "requests", str(requests), "-n", "3", "--batch-size", "3", "--base-url", llama_server,
-        "--topics", "travel", "--max-tokens", "160", "--max-length", "32",
-        "--max-request-steps", "1", "--step-length", "12",
+        "requests", str(requests), "-n", "3", "--base-url", llama_server,
+        "--mix", "direct,single_step,ask_user", "--topics", "travel",
+        "--max-tokens", "160", "--max-length", "32", "--max-request-steps", "1",
+        "--step-length", "12",
     )  # fmt: skip
     cli("run", str(requests), "--out", str(run), "--base-url", llama_server,
         "--concurrency", "2", *RUN_BUDGET)  # fmt: skip
@@ -72,7 +73,7 @@ def test_requests_are_unique_and_complete(chain):
     assert len({r["id"] for r in records}) == len(records)
     for r in records:
         assert r["request"] and r["topic"] == "travel"
-        assert r["kind"] in KINDS
+        assert r["kind"] in KINDS and r["kind"] in ("direct", "single_step", "ask_user")
         assert 1 <= len(r["steps"]) <= 1
 
 
