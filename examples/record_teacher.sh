@@ -13,6 +13,7 @@ PY=.venv/bin/python
 OUT=bench/data/teacher
 PORT=${PORT:-8091}
 URL=http://127.0.0.1:$PORT/v1
+TOOLS=calculator,wikipedia  # the default agent's tools (gba ask, the labelled benchmark)
 mkdir -p "$OUT"
 MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
 .venv/bin/llama-server --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
@@ -25,8 +26,9 @@ until curl -sf "$URL/models" > /dev/null; do sleep 1; done
 # articles of the offline Wikipedia corpus; never the benchmark's requests or its articles
 $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
   --model qwen2.5-coder-1.5b-instruct --exclude bench/data/requests.jsonl --concurrency 4 \
-  --max-request-steps 0 --ground-in wiki-offline-en
+  --max-request-steps 0 --ground-in wiki-offline-en --tools "$TOOLS"
 # trajectories: the teacher planner (with the teacher fields, and on its first step a hint from
 # the request's generated kind), twins and user on the same model
 $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
-  --kind-hints --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4
+  --kind-hints --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
+  --tools "$TOOLS"

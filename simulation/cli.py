@@ -448,6 +448,14 @@ def export(
         float | None,
         typer.Option(help="Drop examples of any tool selected in more than this share (0-1)."),
     ] = None,
+    match_kinds: Annotated[
+        bool,
+        typer.Option(
+            help="Only trajectories whose first tool fits their generated request's kind "
+            "(final_answer for direct, a search for single/multi-step, calculate_number, "
+            "ask_user)."
+        ),
+    ] = False,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -466,7 +474,7 @@ def export(
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
             examples += examples_from(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
-                include_incomplete=include_incomplete,
+                include_incomplete=include_incomplete, match_kinds=match_kinds,
             )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e

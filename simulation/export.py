@@ -29,7 +29,36 @@ from typing import Any
 from langchain_gba.planner import PLAN_FIELDS
 from langchain_gba.prompts import fine_tuned_planner_prompt
 
-__all__ = ["cap_tool_share", "examples_from", "export_dataset", "split_ids", "tool_frequencies"]
+__all__ = [
+    "KIND_FIRST_TOOLS",
+    "cap_tool_share",
+    "examples_from",
+    "export_dataset",
+    "first_tool_fits",
+    "split_ids",
+    "tool_frequencies",
+]
+
+_SEARCH = frozenset({"search_wikipedia", "search_internet"})
+KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
+    "direct": frozenset({"final_answer"}),
+    "single_step": _SEARCH,
+    "multi_step": _SEARCH,
+    "calculation": frozenset({"calculate_number"}),
+    "ask_user": frozenset({"ask_user"}),
+}
+"""The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
+
+
+def first_tool_fits(record: dict[str, Any]) -> bool:
+    """Whether a trajectory's first tool fits the kind its request was generated as.
+
+    A record without a kind (or of another kind) fits. A student learns its first choice from
+    these: a teacher that searched before answering a greeting would teach it to search.
+    """
+    fits = KIND_FIRST_TOOLS.get(str((record.get("meta") or {}).get("kind")))
+    steps = record.get("steps") or []
+    return fits is None or (bool(steps) and steps[0].get("tool") in fits)
 
 
 def examples_from(
@@ -38,10 +67,13 @@ def examples_from(
     *,
     threshold: int = 4,
     include_incomplete: bool = False,
+    match_kinds: bool = False,
 ) -> list[dict[str, Any]]:
     """The training examples of the answered trajectories rated ``>= threshold``.
 
-    With ``include_incomplete``, also those of the trajectories that hit the step limit.
+    With ``include_incomplete``, also those of the trajectories that hit the step limit; with
+    ``match_kinds``, only trajectories whose first tool fits their request's kind
+    (``first_tool_fits``).
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
@@ -49,6 +81,8 @@ def examples_from(
         rating = ratings.get(str(r["id"]))
         unfinished = include_incomplete and r["status"] == "incomplete" and rating is not None
         if not unfinished and (r["status"] != "answered" or rating is None or rating < threshold):
+            continue
+        if match_kinds and not first_tool_fits(r):
             continue
         steps = r["steps"]
         for i, step in enumerate(steps):

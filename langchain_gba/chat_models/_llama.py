@@ -119,13 +119,14 @@ def load_model(
     seed: int,
     verbose: bool,
     context: str = "shared",
+    lora_path: Path | None = None,
 ) -> LoadedModel:
     """Load a GGUF model once per process, settings and context name; later calls share it.
 
     ``n_ctx=None`` sizes the context from the model: its trained context, at most
-    ``DEFAULT_MAX_CTX`` tokens.
+    ``DEFAULT_MAX_CTX`` tokens. ``lora_path``: a LoRA adapter in GGUF applied at load time.
     """
-    key = (str(path), n_ctx, n_threads, n_batch, seed, context)
+    key = (str(path), n_ctx, n_threads, n_batch, seed, context, str(lora_path or ""))
     with _LOAD_LOCK:
         if key in _LOADED:
             return _LOADED[key]
@@ -143,6 +144,8 @@ def load_model(
             "seed": seed,
             "verbose": verbose,
         }
+        if lora_path is not None:
+            settings["lora_path"] = os.fspath(lora_path)
         llama = llama_cpp.Llama(n_ctx=n_ctx or DEFAULT_MAX_CTX, **settings)
         trained = llama._model.n_ctx_train()
         if n_ctx is None and 0 < trained < llama.n_ctx():

@@ -6,6 +6,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Self, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -27,7 +28,11 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
-from langchain_gba.exceptions import ContextWindowError, StructuredOutputError
+from langchain_gba.exceptions import (
+    ContextWindowError,
+    ModelNotFoundError,
+    StructuredOutputError,
+)
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
 from langchain_gba.structured.output import (
     Method,
@@ -110,6 +115,9 @@ class ChatLlamaCpp(BaseChatModel):
     ``with_structured_output``); small models need one to finish their JSON."""
     verbose: bool = False
     """Let llama.cpp print its logs."""
+    lora_path: str | None = None
+    """A LoRA adapter in GGUF (e.g. from ``python -m finetune export-lora``) applied to the
+    model at load time; it must have been trained on this base model."""
     context: str = "shared"
     """Name of the llama.cpp context this instance runs in. Instances with the same model, settings
     and context share one loaded model; a component that sends growing prompts (the agent's
@@ -123,6 +131,15 @@ class ChatLlamaCpp(BaseChatModel):
     @model_validator(mode="after")
     def _load(self) -> Self:
         path = resolve_model_path(self.model)
+        lora = None
+        if self.lora_path is not None:
+            lora = Path(self.lora_path).expanduser()
+            if not lora.is_file():
+                msg = (
+                    f"No LoRA adapter at {lora}: pass the GGUF file that "
+                    "`python -m finetune export-lora` wrote (or lora_path=None)."
+                )
+                raise ModelNotFoundError(msg)
         self._loaded = load_model(
             path,
             n_ctx=self.n_ctx,
@@ -131,6 +148,7 @@ class ChatLlamaCpp(BaseChatModel):
             seed=self.seed,
             verbose=self.verbose,
             context=self.context,
+            lora_path=lora,
         )
         return self
 
@@ -150,6 +168,7 @@ class ChatLlamaCpp(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            **({"lora_path": self.lora_path} if self.lora_path else {}),
             "n_ctx": self.n_ctx,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,

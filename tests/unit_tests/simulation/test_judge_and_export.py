@@ -10,12 +10,15 @@ from scripted import ScriptedChatModel
 from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
 from langchain_gba.prompts import fine_tuned_planner_prompt
 from simulation.export import (
+    KIND_FIRST_TOOLS,
     cap_tool_share,
     examples_from,
     export_dataset,
+    first_tool_fits,
     split_ids,
     tool_frequencies,
 )
+from simulation.generate import KINDS
 from simulation.judge import Judge, judge_run, judge_schema, judged_path
 from simulation.metrics import bar_chart, compute_metrics, markdown_table
 from simulation.records import read_jsonl
@@ -188,3 +191,21 @@ def test_tool_share_is_capped_with_a_seeded_choice_and_the_order_kept():
     assert cap_tool_share(examples, 1.0) == examples
     with pytest.raises(ValueError, match="max_share"):
         cap_tool_share(examples, 0)
+
+
+def test_match_kinds_keeps_trajectories_whose_first_tool_fits_the_request_kind():
+    searched = trajectory("greeting")  # searches first
+    answered = {**trajectory("thanks", n=1), "meta": {"kind": "direct"}}
+    records = [
+        {**searched, "meta": {"kind": "direct"}},
+        answered,
+        {**trajectory("fact"), "meta": {"kind": "single_step"}},
+        trajectory("no-kind"),
+    ]
+    assert [first_tool_fits(r) for r in records] == [False, True, True, True]
+    judgements = [{"id": r["id"], "status": "rated", "final_rating": 5} for r in records]
+    kept = {e["trajectory"] for e in examples_from(records, judgements, match_kinds=True)}
+    assert kept == {"thanks", "fact", "no-kind"}
+    every = {e["trajectory"] for e in examples_from(records, judgements)}
+    assert every == kept | {"greeting"}
+    assert set(KIND_FIRST_TOOLS) == set(KINDS)

@@ -1,0 +1,109 @@
+"""Generated requests: a kind per key, grounded in passages, filtered; the hinted teacher."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from scripted import ScriptedChatModel
+
+from langchain_gba.prompts import KIND_HINT, KIND_HINTS, REQUEST_KINDS, request_slots
+from simulation.generate import DEFAULT_MIX, KINDS, generate_requests, requests_schema, usable
+from simulation.runner import HintedPlanner, kind_hints, make_planner
+
+TOOLS = [("search_wikipedia", "Search Wikipedia."), ("calculate_number", "Calculate.")]
+
+
+def test_the_schema_has_one_key_per_request_of_the_mix_in_order():
+    schema = requests_schema(DEFAULT_MIX, max_steps=0)
+    keys = [key for key, _ in request_slots(DEFAULT_MIX)]
+    assert list(schema["properties"]) == keys == schema["required"]
+    assert keys[1:3] == ["request_for_one_fact", "request_for_one_fact_2"]
+    assert schema["properties"][keys[0]]["type"] == "string"  # no steps: the request alone
+    with_steps = requests_schema(["direct"], max_steps=2)["properties"][
+        "request_answered_without_tools"
+    ]
+    assert with_steps["properties"]["steps"]["maxItems"] == 2
+    with pytest.raises(ValueError, match="Unknown request kinds"):
+        requests_schema(["lookup"])
+    assert set(KINDS) == set(REQUEST_KINDS) == set(KIND_HINTS)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "ok"),
+    [
+        ("single_step", "Who founded the city of Lisbon?", True),
+        ("single_step", "What is the name of the philosopher in passage B?", False),
+        ("calculation", "What is 12 times 7?", True),
+        ("calculation", "How much do I pay in total for the shoes?", False),
+        ("ask_user", "How long is my commute to work?", True),
+        ("ask_user", "What is your favorite city?", False),
+        (
+            "calculation",
+            "I cycle 14 km a day, 5 days a week. How far is that over 40 weeks?",
+            False,
+        ),
+    ],
+)
+def test_unusable_requests_are_dropped(kind, text, ok):
+    assert usable(kind, text) is ok
+
+
+class _Recorder(ScriptedChatModel):
+    """Records the prompts it is sent; replies in turn."""
+
+    def _generate(self, messages, *args, **kwargs):
+        with _LOCK:
+            PROMPTS.append(messages[-1].content)
+        return super()._generate(messages, *args, **kwargs)
+
+
+_LOCK = threading.Lock()
+PROMPTS: list[str] = []
+
+
+def test_batches_are_grounded_in_passages_and_kinds_follow_the_keys():
+    PROMPTS.clear()
+    mix = ["direct", "single_step", "multi_step"]
+    reply = {
+        "request_answered_without_tools": "Thanks, that was helpful!",
+        "request_for_one_fact": "When was the Abacus invented?",
+        "request_combining_facts": "How much older is ABBA than ASEAN?",
+    }
+    second = {k: v.replace("?", " exactly?") for k, v in reply.items()}
+    model = _Recorder(replies=[json.dumps(reply), json.dumps(second)])
+    documents = [("Abacus", "The abacus is a counting tool."), ("ABBA", "ABBA is a Swedish group.")]
+    made = generate_requests(
+        model, 6, tools=TOOLS, mix=mix, max_steps=0, max_batches=2, concurrency=2,
+        documents=documents, seed=3,
+    )  # fmt: skip
+    assert len(PROMPTS) == 2 and len(made) == 5  # the second "thanks" is a duplicate
+    assert [r["kind"] for r in made[:3]] == mix
+    assert "Passages:\n[A] " in PROMPTS[0] and "passage A" in PROMPTS[0]
+    assert "combining a fact in passage B with a fact in passage C" in PROMPTS[0]
+    assert "(not about the passages)" in PROMPTS[0]  # the ungrounded kinds
+    assert "sources" not in made[0] and len(made[1]["sources"]) == 1
+    assert len(made[2]["sources"]) == 2
+    assert {t for r in made for t in r.get("sources", [])} <= {"Abacus", "ABBA"}
+    assert all(r["steps"] == [] for r in made)
+
+
+def test_the_hinted_teacher_sees_the_hint_on_its_first_step_only():
+    requests = [
+        {"request": "Hi there!", "kind": "direct"},
+        {"request": "What is 3 + 4?", "kind": "calculation"},
+        {"request": "Unlabelled request"},
+    ]
+    hints = kind_hints(requests)
+    assert hints == {"Hi there!": KIND_HINTS["direct"], "What is 3 + 4?": KIND_HINTS["calculation"]}
+    model = ScriptedChatModel(replies=[])
+    planner = make_planner("teacher", model, hints=hints)
+    assert isinstance(planner, HintedPlanner) and planner.teacher
+    first = planner.messages("Hi there!", [], TOOLS)[-1][1]
+    assert KIND_HINT.format(hint=KIND_HINTS["direct"]) in first
+    later = planner.messages("Hi there!", [{"task": "t", "observation": "o"}], TOOLS)[-1][1]
+    assert "Note for the planner" not in later
+    assert "Note for the planner" not in planner.messages("Unlabelled request", [], TOOLS)[-1][1]
+    with pytest.raises(ValueError, match="teacher"):
+        make_planner("zero-shot", model, hints=hints)
