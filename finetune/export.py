@@ -92,11 +92,11 @@ def converter_command(converter: str | Path | None = None) -> list[str]:
     )
 
 
-def _run(command: list[str], log: Path, what: str) -> None:
+def _run(command: list[str], log: Path, what: str, env: dict[str, str] | None = None) -> None:
     with open(log, "a", encoding="utf-8") as f:
         f.write(f"\n$ {' '.join(command)}\n")
         f.flush()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**(env or os.environ), "PYTHONUNBUFFERED": "1"}
         done = subprocess.run(command, stdout=f, stderr=subprocess.STDOUT, env=env, check=False)
     if done.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-15:]

@@ -57,7 +57,10 @@ def ask(
     ] = "zero-shot",
     planner_model: Annotated[
         str | None,
-        typer.Option(help="The planner's model (e.g. a fine-tuned GGUF); default: --model."),
+        typer.Option(
+            help="The planner's model (e.g. a fine-tuned GGUF); default: --model, or for "
+            "--planner fine-tuned the shipped smollm2-135m-planner."
+        ),
     ] = None,
     tools: Annotated[
         str, typer.Option("--tools", "-t", help="Comma-separated: calculator, wikipedia, internet.")
@@ -130,7 +133,10 @@ def _build_agent(
         raise AgentConfigError(msg)
     with console.status("Loading the model..."):
         llm = ChatLlamaCpp(model=model, max_tokens=256)
-        the_planner = planners[planner](planner_model or model)
+        if planner == "fine-tuned" and planner_model is None:
+            the_planner = FineTunedPlanner()  # the shipped one
+        else:
+            the_planner = planners[planner](planner_model or model)
         tool_list = load_tools(tools.split(","), llm=llm, index_path=index, searxng_url=searxng_url)
     return create_gba_agent(
         tool_list,

@@ -8,14 +8,9 @@
 set -euo pipefail
 PY=${1:-.venv/bin/python}
 VENV=$(cd "$(dirname "$PY")/.." && pwd)
+SRC=$("$(dirname "$0")/llama_cpp_source.sh" "$PY")
+WORK=$(cd "$SRC/../../.." && pwd)
 VERSION=$("$PY" -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')
-WORK="$VENV/llama-server-build"
-mkdir -p "$WORK"
-if [ ! -d "$WORK/llama_cpp_python-$VERSION" ]; then
-  "$PY" -m pip download --quiet --no-deps --no-binary :all: "llama-cpp-python==$VERSION" -d "$WORK"
-  tar -xzf "$WORK/llama_cpp_python-$VERSION.tar.gz" -C "$WORK"
-fi
-SRC="$WORK/llama_cpp_python-$VERSION/vendor/llama.cpp"
 # Only the server: no tests, examples, web UI download, HTTPS or curl.
 cmake -S "$SRC" -B "$WORK/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_APP=OFF \

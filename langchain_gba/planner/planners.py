@@ -267,11 +267,27 @@ class ZeroShotPlanner(Planner):
 class FineTunedPlanner(Planner):
     """A model fine-tuned on recorded trajectories: only the request and the steps, no tool list.
 
+    ``model``: None for the shipped default (``smollm2-135m-planner``: SmolLM2-135M with a LoRA
+    adapter trained on the 1.5B teacher's trajectories), the name of a shipped planner, a
+    fine-tuned GGUF file, or a chat model. Other arguments as for :class:`Planner`.
+
     Example:
         .. code-block:: python
 
+            planner = FineTunedPlanner()
             planner = FineTunedPlanner("runs/planner/planner-q8_0.gguf")
     """
+
+    def __init__(self, model: BaseChatModel | str | None = None, **kwargs: Any) -> None:
+        from langchain_gba.planner.fine_tuned import (
+            DEFAULT_FINE_TUNED_PLANNER,
+            fine_tuned_planner_model,
+            shipped_planners,
+        )
+
+        if model is None or (isinstance(model, str) and model in shipped_planners()):
+            model = fine_tuned_planner_model(model or DEFAULT_FINE_TUNED_PLANNER)
+        super().__init__(model, **kwargs)
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]

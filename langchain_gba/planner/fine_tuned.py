@@ -1,0 +1,120 @@
+"""The fine-tuned planners that ship with the package: a LoRA adapter in GGUF per planner.
+
+Each adapter (``adapters/<name>.gguf``, a few MB) was trained on trajectories of the 1.5B
+teacher and is applied by llama.cpp to its embedded base model when it loads it; its card
+(``adapters/<name>.json``, written by ``python -m finetune export-lora``) names the base and the
+SHA-256 of the base's GGUF file it was trained on.
+
+Example:
+    .. code-block:: python
+
+        from langchain_gba.planner import FineTunedPlanner
+
+        planner = FineTunedPlanner()  # the shipped default
+        planner = FineTunedPlanner("smollm2-135m-planner")
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from langchain_gba.exceptions import ModelNotFoundError
+
+__all__ = [
+    "ADAPTERS_DIR",
+    "DEFAULT_FINE_TUNED_PLANNER",
+    "ShippedPlanner",
+    "fine_tuned_planner_model",
+    "shipped_planners",
+]
+
+ADAPTERS_DIR = Path(__file__).with_name("adapters")
+DEFAULT_FINE_TUNED_PLANNER = "smollm2-135m-planner"
+
+
+@dataclass(frozen=True)
+class ShippedPlanner:
+    """A shipped adapter: its name, file, base model and card."""
+
+    name: str
+    adapter: Path
+    base_model: str
+    card: dict[str, Any]
+
+
+def shipped_planners(directory: Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner]:
+    """The planners whose adapter and card are in ``directory``, by name."""
+    found = {}
+    for card_path in sorted(directory.glob("*.json")):
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        adapter = card_path.with_name(card.get("adapter") or f"{card_path.stem}.gguf")
+        if adapter.is_file() and card.get("base_model"):
+            found[card_path.stem] = ShippedPlanner(
+                card_path.stem, adapter, str(card["base_model"]), card
+            )
+    return found
+
+
+@functools.cache
+def _sha256(path: Path, size: int, mtime: float) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fine_tuned_planner_model(
+    name: str = DEFAULT_FINE_TUNED_PLANNER, *, directory: Path = ADAPTERS_DIR, **kwargs: Any
+) -> BaseChatModel:
+    """The shipped planner ``name``: its base model in ``ChatLlamaCpp`` with the adapter.
+
+    ``kwargs`` go to ``ChatLlamaCpp`` (greedy decoding and no repetition penalty by default:
+    the planner writes what it was trained to write). Warns when the installed base model's
+    file is not the one the adapter was trained on (another quantization of the same model
+    still runs, with somewhat different steps).
+
+    Raises:
+        ModelNotFoundError: no such shipped planner (the message lists those there are), or its
+            base model is not installed.
+    """
+    from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
+    from langchain_gba.models import resolve_model_path
+
+    planners = shipped_planners(directory)
+    if name not in planners:
+        there = ", ".join(planners) or "none"
+        msg = (
+            f"No shipped fine-tuned planner {name!r} (shipped: {there}). Pass a GGUF file of "
+            "your own (python -m finetune export), or train one (see the README's fine-tuning "
+            "section)."
+        )
+        raise ModelNotFoundError(msg)
+    shipped = planners[name]
+    base = resolve_model_path(shipped.base_model)
+    expected = shipped.card.get("base_gguf_sha256")
+    stat = base.stat()
+    if expected and _sha256(base, stat.st_size, stat.st_mtime) != expected:
+        warnings.warn(
+            f"The planner {name!r} was trained on another file of {shipped.base_model} than "
+            f"the one installed ({base}); reinstall the version the card names for the "
+            "steps it was measured with.",
+            stacklevel=2,
+        )
+    from langchain_gba.planner.planners import PLANNER_CONTEXT
+
+    settings: dict[str, Any] = {
+        "temperature": 0.0,
+        "repeat_penalty": 1.0,
+        "context": PLANNER_CONTEXT,  # where a Planner runs it: loaded once
+        **kwargs,
+    }
+    return ChatLlamaCpp(model=shipped.base_model, lora_path=str(shipped.adapter), **settings)
