@@ -26,9 +26,12 @@ $(VENV)/.demo-installed: pyproject.toml | $(PY)
 		&& echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(PY)
+# Also llama.cpp's source of the installed llama-cpp-python (its LoRA converter; from PyPI).
+$(VENV)/.dev-installed: pyproject.toml scripts/llama_cpp_source.sh | $(PY)
 	@echo "Installing langchain-gba[dev] (the first time, llama.cpp compiles: ~5 min)"
-	@start=$$(date +%s); $(PIP) install --quiet -e '.[dev]' && echo "✓ Installed in $(ELAPSED) s"
+	@start=$$(date +%s); $(PIP) install --quiet -e '.[dev]' \
+		&& scripts/llama_cpp_source.sh $(PY) > /dev/null \
+		&& echo "✓ Installed in $(ELAPSED) s"
 	@touch $@
 
 install: $(VENV)/.demo-installed

@@ -31,4 +31,8 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
 # the request's generated kind), twins and user on the same model
 $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
   --kind-hints --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
-  --tools "$TOOLS"
+  --tools "$TOOLS" --max-steps 6
+# ratings: the 1.5B judges every trajectory (pass / bad-task / completion rates, with intervals)
+$PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \
+  --base-url "$URL" --concurrency 4 --explanation-length 60 --report "$OUT/teacher-report.md" \
+  --chart "$OUT/teacher-report.png"

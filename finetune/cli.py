@@ -273,6 +273,51 @@ def export(
         (Path(out) / "checks.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
 
 
+@app.command("export-lora")
+def export_lora_command(
+    adapter: Annotated[Path, typer.Argument(help="The train --output-dir (or a checkpoint).")],
+    out: Annotated[Path, typer.Option(help="The adapter GGUF to write (its card goes beside).")],
+    outtype: Annotated[str, typer.Option(help="f16, bf16, q8_0 or f32.")] = "q8_0",
+    converter: Annotated[
+        Path | None, typer.Option(help="A llama.cpp convert_lora_to_gguf.py to use instead.")
+    ] = None,
+    check: Annotated[bool, typer.Option(help="Load it on its base and plan a step.")] = True,
+    request: Annotated[str, typer.Option(help="The check's request.")] = "What is 17% of 2,340?",
+) -> None:
+    """Write the LoRA adapter as one small GGUF that llama.cpp applies to the base at load time.
+
+    Ship it with FineTunedPlanner: copy the .gguf and its .json card into
+    langchain_gba/planner/adapters/ (the card's name is the planner's name).
+    """
+    _quiet()
+    from finetune.errors import ExportError
+    from finetune.export import DEFAULT_TOOLS
+    from finetune.lora import export_lora
+
+    try:
+        path, card = export_lora(adapter, out, outtype=outtype, converter=converter,
+                                 on_status=_status)  # fmt: skip
+    except GBAError as e:
+        raise _fail(e) from e
+    console.print(
+        f"{path} ({path.stat().st_size / 1e6:.1f} MB, LoRA r={card['rank']} on "
+        f"{card['base_model']}) and its card {path.with_suffix('.json').name}"
+    )
+    if not check:
+        return
+    from langchain_gba.planner import FineTunedPlanner
+    from langchain_gba.planner.fine_tuned import fine_tuned_planner_model
+
+    _status(f"checking {path.name} on {card['base_model']} in ChatLlamaCpp")
+    try:
+        llm = fine_tuned_planner_model(path.stem, directory=path.parent, max_tokens=1024)
+        step = FineTunedPlanner(llm).plan(request, [], [(t, t) for t in DEFAULT_TOOLS])
+    except Exception as e:
+        msg = f"{path} does not work as a planner: {type(e).__name__}: {e}"
+        raise _fail(ExportError(msg)) from e
+    console.print(f"step for {request!r}: {escape(json.dumps(step.model_dump()))}")
+
+
 # -- evaluate -------------------------------------------------------------------------------
 
 

@@ -1,0 +1,260 @@
+"""Distillation: the agent with its planner swapped, all else equal, on the labelled requests.
+
+Rows (``--planners``, any of):
+
+- ``smollm2-zero-shot``: ``ZeroShotPlanner("smollm2-135m-instruct")``
+- ``smollm2-fine-tuned``: ``FineTunedPlanner()``, the shipped LoRA adapter on SmolLM2-135M
+  (``--adapter-planner NAME`` for another shipped one, ``--fine-tuned-gguf FILE`` for a merged GGUF)
+- ``qwen-0.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")``
+- ``qwen-1.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-1.5b-instruct")``, the teacher
+  (without the hints it recorded with)
+- ``baseline``: the one-call pipeline (the request handed to the labelled first tool; lookups and
+  calculations only), for the time ratio on single lookups
+
+The tools (Wikipedia search over the shipped index, the calculator, ask_user answered by the
+benchmark's simulated user) and function calling run on the 1.5B model for every row. Requests
+are interleaved: each request runs every row before the next one (the row order alternates), so
+the machine's load drifts alike for all. Planner seconds per step are the time inside the
+planner's ``plan`` calls.
+
+Writes ``distill-<split>.json`` (per-request raw results, rewritten after every request;
+``--resume`` continues it) and ``distill-<split>.md`` to ``--out``.
+
+    python bench/distill.py --split test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+import agents as bench  # noqa: E402  (bench/agents.py: user, answer checks, one-call baseline)
+
+TOOL_MODEL = "qwen2.5-coder-1.5b-instruct"
+ROWS = (
+    "smollm2-zero-shot",
+    "smollm2-fine-tuned",
+    "qwen-0.5b-zero-shot",
+    "qwen-1.5b-zero-shot",
+    "baseline",
+)
+
+
+def make_planner(row: str, args: argparse.Namespace) -> Any:
+    from langchain_gba.planner import FineTunedPlanner, ZeroShotPlanner
+
+    if row == "smollm2-zero-shot":
+        return ZeroShotPlanner("smollm2-135m-instruct")
+    if row == "smollm2-fine-tuned":
+        if args.fine_tuned_gguf:
+            return FineTunedPlanner(args.fine_tuned_gguf)
+        return FineTunedPlanner(args.adapter_planner)
+    if row == "qwen-0.5b-zero-shot":
+        return ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")
+    if row == "qwen-1.5b-zero-shot":
+        return ZeroShotPlanner("qwen2.5-coder-1.5b-instruct")
+    raise ValueError(f"unknown row {row!r}; choose from {', '.join(ROWS)}")
+
+
+def timed(planner: Any, seconds: list[float]) -> Any:
+    """Record the seconds of each ``plan`` call of ``planner`` in ``seconds``."""
+    plan: Callable[..., Any] = planner.plan
+
+    def wrapper(*a: Any, **k: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return plan(*a, **k)
+        finally:
+            seconds.append(time.perf_counter() - t0)
+
+    planner.plan = wrapper
+    return planner
+
+
+def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from langchain_gba import ChatLlamaCpp, create_gba_agent
+    from langchain_gba.tools.ask_user import AskUserTool
+    from langchain_gba.tools.registry import load_tools
+
+    user = bench.SimulatedUser()
+    llm = ChatLlamaCpp(model=TOOL_MODEL, max_tokens=256)
+    tools = [*load_tools(["wikipedia", "calculator"], llm=llm), AskUserTool(ask=user)]
+    tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
+    llm.invoke("Hello", max_tokens=1)
+    built: dict[str, Any] = {"user": user, "tools": {t.name: t for t in tools}, "planner_s": {}}
+    for row in rows:
+        if row == "baseline":
+            continue
+        seconds: list[float] = []
+        planner = timed(make_planner(row, args), seconds)
+        planner.model.invoke("Hello", max_tokens=1)  # loaded outside the timings
+        built["planner_s"][row] = seconds
+        built[row] = create_gba_agent(
+            tools, planner=planner, function_calling_model=llm, max_steps=args.max_steps,
+            ask_user=False,
+        )  # fmt: skip
+    return built
+
+
+def run_row(row: str, built: dict[str, Any], item: dict[str, Any], max_steps: int) -> Any:
+    user: bench.SimulatedUser = built["user"]
+    user.start(item["id"], item.get("profile"))
+    seconds = built["planner_s"].get(row)
+    before = len(seconds) if seconds is not None else 0
+    start = time.perf_counter()
+    try:
+        if row == "baseline":
+            result = bench.run_baseline(built["tools"], item)
+        else:
+            result = bench.run_ours(built[row], item["request"], max_steps)
+        result["crash"] = None
+    except bench.NotApplicable:
+        return None
+    except Exception as e:  # reported, not hidden
+        crash = f"{type(e).__name__}: {e}"
+        result = {"steps": 0, "first_tool": "none", "completed": False, "status": "crashed",
+                  "answer": None, "trajectory": [], "crash": crash}  # fmt: skip
+    result["seconds"] = time.perf_counter() - start
+    result["planner_seconds"] = list(seconds[before:]) if seconds is not None else []
+    result["first_tool_ok"] = result["first_tool"] == item["first_tool"]
+    result["answer_ok"] = bench.answer_matches(
+        item.get("answer"), result["answer"], item["request"]
+    )
+    return result
+
+
+def summary(records: list[dict[str, Any]], row: str) -> dict[str, Any]:
+    runs = [r[row] for r in records if row in r]
+    planner_s = [s for r in runs for s in r["planner_seconds"]]
+    lookups = [r[row]["seconds"] for r in records if row in r and r["kind"] == "lookup"]
+    return {
+        "runs": len(runs),
+        "first_tool_ok": sum(r["first_tool_ok"] for r in runs),
+        "answer_ok": sum(bool(r["answer_ok"]) for r in runs),
+        "completed": sum(bool(r["completed"]) for r in runs),
+        "crashes": sum(bool(r["crash"]) for r in runs),
+        "steps_mean": statistics.mean(r["steps"] for r in runs) if runs else 0.0,
+        "planner_s_per_step": statistics.mean(planner_s) if planner_s else 0.0,
+        "median_s": statistics.median(r["seconds"] for r in runs) if runs else 0.0,
+        "lookup_mean_s": statistics.mean(lookups) if lookups else None,
+        "by_kind": {
+            kind: [
+                sum(bool(r[row]["answer_ok"]) for r in records if row in r and r["kind"] == kind),
+                sum(1 for r in records if row in r and r["kind"] == kind),
+            ]
+            for kind in sorted({r["kind"] for r in records})
+        },
+    }
+
+
+def report_md(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    lines = [
+        f"# Planners on the labelled requests ({report['split']} split)",
+        "",
+        f"{report['date']}; `{report['command']}`; {report['machine']}. Tools and function "
+        f"calling on {TOOL_MODEL} for every row; max {report['max_steps']} steps.",
+        "",
+        "| planner | first tool right | final answer correct | completed | steps (mean) | "
+        "planner s/step | s/request (median) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row, m in s.items():
+        n = m["runs"]
+        if row == "baseline":
+            lines.append(f"| one-call baseline | – | {m['answer_ok']}/{n} | – | 1 | – | "
+                         f"{m['median_s']:.1f} |")  # fmt: skip
+            continue
+        lines.append(
+            f"| {row} | {m['first_tool_ok']}/{n} | {m['answer_ok']}/{n} | {m['completed']}/{n} | "
+            f"{m['steps_mean']:.1f} | {m['planner_s_per_step']:.2f} | {m['median_s']:.1f} |"
+        )
+    kinds = sorted({k for m in s.values() for k in m["by_kind"]})
+    head = "| planner | " + " | ".join(kinds) + " |"
+    lines += ["", "Correct answers by kind:", "", head, "|---" * (len(kinds) + 1) + "|"]
+    for row, m in s.items():
+        cells = [f"{a}/{n}" if n else "–" for a, n in (m["by_kind"].get(k, [0, 0]) for k in kinds)]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    base = s.get("baseline", {}).get("lookup_mean_s")
+    if base:
+        lines += ["", f"Single lookups, mean seconds per request (one-call baseline {base:.1f} s):",
+                  ""]  # fmt: skip
+        for row, m in s.items():
+            if row != "baseline" and m["lookup_mean_s"]:
+                lines.append(
+                    f"- {row}: {m['lookup_mean_s']:.1f} s ({m['lookup_mean_s'] / base:.1f}×)"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--planners", default=",".join(ROWS), help="comma-separated rows")
+    parser.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--adapter-planner", default=None, help="a shipped planner's name")
+    parser.add_argument("--fine-tuned-gguf", default=None, help="a fine-tuned GGUF instead")
+    parser.add_argument("--requests", type=Path, default=bench.DATA)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    rows = [r for r in ROWS if r in args.planners.split(",")]
+    items = [json.loads(x) for x in args.requests.read_text().splitlines() if x.strip()]
+    items = [x for x in items if args.split == "all" or x.get("split") == args.split]
+    if args.kinds:
+        items = [x for x in items if x["kind"] in args.kinds.split(",")]
+    items = items[: args.limit] if args.limit else items
+    saved = args.out / f"distill-{args.split}.json"
+    report: dict[str, Any] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),
+        "machine": bench.machine(),
+        "split": args.split,
+        "max_steps": args.max_steps,
+        "rows": rows,
+        "records": [],
+    }
+    if args.resume and saved.exists():
+        previous = json.loads(saved.read_text())
+        report["records"] = previous["records"]
+        report["date"] = f"{previous['date']} – {report['date']}"
+        report["command"] = previous["command"] + " (then --resume)"
+    done = {r["id"] for r in report["records"]}
+    built = build(rows, args)
+    for i, item in enumerate(items):
+        if item["id"] in done:
+            continue
+        record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
+        for row in rows if i % 2 == 0 else rows[::-1]:
+            result = run_row(row, built, item, args.max_steps)
+            if result is None:
+                continue
+            record[row] = result
+            mark = {True: "✓", False: "✗", None: " "}[result["answer_ok"]]
+            answer = " ".join((result["answer"] or "").split())[:60]
+            print(f"[{i + 1}/{len(items)}] {item['id']:<18} {row:<20} {result['seconds']:6.1f} s "
+                  f"first={result['first_tool']:<16} {mark} {answer!r}", flush=True)  # fmt: skip
+        report["records"].append(record)
+        report["summary"] = {row: summary(report["records"], row) for row in rows}
+        args.out.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    md = report_md(report)
+    saved.with_suffix(".md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
