@@ -3,14 +3,15 @@
 ::
 
     START ─► take_request ─► plan_step ─┬─ final_answer ─► write_answer ─► END
-                               ▲        ├─ a tool ─► write_arguments ─► run_tool ─┐
-                               │        └─ step limit / planner failure ─► END    │
-                               └────────── the observation (a new step) ◄─────────┘
+                               ▲        ├─ a tool ─► write_arguments ─► [approve_call] ─► run_tool ┐
+                               │        └─ step limit / planner failure ─► END                    │
+                               └──────── the observation (a new step), or a rejection ◄───────────┘
 
 Each stage leaves its product in the state: ``plan`` (the step planned), ``call`` (the tool
 and its arguments), then a new entry of ``steps`` (the observation). ``write_arguments`` passes
 the task as it is to tools that take a task (no model call); for other tools, function calling
-writes the arguments under the tool's schema.
+writes the arguments under the tool's schema. ``approve_call`` pauses the run before a tool named
+in ``interrupt_on`` runs, for a person to approve, edit or reject the call (``approval``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
@@ -30,8 +32,16 @@ from langchain_core.tools import tool as as_tool
 from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Checkpointer
+from langgraph.types import Checkpointer, interrupt
 
+from langchain_gba.agent.approval import (
+    APPROVE_CALL,
+    ApprovalConfig,
+    ApprovalRequest,
+    approval_configs,
+    read_decision,
+    validated_arguments,
+)
 from langchain_gba.agent.state import AgentInput, AgentOutput, AgentState, Step
 from langchain_gba.exceptions import (
     AgentConfigError,
@@ -71,6 +81,7 @@ def create_gba_agent(
     checkpointer: Checkpointer = None,
     max_observation_chars: int = 1500,
     max_loops: int = 2,
+    interrupt_on: Mapping[str, bool | ApprovalConfig] | None = None,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -96,6 +107,10 @@ def create_gba_agent(
             already returned) is a loop: the first ``max_loops - 1`` times the planner is told
             and plans again (the tool does not run again); then the run ends with an answer
             from the results so far (``loops`` in the state counts them).
+        interrupt_on: tools whose calls a person approves first: tool name → ``True`` (approve,
+            edit or reject) or an ``ApprovalConfig`` (``allowed_decisions``, ``description``).
+            The run pauses with an interrupt before such a tool runs (see
+            ``langchain_gba.agent.approval``); it needs a checkpointer.
         name: the graph's name.
 
     Returns:
@@ -106,7 +121,7 @@ def create_gba_agent(
 
     Raises:
         AgentConfigError: duplicate tool names, a tool without description, a tool named
-            ``final_answer``, or ``max_steps`` < 1.
+            ``final_answer``, ``max_steps`` < 1, or ``interrupt_on`` naming an unknown tool.
         ModelNotFoundError: an unknown model name.
 
     Example:
@@ -136,6 +151,7 @@ def create_gba_agent(
         max_steps=max_steps,
         max_observation_chars=max_observation_chars,
         max_loops=max_loops,
+        approvals=approval_configs(interrupt_on, tool_map),
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (
@@ -151,12 +167,17 @@ def create_gba_agent(
     graph.add_conditional_edges(
         PLAN_STEP, nodes.route_plan, [PLAN_STEP, WRITE_ARGUMENTS, WRITE_ANSWER, END]
     )
-    graph.add_conditional_edges(WRITE_ARGUMENTS, nodes.route_call, [RUN_TOOL, PLAN_STEP])
+    after_call = [RUN_TOOL, PLAN_STEP]
+    if nodes.approvals:  # the approval node only where a tool needs one
+        graph.add_node(APPROVE_CALL, RunnableLambda(nodes.approve, name=APPROVE_CALL))
+        graph.add_conditional_edges(APPROVE_CALL, nodes.route_approved, [RUN_TOOL, PLAN_STEP])
+        after_call.insert(0, APPROVE_CALL)
+    graph.add_conditional_edges(WRITE_ARGUMENTS, nodes.route_call, after_call)
     graph.add_conditional_edges(RUN_TOOL, nodes.route_observed, [PLAN_STEP, WRITE_ANSWER])
     graph.add_edge(WRITE_ANSWER, END)
     compiled = graph.compile(checkpointer=checkpointer, name=name)
-    # Each step is at most three supersteps (plan, arguments, tool).
-    return compiled.with_config(recursion_limit=3 * max_steps + 10)  # type: ignore[return-value]
+    # Each step is at most four supersteps (plan, arguments, approval, tool).
+    return compiled.with_config(recursion_limit=4 * max_steps + 10)  # type: ignore[return-value]
 
 
 def _shared(model: BaseChatModel) -> BaseChatModel:
@@ -216,8 +237,10 @@ class _Nodes:
         max_steps: int,
         max_observation_chars: int,
         max_loops: int = 2,
+        approvals: dict[str, ApprovalConfig] | None = None,
     ) -> None:
         self.planner = planner
+        self.approvals = approvals or {}
         self.max_loops = max_loops
         self.tools = tools
         self.caller = caller
@@ -336,7 +359,8 @@ class _Nodes:
 
     @staticmethod
     def _call(plan: dict[str, Any], args: Any) -> dict[str, Any]:
-        return {"call": {"tool": plan["selected_tool"], "arguments": dict(args)}}
+        call_id = f"call_{uuid.uuid4().hex[:16]}"  # fixed once checkpointed: an idempotency key
+        return {"call": {"tool": plan["selected_tool"], "arguments": dict(args), "id": call_id}}
 
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the call: the task itself for a task-taking tool, else its arguments."""
@@ -362,9 +386,66 @@ class _Nodes:
             return self._call_failed(plan, e)
         return self._call(plan, args)
 
+    def route_call(self, state: AgentState) -> str:
+        """To the tool (through approval if it needs one), or back to planning.
+
+        Back to planning when no arguments could be written (the failure is a step).
+        """
+        call = state.get("call")
+        if not call:
+            return PLAN_STEP
+        return APPROVE_CALL if call["tool"] in self.approvals else RUN_TOOL
+
+    # -- approval -------------------------------------------------------------------------
+
+    def approve(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Pause for a person's decision on the call; run it, run it edited, or reject it.
+
+        Raises:
+            AgentConfigError: the graph runs without a checkpointer (nothing to resume).
+        """
+        plan, tool, args = self._tool_call(state)
+        call = dict(state.get("call") or {})
+        configurable = config.get("configurable") or {}
+        if configurable.get("__pregel_checkpointer") is None:
+            msg = (
+                f"{tool.name} needs approval (interrupt_on), which pauses the run until a "
+                "person decides: compile the agent with a checkpointer (e.g. "
+                "checkpointer=InMemorySaver()) and run it with "
+                "config={'configurable': {'thread_id': ...}}."
+            )
+            raise AgentConfigError(msg)
+        setting = self.approvals[tool.name]
+        request = ApprovalRequest(
+            type=APPROVE_CALL,
+            tool=tool.name,
+            arguments=args,
+            task=plan.get("task", ""),
+            call_id=str(call.get("id", "")),
+            allowed_decisions=list(setting["allowed_decisions"]),
+            description=setting["description"],
+        )
+        while True:  # an invalid decision pauses again, with the reason
+            value = interrupt(request)
+            try:
+                decision = read_decision(value, request["allowed_decisions"])
+                if decision["type"] == "edit":
+                    edited = validated_arguments(tool, decision.get("arguments"))
+                    return {"call": {**call, "arguments": edited, "approval": "edited"}}
+            except AgentInputError as e:
+                request = ApprovalRequest(**{**request, "error": str(e)})  # type: ignore[typeddict-item]
+                continue
+            if decision["type"] == "approve":
+                return {"call": {**call, "approval": "approved"}}
+            reason = " ".join(str(decision.get("message") or "").split())
+            detail = f": {reason.rstrip('.')}." if reason else "."
+            text = f"The user rejected this call of {tool.name}{detail}"
+            rejected = {**plan, "rejected": True}
+            return {"steps": [_step(rejected, args, text, error=False)], "plan": None, "call": None}
+
     @staticmethod
-    def route_call(state: AgentState) -> str:
-        """To the tool, or back to planning when no arguments could be written."""
+    def route_approved(state: AgentState) -> str:
+        """To the tool when approved (or edited), back to planning when rejected."""
         return RUN_TOOL if state.get("call") else PLAN_STEP
 
     # -- tools --------------------------------------------------------------------------
@@ -413,7 +494,8 @@ class _Nodes:
         ``ToolException`` with ``handle_tool_error`` set, as the built-in tools do).
         """
         call_args = self._with_context(state, tool, args)
-        return tool_call(name=tool.name, args=call_args, id=f"call_{len(state['steps'])}")
+        call_id = (state.get("call") or {}).get("id") or f"call_{len(state['steps'])}"
+        return tool_call(name=tool.name, args=call_args, id=call_id)
 
     def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Run the selected tool; a failure, handled by the tool or raised, is the observation."""
