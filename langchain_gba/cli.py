@@ -22,7 +22,7 @@ from rich.prompt import Prompt
 from langchain_gba.exceptions import GBAError
 from langchain_gba.models import DEFAULT_MODEL, EMBEDDED_MODELS, resolve_model_path
 
-__all__ = ["app"]
+__all__ = ["app", "ask_decision", "run_interactively"]
 
 app = typer.Typer(
     name="gba",
@@ -73,6 +73,10 @@ def ask(
     searxng_url: Annotated[
         str | None, typer.Option(help="SearXNG instance for the internet tool.")
     ] = None,
+    approve: Annotated[
+        list[str] | None,
+        typer.Option(help="A tool whose calls you approve, edit or reject first (repeatable)."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final state as JSON.")] = False,
 ) -> None:
     """Run the agent on REQUEST, showing each step as it happens."""
@@ -85,9 +89,10 @@ def ask(
         raise typer.Exit(2)
     try:
         agent = _build_agent(
-            model, planner, planner_model, tools, max_steps, ask_user, index, searxng_url
-        )
-        state = _run(agent, request, quiet=as_json)
+            model, planner, planner_model, tools, max_steps, ask_user, index, searxng_url,
+            approve=approve,
+        )  # fmt: skip
+        state = run_interactively(agent, request, quiet=as_json)
     except (GBAError, ImportError) as e:
         console.print(f"[red]Error:[/] {escape(str(e))}")
         raise typer.Exit(2) from e
@@ -118,6 +123,7 @@ def _build_agent(
     ask_user: bool,
     index: str | None,
     searxng_url: str | None,
+    approve: list[str] | None = None,
 ) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
 
@@ -145,11 +151,38 @@ def _build_agent(
         max_steps=max_steps,
         ask_user=ask_user,
         checkpointer=InMemorySaver(),
+        interrupt_on=dict.fromkeys(approve or [], True),
     )
 
 
-def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
-    """Stream the run step by step; answer the agent's questions at the prompt."""
+def ask_decision(request: dict[str, Any]) -> dict[str, Any]:
+    """Show a call waiting for approval and ask for a decision at the prompt."""
+    if request.get("error"):
+        console.print(f"[red]{escape(request['error'])}[/]")
+    console.print(
+        Panel(
+            f"[bold]{escape(request['tool'])}[/] "
+            f"{escape(json.dumps(request['arguments'], ensure_ascii=False, indent=2))}\n"
+            f"[dim]task: {escape(request['task'])}[/]",
+            title=escape(request["description"]),
+            border_style="yellow",
+        )
+    )
+    allowed = list(request["allowed_decisions"])
+    choice = Prompt.ask("Decision", choices=allowed, default=allowed[0])
+    if choice == "edit":
+        text = Prompt.ask("Arguments (JSON)", default=json.dumps(request["arguments"]))
+        try:
+            return {"type": "edit", "arguments": json.loads(text)}
+        except json.JSONDecodeError as e:  # the agent refuses it and asks again
+            return {"type": "edit", "arguments": f"not JSON ({e})"}
+    if choice == "reject":
+        return {"type": "reject", "message": Prompt.ask("Why (optional)", default="")}
+    return {"type": "approve"}
+
+
+def run_interactively(agent: Any, request: str, *, quiet: bool = False) -> dict[str, Any]:
+    """Stream a run step by step; answer the agent's questions and approvals at the prompt."""
     from langgraph.types import Command
 
     config = {"configurable": {"thread_id": uuid.uuid4().hex}}
@@ -158,11 +191,18 @@ def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
     step = 0
     while True:
         question = None
+        approval = None
         with console.status("Thinking...") as status:
             for update in agent.stream(payload, config, stream_mode="updates"):
                 for node, value in update.items():
                     if node == "__interrupt__":
-                        question = value[0].value.get("question", str(value[0].value))
+                        pending = value[0].value
+                        if isinstance(pending, dict) and pending.get("type") == "approve_call":
+                            approval = pending
+                        elif isinstance(pending, dict):
+                            question = pending.get("question", str(pending))
+                        else:
+                            question = str(pending)
                     elif node == "plan_step" and value.get("plan"):
                         step += 1
                         plan = value["plan"]
@@ -177,7 +217,7 @@ def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
                         if set(args) != {"task"}:  # written by function calling
                             text = json.dumps(args, ensure_ascii=False)
                             show(f"  [dim]arguments:[/] {escape(text)}")
-                    elif node in ("write_arguments", "run_tool"):  # a failure, or the result
+                    elif node in ("write_arguments", "approve_call", "run_tool"):  # result
                         for s in value.get("steps", []):
                             colour = "red" if s["error"] else "green"
                             show(f"  [{colour}]→[/] {escape(s['observation'])}")
@@ -187,6 +227,9 @@ def _run(agent: Any, request: str, *, quiet: bool) -> dict[str, Any]:
                     elif value and value.get("status") in ("incomplete", "failed"):
                         text = value.get("error") or value["messages"][-1].content
                         show(f"[yellow]{escape(text)}[/]")
+        if approval is not None:
+            payload = Command(resume=ask_decision(approval))
+            continue
         if question is None:
             return dict(agent.get_state(config).values)
         reply = Prompt.ask(f"[bold]The agent asks:[/] {escape(question)}")

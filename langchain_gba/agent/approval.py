@@ -133,7 +133,7 @@ def validated_arguments(tool: BaseTool, arguments: Any) -> dict[str, Any]:
     if not isinstance(arguments, Mapping):
         msg = f"Edited arguments must be an object of {tool.name}'s arguments, not {arguments!r}."
         raise AgentInputError(msg)
-    schema = tool.args_schema
+    schema = tool.tool_call_schema  # what the model writes: injected arguments left out
     if schema is not None and not isinstance(schema, dict):
         try:
             schema.model_validate(dict(arguments))

@@ -9,7 +9,7 @@ from scripted import ScriptedChatModel, answer, step
 from typer.testing import CliRunner
 
 from langchain_gba import ZeroShotPlanner, create_gba_agent
-from langchain_gba.cli import _run, app
+from langchain_gba.cli import app, run_interactively
 
 runner = CliRunner()
 
@@ -83,7 +83,44 @@ def test_questions_are_asked_at_the_prompt_and_the_run_resumes(monkeypatch):
     )
     asked = []
     monkeypatch.setattr("langchain_gba.cli.Prompt.ask", lambda q: asked.append(q) or "Oslo")
-    state = _run(agent, "Weather at home?", quiet=True)
+    state = run_interactively(agent, "Weather at home?", quiet=True)
     assert "Which city?" in asked[0]
     assert state["status"] == "answered"
     assert [s["observation"] for s in state["steps"]] == ["Oslo", "Sunny in Oslo."]
+
+
+def test_a_call_waiting_for_approval_is_shown_and_decided_at_the_prompt(monkeypatch):
+    from langchain_core.tools import tool
+
+    sent = []
+
+    @tool
+    def send_email(recipient: str, body: str) -> str:
+        """Send an email."""
+        sent.append(recipient)
+        return f"sent to {recipient}"
+
+    planner = ScriptedChatModel(
+        replies=[step("send_email", "Email Ann."), step("final_answer", "Say it is sent.")]
+    )
+    agent = create_gba_agent(
+        [send_email],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=ScriptedChatModel(
+            replies=['{"recipient": "ann@example.org", "body": "Hi"}']
+        ),
+        answer_model=ScriptedChatModel(replies=[answer("Sent.")]),
+        checkpointer=InMemorySaver(),
+        interrupt_on={"send_email": True},
+    )
+    replies = iter(["edit", '{"recipient": "bob@example.org", "body": "Hi"}'])
+    prompts = []
+
+    def fake_ask(question, **kwargs):
+        prompts.append((question, kwargs))
+        return next(replies)
+
+    monkeypatch.setattr("langchain_gba.cli.Prompt.ask", fake_ask)
+    state = run_interactively(agent, "Email Ann hi.", quiet=True)
+    assert prompts[0][1]["choices"] == ["approve", "edit", "reject"]
+    assert sent == ["bob@example.org"] and state["status"] == "answered"
