@@ -9,6 +9,7 @@ __all__ = [
     "EmbeddingModelMismatchError",
     "IndexCorruptedError",
     "IndexMismatchError",
+    "RetrieverError",
     "SearchIndexError",
     "SearxngError",
     "UnsafeURLError",
@@ -46,3 +47,7 @@ class FetchError(GBAError):
 
 class SearxngError(ToolError):
     """The SearXNG instance failed to answer with a JSON result list (the search tool fails)."""
+
+
+class RetrieverError(ToolError):
+    """A retriever given to a search tool failed (the tool fails with this message)."""

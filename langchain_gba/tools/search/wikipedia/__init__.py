@@ -1,4 +1,8 @@
-"""``search_wikipedia``: a local Wikipedia index (quantized FAISS) and the tool that searches it."""
+"""``search_wikipedia``: a local Wikipedia index (quantized FAISS) and the tool that searches it.
+
+The index is also a LangChain retriever and vector store (``WikipediaIndexRetriever``,
+``WikipediaVectorStore``), and the tool searches any LangChain retriever (``retriever=``).
+"""
 
 from langchain_gba.tools.search.wikipedia.builder import (
     build_index,
@@ -23,7 +27,12 @@ from langchain_gba.tools.search.wikipedia.embedding import (
 from langchain_gba.tools.search.wikipedia.index import IndexMetadata, SearchHit, WikipediaIndex
 from langchain_gba.tools.search.wikipedia.quantized import QuantizedVectors
 from langchain_gba.tools.search.wikipedia.rerank import CrossEncoderReranker, Reranker
-from langchain_gba.tools.search.wikipedia.tool import WikipediaSearchTool
+from langchain_gba.tools.search.wikipedia.tool import WikipediaSearchTool, documents_to_sources
+from langchain_gba.tools.search.wikipedia.vectorstore import (
+    EmbedderEmbeddings,
+    WikipediaIndexRetriever,
+    WikipediaVectorStore,
+)
 
 __all__ = [
     "BUILTIN_CORPORA",
@@ -32,6 +41,7 @@ __all__ = [
     "DEFAULT_EMBEDDING_MODEL",
     "Document",
     "Embedder",
+    "EmbedderEmbeddings",
     "EmbeddingBackend",
     "IndexMetadata",
     "Passage",
@@ -39,12 +49,15 @@ __all__ = [
     "Reranker",
     "SearchHit",
     "WikipediaIndex",
+    "WikipediaIndexRetriever",
     "WikipediaSearchTool",
+    "WikipediaVectorStore",
     "build_index",
     "chunk_documents",
     "corpus_checksum",
     "default_index",
     "default_index_path",
+    "documents_to_sources",
     "load_corpus",
     "load_jsonl",
     "load_wiki_offline",

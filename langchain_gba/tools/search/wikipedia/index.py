@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,6 +43,12 @@ from langchain_gba.tools.search.exceptions import (
 from langchain_gba.tools.search.wikipedia.chunking import Passage
 from langchain_gba.tools.search.wikipedia.embedding import Embedder
 from langchain_gba.tools.search.wikipedia.quantized import QuantizedVectors
+
+if TYPE_CHECKING:
+    from langchain_gba.tools.search.wikipedia.vectorstore import (
+        WikipediaIndexRetriever,
+        WikipediaVectorStore,
+    )
 
 __all__ = ["FORMAT_VERSION", "IndexMetadata", "SearchHit", "WikipediaIndex"]
 
@@ -121,6 +127,8 @@ class SearchHit:
 
     passage: Passage
     score: float
+    passage_id: int = -1
+    """The passage's position in the index (-1 when unknown)."""
 
 
 class WikipediaIndex:
@@ -142,6 +150,7 @@ class WikipediaIndex:
                 print(f"{hit.score:.2f} {hit.passage.title}")
 
     ``default_index()`` builds the built-in corpus once into the cache folder and reuses it.
+    ``index.as_retriever(k=4)`` and ``index.as_vectorstore()`` hand it to other LangChain chains.
     """
 
     def __init__(
@@ -179,10 +188,45 @@ class WikipediaIndex:
         vector = self.embedder.encode([query])
         scores, ids = self.vectors.search(vector, k, candidates=candidates)
         return [
-            SearchHit(self.passages[i], float(s))
+            SearchHit(self.passages[i], float(s), int(i))
             for s, i in zip(scores[0], ids[0], strict=True)
             if i >= 0
         ]
+
+    def as_retriever(
+        self,
+        k: int = 4,
+        *,
+        candidates: int = 400,
+        min_score: float | None = None,
+        score_margin: float | None = None,
+        **kwargs: Any,
+    ) -> WikipediaIndexRetriever:
+        """This index as a LangChain retriever of ``k`` passages (``Document`` objects).
+
+        Args:
+            k: passages per query (``retriever.invoke(query, k=...)`` per call).
+            candidates: binary candidates rescored with int8 vectors.
+            min_score: leave out passages below this cosine similarity.
+            score_margin: leave out passages this much below the best one.
+            **kwargs: other ``BaseRetriever`` fields (``tags``, ``metadata``).
+        """
+        from langchain_gba.tools.search.wikipedia.vectorstore import WikipediaIndexRetriever
+
+        return WikipediaIndexRetriever(
+            index=self,
+            k=k,
+            candidates=candidates,
+            min_score=min_score,
+            score_margin=score_margin,
+            **kwargs,
+        )
+
+    def as_vectorstore(self, *, candidates: int = 400) -> WikipediaVectorStore:
+        """This index as a read-only LangChain ``VectorStore`` (search, MMR, ``get_by_ids``)."""
+        from langchain_gba.tools.search.wikipedia.vectorstore import WikipediaVectorStore
+
+        return WikipediaVectorStore(self, candidates=candidates)
 
     # -- persistence ---------------------------------------------------------------------------
 

@@ -1,19 +1,31 @@
-"""``WikipediaSearchTool``: the agent's ``search_wikipedia`` over a local quantized index."""
+"""``WikipediaSearchTool``: the agent's ``search_wikipedia`` over a local quantized index.
+
+Or over any LangChain retriever (``retriever=``): an app's own vector store answers the same way.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
-from langchain_core.callbacks import AsyncCallbackManagerForToolRun, CallbackManagerForToolRun
+from langchain_core.callbacks import (
+    AsyncCallbackManagerForToolRun,
+    CallbackManagerForToolRun,
+    Callbacks,
+)
+from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
-from pydantic import PrivateAttr
+from langchain_core.vectorstores import VectorStoreRetriever
+from pydantic import PrivateAttr, model_validator
 
 from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskInput
+from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.summarize import (
     Source,
     asummarize,
@@ -21,10 +33,11 @@ from langchain_gba.tools.search.summarize import (
     format_observation,
     summarize,
 )
-from langchain_gba.tools.search.wikipedia.index import SearchHit, WikipediaIndex
-from langchain_gba.tools.search.wikipedia.rerank import Reranker, rerank
+from langchain_gba.tools.search.wikipedia.index import WikipediaIndex
+from langchain_gba.tools.search.wikipedia.rerank import Reranker
+from langchain_gba.tools.search.wikipedia.vectorstore import WikipediaIndexRetriever
 
-__all__ = ["WikipediaSearchTool"]
+__all__ = ["WikipediaSearchTool", "documents_to_sources"]
 
 
 def default_summary_llm() -> BaseChatModel:
@@ -55,6 +68,12 @@ class WikipediaSearchTool(BaseTool):
             tool = WikipediaSearchTool()
             # or an index you built with `gba index build corpus.jsonl --out my-index`
             tool = WikipediaSearchTool(index_path="my-index", llm=my_chat_model)
+            # or any LangChain retriever, e.g. your own vector store
+            tool = WikipediaSearchTool(
+                retriever=my_store.as_retriever(search_kwargs={"k": 6}),
+                name="search_docs",
+                description="Search the company handbook. Give the task in plain words.",
+            )
 
     Invoke:
         .. code-block:: python
@@ -62,8 +81,15 @@ class WikipediaSearchTool(BaseTool):
             tool.invoke({"task": "Find out who wrote the novel Nineteen Eighty-Four."})
             await tool.ainvoke({"task": "..."})
 
+    With ``retriever``, its documents are the passages: ``metadata["title"]`` (else
+    ``source``, else the text's start) names the article and ``url`` (else ``source``) links it;
+    documents of one title and url are merged. ``k``, ``candidates``, ``min_score`` and
+    ``score_margin`` are then the retriever's business.
+
     Errors are raised (a missing or corrupted index, a model failure); the agent's tool node
-    turns them into the step's observation, as LangChain's ``ToolNode`` does.
+    turns them into the step's observation, as LangChain's ``ToolNode`` does. A failing
+    ``retriever`` raises a :class:`~langchain_gba.tools.search.exceptions.RetrieverError`
+    (a ``ToolError``), returned as the tool's error message.
     """
 
     name: str = "search_wikipedia"
@@ -83,6 +109,8 @@ class WikipediaSearchTool(BaseTool):
     """A loaded index; when None, ``index_path`` or else the built-in demo index."""
     index_path: str | None = None
     """Folder of a saved index, loaded on first use."""
+    retriever: BaseRetriever | None = None
+    """Any LangChain retriever to search instead of an index (not with ``index``/``index_path``)."""
     k: int = 6
     """Passages retrieved."""
     candidates: int = 400
@@ -100,6 +128,13 @@ class WikipediaSearchTool(BaseTool):
 
     _index: WikipediaIndex | None = PrivateAttr(default=None)
     _llm: BaseChatModel | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if self.retriever is not None and (self.index is not None or self.index_path is not None):
+            msg = "Give WikipediaSearchTool a retriever or an index (index, index_path), not both."
+            raise ValueError(msg)
+        return self
 
     def get_index(self) -> WikipediaIndex:
         """The index searched: given, loaded from ``index_path``, or the demo index."""
@@ -120,21 +155,57 @@ class WikipediaSearchTool(BaseTool):
             self._llm = self.llm or default_summary_llm()
         return self._llm
 
-    def retrieve(self, task: str) -> list[Source]:
+    def get_retriever(self) -> BaseRetriever:
+        """The retriever searched: the one given, or one over :meth:`get_index`."""
+        if self.retriever is not None:
+            return self.retriever
+        return WikipediaIndexRetriever(
+            index=self.get_index(),
+            k=self.k,
+            candidates=self.candidates,
+            min_score=self.min_score,
+            score_margin=self.score_margin,
+        )
+
+    def retrieve(self, task: str, *, callbacks: Callbacks = None) -> list[Source]:
         """The articles (as sources) whose passages best match ``task``."""
-        hits = self.get_index().search(focus(task), self.k, candidates=self.candidates)
-        floor = self.min_score
-        if hits and self.score_margin is not None:
-            floor = max(floor, hits[0].score - self.score_margin)
-        hits = [h for h in hits if h.score >= floor]
-        if self.reranker is not None and len(hits) > 1:
-            hits = rerank(self.reranker, task, hits)
-        return _group_by_article(hits, self.max_articles, self.max_chars_per_article)
+        retriever = self.get_retriever()
+        try:
+            docs = retriever.invoke(focus(task), RunnableConfig(callbacks=callbacks))
+        except Exception as e:
+            if self.retriever is None or isinstance(e, ToolException):
+                raise  # the own index's failures as before; a tool's message as it is
+            raise _retriever_error(retriever, e) from e
+        return self._to_sources(task, docs)
+
+    async def aretrieve(self, task: str, *, callbacks: Callbacks = None) -> list[Source]:
+        """Async :meth:`retrieve` (the retriever's own ``ainvoke``)."""
+        retriever = (
+            self.retriever
+            if self.retriever is not None
+            else await asyncio.to_thread(self.get_retriever)  # loads the index on first use
+        )
+        try:
+            docs = await retriever.ainvoke(focus(task), RunnableConfig(callbacks=callbacks))
+        except Exception as e:
+            if self.retriever is None or isinstance(e, ToolException):
+                raise  # the own index's failures as before; a tool's message as it is
+            raise _retriever_error(retriever, e) from e
+        if self.reranker is not None and len(docs) > 1:
+            return await asyncio.to_thread(self._to_sources, task, docs)
+        return self._to_sources(task, docs)
+
+    def _to_sources(self, task: str, docs: Sequence[Document]) -> list[Source]:
+        docs = list(docs)
+        if self.reranker is not None and len(docs) > 1:
+            docs = _rerank(self.reranker, task, docs)
+        return documents_to_sources(docs, self.max_articles, self.max_chars_per_article)
 
     def _run(
         self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        sources = self.retrieve(task)
+        callbacks = run_manager.get_child() if run_manager is not None else None
+        sources = self.retrieve(task, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
         return format_observation(summarize(self.get_llm(), task, sources), sources)
@@ -142,24 +213,73 @@ class WikipediaSearchTool(BaseTool):
     async def _arun(
         self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
     ) -> str:
-        sources = await asyncio.to_thread(self.retrieve, task)
+        callbacks = run_manager.get_child() if run_manager is not None else None
+        sources = await self.aretrieve(task, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
         return format_observation(await asummarize(self.get_llm(), task, sources), sources)
 
 
-def _group_by_article(hits: Sequence[SearchHit], max_articles: int, max_chars: int) -> list[Source]:
-    """Merge the hits of each article (best article first, its best passage first)."""
-    grouped: dict[int, list[SearchHit]] = {}
-    for hit in hits:
-        if hit.passage.doc_id in grouped or len(grouped) < max_articles:
-            grouped.setdefault(hit.passage.doc_id, []).append(hit)
+def documents_to_sources(
+    docs: Sequence[Document], max_articles: int = 3, max_chars: int = 1200
+) -> list[Source]:
+    """Merge retrieved documents into sources, one per article (in the order first retrieved).
+
+    An article is a title and url: ``metadata["title"]`` (else ``source`` or ``url``, else the
+    start of the text) and ``metadata["url"]`` (else ``source``). Its texts (duplicates dropped)
+    are joined with " … " and cut to ``max_chars`` at a word; at most ``max_articles`` are kept.
+    """
+    grouped: dict[tuple[str, str, int], list[str]] = {}
+    for position, doc in enumerate(docs):
+        title, url = _title_and_url(doc)
+        # a document without title, source or url is an article of its own
+        key = (title, url, -1) if title or url else (_snippet(doc.page_content), "", position)
+        if key in grouped or len(grouped) < max_articles:
+            grouped.setdefault(key, []).append(doc.page_content.strip())
     sources = []
-    for article in grouped.values():
-        texts = list(dict.fromkeys(h.passage.text for h in article))
-        text = " … ".join(texts)
+    for (title, url, _), texts in grouped.items():
+        text = " … ".join(dict.fromkeys(t for t in texts if t))
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " …"
-        first = article[0].passage
-        sources.append(Source(first.title, first.url, text))
+        sources.append(Source(title, url, text))
     return sources
+
+
+def _retriever_error(retriever: BaseRetriever, e: Exception) -> RetrieverError:
+    """A given retriever's failure, written for the agent."""
+    name = type(retriever).__name__
+    if isinstance(retriever, VectorStoreRetriever):
+        name = f"{name} over {type(retriever.vectorstore).__name__}"
+    detail = " ".join(str(e).split()) or "no details"
+    return RetrieverError(
+        f"Search failed: the retriever ({name}) raised {type(e).__name__}: {detail}"
+    )
+
+
+def _title_and_url(doc: Document) -> tuple[str, str]:
+    """The article's title and url from a document's metadata ("" when absent)."""
+    meta = doc.metadata or {}
+
+    def text(key: str) -> str:
+        value = meta.get(key)
+        return " ".join(str(value).split()) if value is not None else ""
+
+    title, url, source = text("title"), text("url"), text("source")
+    if not title:
+        title = source or url
+    if not url and source != title:
+        url = source
+    return title, ("" if url == title else url)
+
+
+def _snippet(text: str, words: int = 8) -> str:
+    """A stand-in title: the first words of a text."""
+    first = text.split()
+    return " ".join(first[:words]) + (" …" if len(first) > words else "") if first else "Untitled"
+
+
+def _rerank(reranker: Reranker, task: str, docs: list[Document]) -> list[Document]:
+    """``docs`` reordered by ``reranker`` on title and text (stable for ties)."""
+    texts = [f"{_title_and_url(d)[0]}\n{d.page_content}" for d in docs]
+    scores = reranker.score(task, texts)
+    return [docs[i] for i in sorted(range(len(docs)), key=lambda i: -scores[i])]
