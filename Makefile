@@ -12,7 +12,8 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 # Seconds since $$start, for the "✓ ... in N s" lines
 ELAPSED = $$(( $$(date +%s) - start ))
 
-.PHONY: demo test unit_test integration_test lint format bench clean install install-dev prebuilt-index
+.PHONY: demo test unit_test integration_test lint format bench clean install install-dev prebuilt-index \
+	postgres-server
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,13 +38,19 @@ $(VENV)/.dev-installed: pyproject.toml scripts/llama_cpp_source.sh | $(PY)
 install: $(VENV)/.demo-installed
 install-dev: $(VENV)/.dev-installed
 
+# The PostgreSQL server the Postgres thread tests start (a throwaway cluster on loopback). As root
+# on Debian (CI) it apt-installs Debian's postgresql when missing (~45 s once); elsewhere it says
+# what to install and those tests skip.
+postgres-server:
+	@scripts/postgres_server.sh
+
 demo: install
 	$(PY) examples/demo.py
 
 # `make test` runs the unit tests (no model, no socket: seconds) first, then the integration tests
 # (the real embedded models, llama.cpp servers and HTTP servers on loopback) on every core
 # (pytest-xdist: each worker loads the models it uses once; ~1.7x faster on 2 cores).
-test: install-dev
+test: install-dev postgres-server
 	@start=$$(date +%s); $(PY) -m pytest tests/unit_tests -q \
 	&& $(PY) -m pytest tests/integration_tests -q -n auto \
 	&& echo "✓ Tested in $(ELAPSED) s"
@@ -51,7 +58,7 @@ test: install-dev
 unit_test: install-dev
 	$(PY) -m pytest tests/unit_tests -q
 
-integration_test: install-dev
+integration_test: install-dev postgres-server
 	$(PY) -m pytest tests/integration_tests -q -n auto
 
 lint: install-dev
