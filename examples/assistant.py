@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool, InjectedToolCallId, StructuredTool, ToolException
 from pydantic import BaseModel, Field
@@ -152,8 +152,8 @@ def _examples():  # type: ignore[no-untyped-def]
         PlannerExample(
             "Email tom@example.com that the report is ready.",
             {
-                "thoughts": "Known: the recipient and the message. Missing: the email is not sent "
-                "yet: send_email.",
+                "thoughts": "Known: the recipient and the message, but no result says it was "
+                "sent. Missing: sending it: send_email.",
                 "selected_tool": "send_email",
                 "task": "Email tom@example.com, subject 'Report', saying the report is ready.",
             },
@@ -161,8 +161,8 @@ def _examples():  # type: ignore[no-untyped-def]
         PlannerExample(
             "Put the team meeting on 2026-03-02 at 10:00 in my calendar.",
             {
-                "thoughts": "Known: the event, its day and time. Missing: it is not in the "
-                "calendar yet: create_event.",
+                "thoughts": "Known: the event, its day and time, but no result says it was "
+                "added. Missing: adding it: create_event.",
                 "selected_tool": "create_event",
                 "task": "Add 'Team meeting' on 2026-03-02 at 10:00 to the calendar.",
             },
@@ -170,7 +170,8 @@ def _examples():  # type: ignore[no-untyped-def]
         PlannerExample(
             "Email tom@example.com that the report is ready.",
             {
-                "thoughts": "Known: the email was sent. Missing: nothing: final_answer.",
+                "thoughts": "Known: the result says the email was sent. Missing: nothing: "
+                "final_answer.",
                 "selected_tool": "final_answer",
                 "task": "Tell the user the email to Tom was sent.",
             },
@@ -188,8 +189,13 @@ def build_assistant(  # type: ignore[no-untyped-def]
     model: str = "qwen2.5-coder-1.5b-instruct",
     *,
     ask_user: bool = True,
+    checkpointer: Any = "memory",
 ):
-    """The agent with the two tools behind approval, on the embedded ``model``."""
+    """The agent with the two tools behind approval, on the embedded ``model``.
+
+    ``checkpointer``: ``"memory"`` for an ``InMemorySaver``; None where the LangGraph server
+    supplies its own (``examples/assistant_app.py``).
+    """
     from langgraph.checkpoint.memory import InMemorySaver
 
     from langchain_gba import ChatLlamaCpp, ZeroShotPlanner, create_gba_agent
@@ -201,7 +207,7 @@ def build_assistant(  # type: ignore[no-untyped-def]
         tools,
         planner=ZeroShotPlanner(model, examples=EXAMPLES),
         function_calling_model=llm,
-        checkpointer=InMemorySaver(),
+        checkpointer=InMemorySaver() if checkpointer == "memory" else checkpointer,
         interrupt_on={"create_event": True, "send_email": True},
         max_steps=4,
         ask_user=ask_user,
