@@ -134,7 +134,7 @@ def validated_arguments(tool: BaseTool, arguments: Any) -> dict[str, Any]:
         msg = f"Edited arguments must be an object of {tool.name}'s arguments, not {arguments!r}."
         raise AgentInputError(msg)
     schema = tool.tool_call_schema  # what the model writes: injected arguments left out
-    if schema is not None and not isinstance(schema, dict):
+    if isinstance(schema, type) and hasattr(schema, "model_validate"):  # pydantic v2
         try:
             schema.model_validate(dict(arguments))
         except ValidationError as e:

@@ -417,7 +417,7 @@ class _Nodes:
             raise AgentConfigError(msg)
         setting = self.approvals[tool.name]
         request = ApprovalRequest(
-            type=APPROVE_CALL,
+            type="approve_call",
             tool=tool.name,
             arguments=args,
             task=plan.get("task", ""),
@@ -433,7 +433,7 @@ class _Nodes:
                     edited = validated_arguments(tool, decision.get("arguments"))
                     return {"call": {**call, "arguments": edited, "approval": "edited"}}
             except AgentInputError as e:
-                request = ApprovalRequest(**{**request, "error": str(e)})  # type: ignore[typeddict-item]
+                request = ApprovalRequest(**{**request, "error": str(e)})
                 continue
             if decision["type"] == "approve":
                 return {"call": {**call, "approval": "approved"}}
