@@ -16,6 +16,7 @@ in ``interrupt_on`` runs, for a person to approve, edit or reject the call (``ap
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -358,8 +359,20 @@ class _Nodes:
         return {"steps": [_step(plan, {}, text, error=True)], "plan": None, "call": None}
 
     @staticmethod
-    def _call(plan: dict[str, Any], args: Any) -> dict[str, Any]:
-        call_id = f"call_{uuid.uuid4().hex[:16]}"  # fixed once checkpointed: an idempotency key
+    def _call(
+        state: AgentState, config: RunnableConfig, plan: dict[str, Any], args: Any
+    ) -> dict[str, Any]:
+        """The call, with an id that names its place in the thread (an idempotency key).
+
+        On a thread the id is the same however often this step is written again (a retry after
+        a crash), so a tool with side effects can key its effect on it.
+        """
+        thread = (config.get("configurable") or {}).get("thread_id")
+        if thread is None:
+            call_id = f"call_{uuid.uuid4().hex[:16]}"
+        else:
+            place = f"{thread}|{len(state.get('messages') or [])}|{len(state['steps'])}"
+            call_id = f"call_{hashlib.sha256(place.encode()).hexdigest()[:16]}"
         return {"call": {"tool": plan["selected_tool"], "arguments": dict(args), "id": call_id}}
 
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
@@ -367,24 +380,24 @@ class _Nodes:
         plan = dict(state["plan"] or {})
         tool = self.tools[plan["selected_tool"]]
         if takes_task(tool):
-            return self._call(plan, {"task": plan["task"]})
+            return self._call(state, config, plan, {"task": plan["task"]})
         try:
             args = self.caller.runnable(tool).invoke({"task": plan["task"]}, config)
         except Exception as e:  # becomes the observation; the planner goes on
             return self._call_failed(plan, e)
-        return self._call(plan, args)
+        return self._call(state, config, plan, args)
 
     async def acall(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``call``."""
         plan = dict(state["plan"] or {})
         tool = self.tools[plan["selected_tool"]]
         if takes_task(tool):
-            return self._call(plan, {"task": plan["task"]})
+            return self._call(state, config, plan, {"task": plan["task"]})
         try:
             args = await self.caller.runnable(tool).ainvoke({"task": plan["task"]}, config)
         except Exception as e:
             return self._call_failed(plan, e)
-        return self._call(plan, args)
+        return self._call(state, config, plan, args)
 
     def route_call(self, state: AgentState) -> str:
         """To the tool (through approval if it needs one), or back to planning.

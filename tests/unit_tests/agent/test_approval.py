@@ -141,3 +141,19 @@ def test_tools_without_approval_run_at_once_and_the_graph_is_unchanged():
     out = agent.invoke({"request": "Tell Ann."}, CONFIG)
     assert out["status"] == "answered" and len(email.sent) == 1
     assert "approve_call" not in agent.get_graph().nodes
+
+
+def test_a_call_id_names_its_place_in_the_thread_so_a_retry_gets_the_same_one():
+    from langchain_gba.agent.graph import _Nodes
+
+    state = {"messages": ["m"], "steps": []}
+    plan = {"selected_tool": "send_email", "task": "t"}
+
+    def call_id(thread, st=state):  # type: ignore[no-untyped-def]
+        config = {"configurable": {"thread_id": thread}} if thread else {}
+        return _Nodes._call(st, config, plan, ARGS)["call"]["id"]
+
+    assert call_id("t1") == call_id("t1")  # written again after a crash: the same key
+    assert call_id("t1") != call_id("t2")
+    assert call_id("t1") != call_id("t1", {"messages": ["m"], "steps": [{}]})  # a later step
+    assert call_id(None) != call_id(None)  # no thread: unique
