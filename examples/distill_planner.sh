@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Distil the 1.5B teacher into SmolLM2-135M and ship the student as a LoRA adapter, on this CPU:
+# the trajectories of examples/record_teacher.sh (judged there) → export (rating >= 4, first tool
+# fits the request's kind, no tool above 40% of the examples) → LoRA training → GGUF adapter with
+# its card in langchain_gba/planner/adapters/ → the planners side by side on the held-out
+# labelled requests (bench/distill.py). Each stage resumes or is quick to redo.
+#
+#   examples/distill_planner.sh          # after examples/record_teacher.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+RUN=${RUN:-runs/distill}
+EPOCHS=${EPOCHS:-2}
+NAME=${NAME:-smollm2-135m-planner}
+$PY -m simulation export bench/data/teacher/teacher.jsonl --out "$RUN/data" \
+  --match-kinds --max-tool-share 0.4 --test-size 0.1
+$PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
+  --epochs "$EPOCHS" --max-length 512 --save-steps 50 \
+  $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
+$PY -m finetune export-lora "$RUN/lora" --out "$RUN/$NAME.gguf"
+cp "$RUN/$NAME.gguf" "$RUN/$NAME.json" langchain_gba/planner/adapters/
+$PY bench/distill.py --split test --resume
