@@ -22,15 +22,15 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
 until curl -sf "$URL/models" > /dev/null; do sleep 1; done
 # requests: written by the teacher, each batch of every labelled kind (direct ×2, single-step ×2,
-# multi-step, calculation, ask_user ×2: the filters drop more of the direct and ask_user ones; the
-# first 78 were written with one of each but single-step ×2), the single- and multi-step ones about random
-# articles of the offline Wikipedia corpus; never the benchmark's requests or its articles
+# multi-step, calculation, ask_user ×2: the filters drop more of the direct and ask_user ones;
+# the first 78 were written with one of each but single-step ×2), the single- and multi-step ones
+# about random articles of the offline Wikipedia corpus; never the benchmark's requests or articles
 $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
   --model qwen2.5-coder-1.5b-instruct --exclude bench/data/requests.jsonl --concurrency 4 \
   --max-request-steps 0 --ground-in wiki-offline-en --tools "$TOOLS" \
   --mix direct,direct,single_step,single_step,multi_step,calculation,ask_user,ask_user
-# trajectories: the teacher planner (with the teacher fields, and on its first step a hint from
-# the request's generated kind), twins and user on the same model
+# trajectories: the teacher planner (with the teacher fields; on its first step a hint from the
+# request's generated kind and only the tools that fit it), twins and user on the same model
 $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
   --kind-hints --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
   --tools "$TOOLS" --max-steps 6

@@ -20,9 +20,10 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
 from langchain_gba.agent import create_gba_agent
-from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner
+from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner, tool_descriptions
 from langchain_gba.prompts import KIND_HINT, KIND_HINTS
 from langchain_gba.simulated import simulated_environment
+from simulation.export import KIND_FIRST_TOOLS
 from simulation.models import SERVER_ERROR_NAMES, ServerUnavailableError, is_server_unavailable
 from simulation.pool import process
 from simulation.records import RecordFile
@@ -73,34 +74,55 @@ class RunReport:
 
 
 class HintedPlanner(ZeroShotPlanner):
-    """A teacher with privileged information: a hint on the first step of a request.
+    """A teacher with privileged information: the kind of each generated request.
 
-    The hint (from the kind the request was generated as) follows the request. Recording only:
-    the student is trained on the request without the hint, and learns the choice the hint led
-    to. ``hints`` maps request texts to hint texts (``KIND_HINTS``).
+    On the first step of a request of a known kind, a hint follows the request and the step's
+    tool is held to those that fit the kind (``KIND_FIRST_TOOLS``: final_answer for a direct
+    request, ask_user, calculate_number, a search): a note alone did not stop the 1.5B from
+    asking a greeting back. Later steps are the teacher's own. Recording only: the student is
+    trained on the request without either, and learns the choice. ``kinds`` maps request texts
+    to their kinds (``kind_hints``).
     """
 
-    def __init__(self, model: BaseChatModel, hints: Mapping[str, str], **kwargs: Any) -> None:
+    def __init__(self, model: BaseChatModel, kinds: Mapping[str, str], **kwargs: Any) -> None:
         super().__init__(model, **kwargs)
-        self.hints = dict(hints)
+        self.kinds = dict(kinds)
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
         """The zero-shot messages; the request with its hint on the first step."""
-        hint = self.hints.get(request)
-        if hint and not steps:
-            request = f"{request}\n{KIND_HINT.format(hint=hint)}"
+        kind = self.kinds.get(request)
+        if kind in KIND_HINTS and not steps:
+            request = f"{request}\n{KIND_HINT.format(hint=KIND_HINTS[kind])}"
         return super().messages(request, steps, tools)
+
+    def first_tools(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[Any]
+    ) -> list[Any]:
+        """The tools the step may select: on a first step, those that fit the request's kind."""
+        tools = list(tools)
+        fits = KIND_FIRST_TOOLS.get(self.kinds.get(request, ""))
+        if steps or not fits:
+            return tools
+        kept = [
+            t for t, (name, _) in zip(tools, tool_descriptions(tools), strict=True) if name in fits
+        ]
+        return kept or tools
+
+    def plan(self, request: str, steps: Any, tools: Any, config: Any = None) -> Any:
+        """``Planner.plan`` over ``first_tools``."""
+        return super().plan(request, steps, self.first_tools(request, steps, tools), config)
+
+    async def aplan(self, request: str, steps: Any, tools: Any, config: Any = None) -> Any:
+        """``Planner.aplan`` over ``first_tools``."""
+        chosen = self.first_tools(request, steps, tools)
+        return await super().aplan(request, steps, chosen, config)
 
 
 def kind_hints(requests: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """Request text → hint, for the requests whose ``kind`` has one (``KIND_HINTS``)."""
-    return {
-        str(r["request"]): KIND_HINTS[str(r["kind"])]
-        for r in requests
-        if str(r.get("kind")) in KIND_HINTS
-    }
+    """Request text → kind, for the requests whose ``kind`` has a hint (``KIND_HINTS``)."""
+    return {str(r["request"]): str(r["kind"]) for r in requests if str(r.get("kind")) in KIND_HINTS}
 
 
 def make_planner(
@@ -112,7 +134,7 @@ def make_planner(
 ) -> Planner:
     """The planner of ``kind`` (see ``PLANNERS``) on ``model``.
 
-    ``hints``: the teacher's first-step hints per request text (``kind_hints``); teacher only.
+    ``hints``: the kind of each request text (``kind_hints``), for a hinted teacher only.
     """
     if hints and kind != "teacher":
         msg = f"Hints are for the teacher planner, not {kind!r}."

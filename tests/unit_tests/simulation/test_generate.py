@@ -89,21 +89,31 @@ def test_batches_are_grounded_in_passages_and_kinds_follow_the_keys():
     assert all(r["steps"] == [] for r in made)
 
 
-def test_the_hinted_teacher_sees_the_hint_on_its_first_step_only():
+def test_the_hinted_teacher_sees_the_hint_and_fitting_tools_on_its_first_step_only():
     requests = [
         {"request": "Hi there!", "kind": "direct"},
         {"request": "What is 3 + 4?", "kind": "calculation"},
         {"request": "Unlabelled request"},
     ]
-    hints = kind_hints(requests)
-    assert hints == {"Hi there!": KIND_HINTS["direct"], "What is 3 + 4?": KIND_HINTS["calculation"]}
-    model = ScriptedChatModel(replies=[])
-    planner = make_planner("teacher", model, hints=hints)
+    kinds = kind_hints(requests)
+    assert kinds == {"Hi there!": "direct", "What is 3 + 4?": "calculation"}
+    tools = [*TOOLS, ("ask_user", "Ask."), ("final_answer", "Answer.")]
+    fields = ("user_request", "missing_information_or_action", "thoughts", "task")
+    reply = json.dumps({**dict.fromkeys(fields, "x"), "selected_tool": "final_answer"})
+    model = ScriptedChatModel(replies=[reply])
+    planner = make_planner("teacher", model, hints=kinds)
     assert isinstance(planner, HintedPlanner) and planner.teacher
-    first = planner.messages("Hi there!", [], TOOLS)[-1][1]
+    first = planner.messages("Hi there!", [], tools)[-1][1]
     assert KIND_HINT.format(hint=KIND_HINTS["direct"]) in first
-    later = planner.messages("Hi there!", [{"task": "t", "observation": "o"}], TOOLS)[-1][1]
-    assert "Note for the planner" not in later
-    assert "Note for the planner" not in planner.messages("Unlabelled request", [], TOOLS)[-1][1]
+    done = [{"task": "t", "observation": "o"}]
+    assert "Note for the planner" not in planner.messages("Hi there!", done, tools)[-1][1]
+    assert "Note for the planner" not in planner.messages("Unlabelled request", [], tools)[-1][1]
+    names = [n for n, _ in planner.first_tools("What is 3 + 4?", [], tools)]
+    assert names == ["calculate_number"]
+    assert planner.first_tools("What is 3 + 4?", done, tools) == tools
+    assert planner.first_tools("Unlabelled request", [], tools) == tools
+    step = planner.plan("Hi there!", [], tools)
+    assert step.selected_tool == "final_answer"
+    assert [n for n, _ in planner.first_tools("Hi there!", [], tools)] == ["final_answer"]
     with pytest.raises(ValueError, match="teacher"):
-        make_planner("zero-shot", model, hints=hints)
+        make_planner("zero-shot", model, hints=kinds)
