@@ -33,7 +33,7 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
 # request's generated kind and only the tools that fit it), twins and user on the same model
 $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
   --kind-hints --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
-  --tools "$TOOLS" --max-steps 6
+  --tools "$TOOLS" --max-steps 6 --timeout 600  # slots share 2 cores: a call can wait minutes
 # ratings: the 1.5B judges every trajectory (pass / bad-task / completion rates, with intervals)
 $PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \
   --base-url "$URL" --concurrency 4 --explanation-length 60 --report "$OUT/teacher-report.md" \
