@@ -14,7 +14,6 @@ training summary, which ``langchain_gba.planner.fine_tuned`` reads to load it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -24,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from finetune.errors import ExportError
+from langchain_gba._files import sha256_file
 
-__all__ = ["LORA_TYPES", "export_lora", "lora_converter", "sha256_file"]
+__all__ = ["LORA_TYPES", "export_lora", "lora_converter"]
 
 _SCRIPT = "convert_lora_to_gguf.py"
 LORA_TYPES = ("f16", "bf16", "q8_0", "f32")
@@ -60,15 +60,6 @@ def lora_converter(converter: str | Path | None = None) -> tuple[list[str], dict
     path = [str(root), str(root / "gguf-py"), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in path if p)}
     return [sys.executable, str(script)], env
-
-
-def sha256_file(path: str | Path) -> str:
-    """The SHA-256 of a file, read in 1 MB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _json(path: Path) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "sha256_file"]
 
 
 def atomic_write(target: Path, write: Callable[[Path], None], *, mode: int | None = None) -> Path:
@@ -27,3 +28,12 @@ def atomic_write(target: Path, write: Callable[[Path], None], *, mode: int | Non
         if os.path.exists(tmp):
             os.unlink(tmp)
     return target
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The SHA-256 of a file, read in 1 MB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -17,7 +17,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import warnings
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
+from langchain_gba._files import sha256_file
 from langchain_gba.exceptions import ModelNotFoundError
 
 __all__ = [
@@ -65,11 +65,8 @@ def shipped_planners(directory: Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner
 
 @functools.cache
 def _sha256(path: Path, size: int, mtime: float) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """``sha256_file`` once per file version (size and mtime) in a process."""
+    return sha256_file(path)
 
 
 def fine_tuned_planner_model(

@@ -10,7 +10,8 @@ import pytest
 
 from finetune.errors import ExportError
 from finetune.export import DEFAULT_TOOLS
-from finetune.lora import export_lora, lora_converter, sha256_file
+from finetune.lora import export_lora, lora_converter
+from langchain_gba._files import sha256_file
 from langchain_gba.exceptions import ModelNotFoundError
 from langchain_gba.models import resolve_model_path
 from langchain_gba.planner import PLAN_FIELDS, FineTunedPlanner

@@ -23,7 +23,6 @@ model an :class:`EmbeddingModelMismatchError`, another dimension or format an
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -34,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from langchain_gba._files import atomic_write
+from langchain_gba._files import atomic_write, sha256_file
 from langchain_gba.tools.search.exceptions import (
     EmbeddingModelMismatchError,
     IndexCorruptedError,
@@ -251,7 +250,10 @@ class WikipediaIndex:
         files = {}
         for name, write in writers.items():
             atomic_write(root / name, write)
-            files[name] = {"bytes": (root / name).stat().st_size, "sha256": _sha256(root / name)}
+            files[name] = {
+                "bytes": (root / name).stat().st_size,
+                "sha256": sha256_file(root / name),
+            }
         quantization = dict(self.metadata.quantization)
         quantization["bytes_per_vector_in_memory"] = v.bytes_in_memory_per_vector
         quantization["bytes_per_vector_mapped"] = v.bytes_mapped_per_vector
@@ -360,7 +362,7 @@ def _check_file(root: Path, name: str, meta: IndexMetadata, verify_checksum: boo
             "Rebuild the index."
         )
         raise IndexCorruptedError(msg)
-    if verify_checksum and _sha256(path) != expected["sha256"]:
+    if verify_checksum and sha256_file(path) != expected["sha256"]:
         msg = f"{path} does not match the SHA-256 in {META}; rebuild the index."
         raise IndexCorruptedError(msg)
 
@@ -376,11 +378,3 @@ def write_passages(path: Path, passages: Sequence[Passage]) -> None:
 def _save_npy(path: Path, array: np.ndarray) -> None:
     with path.open("wb") as out:
         np.save(out, array, allow_pickle=False)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
