@@ -326,9 +326,7 @@ def run(
                 progress.update(bar, advance=1, note=note)
 
             models = {"planner": planner_model, "tools": tool_model or planner_model}
-            update_manifest(
-                out, models=models, command=f"python -m {ctx.command_path}", params=ctx.params
-            )
+            update_manifest(out, models=models, command=ctx.command_path, params=ctx.params)
             try:
                 report = asyncio.run(
                     run_requests(
@@ -456,6 +454,10 @@ def export(
             "ask_user)."
         ),
     ] = False,
+    min_task_rating: Annotated[
+        int | None,
+        typer.Option(help="Only trajectories whose every step's task is rated this or more."),
+    ] = None,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -475,6 +477,7 @@ def export(
             examples += examples_from(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
+                min_task_rating=min_task_rating,
             )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e

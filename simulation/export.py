@@ -68,14 +68,18 @@ def examples_from(
     threshold: int = 4,
     include_incomplete: bool = False,
     match_kinds: bool = False,
+    min_task_rating: int | None = None,
 ) -> list[dict[str, Any]]:
     """The training examples of the answered trajectories rated ``>= threshold``.
 
     With ``include_incomplete``, also those of the trajectories that hit the step limit; with
     ``match_kinds``, only trajectories whose first tool fits their request's kind
-    (``first_tool_fits``).
+    (``first_tool_fits``); with ``min_task_rating``, only trajectories whose every step's task
+    the judge rated at least that (a student copies a garbled task as readily as a good one).
     """
-    ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
+    rated = [j for j in judgements if j.get("status") == "rated"]
+    ratings = {str(j["id"]): j["final_rating"] for j in rated}
+    lowest_task = {str(j["id"]): min(j.get("step_ratings") or [5]) for j in rated}
     examples = []
     for r in records:
         rating = ratings.get(str(r["id"]))
@@ -83,6 +87,8 @@ def examples_from(
         if not unfinished and (r["status"] != "answered" or rating is None or rating < threshold):
             continue
         if match_kinds and not first_tool_fits(r):
+            continue
+        if min_task_rating is not None and lowest_task[str(r["id"])] < min_task_rating:
             continue
         steps = r["steps"]
         for i, step in enumerate(steps):

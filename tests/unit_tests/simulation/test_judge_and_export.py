@@ -209,3 +209,16 @@ def test_match_kinds_keeps_trajectories_whose_first_tool_fits_the_request_kind()
     every = {e["trajectory"] for e in examples_from(records, judgements)}
     assert every == kept | {"greeting"}
     assert set(KIND_FIRST_TOOLS) == set(KINDS)
+
+
+def test_min_task_rating_drops_trajectories_with_a_badly_rated_task():
+    records = [trajectory("clear"), trajectory("garbled"), trajectory("unrated-steps")]
+    judgements = [
+        {"id": "clear", "status": "rated", "final_rating": 5, "step_ratings": [4, 5, 5]},
+        {"id": "garbled", "status": "rated", "final_rating": 5, "step_ratings": [5, 2, 5]},
+        {"id": "unrated-steps", "status": "rated", "final_rating": 4, "step_ratings": []},
+    ]
+    kept = {e["trajectory"] for e in examples_from(records, judgements, min_task_rating=3)}
+    assert kept == {"clear", "unrated-steps"}
+    every = {e["trajectory"] for e in examples_from(records, judgements)}
+    assert every == {"clear", "garbled", "unrated-steps"}
