@@ -456,7 +456,7 @@ def export(
     ] = False,
     min_task_rating: Annotated[
         int | None,
-        typer.Option(help="Only trajectories whose every step's task is rated this or more."),
+        typer.Option(help="Only the steps whose task the judge rated this or more."),
     ] = None,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""

@@ -74,12 +74,13 @@ def examples_from(
 
     With ``include_incomplete``, also those of the trajectories that hit the step limit; with
     ``match_kinds``, only trajectories whose first tool fits their request's kind
-    (``first_tool_fits``); with ``min_task_rating``, only trajectories whose every step's task
-    the judge rated at least that (a student copies a garbled task as readily as a good one).
+    (``first_tool_fits``); with ``min_task_rating``, only the steps whose task the judge rated
+    at least that (the 1.5B judge rates a repeated search 3: a student copies a redundant step
+    as readily as a good one). A step the judge did not rate is kept.
     """
     rated = [j for j in judgements if j.get("status") == "rated"]
     ratings = {str(j["id"]): j["final_rating"] for j in rated}
-    lowest_task = {str(j["id"]): min(j.get("step_ratings") or [5]) for j in rated}
+    step_ratings = {str(j["id"]): list(j.get("step_ratings") or []) for j in rated}
     examples = []
     for r in records:
         rating = ratings.get(str(r["id"]))
@@ -88,13 +89,15 @@ def examples_from(
             continue
         if match_kinds and not first_tool_fits(r):
             continue
-        if min_task_rating is not None and lowest_task[str(r["id"])] < min_task_rating:
-            continue
         steps = r["steps"]
         for i, step in enumerate(steps):
             plan = step.get("plan") or {}
             if any(k not in plan for k in PLAN_FIELDS):
                 continue  # not a planner step (never happens with the agent's records)
+            step_rating = (step_ratings[str(r["id"])][i:] or [None])[0]
+            if min_task_rating is not None and step_rating is not None:
+                if step_rating < min_task_rating:
+                    continue
             target = {k: plan[k] for k in PLAN_FIELDS}
             examples.append(
                 {

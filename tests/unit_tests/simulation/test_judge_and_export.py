@@ -211,14 +211,16 @@ def test_match_kinds_keeps_trajectories_whose_first_tool_fits_the_request_kind()
     assert set(KIND_FIRST_TOOLS) == set(KINDS)
 
 
-def test_min_task_rating_drops_trajectories_with_a_badly_rated_task():
-    records = [trajectory("clear"), trajectory("garbled"), trajectory("unrated-steps")]
+def test_min_task_rating_leaves_out_the_steps_rated_below_it():
+    records = [trajectory(t, n=3) for t in ("clear", "redundant", "unrated-steps")]
     judgements = [
         {"id": "clear", "status": "rated", "final_rating": 5, "step_ratings": [4, 5, 5]},
-        {"id": "garbled", "status": "rated", "final_rating": 5, "step_ratings": [5, 2, 5]},
+        {"id": "redundant", "status": "rated", "final_rating": 5, "step_ratings": [5, 3, 5]},
         {"id": "unrated-steps", "status": "rated", "final_rating": 4, "step_ratings": []},
     ]
-    kept = {e["trajectory"] for e in examples_from(records, judgements, min_task_rating=3)}
-    assert kept == {"clear", "unrated-steps"}
-    every = {e["trajectory"] for e in examples_from(records, judgements)}
-    assert every == {"clear", "garbled", "unrated-steps"}
+    kept = [e["id"] for e in examples_from(records, judgements, min_task_rating=4)]
+    assert kept == [
+        "clear/0", "clear/1", "clear/2", "redundant/0", "redundant/2",
+        "unrated-steps/0", "unrated-steps/1", "unrated-steps/2",
+    ]  # fmt: skip
+    assert len(examples_from(records, judgements)) == 9
