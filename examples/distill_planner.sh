@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distil the 1.5B teacher into SmolLM2-135M and ship the student as a LoRA adapter, on this CPU:
 # the trajectories of examples/record_teacher.sh (judged there) → export (rating >= 4, first tool
-# fits the request's kind, no tool above 40% of the examples) → LoRA training → GGUF adapter with
+# fits the request's kind, no step the judge rated below 4, no tool above 40% of the examples) → LoRA training → GGUF adapter with
 # its card in langchain_gba/planner/adapters/ → the planners side by side on the held-out
 # labelled requests (bench/distill.py). Each stage resumes or is quick to redo.
 #
@@ -13,9 +13,9 @@ RUN=${RUN:-runs/distill}
 EPOCHS=${EPOCHS:-2}
 NAME=${NAME:-smollm2-135m-planner}
 $PY -m simulation export bench/data/teacher/teacher.jsonl --out "$RUN/data" \
-  --match-kinds --max-tool-share 0.4 --test-size 0.1
+  --match-kinds --min-task-rating 4 --max-tool-share 0.4 --test-size 0.1
 $PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
-  --epochs "$EPOCHS" --max-length 512 --save-steps 50 \
+  --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 $PY -m finetune export-lora "$RUN/lora" --out "$RUN/$NAME.gguf"
 cp "$RUN/$NAME.gguf" "$RUN/$NAME.json" langchain_gba/planner/adapters/

@@ -356,6 +356,10 @@ LOOP_STOP_TASK = "Answer the request."
 with the results so far" made the 1.5B model copy the first result instead of the calculation
 that followed it (25/34 vs 29/34 right answers on the dev split's trajectories)."""
 
+LOOP_ANSWER_THOUGHTS = "The results so far answer the request; nothing is missing."
+"""The thoughts of the step a distilled planner learns where its teacher repeated itself until
+the loop guard stopped it (``simulation.export``, ``answer_at_loops``)."""
+
 # -- fine-tuned planner (the format finetune/ trains on and simulation/ exports) -----------------
 
 FINE_TUNED_PLANNER = """\

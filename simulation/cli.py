@@ -458,6 +458,13 @@ def export(
         int | None,
         typer.Option(help="Only the steps whose task the judge rated this or more."),
     ] = None,
+    answer_at_loops: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out repeated steps; where a teacher repeated itself until the loop guard "
+            "stopped it, teach final_answer at the first repeat."
+        ),
+    ] = False,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -477,7 +484,7 @@ def export(
             examples += examples_from(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
-                min_task_rating=min_task_rating,
+                min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
             )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e

@@ -14,6 +14,12 @@ A teacher's steps are not spread evenly over the tools (every trajectory ends wi
 ``final_answer``; many start with a search), and a small student learns the majority tool as a
 default. :func:`tool_frequencies` counts the selected tools and :func:`cap_tool_share` drops
 (seeded) examples of the tools above a share until none is.
+
+A teacher that repeats a step (the agent's loop guard marks it ``repeat_of`` and does not run
+the tool again) until the guard stops it (``stopped``) knew all it would learn before its first
+repeat. ``answer_at_loops`` leaves out the repeated steps and, where only repeats came before
+the stop, teaches ``final_answer`` at the first of them (:func:`loop_answer_index`): the step
+the teacher should have taken, and the one its answer came from.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_gba.planner import PLAN_FIELDS
-from langchain_gba.prompts import fine_tuned_planner_prompt
+from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tuned_planner_prompt
 
 __all__ = [
     "KIND_FIRST_TOOLS",
@@ -35,6 +41,7 @@ __all__ = [
     "examples_from",
     "export_dataset",
     "first_tool_fits",
+    "loop_answer_index",
     "split_ids",
     "tool_frequencies",
 ]
@@ -61,6 +68,35 @@ def first_tool_fits(record: dict[str, Any]) -> bool:
     return fits is None or (bool(steps) and steps[0].get("tool") in fits)
 
 
+def _example(r: dict[str, Any], i: int, target: dict[str, Any], rating: int) -> dict[str, Any]:
+    """The training example of step ``i`` of trajectory ``r`` with ``target`` as its step."""
+    return {
+        "id": f"{r['id']}/{i}",
+        "trajectory": str(r["id"]),
+        "step": i,
+        "prompt": fine_tuned_planner_prompt(r["request"], r["steps"][:i]),
+        "completion": json.dumps(target, ensure_ascii=False),
+        "planner": r.get("planner", ""),
+        "planner_model": r.get("planner_model", ""),
+        "rating": rating,
+    }
+
+
+def loop_answer_index(steps: Sequence[dict[str, Any]]) -> int | None:
+    """Where a trajectory that the loop guard stopped should have answered, or None.
+
+    The index of the first step of the repeats that end the trajectory right before the
+    guard's stop; None when it was not stopped or a new step came between the repeats and the
+    stop.
+    """
+    if not steps or "stopped" not in (steps[-1].get("plan") or {}):
+        return None
+    i = len(steps) - 1
+    while i > 0 and "repeat_of" in (steps[i - 1].get("plan") or {}):
+        i -= 1
+    return i if i < len(steps) - 1 else None
+
+
 def examples_from(
     records: Sequence[dict[str, Any]],
     judgements: Sequence[dict[str, Any]],
@@ -69,6 +105,7 @@ def examples_from(
     include_incomplete: bool = False,
     match_kinds: bool = False,
     min_task_rating: int | None = None,
+    answer_at_loops: bool = False,
 ) -> list[dict[str, Any]]:
     """The training examples of the answered trajectories rated ``>= threshold``.
 
@@ -76,7 +113,9 @@ def examples_from(
     ``match_kinds``, only trajectories whose first tool fits their request's kind
     (``first_tool_fits``); with ``min_task_rating``, only the steps whose task the judge rated
     at least that (the 1.5B judge rates a repeated search 3: a student copies a redundant step
-    as readily as a good one). A step the judge did not rate is kept.
+    as readily as a good one). A step the judge did not rate is kept. With
+    ``answer_at_loops``, repeated steps are left out and a trajectory the loop guard stopped
+    teaches ``final_answer`` where its repeats began (see the module's docstring).
     """
     rated = [j for j in judgements if j.get("status") == "rated"]
     ratings = {str(j["id"]): j["final_rating"] for j in rated}
@@ -90,27 +129,24 @@ def examples_from(
         if match_kinds and not first_tool_fits(r):
             continue
         steps = r["steps"]
+        stop_at = loop_answer_index(steps) if answer_at_loops else None
+
         for i, step in enumerate(steps):
             plan = step.get("plan") or {}
+            if i == stop_at:
+                answer = {"thoughts": LOOP_ANSWER_THOUGHTS, "selected_tool": "final_answer",
+                          "task": LOOP_STOP_TASK}  # fmt: skip
+                examples.append(_example(r, i, {k: answer[k] for k in PLAN_FIELDS}, rating))
+                break
+            if answer_at_loops and "repeat_of" in plan:
+                continue
             if any(k not in plan for k in PLAN_FIELDS):
-                continue  # not a planner step (never happens with the agent's records)
+                continue  # not a planner step (the loop guard's stop)
             step_rating = (step_ratings[str(r["id"])][i:] or [None])[0]
             if min_task_rating is not None and step_rating is not None:
                 if step_rating < min_task_rating:
                     continue
-            target = {k: plan[k] for k in PLAN_FIELDS}
-            examples.append(
-                {
-                    "id": f"{r['id']}/{i}",
-                    "trajectory": str(r["id"]),
-                    "step": i,
-                    "prompt": fine_tuned_planner_prompt(r["request"], steps[:i]),
-                    "completion": json.dumps(target, ensure_ascii=False),
-                    "planner": r.get("planner", ""),
-                    "planner_model": r.get("planner_model", ""),
-                    "rating": rating,
-                }
-            )
+            examples.append(_example(r, i, {k: plan[k] for k in PLAN_FIELDS}, rating))
     return examples
 
 

@@ -8,13 +8,14 @@ import pytest
 from scripted import ScriptedChatModel
 
 from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
-from langchain_gba.prompts import fine_tuned_planner_prompt
+from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tuned_planner_prompt
 from simulation.export import (
     KIND_FIRST_TOOLS,
     cap_tool_share,
     examples_from,
     export_dataset,
     first_tool_fits,
+    loop_answer_index,
     split_ids,
     tool_frequencies,
 )
@@ -224,3 +225,38 @@ def test_min_task_rating_leaves_out_the_steps_rated_below_it():
         "unrated-steps/0", "unrated-steps/1", "unrated-steps/2",
     ]  # fmt: skip
     assert len(examples_from(records, judgements)) == 9
+
+
+def _looped(rid, tail):
+    """A search, then the steps of ``tail`` (r: a repeat, n: a new one), then the stop."""
+    record = trajectory(rid, n=1)
+    steps = [{**record["steps"][0], "tool": "search_wikipedia",
+              "plan": plan("look it up", "search_wikipedia", True)}]  # fmt: skip
+    for i, mark in enumerate(tail, start=1):
+        step_plan = plan(f"task {i}", "search_wikipedia", True)
+        if mark == "r":
+            step_plan["repeat_of"] = 1
+        steps.append({**steps[0], "task": f"task {i}", "plan": step_plan})
+    steps.append({"task": LOOP_STOP_TASK, "tool": "final_answer", "arguments": {},
+                  "observation": "42", "error": False,
+                  "plan": {"task": LOOP_STOP_TASK, "selected_tool": "final_answer",
+                           "stopped": "repeats"}})  # fmt: skip
+    return {**record, "steps": steps}
+
+
+def test_answer_at_loops_teaches_final_answer_where_the_repeats_began():
+    records = [_looped("rr", "rr"), _looped("nr", "nr"), _looped("rn", "rn"), trajectory("ok")]
+    assert [loop_answer_index(r["steps"]) for r in records] == [1, 2, None, None]
+    judgements = [{"id": r["id"], "status": "rated", "final_rating": 5} for r in records]
+    examples = examples_from(records, judgements, answer_at_loops=True)
+    by_id = {e["id"]: e for e in examples}
+    assert sorted(by_id) == ["nr/0", "nr/1", "nr/2", "ok/0", "ok/1", "rn/0", "rn/2", "rr/0", "rr/1"]
+    for taught in ("rr/1", "nr/2"):
+        step = json.loads(by_id[taught]["completion"])
+        assert step == {"thoughts": LOOP_ANSWER_THOUGHTS, "selected_tool": "final_answer",
+                        "task": LOOP_STOP_TASK}  # fmt: skip
+    assert "task 1" not in by_id["rr/1"]["prompt"]  # the repeat is not in what it saw
+    # without the option: every planner step, repeats included, and no made-up answer
+    plain = {e["id"] for e in examples_from(records, judgements)}
+    assert plain == {"rr/0", "rr/1", "rr/2", "nr/0", "nr/1", "nr/2", "rn/0", "rn/1", "rn/2",
+                     "ok/0", "ok/1"}  # fmt: skip
