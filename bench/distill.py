@@ -14,8 +14,9 @@ Rows (``--planners``, any of):
 The tools (Wikipedia search over the shipped index, the calculator, ask_user answered by the
 benchmark's simulated user) and function calling run on the 1.5B model for every row. Requests
 are interleaved: each request runs every row before the next one (the row order alternates), so
-the machine's load drifts alike for all. Planner seconds per step are the time inside the
-planner's ``plan`` calls.
+the machine's load drifts alike for all, and the kinds of request take turns, so a run stopped
+early (``--resume`` continues it) has covered every kind alike. Planner seconds per step are
+the time inside the planner's ``plan`` calls.
 
 Writes ``distill-<split>.json`` (per-request raw results, rewritten after every request;
 ``--resume`` continues it) and ``distill-<split>.md`` to ``--out``.
@@ -197,6 +198,21 @@ def report_md(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def interleave_kinds(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items with their kinds taken in turn (each kind's own order kept): a run stopped
+    early, or resumed over days, has covered every kind alike."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        by_kind.setdefault(item["kind"], []).append(item)
+    queues = list(by_kind.values())
+    out = []
+    while any(queues):
+        for q in queues:
+            if q:
+                out.append(q.pop(0))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--planners", default=",".join(ROWS), help="comma-separated rows")
@@ -216,6 +232,7 @@ def main() -> None:
     items = [x for x in items if args.split == "all" or x.get("split") == args.split]
     if args.kinds:
         items = [x for x in items if x["kind"] in args.kinds.split(",")]
+    items = interleave_kinds(items)
     items = items[: args.limit] if args.limit else items
     saved = args.out / f"distill-{args.split}.json"
     report: dict[str, Any] = {
@@ -251,9 +268,8 @@ def main() -> None:
         report["summary"] = {row: summary(report["records"], row) for row in rows}
         args.out.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    md = report_md(report)
-    saved.with_suffix(".md").write_text(md)
-    print(md)
+        saved.with_suffix(".md").write_text(report_md(report))  # so far: a run may stop anywhere
+    print(report_md(report))
 
 
 if __name__ == "__main__":
