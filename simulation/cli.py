@@ -349,6 +349,52 @@ def run(
 # -- evaluate -------------------------------------------------------------------------------
 
 
+def _all_judged(runs: list[Path]) -> bool:
+    """Whether every trajectory of every run file has its judgement already."""
+    from simulation.judge import judged_path
+
+    for path in runs:
+        judged = judged_path(path)
+        done = {str(j["id"]) for j in read_jsonl(judged)} if judged.exists() else set()
+        if not {str(r["id"]) for r in read_jsonl(path)} <= done:
+            return False
+    return True
+
+
+def _judge_files(
+    runs: list[Path], spec: Any, explanation_length: int, method: str, concurrency: int
+) -> list[Path]:
+    """Judge what is not judged yet in each run file, with progress bars."""
+    from simulation.judge import Judge, judge_run
+
+    llm = chat_model(spec)
+    judge = Judge(llm, label=model_label(llm), explanation_length=explanation_length, method=method)
+    with _progress() as progress:
+
+        async def judge_all() -> list[Path]:
+            # one event loop for every file: a server client is bound to its loop
+            judged = []
+            for path in runs:
+                bar = progress.add_task(f"judging {path.name}", total=None, note="")
+
+                def on_start(pending: int, done: int, bar: Any = bar) -> None:
+                    progress.update(bar, total=pending + done, completed=done)
+
+                def on_done(j: dict[str, Any], bar: Any = bar) -> None:
+                    progress.update(bar, advance=1, note=f"{j['id']}: {j['status']}")
+
+                judged.append(
+                    await judge_run(
+                        path, judge, concurrency=concurrency, on_start=on_start,
+                        on_done=on_done,
+                    )
+                )  # fmt: skip
+            return judged
+
+        judged_files = asyncio.run(judge_all())
+    return judged_files
+
+
 @app.command()
 def evaluate(
     runs: Annotated[list[Path], typer.Argument(help="Run files to rate and compare.")],
@@ -372,7 +418,7 @@ def evaluate(
     connect_attempts: ConnectAttempts = 5,
 ) -> None:
     """Rate each answer and step with an LLM judge; metrics with 95% intervals; table, chart."""
-    from simulation.judge import Judge, judge_run
+    from simulation.judge import judged_path
     from simulation.metrics import bar_chart, compute_metrics, markdown_table
 
     spec = _spec(
@@ -381,33 +427,10 @@ def evaluate(
     )  # fmt: skip
     results = []
     try:
-        llm = chat_model(spec)
-        judge = Judge(
-            llm, label=model_label(llm), explanation_length=explanation_length, method=method
-        )
-        with _progress() as progress:
-
-            async def judge_all() -> list[Path]:
-                # one event loop for every file: a server client is bound to its loop
-                judged = []
-                for path in runs:
-                    bar = progress.add_task(f"judging {path.name}", total=None, note="")
-
-                    def on_start(pending: int, done: int, bar: Any = bar) -> None:
-                        progress.update(bar, total=pending + done, completed=done)
-
-                    def on_done(j: dict[str, Any], bar: Any = bar) -> None:
-                        progress.update(bar, advance=1, note=f"{j['id']}: {j['status']}")
-
-                    judged.append(
-                        await judge_run(
-                            path, judge, concurrency=concurrency, on_start=on_start,
-                            on_done=on_done,
-                        )
-                    )  # fmt: skip
-                return judged
-
-            judged_files = asyncio.run(judge_all())
+        if _all_judged(runs):
+            judged_files = [judged_path(p) for p in runs]  # all judged: no model needed
+        else:
+            judged_files = _judge_files(runs, spec, explanation_length, method, concurrency)
         for path, judged in zip(runs, judged_files, strict=True):
             results.append(
                 compute_metrics(

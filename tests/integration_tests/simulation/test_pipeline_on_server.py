@@ -115,6 +115,13 @@ def test_evaluate_compares_runs_and_resumes(chain, tmp_path):
     assert sorted(ids(judged_path(other))) == sorted(ids(chain["run"]))  # the last one redone
 
 
+def test_evaluate_of_judged_runs_needs_no_server(chain):
+    """Everything judged already: the table again, without a model or a server."""
+    table = cli("evaluate", str(chain["run"]), "--base-url", "http://127.0.0.1:9/v1",
+                "--n-boot", "100")  # fmt: skip
+    assert "| run | zero-shot |" in table
+
+
 def _exported_steps(run: Path) -> int:
     """The steps of the answered trajectories the judge rated: what export writes as rows."""
     rated = {j["id"] for j in read_jsonl(judged_path(run)) if j["status"] == "rated"}
