@@ -136,8 +136,8 @@ def export_lora(
         "target_modules": sorted(config.get("target_modules") or []),
         "training": {k: settings.get(k) for k in ("dataset", "epochs", "learning_rate",
                                                   "max_length", "max_steps") if k in settings},
-        "summary": {k: summary[k] for k in ("global_step", "train_loss", "train_runtime",
-                                            "train_tokens_per_second", "examples")
+        "summary": {k: summary[k] for k in ("examples", "steps", "loss_first", "loss_last",
+                                            "tokens", "tokens_per_second", "seconds", "device")
                     if k in summary},
         "seconds": round(time.perf_counter() - t0, 1),
     }  # fmt: skip

@@ -1,0 +1,64 @@
+"""The fine-tuned planner that ships in the package: found, loaded on its base, planning."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from langchain_gba._files import sha256_file
+from langchain_gba.models import resolve_model_path
+from langchain_gba.planner import PLAN_FIELDS, FineTunedPlanner, PlanStep
+from langchain_gba.planner.fine_tuned import (
+    ADAPTERS_DIR,
+    DEFAULT_FINE_TUNED_PLANNER,
+    shipped_planners,
+)
+
+TOOLS = [
+    ("search_wikipedia", "Search Wikipedia for facts."),
+    ("calculate_number", "Arithmetic on numbers you know."),
+    ("ask_user", "Ask the user for details about themselves."),
+    ("final_answer", "Answer the user when the context has the answer."),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped():  # type: ignore[no-untyped-def]
+    planners = shipped_planners()
+    assert DEFAULT_FINE_TUNED_PLANNER in planners, f"no adapter in {ADAPTERS_DIR}"
+    return planners[DEFAULT_FINE_TUNED_PLANNER]
+
+
+@pytest.fixture(scope="module")
+def planner():  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the installed base is the one it was trained on
+        return FineTunedPlanner()
+
+
+def test_the_shipped_adapter_is_small_and_names_the_installed_base(shipped):
+    assert shipped.adapter.stat().st_size < 16_000_000
+    base = resolve_model_path(shipped.base_model)
+    assert shipped.card["base_gguf_sha256"] == sha256_file(base)
+    card = json.loads(shipped.adapter.with_suffix(".json").read_text(encoding="utf-8"))
+    assert card["adapter_sha256"] == sha256_file(shipped.adapter)
+    assert card["base_model"] == "smollm2-135m-instruct"
+
+
+def test_the_shipped_planner_writes_valid_steps(planner):
+    assert planner.model.lora_path and planner.model.lora_path.endswith(".gguf")
+    for request, steps in [
+        ("What is the capital of Australia?", []),
+        ("Hello! How are you today?", []),
+        (
+            "What is the capital of Australia?",
+            [{"task": "Find the capital of Australia.", "observation": "Canberra."}],
+        ),
+    ]:
+        step = planner.plan(request, steps, TOOLS)
+        assert isinstance(step, PlanStep)
+        assert tuple(step.model_dump()) == PLAN_FIELDS
+        assert step.selected_tool in {name for name, _ in TOOLS}
+        assert step.task.strip()
