@@ -45,6 +45,16 @@ def test_ask_runs_the_agent_and_prints_the_state_as_json():
     assert state["steps"][0]["tool"] in ("calculate_number", "final_answer")
 
 
+def test_ask_with_the_shipped_fine_tuned_planner():
+    args = ["ask", "--planner", "fine-tuned", "--tools", "calculator", "--max-steps", "2",
+            "--no-ask-user", "--json", "What is 12 times 7?"]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    state = json.loads(result.output[result.output.index("{") :])
+    assert state["steps"][0]["tool"] in ("calculate_number", "final_answer")
+    assert state["status"] in ("answered", "incomplete")
+
+
 def test_ask_streams_steps_readably():
     result = runner.invoke(
         app, ["ask", "--tools", "calculator", "--max-steps", "1", "--no-ask-user", "Add 2 and 3."]
