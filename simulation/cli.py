@@ -13,7 +13,9 @@ Every command appends to its output file and resumes where a killed run stopped.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -488,6 +490,13 @@ def export(
             "stopped it, teach final_answer at the first repeat."
         ),
     ] = False,
+    first_step_repeat: Annotated[
+        int,
+        typer.Option(
+            help="Repeat the training split's first steps of the rarer first tools up to this "
+            "many times, towards the commonest first tool's count (1: as recorded)."
+        ),
+    ] = 1,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -531,6 +540,14 @@ def export(
     import datasets
 
     datasets.disable_progress_bars()  # a few hundred rows: its bars would only clutter ours
-    dataset = export_dataset(examples, out, test_size=test_size, seed=seed)
+    if first_step_repeat < 1:
+        raise _fail(ValueError(f"--first-step-repeat must be at least 1, not {first_step_repeat}"))
+    dataset = export_dataset(
+        examples, out, test_size=test_size, seed=seed, first_step_repeat=first_step_repeat
+    )
     sizes = ", ".join(f"{name} {len(split)}" for name, split in dataset.items())
+    firsts = Counter(json.loads(c)["selected_tool"]
+                     for c, s in zip(dataset["train"]["completion"], dataset["train"]["step"],
+                                     strict=True) if s == 0)  # fmt: skip
+    console.print(f"first steps in train: {dict(firsts.most_common())}")
     console.print(f"{len(examples)} examples ({sizes}) → {out}")

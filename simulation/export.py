@@ -37,6 +37,7 @@ from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tun
 
 __all__ = [
     "KIND_FIRST_TOOLS",
+    "balance_first_steps",
     "cap_tool_share",
     "examples_from",
     "export_dataset",
@@ -191,6 +192,35 @@ def cap_tool_share(
     return [e for i, e in enumerate(examples) if i not in dropped]
 
 
+def balance_first_steps(
+    examples: Sequence[dict[str, Any]], max_repeat: int, *, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Repeat the first-step examples of the rarer first tools, towards the commonest one's count.
+
+    A student's first choice is learned from the first steps only, and a teacher's first steps
+    are mostly searches (a student then searches before a greeting). Each tool's first steps
+    are repeated until they number as many as the commonest first tool's, at most ``max_repeat``
+    times their own count (a seeded choice of which repeat once more); later steps are kept
+    once. Repeats get ``~k`` after their id and follow the examples (the trainer shuffles).
+    """
+    if max_repeat < 1:
+        raise ValueError(f"max_repeat must be at least 1, not {max_repeat}")
+    firsts: dict[str, list[dict[str, Any]]] = {}
+    for e in examples:
+        if e["step"] == 0:
+            firsts.setdefault(_tool(e), []).append(e)
+    top = max((len(v) for v in firsts.values()), default=0)
+    rng = random.Random(seed)
+    extra = []
+    for tool in sorted(firsts):
+        group = firsts[tool]
+        target = min(top, len(group) * max_repeat)
+        copies = [e for _ in range(target // len(group) - 1) for e in group]
+        copies += rng.sample(group, target % len(group))
+        extra += [{**e, "id": f"{e['id']}~{k}"} for k, e in enumerate(copies, start=1)]
+    return [*examples, *extra]
+
+
 def split_ids(ids: Sequence[str], *, test_size: float = 0.1, seed: int = 0) -> set[str]:
     """The trajectory ids of the test split: a seeded hash order, at least one when possible."""
     unique = sorted(set(ids), key=lambda t: hashlib.sha256(f"{seed}\0{t}".encode()).hexdigest())
@@ -206,8 +236,12 @@ def export_dataset(
     *,
     test_size: float = 0.1,
     seed: int = 0,
+    first_step_repeat: int = 1,
 ) -> Any:
     """Save the examples as a ``datasets.DatasetDict`` (train/test) and as JSONL and Parquet.
+
+    ``first_step_repeat`` > 1 balances the training split's first steps
+    (:func:`balance_first_steps`); the test split stays as recorded.
 
     Writes ``out_dir/dataset`` (``save_to_disk``; ``load_from_disk`` reads it back),
     ``out_dir/{train,test}.jsonl`` and ``out_dir/{train,test}.parquet``. Returns the
@@ -221,10 +255,10 @@ def export_dataset(
     test_ids = split_ids([e["trajectory"] for e in examples], test_size=test_size, seed=seed)
     columns = ["id", "trajectory", "step", "prompt", "completion", "planner", "planner_model",
                "rating"]  # fmt: skip
-    splits = {
-        "train": [e for e in examples if e["trajectory"] not in test_ids],
-        "test": [e for e in examples if e["trajectory"] in test_ids],
-    }
+    train = [e for e in examples if e["trajectory"] not in test_ids]
+    if first_step_repeat > 1:
+        train = balance_first_steps(train, first_step_repeat, seed=seed)
+    splits = {"train": train, "test": [e for e in examples if e["trajectory"] in test_ids]}
     dataset = DatasetDict(
         {
             name: Dataset.from_dict({c: [row[c] for row in rows] for c in columns})

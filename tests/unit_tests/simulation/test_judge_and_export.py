@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from scripted import ScriptedChatModel
@@ -11,6 +12,8 @@ from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
 from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tuned_planner_prompt
 from simulation.export import (
     KIND_FIRST_TOOLS,
+    _tool,
+    balance_first_steps,
     cap_tool_share,
     examples_from,
     export_dataset,
@@ -260,3 +263,24 @@ def test_answer_at_loops_teaches_final_answer_where_the_repeats_began():
     plain = {e["id"] for e in examples_from(records, judgements)}
     assert plain == {"rr/0", "rr/1", "rr/2", "nr/0", "nr/1", "nr/2", "rn/0", "rn/1", "rn/2",
                      "ok/0", "ok/1"}  # fmt: skip
+
+
+def test_first_steps_of_rarer_tools_are_repeated_towards_the_commonest():
+    def ex(i, tool, step=0):
+        completion = json.dumps({"selected_tool": tool})
+        return {"id": f"t{i}/{step}", "trajectory": f"t{i}", "step": step, "completion": completion}
+
+    examples = [ex(i, "search") for i in range(10)] + [ex(10 + i, "final") for i in range(3)]
+    examples += [ex(20, "ask"), ex(0, "final", step=1), ex(1, "final", step=1)]
+    balanced = balance_first_steps(examples, 3, seed=0)
+    assert balanced[: len(examples)] == examples  # the originals first, in order
+    firsts = Counter(_tool(e) for e in balanced if e["step"] == 0)
+    assert firsts == {"search": 10, "final": 9, "ask": 3}  # 3 × their own count at most
+    assert Counter(_tool(e) for e in balanced if e["step"] == 1) == {"final": 2}  # kept once
+    assert len({e["id"] for e in balanced}) == len(balanced)  # repeats get their own ids
+    assert balance_first_steps(examples, 1) == examples
+    assert Counter(_tool(e) for e in balance_first_steps(examples, 4) if e["step"] == 0) == {
+        "search": 10, "final": 10, "ask": 4,
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="max_repeat"):
+        balance_first_steps(examples, 0)
