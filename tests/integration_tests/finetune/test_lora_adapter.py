@@ -41,6 +41,7 @@ def test_the_adapter_is_small_and_its_card_names_the_base(adapter, trained):
     assert card["base_model"] == "smollm2-135m-instruct" and card["rank"] == 4
     assert card["adapter_sha256"] == sha256_file(path)
     assert card["base_gguf_sha256"] == sha256_file(resolve_model_path("smollm2-135m-instruct"))
+    assert card["summary"]["steps"] == 4 and card["summary"]["examples"] > 0  # the training run
 
 
 def test_the_adapter_on_its_base_plans_a_valid_step_and_changes_the_model(adapter):
