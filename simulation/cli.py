@@ -13,9 +13,7 @@ Every command appends to its output file and resumes where a killed run stopped.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -546,8 +544,6 @@ def export(
         examples, out, test_size=test_size, seed=seed, first_step_repeat=first_step_repeat
     )
     sizes = ", ".join(f"{name} {len(split)}" for name, split in dataset.items())
-    firsts = Counter(json.loads(c)["selected_tool"]
-                     for c, s in zip(dataset["train"]["completion"], dataset["train"]["step"],
-                                     strict=True) if s == 0)  # fmt: skip
+    firsts = tool_frequencies([e for e in dataset["train"] if e["step"] == 0])
     console.print(f"first steps in train: {dict(firsts.most_common())}")
     console.print(f"{len(examples)} examples ({sizes}) → {out}")

@@ -143,9 +143,9 @@ def examples_from(
                 continue
             if any(k not in plan for k in PLAN_FIELDS):
                 continue  # not a planner step (the loop guard's stop)
-            step_rating = (step_ratings[str(r["id"])][i:] or [None])[0]
-            if min_task_rating is not None and step_rating is not None:
-                if step_rating < min_task_rating:
+            rated_steps = step_ratings[str(r["id"])]
+            if min_task_rating is not None and i < len(rated_steps):
+                if rated_steps[i] < min_task_rating:
                     continue
             examples.append(_example(r, i, {k: plan[k] for k in PLAN_FIELDS}, rating))
     return examples
