@@ -355,7 +355,9 @@ def _all_judged(runs: list[Path]) -> bool:
 
     for path in runs:
         judged = judged_path(path)
-        done = {str(j["id"]) for j in read_jsonl(judged)} if judged.exists() else set()
+        if not judged.exists() or not judged.read_bytes().endswith(b"\n"):
+            return False  # none yet, or a torn last line that judging repairs and redoes
+        done = {str(j["id"]) for j in read_jsonl(judged)}
         if not {str(r["id"]) for r in read_jsonl(path)} <= done:
             return False
     return True
