@@ -490,6 +490,13 @@ def export(
             "stopped it, teach final_answer at the first repeat."
         ),
     ] = False,
+    plain_final_tasks: Annotated[
+        bool,
+        typer.Option(
+            help="Teach 'Answer the request.' as every final_answer step's task, not the "
+            "teacher's own wording (often its reasoning or an answer it made up)."
+        ),
+    ] = False,
     first_step_repeat: Annotated[
         int,
         typer.Option(
@@ -517,6 +524,7 @@ def export(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
                 min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
+                plain_final_tasks=plain_final_tasks,
             )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e

@@ -107,6 +107,7 @@ def examples_from(
     match_kinds: bool = False,
     min_task_rating: int | None = None,
     answer_at_loops: bool = False,
+    plain_final_tasks: bool = False,
 ) -> list[dict[str, Any]]:
     """The training examples of the answered trajectories rated ``>= threshold``.
 
@@ -116,7 +117,11 @@ def examples_from(
     at least that (the 1.5B judge rates a repeated search 3: a student copies a redundant step
     as readily as a good one). A step the judge did not rate is kept. With
     ``answer_at_loops``, repeated steps are left out and a trajectory the loop guard stopped
-    teaches ``final_answer`` where its repeats began (see the module's docstring).
+    teaches ``final_answer`` where its repeats began (see the module's docstring). With
+    ``plain_final_tasks``, every ``final_answer`` step's task becomes ``LOOP_STOP_TASK``
+    ("Answer the request."): the answer writer has the request and the results, and a teacher's
+    final tasks are often its reasoning or an answer of its own ("Final answer: ..."), which a
+    small student would learn to invent.
     """
     rated = [j for j in judgements if j.get("status") == "rated"]
     ratings = {str(j["id"]): j["final_rating"] for j in rated}
@@ -147,7 +152,10 @@ def examples_from(
             if min_task_rating is not None and i < len(rated_steps):
                 if rated_steps[i] < min_task_rating:
                     continue
-            examples.append(_example(r, i, {k: plan[k] for k in PLAN_FIELDS}, rating))
+            target = {k: plan[k] for k in PLAN_FIELDS}
+            if plain_final_tasks and target["selected_tool"] == "final_answer":
+                target["task"] = LOOP_STOP_TASK
+            examples.append(_example(r, i, target, rating))
     return examples
 
 

@@ -284,3 +284,14 @@ def test_first_steps_of_rarer_tools_are_repeated_towards_the_commonest():
     }  # fmt: skip
     with pytest.raises(ValueError, match="max_repeat"):
         balance_first_steps(examples, 0)
+
+
+def test_plain_final_tasks_replace_the_teachers_final_wording_only():
+    record = trajectory("t", n=3)
+    record["steps"][-1]["plan"]["task"] = "Final answer: the teacher's own made-up answer."
+    judgements = [{"id": "t", "status": "rated", "final_rating": 5}]
+    examples = examples_from([record], judgements, plain_final_tasks=True)
+    tasks = [json.loads(e["completion"])["task"] for e in examples]
+    assert tasks == ["task 0", "task 1", LOOP_STOP_TASK]
+    kept = examples_from([record], judgements)
+    assert json.loads(kept[-1]["completion"])["task"].startswith("Final answer:")
