@@ -556,4 +556,6 @@ def export(
     sizes = ", ".join(f"{name} {len(split)}" for name, split in dataset.items())
     firsts = tool_frequencies([e for e in dataset["train"] if e["step"] == 0])
     console.print(f"first steps in train: {dict(firsts.most_common())}")
-    console.print(f"{len(examples)} examples ({sizes}) → {out}")
+    repeats = sum(len(split) for split in dataset.values()) - len(examples)
+    repeated = f", {repeats} of them first steps repeated" if repeats else ""
+    console.print(f"{len(examples)} examples ({sizes}{repeated}) → {out}")
