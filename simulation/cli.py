@@ -500,8 +500,9 @@ def export(
     first_step_repeat: Annotated[
         int,
         typer.Option(
+            min=1,
             help="Repeat the training split's first steps of the rarer first tools up to this "
-            "many times, towards the commonest first tool's count (1: as recorded)."
+            "many times, towards the commonest first tool's count (1: as recorded).",
         ),
     ] = 1,
 ) -> None:
@@ -548,8 +549,6 @@ def export(
     import datasets
 
     datasets.disable_progress_bars()  # a few hundred rows: its bars would only clutter ours
-    if first_step_repeat < 1:
-        raise _fail(ValueError(f"--first-step-repeat must be at least 1, not {first_step_repeat}"))
     dataset = export_dataset(
         examples, out, test_size=test_size, seed=seed, first_step_repeat=first_step_repeat
     )
