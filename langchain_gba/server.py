@@ -26,6 +26,7 @@ from types import TracebackType
 
 import httpx
 
+from langchain_gba.chat_models._repack import repack_works, server_command
 from langchain_gba.exceptions import GBAError
 from langchain_gba.models import resolve_model_path
 
@@ -123,7 +124,7 @@ class LlamaServer:
         """Start the server and wait until it answers; raises LlamaServerError otherwise."""
         if self.binary is None:
             cmd = [
-                sys.executable, "-m", "llama_cpp.server",
+                *server_command(self.model_path),
                 "--model", str(self.model_path),
                 "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
                 *self.extra_args,
@@ -133,6 +134,7 @@ class LlamaServer:
                 self.binary, "--model", str(self.model_path),
                 "--host", self.host, "--port", str(self.port),
                 "--ctx-size", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel),
+                *([] if repack_works(self.model_path) else ["--no-repack"]),
                 *self.extra_args,
             ]  # fmt: skip
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import threading
 import warnings
@@ -11,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langchain_gba.chat_models._repack import no_repack, repack_works
 from langchain_gba.structured.llguidance import GrammarCompiler
 
 if TYPE_CHECKING:
@@ -90,6 +92,29 @@ class LoadedModel:
 DEFAULT_MAX_CTX = 8192
 """The context window when none is given: the model's trained context, at most this."""
 
+
+def physical_cores() -> int:
+    """CPU cores this process may run on, each counted once however many threads it has.
+
+    llama.cpp decodes fastest with one thread per core; llama-cpp-python's default (half the
+    logical CPUs) assumes two threads per core and uses only half the cores where there is one
+    (1.8x slower decoding of the 1.5B model on 2 cores here).
+    """
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return max((os.cpu_count() or 2) // 2, 1)
+    cores = set()
+    for cpu in cpus:
+        topology = Path(f"/sys/devices/system/cpu/cpu{cpu}/topology")
+        try:
+            package = (topology / "physical_package_id").read_text().strip()
+            core = (topology / "core_id").read_text().strip()
+        except OSError:
+            return max(len(cpus) // 2, 1)
+        cores.add((package, core))
+    return max(len(cores), 1)
+
 _LOADED: dict[tuple[Any, ...], LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
 
@@ -139,18 +164,20 @@ def load_model(
             raise ImportError(msg) from e
         settings: dict[str, Any] = {
             "model_path": os.fspath(path),
-            "n_threads": n_threads,
+            "n_threads": n_threads or physical_cores(),
             "n_batch": n_batch,
             "seed": seed,
             "verbose": verbose,
         }
         if lora_path is not None:
             settings["lora_path"] = os.fspath(lora_path)
-        llama = llama_cpp.Llama(n_ctx=n_ctx or DEFAULT_MAX_CTX, **settings)
-        trained = llama._model.n_ctx_train()
-        if n_ctx is None and 0 < trained < llama.n_ctx():
-            llama.close()
-            llama = llama_cpp.Llama(n_ctx=trained, **settings)
+        guard = contextlib.nullcontext() if repack_works(path) else no_repack()
+        with guard:
+            llama = llama_cpp.Llama(n_ctx=n_ctx or DEFAULT_MAX_CTX, **settings)
+            trained = llama._model.n_ctx_train()
+            if n_ctx is None and 0 < trained < llama.n_ctx():
+                llama.close()
+                llama = llama_cpp.Llama(n_ctx=trained, **settings)
         loaded = LoadedModel(path=path, llama=llama)
         _LOADED[key] = loaded
         return loaded
