@@ -26,6 +26,7 @@ from types import TracebackType
 
 import httpx
 
+from langchain_gba.chat_models._llama import physical_cores
 from langchain_gba.chat_models._repack import repack_works, server_command
 from langchain_gba.exceptions import GBAError
 from langchain_gba.models import resolve_model_path
@@ -120,6 +121,10 @@ class LlamaServer:
         self._log.flush()
         return self.log_path.read_text(errors="replace")[-n:]
 
+    def _threads(self, flag: str) -> list[str]:
+        """Decoding threads, one per physical core, unless ``extra_args`` sets them."""
+        return [] if flag in self.extra_args else [flag, str(physical_cores())]
+
     def start(self) -> LlamaServer:
         """Start the server and wait until it answers; raises LlamaServerError otherwise."""
         if self.binary is None:
@@ -127,6 +132,7 @@ class LlamaServer:
                 *server_command(self.model_path),
                 "--model", str(self.model_path),
                 "--host", self.host, "--port", str(self.port), "--n_ctx", str(self.n_ctx),
+                *self._threads("--n_threads"),
                 *self.extra_args,
             ]  # fmt: skip
         else:  # the context is shared by the slots: n_ctx tokens each

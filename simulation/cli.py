@@ -13,7 +13,11 @@ Every command appends to its output file and resumes where a killed run stopped.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,6 +62,28 @@ Timeout = Annotated[float, typer.Option(help="Seconds per server request.")]
 ConnectAttempts = Annotated[int, typer.Option(help="Tries to reach the server at start.")]
 Concurrency = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
 Tools = Annotated[str, typer.Option(help="Comma-separated tools: calculator, wikipedia, internet.")]
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside the block, SIGTERM (``kill``, a CI timeout) stops the run like Ctrl-C does.
+
+    Python's default for SIGTERM ends the process at once, skipping ``finally`` blocks: a
+    killed run would leave its manifest's counts stale. Only in the main thread (elsewhere a
+    no-op, as signal handlers can only be set there).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _progress() -> Progress:
@@ -328,14 +354,15 @@ def run(
             models = {"planner": planner_model, "tools": tool_model or planner_model}
             update_manifest(out, models=models, command=ctx.command_path, params=ctx.params)
             try:
-                report = asyncio.run(
-                    run_requests(
-                        requests_list, out, agent, labels, concurrency=concurrency,
-                        on_start=on_start, on_done=on_done,
-                    )
-                )  # fmt: skip
+                with terminate_as_interrupt():
+                    report = asyncio.run(
+                        run_requests(
+                            requests_list, out, agent, labels, concurrency=concurrency,
+                            on_start=on_start, on_done=on_done,
+                        )
+                    )  # fmt: skip
             finally:
-                update_manifest(out)  # the counts, also after Ctrl-C
+                update_manifest(out)  # the counts, also after Ctrl-C or SIGTERM
     except (GBAError, RecordFileError, ValueError) as e:
         raise _fail(e) from e
     if report.repaired_bytes:
