@@ -19,6 +19,7 @@ __all__ = [
     "FINE_TUNED_PLANNER",
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
+    "FUNCTION_DECISION_SYSTEM",
     "NO_PREVIOUS_STEPS",
     "LOOP_NOTE",
     "LOOP_STOP_TASK",
@@ -36,6 +37,7 @@ __all__ = [
     "fine_tuned_planner_prompt",
     "format_context",
     "format_fields",
+    "format_parameters",
     "format_examples",
     "format_tools",
     "zero_shot_planner_messages",
@@ -384,6 +386,47 @@ Write its arguments as JSON. Take every value from the task; leave out optional 
 task does not give."""
 
 FUNCTION_CALLING_USER = "Task: {task}"
+
+FUNCTION_DECISION_SYSTEM = """\
+You decide whether the function {name} does a task, and if it does, you call it.
+{name}: {description}
+Its arguments:
+{parameters}
+Write JSON: "asked": what the task asks for, in a few words. "fits": true if calling {name} does \
+what the task asks; false if the task asks for something else, or needs a value that is not in \
+the task. If it fits, "arguments": every value taken from the task; leave out optional \
+arguments the task does not give."""
+"""The function-calling step that may decline (``FunctionCaller(check_fit=True)``): what is
+asked, then whether the function does it, then its arguments; formatted with ``name``,
+``description`` and ``parameters`` (:func:`format_parameters`)."""
+
+
+def format_parameters(parameters: Mapping[str, Any]) -> str:
+    """``- name (type, required): description`` lines for a JSON schema's top-level properties."""
+    properties = parameters.get("properties") or {}
+    if not properties:
+        return "(none)"
+    required = set(parameters.get("required") or ())
+    lines = []
+    for name, spec in properties.items():
+        spec = spec if isinstance(spec, Mapping) else {}
+        kind = spec.get("type") or ("one of" if "enum" in spec else "any")
+        if isinstance(kind, list):
+            kind = " or ".join(map(str, kind))
+        notes = [str(kind), "required" if name in required else "optional"]
+        text = " ".join(str(spec.get("description", "")).split())
+        if "enum" in spec:
+            text = (
+                (text + " " if text else "")
+                + "One of: "
+                + ", ".join(map(json.dumps, spec["enum"]))
+                + "."
+            )
+        if "default" in spec:
+            text = (text + " " if text else "") + f"Default: {json.dumps(spec['default'])}."
+        lines.append(f"- {name} ({', '.join(notes)})" + (f": {text}" if text else ""))
+    return "\n".join(lines)
+
 
 # -- final answer -----------------------------------------------------------------------------
 

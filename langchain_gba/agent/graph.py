@@ -55,7 +55,7 @@ from langchain_gba.prompts import LOOP_NOTE, LOOP_STOP_TASK, SAME_RESULT_NOTE, f
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
 from langchain_gba.tools.base import reads_context, takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
-from langchain_gba.tools.function_calling import FunctionCaller
+from langchain_gba.tools.function_calling import Decision, FunctionCaller
 
 __all__ = ["create_gba_agent"]
 
@@ -83,6 +83,7 @@ def create_gba_agent(
     max_observation_chars: int = 1500,
     max_loops: int = 2,
     interrupt_on: Mapping[str, bool | ApprovalConfig] | None = None,
+    check_fit: bool = False,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -112,6 +113,10 @@ def create_gba_agent(
             edit or reject) or an ``ApprovalConfig`` (``allowed_decisions``, ``description``).
             The run pauses with an interrupt before such a tool runs (see
             ``langchain_gba.agent.approval``); it needs a checkpointer.
+        check_fit: before writing a tool's arguments, the function-calling model says what
+            the task asks for and whether the tool does it; a task the tool cannot do becomes
+            an observation (the tool does not run) instead of a made-up call. Tools that take
+            the task itself are not checked.
         name: the graph's name.
 
     Returns:
@@ -147,7 +152,7 @@ def create_gba_agent(
     nodes = _Nodes(
         planner=the_planner,
         tools=tool_map,
-        caller=FunctionCaller(function_calling_model),
+        caller=FunctionCaller(function_calling_model, check_fit=check_fit),
         answer=FinalAnswerTool(llm=answer_model or function_calling_model),
         max_steps=max_steps,
         max_observation_chars=max_observation_chars,
@@ -375,17 +380,44 @@ class _Nodes:
             call_id = f"call_{hashlib.sha256(place.encode()).hexdigest()[:16]}"
         return {"call": {"tool": plan["selected_tool"], "arguments": dict(args), "id": call_id}}
 
+    @staticmethod
+    def _declined(plan: dict[str, Any], decision: Decision) -> dict[str, Any]:
+        name = plan["selected_tool"]
+        asked = decision.asked.rstrip(".")
+        text = (
+            f"Not called: {name} does not do this task (it asks for: {asked}). Select the tool "
+            "that does it, or final_answer if the results so far answer the request."
+        )
+        return {"steps": [_step(plan, {}, text, error=True)], "plan": None, "call": None}
+
+    def _written(
+        self, state: AgentState, config: RunnableConfig, plan: dict[str, Any], out: Any
+    ) -> dict[str, Any]:
+        if isinstance(out, Decision):
+            if not out.fits:
+                return self._declined(plan, out)
+            out = out.arguments or {}
+        return self._call(state, config, plan, out)
+
+    def _writer(self, tool: BaseTool) -> Any:
+        if self.caller.check_fit:
+            return self.caller.decision(tool)
+        return self.caller.runnable(tool)
+
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        """Write the call: the task itself for a task-taking tool, else its arguments."""
+        """Write the call: the task itself for a task-taking tool, else its arguments.
+
+        With ``check_fit``, a tool that does not do the task is declined (an observation).
+        """
         plan = dict(state["plan"] or {})
         tool = self.tools[plan["selected_tool"]]
         if takes_task(tool):
             return self._call(state, config, plan, {"task": plan["task"]})
         try:
-            args = self.caller.runnable(tool).invoke({"task": plan["task"]}, config)
+            out = self._writer(tool).invoke({"task": plan["task"]}, config)
         except Exception as e:  # becomes the observation; the planner goes on
             return self._call_failed(plan, e)
-        return self._call(state, config, plan, args)
+        return self._written(state, config, plan, out)
 
     async def acall(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``call``."""
@@ -394,10 +426,10 @@ class _Nodes:
         if takes_task(tool):
             return self._call(state, config, plan, {"task": plan["task"]})
         try:
-            args = await self.caller.runnable(tool).ainvoke({"task": plan["task"]}, config)
+            out = await self._writer(tool).ainvoke({"task": plan["task"]}, config)
         except Exception as e:
             return self._call_failed(plan, e)
-        return self._call(state, config, plan, args)
+        return self._written(state, config, plan, out)
 
     def route_call(self, state: AgentState) -> str:
         """To the tool (through approval if it needs one), or back to planning.

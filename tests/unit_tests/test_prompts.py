@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from langchain_gba.planner import PLAN_FIELDS, SEED_PLAN_FIELDS, ZeroShotPlanner, plan_step_model
 from langchain_gba.prompts import (
     PLANNER_EXAMPLES,
@@ -79,3 +81,40 @@ def test_a_planner_shows_its_own_examples():
     system = planner.messages("Book a room for Monday.", [], tools)[0][1]
     assert _example_steps(system) == [dict(mine.step)]
     assert "Golden Gate" not in system
+
+
+def test_format_parameters_lists_types_requirement_choices_and_defaults() -> None:
+    from langchain_gba.prompts import format_parameters
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "base": {"type": "number", "description": "The base,\n in metres."},
+            "unit": {"type": "string", "enum": ["m", "cm"], "default": "m"},
+            "tags": {"type": ["array", "null"]},
+        },
+        "required": ["base"],
+    }
+    assert format_parameters(schema).splitlines() == [
+        "- base (number, required): The base, in metres.",
+        '- unit (string, optional): One of: "m", "cm". Default: "m".',
+        "- tags (array or null, optional)",
+    ]
+    assert format_parameters({"type": "object", "properties": {}}) == "(none)"
+
+
+def test_a_decision_declines_without_arguments_or_calls_with_them() -> None:
+    import jsonschema
+
+    from langchain_gba.tools.function_calling import decision_schema
+
+    schema = decision_schema({"type": "object", "properties": {"x": {"type": "integer"}}})
+    jsonschema.validate({"asked": "the weather", "fits": False}, schema)
+    jsonschema.validate({"asked": "a sum", "fits": True, "arguments": {"x": 1}}, schema)
+    for bad in (
+        {"asked": "the weather", "fits": False, "arguments": {"x": 1}},
+        {"asked": "a sum", "fits": True},
+        {"fits": False},
+    ):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)

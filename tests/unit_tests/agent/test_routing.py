@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
@@ -414,3 +415,38 @@ def test_the_graph_drawing_reads_like_the_data_flow(options):
     agent, *_ = agent_with([], [Lookup(), send_email], **options)
     expected = (Path(__file__).parent / "graph.mmd").read_text()
     assert agent.get_graph().draw_mermaid() == expected
+
+
+def test_check_fit_declines_a_task_the_tool_does_not_do():
+    agent, planner, fc, _ = agent_with(
+        [step("send_email", "Find the weather in Lyon."), step("final_answer")],
+        [send_email],
+        fc_replies=['{"asked": "the weather in Lyon.", "fits": false}'],
+        answers=["I cannot look the weather up."],
+        check_fit=True,
+    )
+    out = agent.invoke({"request": "What is the weather in Lyon?"})
+    declined, last = out["steps"]
+    assert declined["tool"] == "send_email" and declined["error"] is True
+    assert declined["arguments"] == {}
+    assert declined["observation"].startswith(
+        "Not called: send_email does not do this task (it asks for: the weather in Lyon)."
+    )
+    assert "Its arguments:\n- recipient (string, required)" in fc.calls[0][0].content
+    assert last["tool"] == "final_answer" and out["status"] == "answered"
+    # the planner saw the refusal as the step's result
+    assert "Not called: send_email" in planner.calls[1][-1].content
+
+
+def test_check_fit_calls_a_tool_that_fits_with_its_arguments():
+    call = {"recipient": "bob@example.com", "subject": "Late", "body": "I am late."}
+    agent, _, fc, _ = agent_with(
+        [step("send_email", "Email bob@example.com that I am late."), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps({"asked": "an email to Bob", "fits": True, "arguments": call})],
+        check_fit=True,
+    )
+    out = agent.invoke({"request": "Tell Bob I am late."})
+    sent = out["steps"][0]
+    assert (sent["arguments"], sent["observation"]) == (call, "sent to bob@example.com: Late")
+    assert sent["error"] is False
