@@ -26,7 +26,7 @@ from types import TracebackType
 
 import httpx
 
-from langchain_gba.chat_models._llama import physical_cores
+from langchain_gba.chat_models._llama import default_threads
 from langchain_gba.chat_models._repack import repack_works, server_command
 from langchain_gba.exceptions import GBAError
 from langchain_gba.models import resolve_model_path
@@ -122,8 +122,8 @@ class LlamaServer:
         return self.log_path.read_text(errors="replace")[-n:]
 
     def _threads(self, flag: str) -> list[str]:
-        """Decoding threads, one per physical core, unless ``extra_args`` sets them."""
-        return [] if flag in self.extra_args else [flag, str(physical_cores())]
+        """Threads as in-process models get them, unless ``extra_args`` sets them."""
+        return [] if flag in self.extra_args else [flag, str(default_threads())]
 
     def start(self) -> LlamaServer:
         """Start the server and wait until it answers; raises LlamaServerError otherwise."""
@@ -141,6 +141,7 @@ class LlamaServer:
                 "--host", self.host, "--port", str(self.port),
                 "--ctx-size", str(self.n_ctx * self.parallel), "--parallel", str(self.parallel),
                 *([] if repack_works(self.model_path) else ["--no-repack"]),
+                *self._threads("--threads"),
                 *self.extra_args,
             ]  # fmt: skip
         self._proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT)

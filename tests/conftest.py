@@ -8,6 +8,11 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # workers share the cores: no more threads than cores
+    from langchain_gba.chat_models._llama import THREADS_ENV, physical_cores
+
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    os.environ.setdefault(THREADS_ENV, str(max(physical_cores() // workers, 1)))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,15 @@ from langchain_gba.structured.llguidance import GrammarCompiler
 if TYPE_CHECKING:
     import llama_cpp
 
-__all__ = ["LoadedModel", "PLAIN_TEMPLATE", "close_models", "load_model"]
+__all__ = [
+    "LoadedModel",
+    "PLAIN_TEMPLATE",
+    "THREADS_ENV",
+    "close_models",
+    "default_threads",
+    "load_model",
+    "physical_cores",
+]
 
 PLAIN_TEMPLATE = (
     "{% for message in messages %}"
@@ -93,6 +101,26 @@ DEFAULT_MAX_CTX = 8192
 """The context window when none is given: the model's trained context, at most this."""
 
 
+THREADS_ENV = "GBA_LLAMA_THREADS"
+
+
+def default_threads() -> int:
+    """Threads for a model given none: ``$GBA_LLAMA_THREADS``, else one per physical core.
+
+    Set the variable when several processes run models on the same cores at once (parallel
+    test workers, a benchmark beside a recording): llama.cpp's threads spin while they wait for
+    each other, so more threads than cores slows every process down many times over.
+    """
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            msg = f"{THREADS_ENV} must be a whole number of threads, got {value!r}."
+            raise ValueError(msg) from None
+    return physical_cores()
+
+
 def physical_cores() -> int:
     """CPU cores this process may run on, each counted once however many threads it has.
 
@@ -114,6 +142,7 @@ def physical_cores() -> int:
             return max(len(cpus) // 2, 1)
         cores.add((package, core))
     return max(len(cores), 1)
+
 
 _LOADED: dict[tuple[Any, ...], LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
@@ -164,7 +193,8 @@ def load_model(
             raise ImportError(msg) from e
         settings: dict[str, Any] = {
             "model_path": os.fspath(path),
-            "n_threads": n_threads or physical_cores(),
+            "n_threads": n_threads or default_threads(),
+            "n_threads_batch": n_threads or default_threads(),
             "n_batch": n_batch,
             "seed": seed,
             "verbose": verbose,

@@ -93,7 +93,7 @@ class ChatLlamaCpp(BaseChatModel):
     n_ctx: int | None = None
     """Context window in tokens (None: the model's trained context, at most 8192)."""
     n_threads: int | None = None
-    """CPU threads for decoding (None: one per physical core)."""
+    """CPU threads (None: ``$GBA_LLAMA_THREADS``, else one per physical core)."""
     n_batch: int = 512
     """Prompt-processing batch size."""
     seed: int = 0

@@ -82,3 +82,15 @@ def test_no_repack_sets_the_model_parameter_and_undoes_it() -> None:
 
 def test_decoding_threads_are_one_per_core() -> None:
     assert 1 <= physical_cores() <= len(os.sched_getaffinity(0))
+
+
+def test_the_environment_sets_the_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_gba.chat_models._llama import THREADS_ENV, default_threads
+
+    monkeypatch.setenv(THREADS_ENV, "3")
+    assert default_threads() == 3
+    monkeypatch.setenv(THREADS_ENV, "many")
+    with pytest.raises(ValueError, match="GBA_LLAMA_THREADS must be a whole number"):
+        default_threads()
+    monkeypatch.delenv(THREADS_ENV)
+    assert default_threads() == physical_cores()
