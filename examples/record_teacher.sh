@@ -16,8 +16,10 @@ URL=http://127.0.0.1:$PORT/v1
 TOOLS=calculator,wikipedia  # the default agent's tools (gba ask, the labelled benchmark)
 mkdir -p "$OUT"
 MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
+# --no-repack where this llama.cpp build crashes repacking weights on this CPU (checked once)
+NO_REPACK=$($PY -c 'import sys; from pathlib import Path; from langchain_gba.chat_models._repack import repack_works; print("" if repack_works(Path(sys.argv[1])) else "--no-repack")' "$MODEL")
 .venv/bin/llama-server --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
-  --ctx-size 16384 --parallel 4 > "$OUT/llama-server.log" 2>&1 &
+  --ctx-size 16384 --parallel 4 $NO_REPACK > "$OUT/llama-server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
 until curl -sf "$URL/models" > /dev/null; do sleep 1; done
