@@ -524,6 +524,13 @@ def export(
             "teacher's own wording (often its reasoning or an answer it made up)."
         ),
     ] = False,
+    drop_echoes: Annotated[
+        bool,
+        typer.Option(
+            help="Leave out the steps whose thoughts or task copy the planner prompt's field "
+            "descriptions (a teacher echoing its instructions)."
+        ),
+    ] = False,
     first_step_repeat: Annotated[
         int,
         typer.Option(
@@ -552,7 +559,7 @@ def export(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
                 min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
-                plain_final_tasks=plain_final_tasks,
+                plain_final_tasks=plain_final_tasks, drop_echoes=drop_echoes,
             )  # fmt: skip
     except RecordFileError as e:
         raise _fail(e) from e

@@ -20,6 +20,13 @@ the tool again) until the guard stops it (``stopped``) knew all it would learn b
 repeat. ``answer_at_loops`` leaves out the repeated steps and, where only repeats came before
 the stop, teaches ``final_answer`` at the first of them (:func:`loop_answer_index`): the step
 the teacher should have taken, and the one its answer came from.
+
+A teacher that copies the planner prompt's field descriptions into a step ("The results so far
+give (Known): ... Then what is still missing to answer the request and the tool that gets it: a
+search for facts, ...") teaches a student to write them where a task belongs: the shipped v2
+student searched Wikipedia for that sentence on 4 of 28 held-out lookups.
+``drop_echoes`` leaves out the steps whose thoughts or task copy
+``ECHO_WORDS`` words in a row of a description (:func:`echoes_descriptions`).
 """
 
 from __future__ import annotations
@@ -27,18 +34,25 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from langchain_gba.planner import PLAN_FIELDS
-from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tuned_planner_prompt
+from langchain_gba.prompts import (
+    LOOP_ANSWER_THOUGHTS,
+    LOOP_STOP_TASK,
+    PLAN_FIELD_DESCRIPTIONS,
+    fine_tuned_planner_prompt,
+)
 
 __all__ = [
     "KIND_FIRST_TOOLS",
     "balance_first_steps",
     "cap_tool_share",
+    "echoes_descriptions",
     "examples_from",
     "export_dataset",
     "first_tool_fits",
@@ -56,6 +70,26 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "ask_user": frozenset({"ask_user"}),
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
+
+
+ECHO_WORDS = 7
+"""Words in a row shared with a field description that make a step's text an echo of it (6
+flags a few honest thoughts, "the results so far give us ...": 1 in 9 teacher steps copy 7)."""
+
+
+def _word_runs(text: str, n: int) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z_]+", text.lower())
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+_DESCRIPTION_RUNS = frozenset().union(
+    *(_word_runs(text, ECHO_WORDS) for text in PLAN_FIELD_DESCRIPTIONS.values())
+)
+
+
+def echoes_descriptions(text: str) -> bool:
+    """Whether ``text`` copies ``ECHO_WORDS`` words in a row of a planner field's description."""
+    return not _DESCRIPTION_RUNS.isdisjoint(_word_runs(text, ECHO_WORDS))
 
 
 def first_tool_fits(record: dict[str, Any]) -> bool:
@@ -108,6 +142,7 @@ def examples_from(
     min_task_rating: int | None = None,
     answer_at_loops: bool = False,
     plain_final_tasks: bool = False,
+    drop_echoes: bool = False,
 ) -> list[dict[str, Any]]:
     """The training examples of the answered trajectories rated ``>= threshold``.
 
@@ -121,7 +156,9 @@ def examples_from(
     ``plain_final_tasks``, every ``final_answer`` step's task becomes ``LOOP_STOP_TASK``
     ("Answer the request."): the answer writer has the request and the results, and a teacher's
     final tasks are often its reasoning or an answer of its own ("Final answer: ..."), which a
-    small student would learn to invent.
+    small student would learn to invent. With ``drop_echoes``, the steps whose thoughts or
+    task (after ``plain_final_tasks``) copy a field's description are left out
+    (:func:`echoes_descriptions`).
     """
     rated = [j for j in judgements if j.get("status") == "rated"]
     ratings = {str(j["id"]): j["final_rating"] for j in rated}
@@ -155,6 +192,10 @@ def examples_from(
             target = {k: plan[k] for k in PLAN_FIELDS}
             if plain_final_tasks and target["selected_tool"] == "final_answer":
                 target["task"] = LOOP_STOP_TASK
+            if drop_echoes and any(
+                echoes_descriptions(str(target[k])) for k in ("thoughts", "task") if k in target
+            ):
+                continue
             examples.append(_example(r, i, target, rating))
     return examples
 

@@ -9,12 +9,18 @@ import pytest
 from scripted import ScriptedChatModel
 
 from langchain_gba.planner import PLAN_FIELDS, TEACHER_FIELDS
-from langchain_gba.prompts import LOOP_ANSWER_THOUGHTS, LOOP_STOP_TASK, fine_tuned_planner_prompt
+from langchain_gba.prompts import (
+    LOOP_ANSWER_THOUGHTS,
+    LOOP_STOP_TASK,
+    PLAN_FIELD_DESCRIPTIONS,
+    fine_tuned_planner_prompt,
+)
 from simulation.export import (
     KIND_FIRST_TOOLS,
     _tool,
     balance_first_steps,
     cap_tool_share,
+    echoes_descriptions,
     examples_from,
     export_dataset,
     first_tool_fits,
@@ -295,3 +301,24 @@ def test_plain_final_tasks_replace_the_teachers_final_wording_only():
     assert tasks == ["task 0", "task 1", LOOP_STOP_TASK]
     kept = examples_from([record], judgements)
     assert json.loads(kept[-1]["completion"])["task"].startswith("Final answer:")
+
+
+def test_steps_echoing_the_field_descriptions_are_left_out():
+    record = trajectory("t", n=4)
+    echoed = (
+        "The results so far give (Known): No previous steps. Then what is still missing to "
+        "answer the request and the tool that gets it: a search for facts, the search_w"
+    )
+    record["steps"][0]["plan"]["thoughts"] = echoed
+    record["steps"][1]["plan"]["task"] = PLAN_FIELD_DESCRIPTIONS["task"][:90]
+    record["steps"][2]["plan"]["thoughts"] = "The results so far give us the year: 1921."
+    judgements = [{"id": "t", "status": "rated", "final_rating": 5}]
+    kept = examples_from([record], judgements, drop_echoes=True)
+    assert [e["step"] for e in kept] == [2, 3]
+    assert len(examples_from([record], judgements)) == 4
+    assert echoes_descriptions(echoed)
+    assert not echoes_descriptions("Known: nothing yet. Missing: the year, a fact: search.")
+    # a copied final task is not an echo once plain_final_tasks rewrote it
+    record["steps"][3]["plan"]["task"] = PLAN_FIELD_DESCRIPTIONS["task"]
+    kept = examples_from([record], judgements, drop_echoes=True, plain_final_tasks=True)
+    assert [e["step"] for e in kept] == [2, 3]
