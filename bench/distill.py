@@ -8,6 +8,9 @@ Rows (``--planners``, any of):
 - ``qwen-0.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")``
 - ``qwen-1.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-1.5b-instruct")``, the teacher
   (without the hints it recorded with)
+- ``smollm2-candidate``: ``FineTunedPlanner`` with the LoRA adapter ``--candidate`` (a ``.gguf``
+  with its card ``.json`` beside it, as ``finetune export-lora`` writes them), to compare a new
+  training with the shipped one before shipping it
 - ``baseline``: the one-call pipeline (the request handed to the labelled first tool; lookups and
   calculations only), for the time ratio on single lookups
 
@@ -19,7 +22,8 @@ early (``--resume`` continues it) has covered every kind alike. Planner seconds 
 the time inside the planner's ``plan`` calls.
 
 Writes ``distill-<split>.json`` (per-request raw results, rewritten after every request;
-``--resume`` continues it) and ``distill-<split>.md`` to ``--out``.
+``--resume`` continues it: the requests not run yet, and the rows asked for that a request's
+record lacks, so a row can be added to a finished run) and ``distill-<split>.md`` to ``--out``.
 
     python bench/distill.py --split test
 """
@@ -47,6 +51,7 @@ ROWS = (
     "smollm2-fine-tuned",
     "qwen-0.5b-zero-shot",
     "qwen-1.5b-zero-shot",
+    "smollm2-candidate",
     "baseline",
 )
 
@@ -60,6 +65,13 @@ def make_planner(row: str, args: argparse.Namespace) -> Any:
         if args.fine_tuned_gguf:
             return FineTunedPlanner(args.fine_tuned_gguf)
         return FineTunedPlanner(args.adapter_planner)
+    if row == "smollm2-candidate":
+        from langchain_gba.planner.fine_tuned import fine_tuned_planner_model
+
+        if not args.candidate:
+            raise SystemExit("the smollm2-candidate row needs --candidate ADAPTER.gguf")
+        path = Path(args.candidate)
+        return FineTunedPlanner(fine_tuned_planner_model(path.stem, directory=path.parent))
     if row == "qwen-0.5b-zero-shot":
         return ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")
     if row == "qwen-1.5b-zero-shot":
@@ -222,6 +234,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=10)
     parser.add_argument("--adapter-planner", default=None, help="a shipped planner's name")
     parser.add_argument("--fine-tuned-gguf", default=None, help="a fine-tuned GGUF instead")
+    parser.add_argument("--candidate", default=None, help="LoRA adapter .gguf (with its .json)")
     parser.add_argument("--requests", type=Path, default=bench.DATA)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--resume", action="store_true")
@@ -248,14 +261,19 @@ def main() -> None:
         previous = json.loads(saved.read_text())
         report["records"] = previous["records"]
         report["date"] = f"{previous['date']} – {report['date']}"
-        report["command"] = previous["command"] + " (then --resume)"
-    done = {r["id"] for r in report["records"]}
+        report["command"] = f"{previous['command']} (then {report['command']})"
+        report["rows"] = [*previous["rows"], *(r for r in rows if r not in previous["rows"])]
+    done = {r["id"]: r for r in report["records"]}
     built = build(rows, args)
     for i, item in enumerate(items):
-        if item["id"] in done:
+        record = done.get(item["id"])
+        if record is None:
+            record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
+            report["records"].append(record)
+        todo = [r for r in (rows if i % 2 == 0 else rows[::-1]) if r not in record]
+        if not todo or (record is done.get(item["id"]) and todo == ["baseline"]):
             continue
-        record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
-        for row in rows if i % 2 == 0 else rows[::-1]:
+        for row in todo:
             result = run_row(row, built, item, args.max_steps)
             if result is None:
                 continue
@@ -264,8 +282,7 @@ def main() -> None:
             answer = " ".join((result["answer"] or "").split())[:60]
             print(f"[{i + 1}/{len(items)}] {item['id']:<18} {row:<20} {result['seconds']:6.1f} s "
                   f"first={result['first_tool']:<16} {mark} {answer!r}", flush=True)  # fmt: skip
-        report["records"].append(record)
-        report["summary"] = {row: summary(report["records"], row) for row in rows}
+        report["summary"] = {row: summary(report["records"], row) for row in report["rows"]}
         args.out.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(report, indent=2, ensure_ascii=False))
         saved.with_suffix(".md").write_text(report_md(report))  # so far: a run may stop anywhere

@@ -3,7 +3,8 @@
 # the trajectories of examples/record_teacher.sh (judged there) → export (answer rated >= 4,
 # first tool fits the request's kind, no step whose task is rated below 4, repeats left out and
 # final_answer taught where the teacher's repeats began, final tasks written plainly, the rarer
-# first tools' first steps repeated up to 3× in the training split) → LoRA training → GGUF adapter with its
+# first tools' first steps repeated up to 3× in the training split, no step that copies the
+# planner prompt's field descriptions) → LoRA training → GGUF adapter with its
 # card in langchain_gba/planner/adapters/ → the planners side by side on the held-out labelled
 # requests (bench/distill.py, max 6 steps as recorded). Each stage resumes or is quick to redo.
 #
@@ -17,7 +18,7 @@ EPOCHS=${EPOCHS:-3}
 NAME=${NAME:-smollm2-135m-planner}
 rm -rf "$RUN/data"
 $PY -m simulation export bench/data/teacher/teacher.jsonl --out "$RUN/data" \
-  --match-kinds --min-task-rating 4 --answer-at-loops --plain-final-tasks \
+  --match-kinds --min-task-rating 4 --answer-at-loops --plain-final-tasks --drop-echoes \
   --first-step-repeat 3 --test-size 0.1
 $PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
   --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
