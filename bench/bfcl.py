@@ -18,9 +18,15 @@ machine noise and prompt-cache effects hit all routes alike; decoding is greedy 
 
 Routes (each output is turned into BFCL's model-output format, ``[{func_name: {arg: value}}]``):
 
-- ``ours``: the agent's own path. A constrained step picks one of the offered functions or
-  ``none`` (an enum), then ``FunctionCaller`` writes that function's arguments, constrained to its
-  parameter schema (library prompts ``FUNCTION_CALLING_SYSTEM/USER``).
+- ``ours``: the agent's own path, with the decision that may decline. Where several functions
+  are offered, a constrained step picks the closest one (an enum of their names); then
+  ``FunctionCaller(check_fit=True)`` decides on it, constrained to ``{"asked": what the request
+  asks for, "fits": true, "arguments": its parameters} | {"asked": ..., "fits": false}``, with
+  the function's description and its arguments' descriptions in the prompt (library prompt
+  ``FUNCTION_DECISION_SYSTEM``). ``fits: false`` is the explicit no-call.
+- ``ours-select``: the first design, kept for comparison: one constrained choice among the
+  functions and ``none``, then the arguments (``FUNCTION_CALLING_SYSTEM/USER``: the function's
+  description only).
 - ``ours-union``: one constrained step with the ``prompted`` route's messages, decoding forced to
   ``anyOf({"name": const f, "arguments": parameters of f} for each f, {"name": "none"})``: the
   same prompt as ``prompted``, so the difference is the constraint alone.
@@ -30,8 +36,9 @@ Routes (each output is turned into BFCL's model-output format, ``[{func_name: {a
   with ``bind_tools`` and ``tool_choice="auto"``, on llama-cpp-python's ``chatml-function-calling``
   chat handler (a message, or ``functions.<name>:`` followed by grammar-constrained arguments).
 
-"No function fits" (BFCL's irrelevance category, where any function call is wrong): ``ours`` and
-``ours-union`` offer an explicit ``none`` choice; ``prompted`` is told to reply ``{"name":
+"No function fits" (BFCL's irrelevance categories, where any function call is wrong): ``ours``
+declines with ``fits: false``; ``ours-select`` and ``ours-union`` offer an explicit ``none``
+choice; ``prompted`` is told to reply ``{"name":
 "none"}``; ``langchain`` answers with a message instead of a tool call. Scoring follows bfcl-eval:
 irrelevance passes when no function call can be decoded (an empty call list, or output that does not
 decode at all); the other categories go through bfcl-eval's ``ast_checker``.
@@ -75,8 +82,16 @@ from langchain_gba.tools.function_calling import FunctionCaller
 console = Console(width=140)
 
 RESULTS = Path(__file__).parent / "results"
-CATEGORIES = ("simple_python", "multiple", "irrelevance")
-ROUTES = ("ours", "ours-union", "prompted", "langchain")
+CATEGORIES = (
+    "simple_python",
+    "multiple",
+    "irrelevance",
+    "live_simple",
+    "live_multiple",
+    "live_irrelevance",
+)
+DEFAULT_CATEGORIES = ("simple_python", "multiple", "irrelevance")
+ROUTES = ("ours", "ours-select", "ours-union", "prompted", "langchain")
 DEFAULT_ROUTES = ("ours", "prompted", "langchain")
 CHECKER_MODEL = "langchain-gba"
 """The model name the BFCL checker is given (see ``_bfcl``)."""
@@ -90,6 +105,14 @@ You choose the function that does the user's request. Functions:
 
 Reply with JSON: "function" (one of: {names})."""
 """``ours``, step 1: the agent's planner picks a tool; BFCL has no planner, so a minimal one."""
+
+CHOOSE_SYSTEM = """\
+You choose the function that best matches the user's request. Functions:
+{functions}
+
+Reply with JSON: "function" (its name)."""
+"""``ours``, step 1 when several functions are offered: the closest one (whether it does the
+request is the next step's decision, ``FunctionCaller(check_fit=True)``)."""
 
 CALL_SYSTEM = """\
 You call functions for the user. The functions, with the JSON schema of their arguments:
@@ -187,7 +210,7 @@ def load_items(categories: Iterable[str], limit: int | None) -> list[Item]:
     for category in categories:
         entries = BFCL.load_dataset_entry(category)[:limit]
         answers: dict[str, Any] = {}
-        if category != "irrelevance":
+        if "irrelevance" not in category:
             answers = {a["id"]: a["ground_truth"] for a in BFCL.load_ground_truth_entry(category)}
         per_category.append(
             [
@@ -261,7 +284,7 @@ def first_json_object(text: str) -> Any:
 def score(item: Item, outcome: Outcome) -> dict[str, Any]:
     """BFCL's verdict, as its eval runner computes it for AST and irrelevance entries."""
     decoded = outcome.decoded
-    if item.category == "irrelevance":
+    if "irrelevance" in item.category:
         # eval_runner._evaluate_single_relevance_entry: a call is "contained" when the output
         # decodes and is not empty; irrelevance passes without one.
         has_call = decoded is not None and not BFCL.is_empty_output(decoded)
@@ -318,11 +341,13 @@ class Routes:
         self.max_tokens = max_tokens
         self.max_string_length = max_string_length
         self.caller = FunctionCaller(self.llm, max_string_length=max_string_length)
+        self.decider = FunctionCaller(self.llm, max_string_length=max_string_length, check_fit=True)
         self.tools_llm = langchain_chat_model(self.llm, model, max_tokens)
 
     def run(self, route: str, item: Item) -> Outcome:
         method: Callable[[Item], Outcome] = {
             "ours": self.ours,
+            "ours-select": self.ours_select,
             "ours-union": self.ours_union,
             "prompted": self.prompted,
             "langchain": self.langchain,
@@ -339,6 +364,30 @@ class Routes:
         return outcome
 
     def ours(self, item: Item) -> Outcome:
+        """The best-matching function (chosen among several), then the decision on it."""
+        tool = item.tools[0]
+        if len(item.tools) > 1:
+            names = [t["name"] for t in item.tools]
+            system = CHOOSE_SYSTEM.format(
+                functions=format_tools((t["name"], t["description"]) for t in item.tools)
+            )
+            schema = {
+                "type": "object",
+                "properties": {"function": {"type": "string", "enum": names}},
+                "required": ["function"],
+            }
+            choice = structured_model(self.llm, schema).invoke(
+                [("system", system), ("human", item.request)]
+            )["function"]
+            tool = next(t for t in item.tools if t["name"] == choice)
+        decision = self.decider.decide(tool, item.request)
+        raw = json.dumps({"function": tool["name"], **asdict(decision)})
+        if not decision.fits:
+            return Outcome(raw, [], "none")
+        return call_outcome(item, raw, tool["name"], decision.arguments)
+
+    def ours_select(self, item: Item) -> Outcome:
+        """The first design: one choice among the functions and ``none``, then the arguments."""
         names = [t["name"] for t in item.tools]
         system = SELECT_SYSTEM.format(
             functions=format_tools((t["name"], t["description"]) for t in item.tools),
@@ -597,7 +646,9 @@ def report(meta: dict[str, Any], records: list[dict[str, Any]], out: Path) -> No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--categories", nargs="+", default=list(CATEGORIES), choices=CATEGORIES)
+    parser.add_argument(
+        "--categories", nargs="+", default=list(DEFAULT_CATEGORIES), choices=CATEGORIES
+    )
     parser.add_argument("--limit", type=int, default=10, help="first N items per category (0: all)")
     parser.add_argument("--model", default="smollm2-135m-instruct", help="embedded name or GGUF")
     parser.add_argument("--routes", nargs="+", default=list(DEFAULT_ROUTES), choices=ROUTES)
