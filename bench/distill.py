@@ -270,18 +270,19 @@ def main() -> None:
         if record is None:
             record = {k: item.get(k) for k in ("id", "request", "first_tool", "answer", "kind")}
             report["records"].append(record)
-        todo = [r for r in (rows if i % 2 == 0 else rows[::-1]) if r not in record]
-        if not todo or (record is done.get(item["id"]) and todo == ["baseline"]):
-            continue
-        for row in todo:
+        ran = False
+        for row in (r for r in (rows if i % 2 == 0 else rows[::-1]) if r not in record):
             result = run_row(row, built, item, args.max_steps)
-            if result is None:
+            if result is None:  # the baseline has no tool for this kind: nothing ran
                 continue
             record[row] = result
+            ran = True
             mark = {True: "✓", False: "✗", None: " "}[result["answer_ok"]]
             answer = " ".join((result["answer"] or "").split())[:60]
             print(f"[{i + 1}/{len(items)}] {item['id']:<18} {row:<20} {result['seconds']:6.1f} s "
                   f"first={result['first_tool']:<16} {mark} {answer!r}", flush=True)  # fmt: skip
+        if not ran:
+            continue
         report["summary"] = {row: summary(report["records"], row) for row in report["rows"]}
         args.out.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(report, indent=2, ensure_ascii=False))

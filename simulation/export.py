@@ -192,8 +192,8 @@ def examples_from(
             target = {k: plan[k] for k in PLAN_FIELDS}
             if plain_final_tasks and target["selected_tool"] == "final_answer":
                 target["task"] = LOOP_STOP_TASK
-            if drop_echoes and any(
-                echoes_descriptions(str(target[k])) for k in ("thoughts", "task") if k in target
+            if drop_echoes and (
+                echoes_descriptions(target["thoughts"]) or echoes_descriptions(target["task"])
             ):
                 continue
             examples.append(_example(r, i, target, rating))
