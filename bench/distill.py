@@ -3,8 +3,11 @@
 Rows (``--planners``, any of):
 
 - ``smollm2-zero-shot``: ``ZeroShotPlanner("smollm2-135m-instruct")``
-- ``smollm2-fine-tuned``: ``FineTunedPlanner()``, the shipped LoRA adapter on SmolLM2-135M
-  (``--adapter-planner NAME`` for another shipped one, ``--fine-tuned-gguf FILE`` for a merged GGUF)
+- ``smollm2-fine-tuned``: ``FineTunedPlanner()``, the shipped LoRA adapter merged into
+  SmolLM2-135M (``--adapter-planner NAME`` for another shipped one, ``--fine-tuned-gguf FILE`` for
+  a merged GGUF of your own)
+- ``smollm2-fine-tuned-adapter``: the same planner with its adapter applied at run time (not
+  merged), to measure what merging changes
 - ``qwen-0.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")``
 - ``qwen-1.5b-zero-shot``: ``ZeroShotPlanner("qwen2.5-coder-1.5b-instruct")``, the teacher
   (without the hints it recorded with)
@@ -49,6 +52,7 @@ TOOL_MODEL = "qwen2.5-coder-1.5b-instruct"
 ROWS = (
     "smollm2-zero-shot",
     "smollm2-fine-tuned",
+    "smollm2-fine-tuned-adapter",
     "qwen-0.5b-zero-shot",
     "qwen-1.5b-zero-shot",
     "smollm2-candidate",
@@ -65,9 +69,15 @@ def make_planner(row: str, args: argparse.Namespace) -> Any:
         if args.fine_tuned_gguf:
             return FineTunedPlanner(args.fine_tuned_gguf)
         return FineTunedPlanner(args.adapter_planner)
-    if row == "smollm2-candidate":
-        from langchain_gba.planner.fine_tuned import fine_tuned_planner_model
+    from langchain_gba.planner.fine_tuned import (
+        DEFAULT_FINE_TUNED_PLANNER,
+        fine_tuned_planner_model,
+    )
 
+    if row == "smollm2-fine-tuned-adapter":
+        name = args.adapter_planner or DEFAULT_FINE_TUNED_PLANNER
+        return FineTunedPlanner(fine_tuned_planner_model(name, merge=False))
+    if row == "smollm2-candidate":
         if not args.candidate:
             raise SystemExit("the smollm2-candidate row needs --candidate ADAPTER.gguf")
         path = Path(args.candidate)

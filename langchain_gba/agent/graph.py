@@ -68,6 +68,11 @@ RUN_TOOL = "run_tool"
 WRITE_ANSWER = "write_answer"
 # The graph's nodes are named after what they do; stream updates are keyed by these names.
 
+ANSWER_CONTEXT = "answer"
+"""The llama.cpp context of an in-process answer writer: its instructions stay evaluated between
+requests (~70 tokens, ~1 s of a 1.5B model on 2 cores), where the shared context's search
+summaries and function calls would evict them."""
+
 logger = logging.getLogger(__name__)
 
 
@@ -96,7 +101,8 @@ def create_gba_agent(
         planner: a ``Planner``; a chat model or an embedded model name / GGUF path (used with a
             ``ZeroShotPlanner``); None for the embedded default model.
         function_calling_model: writes tool arguments (default: the planner's model).
-        answer_model: writes the final answer (default: the function-calling model).
+        answer_model: writes the final answer (default: the function-calling model; an
+            in-process model runs in its own llama.cpp context, ``ANSWER_CONTEXT``).
         max_steps: tool steps before the run ends with status ``incomplete``.
         ask_user: add the built-in ``ask_user`` tool (a LangGraph interrupt; needs a
             checkpointer to resume).
@@ -148,12 +154,14 @@ def create_gba_agent(
     tool_map = _check_tools(tools, ask_user=ask_user)
     the_planner = planner if isinstance(planner, Planner) else ZeroShotPlanner(planner)
     if function_calling_model is None:
-        function_calling_model = _shared(the_planner.model)
+        function_calling_model = _in_context(the_planner.model, "shared")
     nodes = _Nodes(
         planner=the_planner,
         tools=tool_map,
         caller=FunctionCaller(function_calling_model, check_fit=check_fit),
-        answer=FinalAnswerTool(llm=answer_model or function_calling_model),
+        answer=FinalAnswerTool(
+            llm=_in_context(answer_model or function_calling_model, ANSWER_CONTEXT)
+        ),
         max_steps=max_steps,
         max_observation_chars=max_observation_chars,
         max_loops=max_loops,
@@ -186,11 +194,11 @@ def create_gba_agent(
     return compiled.with_config(recursion_limit=4 * max_steps + 10)  # type: ignore[return-value]
 
 
-def _shared(model: BaseChatModel) -> BaseChatModel:
-    """An in-process model in the shared llama.cpp context (the planner keeps its own)."""
+def _in_context(model: BaseChatModel, context: str) -> BaseChatModel:
+    """An in-process model in the llama.cpp context ``context``; any other model as it is."""
     from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
 
-    return model.in_context("shared") if isinstance(model, ChatLlamaCpp) else model
+    return model.in_context(context) if isinstance(model, ChatLlamaCpp) else model
 
 
 def _check_tools(

@@ -47,7 +47,9 @@ def test_the_adapter_is_small_and_its_card_names_the_base(adapter, trained):
 def test_the_adapter_on_its_base_plans_a_valid_step_and_changes_the_model(adapter):
     path, _ = adapter
     assert list(shipped_planners(path.parent)) == ["tiny-planner"]
-    llm = fine_tuned_planner_model("tiny-planner", directory=path.parent, max_tokens=256)
+    llm = fine_tuned_planner_model(
+        "tiny-planner", directory=path.parent, merge=False, max_tokens=256
+    )
     assert llm.lora_path == str(path)
     step = FineTunedPlanner(llm).plan("What is 17% of 2,340?", [], [(t, t) for t in DEFAULT_TOOLS])
     assert tuple(step.model_dump()) == PLAN_FIELDS and step.selected_tool in DEFAULT_TOOLS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -48,7 +49,9 @@ def test_the_shipped_adapter_is_small_and_names_the_installed_base(shipped):
 
 
 def test_the_shipped_planner_writes_valid_steps(planner):
-    assert planner.model.lora_path and planner.model.lora_path.endswith(".gguf")
+    # the adapter merged into its base, once, in the cache (bench/merged_lora.py: faster)
+    assert planner.model.lora_path is None
+    assert Path(planner.model.model).parent.name == "merged"
     for request, steps in [
         ("What is the capital of Australia?", []),
         ("Hello! How are you today?", []),
