@@ -152,5 +152,9 @@ def _float(tensor: object) -> np.ndarray:
     """A tensor of a GGUF file as float32, in numpy's (rows, columns) order."""
     import gguf
 
-    data = gguf.quants.dequantize(tensor.data, tensor.tensor_type)  # type: ignore[attr-defined]
+    try:
+        data = gguf.quants.dequantize(tensor.data, tensor.tensor_type)  # type: ignore[attr-defined]
+    except NotImplementedError as e:
+        msg = f"Cannot merge tensor {tensor.name!r}: {e}."  # type: ignore[attr-defined]
+        raise ValueError(msg) from e
     return np.asarray(data, dtype=np.float32)
