@@ -193,3 +193,11 @@ def test_older_results_are_shortened_to_fit_the_context(planner_llm):
     text = messages[-1][1]
     assert text.count("[cut]") == 3  # the three older results, not the latest
     assert "Part 3: " + "words " * 1200 in text + " "
+
+
+def test_the_answer_writer_runs_in_its_own_context(planner_llm, llm):
+    agent = create_gba_agent(
+        [Lookup()], planner=ZeroShotPlanner(planner_llm), function_calling_model=llm
+    )
+    writer = agent.nodes["write_answer"].bound.func.__self__.answer.llm
+    assert writer.context == "answer" and writer.model == llm.model and llm.context == "shared"
