@@ -272,6 +272,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
     built = {"ours": ours, "baseline": by_name, "user": user, "client": None, "tools": tools}
+    built["shared"] = llm  # its cache is cleared before each agent: see run_one
     if "react" not in agents:
         return built
     with warnings.catch_warnings():  # "langchain-community is being sunset"
@@ -452,6 +453,9 @@ def run_one(
 ) -> dict[str, Any] | None:
     user: SimulatedUser = built["user"]
     user.start(item["id"], item.get("profile"))
+    # The agents run the same request one after another: the tools' shared context would still
+    # hold the previous agent's search prompt (the same passages), a cache no user would hit.
+    built["shared"].loaded.llama.reset()
     client: BoundedClient | None = built["client"]
     if client is not None:
         client.completions = []
