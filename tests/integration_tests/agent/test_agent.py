@@ -199,5 +199,5 @@ def test_the_answer_writer_runs_in_its_own_context(planner_llm, llm):
     agent = create_gba_agent(
         [Lookup()], planner=ZeroShotPlanner(planner_llm), function_calling_model=llm
     )
-    writer = agent.nodes["write_answer"].bound.func.__self__.answer.llm
+    writer = agent.nodes["write_answer"].bound.func.__self__.answer_tool.llm
     assert writer.context == "answer" and writer.model == llm.model and llm.context == "shared"
