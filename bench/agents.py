@@ -271,8 +271,14 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
-    built = {"ours": ours, "baseline": by_name, "user": user, "client": None, "tools": tools}
-    built["shared"] = llm  # its cache is cleared before each agent: see run_one
+    built = {
+        "ours": ours,
+        "baseline": by_name,
+        "user": user,
+        "client": None,
+        "tools": tools,
+        "shared": llm,  # its cache is cleared before each agent: see run_one
+    }
     if "react" not in agents:
         return built
     with warnings.catch_warnings():  # "langchain-community is being sunset"

@@ -114,8 +114,12 @@ def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
     tools = [*load_tools(["wikipedia", "calculator"], llm=llm), AskUserTool(ask=user)]
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     llm.invoke("Hello", max_tokens=1)
-    built: dict[str, Any] = {"user": user, "tools": {t.name: t for t in tools}, "planner_s": {}}
-    built["shared"] = llm  # its cache is cleared before each row: see run_row
+    built: dict[str, Any] = {
+        "user": user,
+        "tools": {t.name: t for t in tools},
+        "planner_s": {},
+        "shared": llm,  # its cache is cleared before each row: see run_row
+    }
     for row in rows:
         if row == "baseline":
             continue

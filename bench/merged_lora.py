@@ -47,16 +47,15 @@ def main() -> None:
         "adapter": FineTunedPlanner(fine_tuned_planner_model(args.planner, merge=False)),
         "merged": FineTunedPlanner(fine_tuned_planner_model(args.planner, merge=True)),
     }
-    tools = TOOLS
     for planner in routes.values():  # load and warm up
-        planner.plan(cases[0][0], [], tools)
+        planner.plan(cases[0][0], [], TOOLS)
     seconds: dict[str, list[float]] = {name: [] for name in routes}
     outputs: dict[str, list[dict]] = {name: [] for name in routes}
     for i, (request, steps) in enumerate(cases):
         order = list(routes) if i % 2 == 0 else list(reversed(routes))
         for name in order:
             start = time.perf_counter()
-            step = routes[name].plan(request, steps, tools)
+            step = routes[name].plan(request, steps, TOOLS)
             seconds[name].append(time.perf_counter() - start)
             outputs[name].append(step.model_dump())
     same_tool = sum(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_write", "sha256_file"]
+__all__ = ["atomic_write", "sha256_file", "sha256_file_once"]
 
 
 def atomic_write(target: Path, write: Callable[[Path], None], *, mode: int | None = None) -> Path:
@@ -37,3 +38,14 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_file_once(path: Path) -> str:
+    """``sha256_file`` once per file version (path, size and mtime) in a process."""
+    stat = path.stat()
+    return _sha256_version(path, stat.st_size, stat.st_mtime)
+
+
+@functools.cache
+def _sha256_version(path: Path, size: int, mtime: float) -> str:
+    return sha256_file(path)

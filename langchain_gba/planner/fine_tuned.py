@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import functools
 import json
 import warnings
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from langchain_gba._files import sha256_file
+from langchain_gba._files import sha256_file_once
 from langchain_gba.exceptions import ModelNotFoundError
 
 __all__ = [
@@ -61,12 +60,6 @@ def shipped_planners(directory: Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner
                 card_path.stem, adapter, str(card["base_model"]), card
             )
     return found
-
-
-@functools.cache
-def _sha256(path: Path, size: int, mtime: float) -> str:
-    """``sha256_file`` once per file version (size and mtime) in a process."""
-    return sha256_file(path)
 
 
 def fine_tuned_planner_model(
@@ -108,8 +101,7 @@ def fine_tuned_planner_model(
     shipped = planners[name]
     base = resolve_model_path(shipped.base_model)
     expected = shipped.card.get("base_gguf_sha256")
-    stat = base.stat()
-    if expected and _sha256(base, stat.st_size, stat.st_mtime) != expected:
+    if expected and sha256_file_once(base) != expected:
         warnings.warn(
             f"The planner {name!r} was trained on another file of {shipped.base_model} than "
             f"the one installed ({base}); reinstall the version the card names for the "

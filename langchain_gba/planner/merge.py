@@ -20,13 +20,11 @@ Example:
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from langchain_gba._files import sha256_file
+from langchain_gba._files import atomic_write, sha256_file_once
 from langchain_gba.exceptions import ModelNotFoundError
 
 __all__ = ["MERGED_TYPE", "merge_lora", "merged_model_path"]
@@ -128,19 +126,12 @@ def merged_model_path(base: Path, adapter: Path, *, cache: Path | None = None) -
             raise ModelNotFoundError(msg)
     directory = (cache or cache_dir()) / "merged"
     directory.mkdir(parents=True, exist_ok=True)
-    key = f"{sha256_file(adapter)[:12]}-{sha256_file(base)[:12]}"
+    key = f"{sha256_file_once(adapter)[:12]}-{sha256_file_once(base)[:12]}"
     out = directory / f"{adapter.stem}-{key}.gguf"
     if out.is_file():
         return out
     logger.info("Merging %s into %s (once; cached at %s)", adapter.name, base.name, out)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".gguf.part")
-    os.close(fd)
-    try:
-        merge_lora(base, adapter, Path(tmp))
-        Path(tmp).replace(out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return out
+    return atomic_write(out, lambda tmp: merge_lora(base, adapter, tmp))
 
 
 def _field(reader: object, name: str) -> object:
