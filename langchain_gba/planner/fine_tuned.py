@@ -39,6 +39,10 @@ ADAPTERS_DIR = Path(__file__).with_name("adapters")
 DEFAULT_FINE_TUNED_PLANNER = "smollm2-135m-planner"
 
 
+FINE_TUNED_SAMPLING: dict[str, Any] = {"temperature": 0.0, "repeat_penalty": 1.0}
+"""How a fine-tuned planner decodes: greedy, no repetition penalty (it writes what it learned)."""
+
+
 @dataclass(frozen=True)
 class ShippedPlanner:
     """A shipped adapter: its name, file, base model and card."""
@@ -111,8 +115,7 @@ def fine_tuned_planner_model(
     from langchain_gba.planner.planners import PLANNER_CONTEXT
 
     settings: dict[str, Any] = {
-        "temperature": 0.0,
-        "repeat_penalty": 1.0,
+        **FINE_TUNED_SAMPLING,
         "context": PLANNER_CONTEXT,  # where a Planner runs it: loaded once
         **kwargs,
     }

@@ -269,7 +269,8 @@ class FineTunedPlanner(Planner):
 
     ``model``: None for the shipped default (``smollm2-135m-planner``: SmolLM2-135M with a LoRA
     adapter trained on the 1.5B teacher's trajectories), the name of a shipped planner, a
-    fine-tuned GGUF file, or a chat model. Other arguments as for :class:`Planner`.
+    fine-tuned GGUF file (run like the shipped ones: greedy, no repetition penalty), or a chat
+    model. Other arguments as for :class:`Planner`.
 
     Example:
         .. code-block:: python
@@ -279,14 +280,18 @@ class FineTunedPlanner(Planner):
     """
 
     def __init__(self, model: BaseChatModel | str | None = None, **kwargs: Any) -> None:
+        from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
         from langchain_gba.planner.fine_tuned import (
             DEFAULT_FINE_TUNED_PLANNER,
+            FINE_TUNED_SAMPLING,
             fine_tuned_planner_model,
             shipped_planners,
         )
 
         if model is None or (isinstance(model, str) and model in shipped_planners()):
             model = fine_tuned_planner_model(model or DEFAULT_FINE_TUNED_PLANNER)
+        elif isinstance(model, str):
+            model = ChatLlamaCpp(model=model, context=PLANNER_CONTEXT, **FINE_TUNED_SAMPLING)
         super().__init__(model, **kwargs)
 
     def messages(

@@ -65,6 +65,16 @@ async def test_fine_tuned_format_and_teacher_fields(planner_llm):
     assert step.selected_tool in NAMES
 
 
+def test_a_fine_tuned_gguf_file_decodes_like_the_shipped_planner(planner_llm):
+    """A planner fine-tuned by the user runs greedy without a repetition penalty, as shipped."""
+    planner = FineTunedPlanner(planner_llm.model)
+    assert isinstance(planner.model, ChatLlamaCpp)
+    assert planner.model.model == planner_llm.model
+    assert (planner.model.temperature, planner.model.repeat_penalty) == (0.0, 1.0)
+    assert planner.model.context == "planner"
+    assert ZeroShotPlanner(planner_llm.model).model.repeat_penalty == 1.1  # zero-shot default
+
+
 def test_in_process_planner_runs_in_its_own_context(llm):
     planner = ZeroShotPlanner(llm)
     assert isinstance(planner.model, ChatLlamaCpp)
