@@ -49,19 +49,19 @@ def tool_descriptions(tools: Iterable[ToolLike]) -> list[tuple[str, str]]:
     return [(t.name, t.description) if isinstance(t, BaseTool) else (t[0], t[1]) for t in tools]
 
 
-def default_planner_model(model: str | None = None) -> BaseChatModel:
+def default_planner_model(model: str | None = None, **settings: Any) -> BaseChatModel:
     """An embedded (or GGUF-file) model configured for planning.
 
     Greedy, with a mild repetition penalty (small models otherwise loop inside a free-text field
     until its length bound); the step's token budget follows from its schema's bounds.
+    ``settings`` override these (``ChatLlamaCpp`` fields).
     """
     from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
     from langchain_gba.models import DEFAULT_MODEL
 
     return ChatLlamaCpp(
         model=model or DEFAULT_MODEL,
-        repeat_penalty=1.1,
-        context=PLANNER_CONTEXT,
+        **{"repeat_penalty": 1.1, "context": PLANNER_CONTEXT, **settings},
     )
 
 
@@ -280,7 +280,6 @@ class FineTunedPlanner(Planner):
     """
 
     def __init__(self, model: BaseChatModel | str | None = None, **kwargs: Any) -> None:
-        from langchain_gba.chat_models.llama_cpp import ChatLlamaCpp
         from langchain_gba.planner.fine_tuned import (
             DEFAULT_FINE_TUNED_PLANNER,
             FINE_TUNED_SAMPLING,
@@ -291,7 +290,7 @@ class FineTunedPlanner(Planner):
         if model is None or (isinstance(model, str) and model in shipped_planners()):
             model = fine_tuned_planner_model(model or DEFAULT_FINE_TUNED_PLANNER)
         elif isinstance(model, str):
-            model = ChatLlamaCpp(model=model, context=PLANNER_CONTEXT, **FINE_TUNED_SAMPLING)
+            model = default_planner_model(model, **FINE_TUNED_SAMPLING)
         super().__init__(model, **kwargs)
 
     def messages(
