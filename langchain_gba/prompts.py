@@ -30,6 +30,7 @@ __all__ = [
     "PlannerExample",
     "STRUCTURED_OUTPUT_INSTRUCTION",
     "STRUCTURED_OUTPUT_RETRY",
+    "SEARCH_SUMMARY_REQUEST_USER",
     "SEARCH_SUMMARY_SYSTEM",
     "SEARCH_SUMMARY_USER",
     "ZERO_SHOT_PLANNER_SYSTEM",
@@ -457,6 +458,17 @@ SEARCH_SUMMARY_SYSTEM = (
 
 SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nFrom these sources: {task}\nAnswer:"
 """Formatted with ``sources`` (numbered, ``[1] Title\\ntext``) and ``task``."""
+
+SEARCH_SUMMARY_REQUEST_USER = """\
+Sources:
+
+{sources}
+
+The user asked: {request}
+From these sources, for that request: {task}
+Answer:"""
+"""The summary's message when the tool knows the user's request (the agent passes it): a small
+planner's task may misname what the request needs, and the request names it."""
 
 # -- calculate_number -------------------------------------------------------------------------
 

@@ -53,7 +53,7 @@ from langchain_gba.exceptions import (
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner, tool_descriptions
 from langchain_gba.prompts import LOOP_NOTE, LOOP_STOP_TASK, SAME_RESULT_NOTE, format_context
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
-from langchain_gba.tools.base import reads_context, takes_task
+from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
 
@@ -509,10 +509,16 @@ class _Nodes:
 
     @staticmethod
     def _with_context(state: AgentState, tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
-        """``args`` plus what the run knows, for a tool that reads it (``reads_context``)."""
-        if not reads_context(tool) or "context" in args:
-            return args
-        return {**args, "context": known_so_far(state["request"], state["steps"])}
+        """``args`` plus what the run knows, for a tool that reads it.
+
+        The request and the results so far as ``context`` (``reads_context``: the calculator);
+        the request alone as ``request`` (``reads_request``: the search tools).
+        """
+        if reads_context(tool) and "context" not in args:
+            args = {**args, "context": known_so_far(state["request"], state["steps"])}
+        if reads_request(tool) and "request" not in args:
+            args = {**args, "request": state["request"]}
+        return args
 
     def _observed(
         self,

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_gba.exceptions import CalculationError
 from langchain_gba.tools.arithmetic import CalculatorLimits, safe_eval
-from langchain_gba.tools.base import TaskInput, TaskWithContextInput, reads_context, takes_task
+from langchain_gba.tools.base import (
+    TaskInput,
+    TaskWithContextInput,
+    TaskWithRequestInput,
+    reads_context,
+    reads_request,
+    takes_task,
+)
 from langchain_gba.tools.calculate import CalculatorTool
 from langchain_gba.tools.function_calling import FunctionCaller, function_spec
 
@@ -24,9 +31,11 @@ __all__ = [
     "InternetSearchTool",
     "TaskInput",
     "TaskWithContextInput",
+    "TaskWithRequestInput",
     "WikipediaSearchTool",
     "function_spec",
     "reads_context",
+    "reads_request",
     "safe_eval",
     "takes_task",
 ]

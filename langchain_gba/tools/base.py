@@ -7,7 +7,14 @@ from typing import Annotated
 from langchain_core.tools import BaseTool, InjectedToolArg
 from pydantic import BaseModel, Field
 
-__all__ = ["TaskInput", "TaskWithContextInput", "reads_context", "takes_task"]
+__all__ = [
+    "TaskInput",
+    "TaskWithContextInput",
+    "TaskWithRequestInput",
+    "reads_context",
+    "reads_request",
+    "takes_task",
+]
 
 
 class TaskInput(BaseModel):
@@ -40,6 +47,22 @@ class TaskWithContextInput(TaskInput):
     )
 
 
+class TaskWithRequestInput(TaskInput):
+    """Arguments of a task-taking tool that also reads the user's request (the search tools).
+
+    The planner's task is one step towards the request, in a small model's words; a search that
+    also knows the request can find the article the task misnames ("the year 1906 of Pablo
+    Picasso's work" for "In which year did Picasso paint Guernica?"). The agent fills
+    ``request``, an injected argument (``InjectedToolArg``) that tool-calling models do not see.
+    """
+
+    request: Annotated[str, InjectedToolArg] = Field(
+        default="",
+        max_length=4000,
+        description="The user's request the task serves, filled in by the agent.",
+    )
+
+
 def _fields(tool: BaseTool) -> set[str]:
     return set(getattr(tool.get_input_schema(), "model_fields", {}))
 
@@ -48,12 +71,18 @@ def takes_task(tool: BaseTool) -> bool:
     """Whether ``tool`` takes the planner's task text as its only argument (and maybe context).
 
     Such tools skip the function-calling step: the agent passes ``{"task": ...}`` directly, with
-    ``context`` added for tools that read it (:func:`reads_context`).
+    ``context`` or ``request`` added for tools that read them (:func:`reads_context`,
+    :func:`reads_request`).
     """
     fields = _fields(tool)
-    return "task" in fields and fields <= {"task", "context"}
+    return "task" in fields and fields <= {"task", "context", "request"}
 
 
 def reads_context(tool: BaseTool) -> bool:
     """Whether a task-taking ``tool`` also reads the run's context (``TaskWithContextInput``)."""
     return takes_task(tool) and "context" in _fields(tool)
+
+
+def reads_request(tool: BaseTool) -> bool:
+    """Whether a task-taking ``tool`` also reads the user's request (``TaskWithRequestInput``)."""
+    return takes_task(tool) and "request" in _fields(tool)

@@ -9,7 +9,12 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from langchain_gba.prompts import NO_INFORMATION, SEARCH_SUMMARY_SYSTEM, SEARCH_SUMMARY_USER
+from langchain_gba.prompts import (
+    NO_INFORMATION,
+    SEARCH_SUMMARY_REQUEST_USER,
+    SEARCH_SUMMARY_SYSTEM,
+    SEARCH_SUMMARY_USER,
+)
 
 __all__ = [
     "Source",
@@ -50,13 +55,17 @@ class Source:
     text: str
 
 
-def summary_messages(task: str, sources: Sequence[Source]) -> list[BaseMessage]:
-    """The chat messages that ask an LLM to answer ``task`` from ``sources``."""
+def summary_messages(task: str, sources: Sequence[Source], request: str = "") -> list[BaseMessage]:
+    """The chat messages that ask an LLM to answer ``task`` (for ``request``) from ``sources``."""
     numbered = "\n\n".join(f"[{i}] {s.title}\n{s.text}" for i, s in enumerate(sources, start=1))
-    return [
-        SystemMessage(SEARCH_SUMMARY_SYSTEM),
-        HumanMessage(SEARCH_SUMMARY_USER.format(sources=numbered, task=focus(task))),
-    ]
+    request = " ".join(request.split())
+    if request and request != " ".join(task.split()):
+        user = SEARCH_SUMMARY_REQUEST_USER.format(
+            sources=numbered, request=request, task=focus(task)
+        )
+    else:
+        user = SEARCH_SUMMARY_USER.format(sources=numbered, task=focus(task))
+    return [SystemMessage(SEARCH_SUMMARY_SYSTEM), HumanMessage(user)]
 
 
 def _clean(text: str) -> str:
@@ -66,18 +75,23 @@ def _clean(text: str) -> str:
     return text
 
 
-def summarize(llm: BaseChatModel, task: str, sources: Sequence[Source]) -> str:
-    """Answer ``task`` from ``sources`` with ``llm`` (:data:`NO_INFORMATION` when they cannot)."""
+def summarize(llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = "") -> str:
+    """Answer ``task`` (a step of ``request``, when given) from ``sources`` with ``llm``.
+
+    :data:`NO_INFORMATION` when they cannot.
+    """
     if not sources:
         return NO_INFORMATION
-    return _clean(llm.invoke(summary_messages(task, sources)).text)
+    return _clean(llm.invoke(summary_messages(task, sources, request)).text)
 
 
-async def asummarize(llm: BaseChatModel, task: str, sources: Sequence[Source]) -> str:
+async def asummarize(
+    llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = ""
+) -> str:
     """Async :func:`summarize`."""
     if not sources:
         return NO_INFORMATION
-    return _clean((await llm.ainvoke(summary_messages(task, sources))).text)
+    return _clean((await llm.ainvoke(summary_messages(task, sources, request))).text)
 
 
 def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:

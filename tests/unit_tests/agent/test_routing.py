@@ -16,7 +16,12 @@ from scripted import ScriptedChatModel, answer, step
 from langchain_gba import AgentConfigError, AgentInputError, ModelNotFoundError
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import ZeroShotPlanner
-from langchain_gba.tools import CalculatorTool, TaskInput, TaskWithContextInput
+from langchain_gba.tools import (
+    CalculatorTool,
+    TaskInput,
+    TaskWithContextInput,
+    TaskWithRequestInput,
+)
 
 
 class Lookup(BaseTool):
@@ -112,6 +117,25 @@ def test_a_tool_that_reads_the_context_gets_the_request_and_the_results():
         "Request: What is my index?\n\nTask: Find the weight.\nResult: found: Find the weight."
     )
     assert out["steps"][2]["arguments"] == {"task": "Calculate the index."}  # derived, not kept
+
+
+class Search(BaseTool):
+    name: str = "search"
+    description: str = "Search for facts."
+    args_schema: type[TaskWithRequestInput] = TaskWithRequestInput
+    seen: list[tuple[str, str]] = []
+
+    def _run(self, task: str, request: str = "", **_: object) -> str:
+        self.seen.append((task, request))
+        return "found"
+
+
+def test_a_tool_that_reads_the_request_gets_it_beside_the_task():
+    search = Search()
+    agent, *_ = agent_with([step("search", "Find the year 1906."), step("final_answer")], [search])
+    out = agent.invoke({"request": "When was Guernica painted?"})
+    assert search.seen == [("Find the year 1906.", "When was Guernica painted?")]
+    assert out["steps"][0]["arguments"] == {"task": "Find the year 1906."}  # derived, not kept
 
 
 def test_other_tools_get_arguments_from_function_calling():

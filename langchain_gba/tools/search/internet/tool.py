@@ -20,7 +20,7 @@ from pydantic import Field, PrivateAttr
 
 from langchain_gba.exceptions import GBAError
 from langchain_gba.prompts import NO_INFORMATION
-from langchain_gba.tools.base import TaskInput
+from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.internet.extract import extract_main_text, split_paragraphs
 from langchain_gba.tools.search.internet.fetch import FetchPolicy, fetch_page
 from langchain_gba.tools.search.internet.searxng import SearchResult, SearxngClient
@@ -80,7 +80,7 @@ class InternetSearchTool(BaseTool):
         "Search the internet for current or specific information: news, prices, schedules, "
         "products, companies, recent events. Give the task in plain words."
     )
-    args_schema: ArgsSchema | None = TaskInput
+    args_schema: ArgsSchema | None = TaskWithRequestInput
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
     """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
     ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
@@ -211,20 +211,30 @@ class InternetSearchTool(BaseTool):
         return format_observation(summary, findings.sources, findings.skipped)
 
     def _run(
-        self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        request: str = "",
+        run_manager: CallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         findings = _run_sync(self.gather(task))
         if not findings.sources:
             return format_observation(NO_INFORMATION, [], findings.skipped)
-        return self._observation(findings, summarize(self.get_llm(), task, findings.sources))
+        summary = summarize(self.get_llm(), task, findings.sources, request)
+        return self._observation(findings, summary)
 
     async def _arun(
-        self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        request: str = "",
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         findings = await self.gather(task)
         if not findings.sources:
             return format_observation(NO_INFORMATION, [], findings.skipped)
-        return self._observation(findings, await asummarize(self.get_llm(), task, findings.sources))
+        summary = await asummarize(self.get_llm(), task, findings.sources, request)
+        return self._observation(findings, summary)
 
 
 def _run_sync(coroutine: Coroutine[Any, Any, T]) -> T:

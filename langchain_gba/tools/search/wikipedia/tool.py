@@ -24,7 +24,7 @@ from langchain_core.vectorstores import VectorStoreRetriever
 from pydantic import PrivateAttr, model_validator
 
 from langchain_gba.prompts import NO_INFORMATION
-from langchain_gba.tools.base import TaskInput
+from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.summarize import (
     Source,
@@ -97,7 +97,7 @@ class WikipediaSearchTool(BaseTool):
         "Search Wikipedia for facts about people, places, organisations, events, history, "
         "science and culture. Give the task in plain words."
     )
-    args_schema: ArgsSchema | None = TaskInput
+    args_schema: ArgsSchema | None = TaskWithRequestInput
     handle_tool_error: bool | str | Callable[[ToolException], str] | None = True
     """Failures (a ``ToolException``) are returned as the message, in a ``ToolMessage`` with
     ``status="error"`` when called with a tool call, as LangGraph's ``ToolNode`` expects;
@@ -167,33 +167,53 @@ class WikipediaSearchTool(BaseTool):
             score_margin=self.score_margin,
         )
 
-    def retrieve(self, task: str, *, callbacks: Callbacks = None) -> list[Source]:
-        """The articles (as sources) whose passages best match ``task``."""
-        retriever = self.get_retriever()
-        try:
-            docs = retriever.invoke(focus(task), RunnableConfig(callbacks=callbacks))
-        except Exception as e:
-            if self.retriever is None or isinstance(e, ToolException):
-                raise  # the own index's failures as before; a tool's message as it is
-            raise _retriever_error(retriever, e) from e
-        return self._to_sources(task, docs)
+    def retrieve(
+        self, task: str, *, request: str = "", callbacks: Callbacks = None
+    ) -> list[Source]:
+        """The articles (as sources) whose passages best match ``task``.
 
-    async def aretrieve(self, task: str, *, callbacks: Callbacks = None) -> list[Source]:
+        With ``request`` (the user's request the task serves): when nothing matches the task,
+        the articles that match the request (a small planner's task may name what the request
+        needs in words no passage uses).
+        """
+        retriever = self.get_retriever()
+        sources: list[Source] = []
+        for query in _queries(task, request):
+            try:
+                docs = retriever.invoke(query, RunnableConfig(callbacks=callbacks))
+            except Exception as e:
+                if self.retriever is None or isinstance(e, ToolException):
+                    raise  # the own index's failures as before; a tool's message as it is
+                raise _retriever_error(retriever, e) from e
+            sources = self._to_sources(task, docs)
+            if sources:
+                break
+        return sources
+
+    async def aretrieve(
+        self, task: str, *, request: str = "", callbacks: Callbacks = None
+    ) -> list[Source]:
         """Async :meth:`retrieve` (the retriever's own ``ainvoke``)."""
         retriever = (
             self.retriever
             if self.retriever is not None
             else await asyncio.to_thread(self.get_retriever)  # loads the index on first use
         )
-        try:
-            docs = await retriever.ainvoke(focus(task), RunnableConfig(callbacks=callbacks))
-        except Exception as e:
-            if self.retriever is None or isinstance(e, ToolException):
-                raise  # the own index's failures as before; a tool's message as it is
-            raise _retriever_error(retriever, e) from e
-        if self.reranker is not None and len(docs) > 1:
-            return await asyncio.to_thread(self._to_sources, task, docs)
-        return self._to_sources(task, docs)
+        sources: list[Source] = []
+        for query in _queries(task, request):
+            try:
+                docs = await retriever.ainvoke(query, RunnableConfig(callbacks=callbacks))
+            except Exception as e:
+                if self.retriever is None or isinstance(e, ToolException):
+                    raise  # the own index's failures as before; a tool's message as it is
+                raise _retriever_error(retriever, e) from e
+            if self.reranker is not None and len(docs) > 1:
+                sources = await asyncio.to_thread(self._to_sources, task, docs)
+            else:
+                sources = self._to_sources(task, docs)
+            if sources:
+                break
+        return sources
 
     def _to_sources(self, task: str, docs: Sequence[Document]) -> list[Source]:
         docs = list(docs)
@@ -202,22 +222,40 @@ class WikipediaSearchTool(BaseTool):
         return documents_to_sources(docs, self.max_articles, self.max_chars_per_article)
 
     def _run(
-        self, task: str, run_manager: CallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        request: str = "",
+        run_manager: CallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         callbacks = run_manager.get_child() if run_manager is not None else None
-        sources = self.retrieve(task, callbacks=callbacks)
+        sources = self.retrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        return format_observation(summarize(self.get_llm(), task, sources), sources)
+        return format_observation(summarize(self.get_llm(), task, sources, request), sources)
 
     async def _arun(
-        self, task: str, run_manager: AsyncCallbackManagerForToolRun | None = None, **_: Any
+        self,
+        task: str,
+        request: str = "",
+        run_manager: AsyncCallbackManagerForToolRun | None = None,
+        **_: Any,
     ) -> str:
         callbacks = run_manager.get_child() if run_manager is not None else None
-        sources = await self.aretrieve(task, callbacks=callbacks)
+        sources = await self.aretrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        return format_observation(await asummarize(self.get_llm(), task, sources), sources)
+        summary = await asummarize(self.get_llm(), task, sources, request)
+        return format_observation(summary, sources)
+
+
+def _queries(task: str, request: str) -> list[str]:
+    """What to search for: the task's subject, then the request when it says something else."""
+    first = focus(task)
+    request = " ".join(request.split())
+    if request and request.lower() not in {first.lower(), " ".join(task.split()).lower()}:
+        return [first, request]
+    return [first]
 
 
 def documents_to_sources(

@@ -4,7 +4,7 @@ import pytest
 from langchain_core.tools import BaseTool, ToolException
 
 from langchain_gba.prompts import NO_INFORMATION
-from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.base import TaskWithRequestInput, reads_request, takes_task
 from langchain_gba.tools.search import InternetSearchTool
 from langchain_gba.tools.search.exceptions import SearxngError
 
@@ -27,7 +27,7 @@ def page(site, path: str, title: str, content: str = "") -> dict[str, str]:  # t
 
 def test_is_a_task_taking_tool(tool: InternetSearchTool) -> None:
     assert isinstance(tool, BaseTool) and tool.name == "search_internet"
-    assert tool.args_schema is TaskInput and takes_task(tool)
+    assert tool.args_schema is TaskWithRequestInput and takes_task(tool) and reads_request(tool)
 
 
 async def test_gathers_main_text_and_names_what_failed(tool, site, results) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import pytest
 from langchain_core.tools import BaseTool
 
 from langchain_gba.prompts import NO_INFORMATION
-from langchain_gba.tools.base import TaskInput, takes_task
+from langchain_gba.tools.base import TaskWithRequestInput, reads_request, takes_task
 from langchain_gba.tools.search import WikipediaIndex, WikipediaSearchTool
 from langchain_gba.tools.search.exceptions import IndexCorruptedError
 from langchain_gba.tools.search.wikipedia import CrossEncoderReranker
@@ -19,7 +19,7 @@ def tool(small_index: WikipediaIndex, llm) -> WikipediaSearchTool:  # type: igno
 
 def test_is_a_task_taking_tool(tool: WikipediaSearchTool) -> None:
     assert isinstance(tool, BaseTool) and tool.name == "search_wikipedia"
-    assert tool.args_schema is TaskInput and takes_task(tool)
+    assert tool.args_schema is TaskWithRequestInput and takes_task(tool) and reads_request(tool)
 
 
 def test_retrieve_groups_passages_by_article(tool: WikipediaSearchTool) -> None:
@@ -29,6 +29,16 @@ def test_retrieve_groups_passages_by_article(tool: WikipediaSearchTool) -> None:
     assert len(titles) == len(set(titles)) <= tool.max_articles
     assert all(s.url.startswith("https://en.wikipedia.org/wiki/") for s in sources)
     assert all(len(s.text) <= tool.max_chars_per_article + 2 for s in sources)
+
+
+def test_the_request_is_searched_when_the_task_finds_nothing(tool: WikipediaSearchTool) -> None:
+    request = "Who painted the Mona Lisa?"
+    assert tool.retrieve("xqzv blorf wibble") == []
+    titles = [s.title for s in tool.retrieve("xqzv blorf wibble", request=request)]
+    assert titles and titles[0] in {"Mona Lisa", "Leonardo da Vinci"}
+    # a task that finds its articles is searched alone
+    task = "The Eiffel Tower in Paris"
+    assert tool.retrieve(task, request=request) == tool.retrieve(task)
 
 
 def test_end_to_end_with_the_embedded_model(tool: WikipediaSearchTool) -> None:

@@ -1,0 +1,23 @@
+"""The search summary's messages."""
+
+from __future__ import annotations
+
+from langchain_gba.tools.search.summarize import Source, focus, summary_messages
+
+SOURCES = [Source("Guernica", "https://en.wikipedia.org/wiki/Guernica", "Painted in 1937.")]
+
+
+def test_the_summary_reads_the_request_beside_the_task():
+    task = "Search Wikipedia for the year 1906 of Pablo Picasso's work."
+    request = "In which year did Pablo Picasso paint Guernica?"
+    _, human = summary_messages(task, SOURCES, request)
+    assert "[1] Guernica\nPainted in 1937." in human.content
+    assert f"The user asked: {request}" in human.content
+    assert f"for that request: {focus(task)}" in human.content
+
+
+def test_without_a_request_or_with_the_request_as_task_the_summary_is_the_plain_one():
+    task = "Who painted Guernica?"
+    plain = summary_messages(task, SOURCES)[1].content
+    assert "The user asked" not in plain
+    assert summary_messages(task, SOURCES, " Who painted  Guernica? ")[1].content == plain
