@@ -438,11 +438,13 @@ the results do not answer the request, say what could not be found. A request th
 facts (a greeting, thanks, a simple language task) you answer directly."""
 
 FINAL_ANSWER_USER = """\
-Request: {request}
-
 {context}
 
+Request: {request}
 Task: {task}"""
+"""The results first, the request last: with the request before them, the embedded 1.5B model
+answered from the latest result even where an earlier one answered the request ("Neptune is the
+eighth planet" after "Jupiter is the largest planet", for the largest planet)."""
 
 # -- search tools -----------------------------------------------------------------------------
 

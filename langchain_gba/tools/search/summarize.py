@@ -68,9 +68,20 @@ def summary_messages(task: str, sources: Sequence[Source], request: str = "") ->
     return [SystemMessage(SEARCH_SUMMARY_SYSTEM), HumanMessage(user)]
 
 
-def _clean(text: str) -> str:
+def _words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
+
+
+def _clean(text: str, task: str) -> str:
+    """The summary, or :data:`NO_INFORMATION` when it says so or only restates the task.
+
+    A small model that finds nothing sometimes echoes the task ("The year 1906 of Pablo
+    Picasso's work."); read as a result, the echo looks like an answer.
+    """
     text = " ".join(str(text).split())
     if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
+        return NO_INFORMATION
+    if _words(text) == _words(focus(task)):
         return NO_INFORMATION
     return text
 
@@ -82,7 +93,7 @@ def summarize(llm: BaseChatModel, task: str, sources: Sequence[Source], request:
     """
     if not sources:
         return NO_INFORMATION
-    return _clean(llm.invoke(summary_messages(task, sources, request)).text)
+    return _clean(llm.invoke(summary_messages(task, sources, request)).text, task)
 
 
 async def asummarize(
@@ -91,7 +102,7 @@ async def asummarize(
     """Async :func:`summarize`."""
     if not sources:
         return NO_INFORMATION
-    return _clean((await llm.ainvoke(summary_messages(task, sources, request))).text)
+    return _clean((await llm.ainvoke(summary_messages(task, sources, request))).text, task)
 
 
 def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:

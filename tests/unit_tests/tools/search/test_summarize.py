@@ -21,3 +21,16 @@ def test_without_a_request_or_with_the_request_as_task_the_summary_is_the_plain_
     plain = summary_messages(task, SOURCES)[1].content
     assert "The user asked" not in plain
     assert summary_messages(task, SOURCES, " Who painted  Guernica? ")[1].content == plain
+
+
+def test_a_summary_that_only_restates_the_task_is_no_information():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.prompts import NO_INFORMATION
+    from langchain_gba.tools.search.summarize import summarize
+
+    task = "Search Wikipedia for the year 1906 of Pablo Picasso's work."
+    echo = ScriptedChatModel(replies=["The year 1906 of Pablo Picasso's work."])
+    assert summarize(echo, task, SOURCES) == NO_INFORMATION
+    answer = ScriptedChatModel(replies=["Guernica was painted in 1937."])
+    assert summarize(answer, task, SOURCES) == "Guernica was painted in 1937."
