@@ -14,6 +14,7 @@ __all__ = [
     "CALCULATOR_SYSTEM",
     "CALCULATOR_CONTEXT_USER",
     "CALCULATOR_USER",
+    "COPIED_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "FINE_TUNED_PLANNER",
@@ -351,6 +352,13 @@ LOOP_NOTE = (
 """The observation of a step that repeats an earlier step's tool and task (the tool does not
 run again). Formatted with ``step`` (1-based)."""
 
+COPIED_QUESTION_NOTE = (
+    "Not asked: the question was not written (the task copied the planner's instructions). "
+    "Write the question for the user itself, or select another tool."
+)
+"""The observation of an ``ask_user`` step whose task copies a field's description (the agent
+asks the user nothing; another tool's copied task becomes the request)."""
+
 SAME_RESULT_NOTE = " (The same result as step {step}.)"
 """Appended to a result identical to an earlier step's result of the same tool."""
 
@@ -454,9 +462,12 @@ NO_INFORMATION = "No information found."
 SEARCH_SUMMARY_SYSTEM = (
     "You answer a task using only the numbered sources you are given. Write one or two short "
     "sentences that answer it, with the facts and numbers it needs, as the sources state them. "
+    "Do not calculate anything: a calculator does that later. "
     "The sources may say it in other words than the task. Only if they say nothing that "
     f"answers it, write exactly: {NO_INFORMATION}"
 )
+""""Do not calculate": told the user's request, the 1.5B summary did its arithmetic, sometimes
+wrongly ("sank in 1912, which was 104 years before 2026"), and the answer took it."""
 
 SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nFrom these sources: {task}\nAnswer:"
 """Formatted with ``sources`` (numbered, ``[1] Title\\ntext``) and ``task``."""

@@ -34,17 +34,15 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from langchain_gba.planner import PLAN_FIELDS
+from langchain_gba.planner import PLAN_FIELDS, copies_descriptions
 from langchain_gba.prompts import (
     LOOP_ANSWER_THOUGHTS,
     LOOP_STOP_TASK,
-    PLAN_FIELD_DESCRIPTIONS,
     fine_tuned_planner_prompt,
 )
 
@@ -77,19 +75,9 @@ ECHO_WORDS = 7
 flags a few honest thoughts, "the results so far give us ...": 1 in 9 teacher steps copy 7)."""
 
 
-def _word_runs(text: str, n: int) -> set[tuple[str, ...]]:
-    words = re.findall(r"[a-z_]+", text.lower())
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
-
-
-_DESCRIPTION_RUNS = frozenset().union(
-    *(_word_runs(text, ECHO_WORDS) for text in PLAN_FIELD_DESCRIPTIONS.values())
-)
-
-
 def echoes_descriptions(text: str) -> bool:
     """Whether ``text`` copies ``ECHO_WORDS`` words in a row of a planner field's description."""
-    return not _DESCRIPTION_RUNS.isdisjoint(_word_runs(text, ECHO_WORDS))
+    return copies_descriptions(text, ECHO_WORDS)
 
 
 def first_tool_fits(record: dict[str, Any]) -> bool:

@@ -51,7 +51,14 @@ from langchain_gba.exceptions import (
     StructuredOutputError,
 )
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner, tool_descriptions
-from langchain_gba.prompts import LOOP_NOTE, LOOP_STOP_TASK, SAME_RESULT_NOTE, format_context
+from langchain_gba.planner.step import copies_descriptions
+from langchain_gba.prompts import (
+    COPIED_QUESTION_NOTE,
+    LOOP_NOTE,
+    LOOP_STOP_TASK,
+    SAME_RESULT_NOTE,
+    format_context,
+)
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
@@ -318,9 +325,18 @@ class _Nodes:
         return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
 
     def _planned(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
-        """The planned step, unless it repeats a task already done (a loop)."""
+        """The planned step, unless it repeats a task already done (a loop).
+
+        A task that copies the planner's field descriptions (``copies_descriptions``) is no
+        task: the step works on the request itself (the original stays in the step's
+        ``copied_task``); an ``ask_user`` step asks nothing and says why.
+        """
         steps = state["steps"]
         tool = step.get("selected_tool", "")
+        if copies_descriptions(step["task"]):
+            if tool == ASK_USER:
+                return {"steps": [_step(step, {}, COPIED_QUESTION_NOTE, error=True)], "plan": None}
+            step = {**step, "task": state["request"], "copied_task": step["task"]}
         earlier = None if tool == FINAL_ANSWER else _earlier(steps, tool, "task", step["task"])
         if earlier is None:
             return {"plan": step}

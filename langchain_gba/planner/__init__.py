@@ -12,6 +12,7 @@ from langchain_gba.planner.step import (
     SEED_PLAN_FIELDS,
     TEACHER_FIELDS,
     PlanStep,
+    copies_descriptions,
     plan_step_model,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "Planner",
     "ToolLike",
     "ZeroShotPlanner",
+    "copies_descriptions",
     "plan_step_model",
     "tool_descriptions",
 ]

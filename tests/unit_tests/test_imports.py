@@ -62,6 +62,7 @@ PUBLIC = {
         "TEACHER_FIELDS",
         "ToolLike",
         "ZeroShotPlanner",
+        "copies_descriptions",
         "plan_step_model",
         "tool_descriptions",
     ],

@@ -199,6 +199,32 @@ def test_step_limit_ends_incomplete_with_the_trajectory():
     assert writer.calls == []
 
 
+COPIED = (
+    "What is still missing to answer the request and the tool that gets it: a search for facts, "
+    "the search_w"
+)  # a field description a small planner wrote as its task
+
+
+def test_a_task_that_copies_the_instructions_works_on_the_request():
+    lookup = Lookup(seen=[])
+    agent, *_ = agent_with([step("lookup", COPIED), step("final_answer")], [lookup])
+    out = agent.invoke({"request": "Who wrote Hamlet?"})
+    assert lookup.seen == ["Who wrote Hamlet?"]
+    first = out["steps"][0]
+    assert first["task"] == "Who wrote Hamlet?" and first["plan"]["copied_task"] == COPIED
+    assert out["status"] == "answered"
+
+
+def test_a_question_that_copies_the_instructions_is_not_asked():
+    replies = [step("ask_user", COPIED), step("final_answer")]
+    agent, planner, _, _ = agent_with(replies, [Lookup()], checkpointer=InMemorySaver())
+    out = agent.invoke({"request": "Pick a colour."}, {"configurable": {"thread_id": "c"}})
+    assert "__interrupt__" not in out and out["status"] == "answered"
+    first = out["steps"][0]
+    assert first["tool"] == "ask_user" and first["error"] and "Not asked" in first["observation"]
+    assert "Not asked" in planner.calls[1][-1].content
+
+
 def test_a_repeated_task_is_not_run_again_and_the_planner_is_told():
     lookup = Lookup(seen=[])
     replies = [step("lookup", "Find X."), step("lookup", "find x"), step("final_answer")]
