@@ -467,7 +467,9 @@ SEARCH_SUMMARY_SYSTEM = (
     f"answers it, write exactly: {NO_INFORMATION}"
 )
 """"Do not calculate": told the user's request, the 1.5B summary did its arithmetic, sometimes
-wrongly ("sank in 1912, which was 104 years before 2026"), and the answer took it."""
+wrongly ("sank in 1912, which was 104 years before 2026"), and the answer took it. The sentence
+has not stopped that one (held-out test, session 13) and changed no answer on dev or test: the
+fix is still to be found (the answer writer checking sums through the calculator?)."""
 
 SEARCH_SUMMARY_USER = "Sources:\n\n{sources}\n\nFrom these sources: {task}\nAnswer:"
 """Formatted with ``sources`` (numbered, ``[1] Title\\ntext``) and ``task``."""
