@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
@@ -35,6 +34,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, interrupt
 
+from langchain_gba._text import words
 from langchain_gba.agent.approval import (
     APPROVE_CALL,
     ApprovalConfig,
@@ -677,7 +677,7 @@ def _step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error
 
 
 def _normalized(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+    return " ".join(words(text))
 
 
 def _earlier(

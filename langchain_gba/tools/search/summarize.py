@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from langchain_gba._text import words
 from langchain_gba.prompts import (
     NO_INFORMATION,
     SEARCH_SUMMARY_REQUEST_USER,
@@ -68,10 +69,6 @@ def summary_messages(task: str, sources: Sequence[Source], request: str = "") ->
     return [SystemMessage(SEARCH_SUMMARY_SYSTEM), HumanMessage(user)]
 
 
-def _words(text: str) -> list[str]:
-    return re.sub(r"[^\w\s]", " ", text.lower()).split()
-
-
 def _clean(text: str, task: str) -> str:
     """The summary, or :data:`NO_INFORMATION` when it says so or only restates the task.
 
@@ -81,7 +78,7 @@ def _clean(text: str, task: str) -> str:
     text = " ".join(str(text).split())
     if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
         return NO_INFORMATION
-    if _words(text) == _words(focus(task)):
+    if words(text) == words(focus(task)):
         return NO_INFORMATION
     return text
 
