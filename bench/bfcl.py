@@ -77,7 +77,7 @@ from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.models import resolve_model_path
 from langchain_gba.prompts import format_tools
 from langchain_gba.structured.route import structured_model
-from langchain_gba.tools.function_calling import FunctionCaller
+from langchain_gba.tools.function_calling import FIT_THRESHOLD, FunctionCaller
 
 console = Console(width=140)
 
@@ -204,11 +204,11 @@ class Item:
         return "\n".join(m["content"] for m in self.messages if m["role"] == "user")
 
 
-def load_items(categories: Iterable[str], limit: int | None) -> list[Item]:
-    """The first ``limit`` entries of each category (BFCL's order), interleaved by category."""
+def load_items(categories: Iterable[str], limit: int | None, offset: int = 0) -> list[Item]:
+    """``limit`` entries per category from ``offset`` (BFCL's order), interleaved by category."""
     per_category = []
     for category in categories:
-        entries = BFCL.load_dataset_entry(category)[:limit]
+        entries = BFCL.load_dataset_entry(category)[offset:][:limit]
         answers: dict[str, Any] = {}
         if "irrelevance" not in category:
             answers = {a["id"]: a["ground_truth"] for a in BFCL.load_ground_truth_entry(category)}
@@ -333,7 +333,12 @@ class Routes:
     """The routes, sharing one loaded model."""
 
     def __init__(
-        self, model: str, max_tokens: int, max_string_length: int, threads: int | None = None
+        self,
+        model: str,
+        max_tokens: int,
+        max_string_length: int,
+        threads: int | None = None,
+        fit_threshold: float = FIT_THRESHOLD,
     ) -> None:
         self.llm = ChatLlamaCpp(model=model, max_tokens=max_tokens, n_threads=threads)
         if threads:  # prompt evaluation too (llama.cpp's n_threads_batch, all cores by default)
@@ -341,7 +346,12 @@ class Routes:
         self.max_tokens = max_tokens
         self.max_string_length = max_string_length
         self.caller = FunctionCaller(self.llm, max_string_length=max_string_length)
-        self.decider = FunctionCaller(self.llm, max_string_length=max_string_length, check_fit=True)
+        self.decider = FunctionCaller(
+            self.llm,
+            max_string_length=max_string_length,
+            check_fit=True,
+            fit_threshold=fit_threshold,
+        )
         self.tools_llm = langchain_chat_model(self.llm, model, max_tokens)
 
     def run(self, route: str, item: Item) -> Outcome:
@@ -566,6 +576,42 @@ def full_run_minutes(rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     return minutes
 
 
+def threshold_sweep(
+    records: Sequence[dict[str, Any]], categories: Sequence[str], thresholds: Sequence[float]
+) -> list[dict[str, Any]]:
+    """Route ``ours``'s accuracy per category had it run at each threshold, from one run.
+
+    Valid for thresholds at or above the run's own (``--fit-threshold 0`` writes every call): an
+    item whose confidence is under the threshold becomes a no-call (right for irrelevance, wrong
+    elsewhere); the others keep their verdict.
+    """
+    rows = []
+    for category in categories:
+        rs = [r for r in records if r["category"] == category and r["route"] == "ours"]
+        if not rs:
+            continue
+        row: dict[str, Any] = {"category": category, "n": len(rs)}
+        for t in thresholds:
+            right = 0
+            for r in rs:
+                confidence = _confidence(r)
+                if confidence is not None and confidence < t:
+                    right += "irrelevance" in category
+                else:
+                    right += bool(r["score"]["valid"])
+            row[f"{t:.2f}"] = right / len(rs)
+        rows.append(row)
+    return rows
+
+
+def _confidence(record: dict[str, Any]) -> float | None:
+    try:
+        value = json.loads(record["raw"]).get("confidence")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, float | int) else None
+
+
 NOTES = """\
 accuracy: bfcl-eval's verdict (its `ast_checker` for simple_python and multiple; for irrelevance, \
 pass when no function call decodes, as its eval runner scores it, so output that is not a call \
@@ -650,6 +696,12 @@ def main() -> None:
         "--categories", nargs="+", default=list(DEFAULT_CATEGORIES), choices=CATEGORIES
     )
     parser.add_argument("--limit", type=int, default=10, help="first N items per category (0: all)")
+    parser.add_argument(
+        "--offset",
+        type=int,
+        default=0,
+        help="skip the first N items per category (a tuning split apart from the reported one)",
+    )
     parser.add_argument("--model", default="smollm2-135m-instruct", help="embedded name or GGUF")
     parser.add_argument("--routes", nargs="+", default=list(DEFAULT_ROUTES), choices=ROUTES)
     parser.add_argument("--max-tokens", type=int, default=128, help="per completion")
@@ -661,6 +713,12 @@ def main() -> None:
         type=int,
         help="llama.cpp threads, prompt evaluation included (default: its own)",
     )
+    parser.add_argument(
+        "--fit-threshold",
+        type=float,
+        default=FIT_THRESHOLD,
+        help="route ours: call when P(Yes) to 'does the function do the task' reaches this",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "bfcl.json")
     parser.add_argument(
         "--resume", action="store_true", help="keep the results in --out, run the rest"
@@ -668,22 +726,40 @@ def main() -> None:
     parser.add_argument(
         "--report", action="store_true", help="only print and write the table of --out"
     )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="route ours at thresholds 0.40-0.95, from --out (a --fit-threshold 0 run)",
+    )
     args = parser.parse_args()
     if args.report:
         saved = json.loads(args.out.read_text())
         report(saved["meta"], saved["items"], args.out)
         return
+    if args.sweep:
+        saved = json.loads(args.out.read_text())
+        thresholds = [round(0.05 * i, 2) for i in range(8, 20)]
+        rows = threshold_sweep(saved["items"], saved["meta"]["categories"], thresholds)
+        table = Table(title=f"route ours by threshold ({args.out.name})")
+        for h in rows[0] if rows else []:
+            table.add_column(h, justify="left" if h == "category" else "right")
+        for r in rows:
+            table.add_row(*(f"{v:.0%}" if isinstance(v, float) else str(v) for v in r.values()))
+        console.print(table)
+        return
 
-    items = load_items(args.categories, args.limit or None)
+    items = load_items(args.categories, args.limit or None, args.offset)
     meta = {
         "model": args.model,
         "model_path": str(resolve_model_path(args.model)),
         "categories": args.categories,
         "limit": args.limit,
+        "offset": args.offset,
         "routes": args.routes,
         "max_tokens": args.max_tokens,
         "max_string_length": args.max_string_length,
         "threads": args.threads,
+        "fit_threshold": args.fit_threshold,
         "machine": machine(),
         "commit": git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -696,7 +772,9 @@ def main() -> None:
             records = previous["items"]
     done = {(r["route"], r["id"]) for r in records}
 
-    routes = Routes(args.model, args.max_tokens, args.max_string_length, args.threads)
+    routes = Routes(
+        args.model, args.max_tokens, args.max_string_length, args.threads, args.fit_threshold
+    )
     console.print(
         f"[bold]BFCL[/] {len(items)} items × {len(args.routes)} routes, {meta['machine']}"
     )

@@ -21,6 +21,7 @@ __all__ = [
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
     "FUNCTION_DECISION_SYSTEM",
+    "FUNCTION_FIT_USER",
     "NO_PREVIOUS_STEPS",
     "LOOP_NOTE",
     "LOOP_STOP_TASK",
@@ -397,17 +398,21 @@ task does not give."""
 FUNCTION_CALLING_USER = "Task: {task}"
 
 FUNCTION_DECISION_SYSTEM = """\
-You decide whether the function {name} does a task, and if it does, you call it.
-{name}: {description}
+You call the function {name}: {description}
 Its arguments:
 {parameters}
-Write JSON: "asked": what the task asks for, in a few words. "fits": true if calling {name} does \
-what the task asks; false if the task asks for something else, or needs a value that is not in \
-the task. If it fits, "arguments": every value taken from the task; leave out optional \
-arguments the task does not give."""
-"""The function-calling step that may decline (``FunctionCaller(check_fit=True)``): what is
-asked, then whether the function does it, then its arguments; formatted with ``name``,
-``description`` and ``parameters`` (:func:`format_parameters`)."""
+Write its arguments as JSON. Take every value from the task; leave out optional arguments the \
+task does not give."""
+"""The function-calling step that may decline (``FunctionCaller(check_fit=True)``), shared by its
+two questions so the second reuses the first's prompt: the function's description and its
+arguments' descriptions (:func:`format_parameters`); formatted with ``name``, ``description``,
+``parameters``. The arguments are asked with ``FUNCTION_CALLING_USER``."""
+
+FUNCTION_FIT_USER = """\
+Task: {task}
+
+Does calling {name} do what this task asks for? Answer Yes or No."""
+"""The decision's first question: the probability of "Yes" is the evidence that it fits."""
 
 
 def format_parameters(parameters: Mapping[str, Any]) -> str:

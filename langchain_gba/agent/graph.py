@@ -407,10 +407,9 @@ class _Nodes:
     @staticmethod
     def _declined(plan: dict[str, Any], decision: Decision) -> dict[str, Any]:
         name = plan["selected_tool"]
-        asked = decision.asked.rstrip(".")
         text = (
-            f"Not called: {name} does not do this task (it asks for: {asked}). Select the tool "
-            "that does it, or final_answer if the results so far answer the request."
+            f"Not called: {name} does not do this task. Select the tool that does it, or "
+            "final_answer if the results so far answer the request."
         )
         return {"steps": [_step(plan, {}, text, error=True)], "plan": None, "call": None}
 

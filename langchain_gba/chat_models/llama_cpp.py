@@ -233,6 +233,35 @@ class ChatLlamaCpp(BaseChatModel):
             params["stop"] = stops or None
         return tokens, params, processor
 
+    def first_token_logprobs(
+        self, messages: Sequence[BaseMessage], choices: Sequence[str]
+    ) -> dict[str, float]:
+        """Log-probabilities of each choice's first token as the reply's first token.
+
+        One forward pass over the prompt (a prefix shared with the previous call is reused);
+        the log-softmax of the next token's logits, read before sampling.
+        """
+        import numpy as np
+
+        loaded = self._loaded
+        captured: list[Any] = []
+
+        def capture(_ids: Any, scores: Any) -> Any:
+            if not captured:
+                captured.append(np.array(scores, dtype=np.float64))
+            return scores
+
+        with loaded.lock:
+            tokens, _, _ = self._request(list(messages), None, {"max_tokens": 1})
+            loaded.llama.create_completion(
+                prompt=tokens, max_tokens=1, temperature=0.0, logits_processor=[capture]
+            )
+            ids = {c: self.get_token_ids(c)[:1] for c in choices}
+        logits = captured[0]
+        top = logits.max()
+        logsumexp = top + np.log(np.exp(logits - top).sum())
+        return {c: float(logits[i[0]] - logsumexp) for c, i in ids.items() if i}
+
     @staticmethod
     def _check_constraint(processor: GrammarLogitsProcessor | None, text: str) -> None:
         """Raise ``StructuredOutputError`` when the grammar matcher failed during generation."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from langchain_gba.planner import PLAN_FIELDS, SEED_PLAN_FIELDS, ZeroShotPlanner, plan_step_model
 from langchain_gba.prompts import (
     PLANNER_EXAMPLES,
@@ -101,20 +99,3 @@ def test_format_parameters_lists_types_requirement_choices_and_defaults() -> Non
         "- tags (array or null, optional)",
     ]
     assert format_parameters({"type": "object", "properties": {}}) == "(none)"
-
-
-def test_a_decision_declines_without_arguments_or_calls_with_them() -> None:
-    import jsonschema
-
-    from langchain_gba.tools.function_calling import decision_schema
-
-    schema = decision_schema({"type": "object", "properties": {"x": {"type": "integer"}}})
-    jsonschema.validate({"asked": "the weather", "fits": False}, schema)
-    jsonschema.validate({"asked": "a sum", "fits": True, "arguments": {"x": 1}}, schema)
-    for bad in (
-        {"asked": "the weather", "fits": False, "arguments": {"x": 1}},
-        {"asked": "a sum", "fits": True},
-        {"fits": False},
-    ):
-        with pytest.raises(jsonschema.ValidationError):
-            jsonschema.validate(bad, schema)

@@ -471,7 +471,7 @@ def test_check_fit_declines_a_task_the_tool_does_not_do():
     agent, planner, fc, _ = agent_with(
         [step("send_email", "Find the weather in Lyon."), step("final_answer")],
         [send_email],
-        fc_replies=['{"asked": "the weather in Lyon.", "fits": false}'],
+        fc_replies=['{"answer": "No"}'],  # a model without logprobs: its greedy choice
         answers=["I cannot look the weather up."],
         check_fit=True,
     )
@@ -479,10 +479,10 @@ def test_check_fit_declines_a_task_the_tool_does_not_do():
     declined, last = out["steps"]
     assert declined["tool"] == "send_email" and declined["error"] is True
     assert declined["arguments"] == {}
-    assert declined["observation"].startswith(
-        "Not called: send_email does not do this task (it asks for: the weather in Lyon)."
-    )
+    assert declined["observation"].startswith("Not called: send_email does not do this task.")
     assert "Its arguments:\n- recipient (string, required)" in fc.calls[0][0].content
+    assert "Does calling send_email do what this task asks for?" in fc.calls[0][-1].content
+    assert len(fc.calls) == 1  # no arguments written
     assert last["tool"] == "final_answer" and out["status"] == "answered"
     # the planner saw the refusal as the step's result
     assert "Not called: send_email" in planner.calls[1][-1].content
@@ -493,7 +493,7 @@ def test_check_fit_calls_a_tool_that_fits_with_its_arguments():
     agent, _, fc, _ = agent_with(
         [step("send_email", "Email bob@example.com that I am late."), step("final_answer")],
         [send_email],
-        fc_replies=[json.dumps({"asked": "an email to Bob", "fits": True, "arguments": call})],
+        fc_replies=['{"answer": "Yes"}', json.dumps(call)],
         check_fit=True,
     )
     out = agent.invoke({"request": "Tell Bob I am late."})

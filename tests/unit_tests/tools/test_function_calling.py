@@ -1,0 +1,42 @@
+"""grounded_arguments: optional arguments the task does not give are left to their defaults."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_gba.tools.function_calling import grounded_arguments
+
+PARAMETERS = {
+    "type": "object",
+    "properties": {
+        "command": {"type": "string"},
+        "unit": {"type": "string", "enum": ["seconds", "milliseconds"]},
+        "top_n": {"type": "integer"},
+        "details": {"type": "boolean"},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "level": {"type": "string"},
+    },
+    "required": ["command"],
+}
+
+
+def test_made_up_optional_values_are_dropped_required_ones_kept() -> None:
+    task = "Shut the pc down with shutdown /s"
+    made_up = {"command": "poweroff", "unit": "seconds", "top_n": 5, "tags": ["urgent"]}
+    assert grounded_arguments(made_up, PARAMETERS, task) == {"command": "poweroff"}
+
+
+@pytest.mark.parametrize(
+    ("task", "optional"),
+    [
+        ("Time it in Seconds: run dir", {"unit": "seconds"}),  # case aside
+        ("Run dir, show the top 3", {"top_n": 3}),
+        ("Run dir, show the top 3", {"top_n": 3.0}),  # 3.0 is given as "3"
+        ("Run dir with the details", {"details": True}),  # booleans cannot be quoted
+        ("Run dir tagged urgent and home", {"tags": ["urgent", "home"]}),
+        ("Run dir in detail", {"level": "detailed"}),  # a word of the value, stemmed
+    ],
+)
+def test_values_the_task_gives_are_kept(task: str, optional: dict) -> None:
+    arguments = {"command": "dir", **optional}
+    assert grounded_arguments(arguments, PARAMETERS, task) == arguments
