@@ -1,9 +1,10 @@
 """BFCL function calling, offline: constrained decoding (ours) vs prompted JSON vs LangChain tools.
 
     python bench/bfcl.py [--limit 20] [--categories simple_python multiple irrelevance]
-                         [--model smollm2-135m-instruct|gemma-3-270m|PATH.gguf]
+                         [--model smollm2-135m-instruct|qwen2.5-coder-1.5b-instruct|PATH.gguf]
                          [--routes ours ours-union prompted langchain] [--threads 1]
-                         [--resume] [--report]
+                         [--compare-limit 50] [--offset 150] [--fit-threshold 0.75]
+                         [--resume] [--report] [--sweep]
 
 Writes ``bench/results/bfcl.json`` (every item's raw output, decoded call and verdict) and
 ``bfcl.md`` (the table). The default (10 items per category, 3 routes) takes about 10 minutes
@@ -20,10 +21,13 @@ Routes (each output is turned into BFCL's model-output format, ``[{func_name: {a
 
 - ``ours``: the agent's own path, with the decision that may decline. Where several functions
   are offered, a constrained step picks the closest one (an enum of their names); then
-  ``FunctionCaller(check_fit=True)`` decides on it, constrained to ``{"asked": what the request
-  asks for, "fits": true, "arguments": its parameters} | {"asked": ..., "fits": false}``, with
-  the function's description and its arguments' descriptions in the prompt (library prompt
-  ``FUNCTION_DECISION_SYSTEM``). ``fits: false`` is the explicit no-call.
+  ``FunctionCaller(check_fit=True)`` decides on it: the model is asked whether calling it does
+  the request (library prompts ``FUNCTION_DECISION_SYSTEM`` and ``FUNCTION_FIT_USER``: the
+  function's description and its arguments' descriptions), and its probability of "Yes" is
+  compared with ``--fit-threshold``; under it is the explicit no-call, else the arguments are
+  written, constrained to the function's schema, and optional ones the request does not give
+  are dropped (``grounded_arguments``). The threshold was tuned on items apart from the
+  reported ones (``--offset 150 --fit-threshold 0``, then ``--sweep``).
 - ``ours-select``: the first design, kept for comparison: one constrained choice among the
   functions and ``none``, then the arguments (``FUNCTION_CALLING_SYSTEM/USER``: the function's
   description only).
@@ -77,7 +81,7 @@ from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.models import resolve_model_path
 from langchain_gba.prompts import format_tools
 from langchain_gba.structured.route import structured_model
-from langchain_gba.tools.function_calling import FIT_THRESHOLD, FunctionCaller
+from langchain_gba.tools.function_calling import FunctionCaller
 
 console = Console(width=140)
 
@@ -198,6 +202,8 @@ class Item:
     """``{"name", "description", "parameters"}``, JSON-schema types, dots replaced by ``_``."""
     answer: list[dict[str, Any]] | None
     """BFCL's possible answers (None for irrelevance)."""
+    index: int = 0
+    """Its position in its category (BFCL's order)."""
 
     @property
     def request(self) -> str:
@@ -221,8 +227,9 @@ def load_items(categories: Iterable[str], limit: int | None, offset: int = 0) ->
                     functions=e["function"],
                     tools=BFCL.to_tools(e["function"]),
                     answer=answers.get(e["id"]),
+                    index=offset + i,
                 )
-                for e in entries
+                for i, e in enumerate(entries)
             ]
         )
     return [item for group in zip_longest_skip(per_category) for item in group]
@@ -338,7 +345,7 @@ class Routes:
         max_tokens: int,
         max_string_length: int,
         threads: int | None = None,
-        fit_threshold: float = FIT_THRESHOLD,
+        fit_threshold: float | None = None,
     ) -> None:
         self.llm = ChatLlamaCpp(model=model, max_tokens=max_tokens, n_threads=threads)
         if threads:  # prompt evaluation too (llama.cpp's n_threads_batch, all cores by default)
@@ -667,26 +674,88 @@ def write_results(out: Path, meta: dict[str, Any], records: list[dict[str, Any]]
     tmp.replace(out)
 
 
+ANCHORS: dict[str, dict[str, float]] = {
+    "Qwen2.5-1.5B-Instruct (native FC)": {
+        "simple": 72.4, "multiple": 87.0, "live_simple": 74.0, "live_multiple": 66.1,
+        "irrelevance": 62.7,
+    },
+    "Hammer2.1-1.5b (trained for FC)": {
+        "simple": 74.7, "multiple": 92.0, "live_simple": 71.3, "live_multiple": 69.8,
+        "irrelevance": 79.3,
+    },
+    "Qwen2.5-0.5B-Instruct (native FC)": {
+        "simple": 61.2, "multiple": 78.0, "live_simple": 56.2, "live_multiple": 41.3,
+        "irrelevance": 46.2,
+    },
+    "Hammer2.1-0.5b": {
+        "simple": 62.4, "multiple": 81.0, "live_simple": 56.6, "live_multiple": 54.4,
+        "irrelevance": 80.8,
+    },
+}  # fmt: skip
+"""Published AST accuracy (%), BFCL v3 paper and v4 leaderboard: their "simple" mixes Python,
+Java and JavaScript; their irrelevance is the non-live one."""
+
+ANCHOR_COLUMNS = (
+    ("simple_python", "simple"),
+    ("multiple", "multiple"),
+    ("irrelevance", "irrelevance"),
+    ("live_simple", "live_simple"),
+    ("live_multiple", "live_multiple"),
+    ("live_irrelevance", None),
+)
+
+ANCHOR_NOTES = """\
+Published rows: AST accuracy from the BFCL v3 paper and the v4 leaderboard, on every item of each \
+category; their "simple" mixes Python, Java and JavaScript (ours is the Python part), and they \
+publish no live_irrelevance figure for these models. Our rows: the items named in the title."""
+
+
+def anchors_table(rows: Sequence[dict[str, Any]], model: str) -> str:
+    """Markdown: the published rows, then ours (accuracy % per category; n in brackets)."""
+    headers = ["model / route", *(c for c, _ in ANCHOR_COLUMNS)]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    for name, figures in ANCHORS.items():
+        cells = [f"{figures[k]:.1f}" if k else "" for _, k in ANCHOR_COLUMNS]
+        lines.append(f"| {name} (published) | " + " | ".join(cells) + " |")
+    for route in dict.fromkeys(r["route"] for r in rows):
+        by_category = {r["category"]: r for r in rows if r["route"] == route}
+        cells = [
+            f"{100 * by_category[c]['accuracy']:.1f} ({by_category[c]['n']})"
+            if c in by_category
+            else ""
+            for c, _ in ANCHOR_COLUMNS
+        ]
+        lines.append(f"| {model}, {route} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def report(meta: dict[str, Any], records: list[dict[str, Any]], out: Path) -> None:
     """Print the table; write it (Markdown) and the summary next to the raw results."""
     rows = summarize(records, meta["categories"], meta["routes"])
     minutes = full_run_minutes(rows)
     estimate = ", ".join(f"{route} {m:.0f}" for route, m in minutes.items())
     estimate = f"Full run of these categories: {estimate} min ({sum(minutes.values()):.0f} in all)."
+    offset = meta.get("offset") or 0
+    which = f"items {offset}+" if offset else "first"
+    compare = meta.get("compare_limit")
     title = (
-        f"BFCL ({meta['model']}, first {meta['limit'] or 'all'} per category, greedy, "
-        f"max_tokens {meta['max_tokens']}; {meta['machine']})"
+        f"BFCL ({meta['model']}, {which} {meta['limit'] or 'all'} per category"
+        + (f", other routes the first {compare} of them" if compare else "")
+        + f", greedy, max_tokens {meta['max_tokens']}; {meta['machine']})"
     )
     table, markdown = render(rows, title)
     console.print(table)
     console.print(estimate)
+    side_by_side = anchors_table(rows, meta["model"])
+    console.print(side_by_side)
     meta["summary"] = rows
     meta["full_run_minutes"] = {route: round(m) for route, m in minutes.items()}
     write_results(out, meta, records)
     out.with_suffix(".md").write_text(
         f"# {title}\n\n`{meta['command']}` (commit {meta['commit']}, {meta['date']}, "
         f"threads {meta.get('threads') or 'default'})\n\n{markdown}\n\n{estimate} "
-        f"Raw per-item results: `{out.name}`.\n\n{NOTES}\n"
+        f"Raw per-item results: `{out.name}`.\n\n{NOTES}\n\n"
+        f"## Beside the published figures\n\n{side_by_side}\n\n{ANCHOR_NOTES}\n"
     )
 
 
@@ -696,6 +765,12 @@ def main() -> None:
         "--categories", nargs="+", default=list(DEFAULT_CATEGORIES), choices=CATEGORIES
     )
     parser.add_argument("--limit", type=int, default=10, help="first N items per category (0: all)")
+    parser.add_argument(
+        "--compare-limit",
+        type=int,
+        default=0,
+        help="the routes other than ours run on the first N of those items (0: all of them)",
+    )
     parser.add_argument(
         "--offset",
         type=int,
@@ -716,8 +791,8 @@ def main() -> None:
     parser.add_argument(
         "--fit-threshold",
         type=float,
-        default=FIT_THRESHOLD,
-        help="route ours: call when P(Yes) to 'does the function do the task' reaches this",
+        help="route ours: call when P(Yes) to 'does the function do the task' reaches this "
+        "(default: the model's in FIT_THRESHOLDS, else FIT_THRESHOLD)",
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "bfcl.json")
     parser.add_argument(
@@ -754,12 +829,13 @@ def main() -> None:
         "model_path": str(resolve_model_path(args.model)),
         "categories": args.categories,
         "limit": args.limit,
+        "compare_limit": args.compare_limit,
         "offset": args.offset,
         "routes": args.routes,
         "max_tokens": args.max_tokens,
         "max_string_length": args.max_string_length,
         "threads": args.threads,
-        "fit_threshold": args.fit_threshold,
+        "fit_threshold": None,  # filled in below, once the model is known
         "machine": machine(),
         "commit": git_commit(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -771,10 +847,12 @@ def main() -> None:
         if previous["meta"]["model"] == args.model:
             records = previous["items"]
     done = {(r["route"], r["id"]) for r in records}
+    compare_limit = args.compare_limit or args.limit or len(items)
 
     routes = Routes(
         args.model, args.max_tokens, args.max_string_length, args.threads, args.fit_threshold
     )
+    meta["fit_threshold"] = routes.decider.fit_threshold
     console.print(
         f"[bold]BFCL[/] {len(items)} items × {len(args.routes)} routes, {meta['machine']}"
     )
@@ -785,6 +863,8 @@ def main() -> None:
                 shift = i % len(args.routes)  # rotate which route runs first
                 for route in args.routes[shift:] + args.routes[:shift]:
                     if (route, item.id) in done:
+                        continue
+                    if route != "ours" and item.index - args.offset >= compare_limit:
                         continue
                     outcome = routes.run(route, item)
                     record = {"id": item.id, "category": item.category, "route": route}

@@ -95,7 +95,7 @@ def create_gba_agent(
     max_observation_chars: int = 1500,
     max_loops: int = 2,
     interrupt_on: Mapping[str, bool | ApprovalConfig] | None = None,
-    check_fit: bool = False,
+    check_fit: bool | float = False,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -126,10 +126,11 @@ def create_gba_agent(
             edit or reject) or an ``ApprovalConfig`` (``allowed_decisions``, ``description``).
             The run pauses with an interrupt before such a tool runs (see
             ``langchain_gba.agent.approval``); it needs a checkpointer.
-        check_fit: before writing a tool's arguments, the function-calling model says what
-            the task asks for and whether the tool does it; a task the tool cannot do becomes
-            an observation (the tool does not run) instead of a made-up call. Tools that take
-            the task itself are not checked.
+        check_fit: before writing a tool's arguments, the function-calling model is asked
+            whether the tool does the task; where its probability of "Yes" is under the
+            threshold (the model's in ``FIT_THRESHOLDS``, or this number), the task becomes an
+            observation (the tool does not run) instead of a made-up call. Tools that take the
+            task itself are not checked. See ``FunctionCaller(check_fit=True)``.
         name: the graph's name.
 
     Returns:
@@ -165,7 +166,11 @@ def create_gba_agent(
     nodes = _Nodes(
         planner=the_planner,
         tools=tool_map,
-        caller=FunctionCaller(function_calling_model, check_fit=check_fit),
+        caller=FunctionCaller(
+            function_calling_model,
+            check_fit=check_fit is not False,
+            fit_threshold=None if isinstance(check_fit, bool) else float(check_fit),
+        ),
         answer=FinalAnswerTool(
             llm=_in_context(answer_model or function_calling_model, ANSWER_CONTEXT)
         ),
