@@ -40,3 +40,21 @@ def test_made_up_optional_values_are_dropped_required_ones_kept() -> None:
 def test_values_the_task_gives_are_kept(task: str, optional: dict) -> None:
     arguments = {"command": "dir", **optional}
     assert grounded_arguments(arguments, PARAMETERS, task) == arguments
+
+
+def test_the_threshold_is_the_models_own_unless_given() -> None:
+    from types import SimpleNamespace
+
+    from langchain_gba.tools.function_calling import (
+        FIT_THRESHOLD,
+        FIT_THRESHOLDS,
+        FunctionCaller,
+    )
+
+    def threshold(model: str, given: float | None = None) -> float:
+        caller = FunctionCaller(SimpleNamespace(model=model), check_fit=True, fit_threshold=given)  # type: ignore[arg-type]
+        return caller.fit_threshold
+
+    assert threshold("qwen2.5-coder-1.5b-instruct") == FIT_THRESHOLDS["qwen2.5-coder-1.5b-instruct"]
+    assert threshold("my-model.gguf") == FIT_THRESHOLD
+    assert threshold("qwen2.5-coder-1.5b-instruct", 0.9) == 0.9
