@@ -5,6 +5,7 @@ from langchain_gba.structured.prompted import with_prompted_output
 from langchain_gba.structured.route import structured_model
 from langchain_gba.structured.schema import (
     SchemaLike,
+    bound_numbers,
     bound_strings,
     parse_output,
     schema_key,
@@ -13,6 +14,7 @@ from langchain_gba.structured.schema import (
 
 __all__ = [
     "SchemaLike",
+    "bound_numbers",
     "bound_strings",
     "parse_output",
     "schema_key",

@@ -17,7 +17,7 @@ from typing import Any
 import llguidance
 
 from langchain_gba.exceptions import UnsupportedSchemaError
-from langchain_gba.structured.schema import schema_key
+from langchain_gba.structured.schema import bound_numbers, schema_key
 
 __all__ = ["COMPILE_OPTIONS", "GrammarCompiler", "grammar_from_json_schema"]
 
@@ -31,10 +31,14 @@ COMPILE_OPTIONS: dict[str, Any] = {
 
 
 def grammar_from_json_schema(json_schema: Mapping[str, Any]) -> str:
-    """Return the llguidance grammar for a JSON schema (not yet checked against a tokenizer)."""
+    """Return the llguidance grammar for a JSON schema (not yet checked against a tokenizer).
+
+    Numbers without bounds get 16-digit ones (``bound_numbers``): llguidance, unlike llama.cpp's
+    converter, lets a number's digits run on until ``max_tokens``.
+    """
     try:
         return llguidance.LLMatcher.grammar_from_json_schema(
-            json.dumps(json_schema),
+            json.dumps(bound_numbers(json_schema)),
             defaults=COMPILE_OPTIONS,  # type: ignore[arg-type]
         )
     except ValueError as e:

@@ -17,6 +17,7 @@ from langchain_gba.exceptions import StructuredOutputError, UnsupportedSchemaErr
 
 __all__ = [
     "SchemaLike",
+    "bound_numbers",
     "bound_strings",
     "close_objects",
     "max_output_chars",
@@ -96,6 +97,39 @@ def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, 
                 and not {"enum", "const", "pattern", "format"} & node.keys()
             ):
                 node["maxLength"] = max_length
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(out)
+    return out
+
+
+NUMBER_DIGITS = 16
+"""Integer digits a number without bounds may take under constrained decoding."""
+
+
+def bound_numbers(json_schema: Mapping[str, Any], digits: int = NUMBER_DIGITS) -> dict[str, Any]:
+    """Return a copy where integers and numbers without a bound get one of ``digits`` digits.
+
+    JSON Schema does not bound a number's digits, so a constrained decoder lets a small model
+    write ``2200000…`` until ``max_tokens``; llama.cpp's GBNF converter caps integer digits at
+    16 the same way. A side already bounded (``minimum``/``exclusiveMinimum``...) is kept.
+    """
+    out = copy.deepcopy(dict(json_schema))
+    largest = 10**digits - 1
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            kinds = node.get("type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            if {"integer", "number"} & set(kinds) and not {"enum", "const"} & node.keys():
+                if not {"minimum", "exclusiveMinimum"} & node.keys():
+                    node["minimum"] = -largest
+                if not {"maximum", "exclusiveMaximum"} & node.keys():
+                    node["maximum"] = largest
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):

@@ -68,7 +68,7 @@ def grounded_arguments(
     Small models fill optional arguments with plausible values ("unit": "seconds") that the task
     never mentions, although told to leave them out; the function's default is the better call.
     A value is given when it, or one of its words (the first four letters of a word of three or
-    more), is in the task; booleans are kept (the task says "include the details", not "true").
+    more), is in the task; a number also as ``1,000,000`` or a fraction as a percentage; booleans are kept (the task says "include the details", not "true").
     Required arguments are always kept.
     """
     required = set(parameters.get("required") or ())
@@ -88,8 +88,7 @@ def _given(value: Any, task: str, stems: set[str]) -> bool:
     if isinstance(value, bool):
         return True
     if isinstance(value, int | float):
-        forms = {str(value)} | ({str(int(value))} if float(value).is_integer() else set())
-        return any(form in task for form in forms)
+        return any(form in task for form in _number_forms(value))
     if isinstance(value, str):
         text = value.strip().lower()
         return not text or text in task or bool(_stems(text) & stems)
@@ -98,6 +97,17 @@ def _given(value: Any, task: str, stems: set[str]) -> bool:
     if isinstance(value, Mapping):
         return all(_given(v, task, stems) for v in value.values())
     return False
+
+
+def _number_forms(value: float) -> set[str]:
+    """How a task may write a number: ``1000000``, ``1,000,000``, ``0.2`` as ``20%``."""
+    forms = {str(value)}
+    if float(value).is_integer():
+        forms |= {str(int(value)), f"{int(value):,}"}
+    if 0 < abs(value) < 1:
+        percent = round(value * 100, 6)
+        forms.add(f"{int(percent) if float(percent).is_integer() else percent}%")
+    return forms
 
 
 def function_spec(function: FunctionLike) -> dict[str, Any]:

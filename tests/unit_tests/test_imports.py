@@ -80,6 +80,7 @@ PUBLIC = {
     ],
     "langchain_gba.structured": [
         "SchemaLike",
+        "bound_numbers",
         "bound_strings",
         "parse_output",
         "schema_key",

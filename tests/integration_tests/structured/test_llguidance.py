@@ -25,6 +25,20 @@ def test_unsupported_schema_names_the_construct(llm, schema, construct) -> None:
         llm.with_structured_output(schema)
 
 
+@pytest.mark.parametrize("kind", ["integer", "number"])
+def test_a_number_cannot_run_on(llm, kind) -> None:
+    """llguidance alone would let ``2200000…`` run until max_tokens (16 digits, as llama.cpp)."""
+    schema = {"type": "object", "properties": {"a": {"type": kind}}, "required": ["a"]}
+    tokenizer = llm.loaded.compiler.tokenizer
+
+    def accepts(text: str) -> bool:
+        matcher = llm.loaded.compiler.matcher(schema)
+        return matcher.consume_tokens(tokenizer.tokenize_str(text)) and not matcher.is_error()
+
+    assert accepts('{"a": -' + "9" * 16 + "}")
+    assert not accepts('{"a": 22' + "0" * 15)
+
+
 def test_gbnf_for_llama_cpp_servers() -> None:
     grammar = to_gbnf(SCHEMA)
     assert "root ::=" in grammar and '"\\"a\\""' in grammar

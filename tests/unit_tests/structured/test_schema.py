@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
 from langchain_gba.exceptions import StructuredOutputError
-from langchain_gba.structured import bound_strings, parse_output, to_json_schema
+from langchain_gba.structured import bound_numbers, bound_strings, parse_output, to_json_schema
 
 
 class Point(BaseModel):
@@ -40,6 +40,24 @@ def test_bound_strings_bounds_only_free_strings() -> None:
     assert "maxLength" not in out["properties"]["choice"]
     assert out["properties"]["items"]["items"]["maxLength"] == 50
     assert "maxLength" not in schema["properties"]["free"]  # the input is not modified
+
+
+def test_bound_numbers_bounds_only_open_sides() -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "free": {"type": "integer"},
+            "low": {"type": "number", "minimum": 0},
+            "either": {"type": ["integer", "null"]},
+            "choice": {"type": "integer", "enum": [1, 2]},
+        },
+    }
+    out = bound_numbers(schema, digits=3)
+    assert (out["properties"]["free"]["minimum"], out["properties"]["free"]["maximum"]) == (-999, 999)
+    assert (out["properties"]["low"]["minimum"], out["properties"]["low"]["maximum"]) == (0, 999)
+    assert out["properties"]["either"]["maximum"] == 999
+    assert "maximum" not in out["properties"]["choice"]
+    assert "minimum" not in schema["properties"]["free"]  # the input is not modified
 
 
 def test_a_raw_newline_in_a_string_is_kept() -> None:

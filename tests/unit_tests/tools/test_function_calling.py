@@ -35,6 +35,8 @@ def test_made_up_optional_values_are_dropped_required_ones_kept() -> None:
         ("Run dir with the details", {"details": True}),  # booleans cannot be quoted
         ("Run dir tagged urgent and home", {"tags": ["urgent", "home"]}),
         ("Run dir in detail", {"level": "detailed"}),  # a word of the value, stemmed
+        ("Run dir, show the top 1,000", {"top_n": 1000}),  # thousands separators
+        ("Run dir, show the top 20% of it", {"top_n": 0.2}),  # a fraction as a percentage
     ],
 )
 def test_values_the_task_gives_are_kept(task: str, optional: dict) -> None:
