@@ -22,8 +22,8 @@ Routes (each output is turned into BFCL's model-output format, ``[{func_name: {a
 - ``ours``: the agent's own path, with the decision that may decline. Where several functions
   are offered, a constrained step picks the closest one (an enum of their names); then
   ``FunctionCaller(check_fit=True)`` decides on it: the model is asked whether calling it does
-  the request (library prompts ``FUNCTION_DECISION_SYSTEM`` and ``FUNCTION_FIT_USER``: the
-  function's description and its arguments' descriptions), and its probability of "Yes" is
+  the request (library prompts ``FUNCTION_DECISION_SYSTEM`` and ``FUNCTION_FIT_QUESTIONS``: the
+  function's description and its arguments' descriptions), and its mean probability of "Yes" is
   compared with ``--fit-threshold``; under it is the explicit no-call, else the arguments are
   written, constrained to the function's schema, and optional ones the request does not give
   are dropped (``grounded_arguments``). The threshold was tuned on items apart from the

@@ -471,7 +471,7 @@ def test_check_fit_declines_a_task_the_tool_does_not_do():
     agent, planner, fc, _ = agent_with(
         [step("send_email", "Find the weather in Lyon."), step("final_answer")],
         [send_email],
-        fc_replies=['{"answer": "No"}'],  # a model without logprobs: its greedy choice
+        fc_replies=['{"answer": "No"}'] * 2,  # a model without logprobs: its greedy choices
         answers=["I cannot look the weather up."],
         check_fit=True,
     )
@@ -482,7 +482,8 @@ def test_check_fit_declines_a_task_the_tool_does_not_do():
     assert declined["observation"].startswith("Not called: send_email does not do this task.")
     assert "Its arguments:\n- recipient (string, required)" in fc.calls[0][0].content
     assert "Does calling send_email do what this task asks for?" in fc.calls[0][-1].content
-    assert len(fc.calls) == 1  # no arguments written
+    assert "Can this task be done by calling send_email?" in fc.calls[1][-1].content
+    assert len(fc.calls) == 2  # the question in its two wordings, no arguments written
     assert last["tool"] == "final_answer" and out["status"] == "answered"
     # the planner saw the refusal as the step's result
     assert "Not called: send_email" in planner.calls[1][-1].content
@@ -493,7 +494,7 @@ def test_check_fit_calls_a_tool_that_fits_with_its_arguments():
     agent, _, fc, _ = agent_with(
         [step("send_email", "Email bob@example.com that I am late."), step("final_answer")],
         [send_email],
-        fc_replies=['{"answer": "Yes"}', json.dumps(call)],
+        fc_replies=['{"answer": "Yes"}'] * 2 + [json.dumps(call)],
         check_fit=True,
     )
     out = agent.invoke({"request": "Tell Bob I am late."})

@@ -53,8 +53,9 @@ def test_bound_numbers_bounds_only_open_sides() -> None:
         },
     }
     out = bound_numbers(schema, digits=3)
-    assert (out["properties"]["free"]["minimum"], out["properties"]["free"]["maximum"]) == (-999, 999)
-    assert (out["properties"]["low"]["minimum"], out["properties"]["low"]["maximum"]) == (0, 999)
+    free, low = out["properties"]["free"], out["properties"]["low"]
+    assert (free["minimum"], free["maximum"]) == (-999, 999)
+    assert (low["minimum"], low["maximum"]) == (0, 999)
     assert out["properties"]["either"]["maximum"] == 999
     assert "maximum" not in out["properties"]["choice"]
     assert "minimum" not in schema["properties"]["free"]  # the input is not modified
