@@ -109,14 +109,19 @@ def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, 
 
 NUMBER_DIGITS = 16
 """Integer digits a number without bounds may take under constrained decoding."""
+FRACTION_DIGITS = 10
+"""Decimals a number without ``multipleOf`` may take under constrained decoding."""
 
 
-def bound_numbers(json_schema: Mapping[str, Any], digits: int = NUMBER_DIGITS) -> dict[str, Any]:
-    """Return a copy where integers and numbers without a bound get one of ``digits`` digits.
+def bound_numbers(
+    json_schema: Mapping[str, Any], digits: int = NUMBER_DIGITS, decimals: int = FRACTION_DIGITS
+) -> dict[str, Any]:
+    """Return a copy where integers and numbers get bounded digits where the schema has none.
 
     JSON Schema does not bound a number's digits, so a constrained decoder lets a small model
-    write ``2200000…`` until ``max_tokens``; llama.cpp's GBNF converter caps integer digits at
-    16 the same way. A side already bounded (``minimum``/``exclusiveMinimum``...) is kept.
+    write ``2200000…`` or ``0.3333…`` until ``max_tokens``; llama.cpp's GBNF converter caps them
+    at 16 the same way. Open sides get ``minimum``/``maximum`` of ``digits`` nines, numbers
+    without ``multipleOf`` get ``multipleOf: 10**-decimals``.
     """
     out = copy.deepcopy(dict(json_schema))
     largest = 10**digits - 1
@@ -124,12 +129,14 @@ def bound_numbers(json_schema: Mapping[str, Any], digits: int = NUMBER_DIGITS) -
     def visit(node: Any) -> None:
         if isinstance(node, dict):
             kinds = node.get("type")
-            kinds = kinds if isinstance(kinds, list) else [kinds]
-            if {"integer", "number"} & set(kinds) and not {"enum", "const"} & node.keys():
+            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            if {"integer", "number"} & kinds and not {"enum", "const"} & node.keys():
                 if not {"minimum", "exclusiveMinimum"} & node.keys():
                     node["minimum"] = -largest
                 if not {"maximum", "exclusiveMaximum"} & node.keys():
                     node["maximum"] = largest
+                if "number" in kinds and "multipleOf" not in node:
+                    node["multipleOf"] = float(f"1e-{decimals}")
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):
@@ -140,8 +147,8 @@ def bound_numbers(json_schema: Mapping[str, Any], digits: int = NUMBER_DIGITS) -
     return out
 
 
-NUMBER_CHARS = 24
-"""Characters a number is budgeted (JSON Schema does not bound a number's digits)."""
+NUMBER_CHARS = 2 + NUMBER_DIGITS + FRACTION_DIGITS
+"""Characters a number takes at most under in-process constrained decoding (``bound_numbers``)."""
 
 
 def max_output_chars(json_schema: Mapping[str, Any]) -> int | None:

@@ -27,7 +27,7 @@ def test_unsupported_schema_names_the_construct(llm, schema, construct) -> None:
 
 @pytest.mark.parametrize("kind", ["integer", "number"])
 def test_a_number_cannot_run_on(llm, kind) -> None:
-    """llguidance alone would let ``2200000…`` run until max_tokens (16 digits, as llama.cpp)."""
+    """llguidance alone would let ``2200000…`` run until max_tokens (16 digits, 10 decimals)."""
     schema = {"type": "object", "properties": {"a": {"type": kind}}, "required": ["a"]}
     tokenizer = llm.loaded.compiler.tokenizer
 
@@ -37,6 +37,9 @@ def test_a_number_cannot_run_on(llm, kind) -> None:
 
     assert accepts('{"a": -' + "9" * 16 + "}")
     assert not accepts('{"a": 22' + "0" * 15)
+    if kind == "number":
+        assert accepts('{"a": -37.8651}')
+        assert not accepts('{"a": 0.' + "3" * 11)
 
 
 def test_gbnf_for_llama_cpp_servers() -> None:

@@ -52,10 +52,10 @@ def test_bound_numbers_bounds_only_open_sides() -> None:
             "choice": {"type": "integer", "enum": [1, 2]},
         },
     }
-    out = bound_numbers(schema, digits=3)
+    out = bound_numbers(schema, digits=3, decimals=2)
     free, low = out["properties"]["free"], out["properties"]["low"]
-    assert (free["minimum"], free["maximum"]) == (-999, 999)
-    assert (low["minimum"], low["maximum"]) == (0, 999)
+    assert (free["minimum"], free["maximum"], "multipleOf" in free) == (-999, 999, False)
+    assert (low["minimum"], low["maximum"], low["multipleOf"]) == (0, 999, 0.01)
     assert out["properties"]["either"]["maximum"] == 999
     assert "maximum" not in out["properties"]["choice"]
     assert "minimum" not in schema["properties"]["free"]  # the input is not modified
