@@ -128,8 +128,8 @@ def bound_numbers(
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
-            kinds = node.get("type")
-            kinds = set(kinds) if isinstance(kinds, list) else {kinds}
+            kind = node.get("type")  # a property named "type" maps to a schema, not a name
+            kinds = {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
             if {"integer", "number"} & kinds and not {"enum", "const"} & node.keys():
                 if not {"minimum", "exclusiveMinimum"} & node.keys():
                     node["minimum"] = -largest

@@ -50,9 +50,11 @@ def test_bound_numbers_bounds_only_open_sides() -> None:
             "low": {"type": "number", "minimum": 0},
             "either": {"type": ["integer", "null"]},
             "choice": {"type": "integer", "enum": [1, 2]},
+            "type": {"type": "number"},  # a property named "type"
         },
     }
     out = bound_numbers(schema, digits=3, decimals=2)
+    assert out["properties"]["type"]["maximum"] == 999
     free, low = out["properties"]["free"], out["properties"]["low"]
     assert (free["minimum"], free["maximum"], "multipleOf" in free) == (-999, 999, False)
     assert (low["minimum"], low["maximum"], low["multipleOf"]) == (0, 999, 0.01)
