@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, cast
 
 import jsonschema
@@ -23,6 +23,7 @@ __all__ = [
     "max_output_chars",
     "parse_output",
     "schema_key",
+    "subschemas",
     "to_json_schema",
 ]
 
@@ -81,6 +82,45 @@ def schema_key(json_schema: Mapping[str, Any]) -> str:
     return json.dumps(json_schema, sort_keys=True, separators=(",", ":"))
 
 
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_VALUES = (
+    "items",
+    "additionalItems",
+    "additionalProperties",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contains",
+    "propertyNames",
+    "not",
+    "if",
+    "then",
+    "else",
+)
+
+
+def subschemas(json_schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every schema in ``json_schema``, itself first, following the keywords that hold schemas.
+
+    A walk over every dict would take a property named ``type`` or ``properties``, or a
+    ``default`` that happens to be an object, for a schema.
+    """
+    yield json_schema
+    children: list[Any] = []
+    for key in _SCHEMA_MAPS:
+        if isinstance(json_schema.get(key), dict):
+            children += json_schema[key].values()
+    for key in _SCHEMA_LISTS:
+        if isinstance(json_schema.get(key), list):
+            children += json_schema[key]
+    for key in _SCHEMA_VALUES:
+        value = json_schema.get(key)
+        children += value if isinstance(value, list) else [value]  # draft-4 tuple "items"
+    for child in children:
+        if isinstance(child, dict):
+            yield from subschemas(child)
+
+
 def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, Any]:
     """Return a copy where every string without ``maxLength``/``enum``/``const`` gets one.
 
@@ -88,22 +128,13 @@ def bound_strings(json_schema: Mapping[str, Any], max_length: int) -> dict[str, 
     the constrained decoder close the string in time.
     """
     out = copy.deepcopy(dict(json_schema))
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if (
-                node.get("type") == "string"
-                and "maxLength" not in node
-                and not {"enum", "const", "pattern", "format"} & node.keys()
-            ):
-                node["maxLength"] = max_length
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(out)
+    for node in subschemas(out):
+        if (
+            node.get("type") == "string"
+            and "maxLength" not in node
+            and not {"enum", "const", "pattern", "format"} & node.keys()
+        ):
+            node["maxLength"] = max_length
     return out
 
 
@@ -126,24 +157,16 @@ def bound_numbers(
     out = copy.deepcopy(dict(json_schema))
     largest = 10**digits - 1
 
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            kind = node.get("type")  # a property named "type" maps to a schema, not a name
-            kinds = {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
-            if {"integer", "number"} & kinds and not {"enum", "const"} & node.keys():
-                if not {"minimum", "exclusiveMinimum"} & node.keys():
-                    node["minimum"] = -largest
-                if not {"maximum", "exclusiveMaximum"} & node.keys():
-                    node["maximum"] = largest
-                if "number" in kinds and "multipleOf" not in node:
-                    node["multipleOf"] = float(f"1e-{decimals}")
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(out)
+    for node in subschemas(out):
+        kind = node.get("type")
+        kinds = {k for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+        if {"integer", "number"} & kinds and not {"enum", "const"} & node.keys():
+            if not {"minimum", "exclusiveMinimum"} & node.keys():
+                node["minimum"] = -largest
+            if not {"maximum", "exclusiveMaximum"} & node.keys():
+                node["maximum"] = largest
+            if "number" in kinds and "multipleOf" not in node:
+                node["multipleOf"] = float(f"1e-{decimals}")
     return out
 
 
@@ -223,18 +246,9 @@ def close_objects(json_schema: Mapping[str, Any]) -> dict[str, Any]:
     ``additionalProperties`` (e.g. ``extra="allow"``) is kept.
     """
     out = copy.deepcopy(dict(json_schema))
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            if "properties" in node and "additionalProperties" not in node:
-                node["additionalProperties"] = False
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(out)
+    for node in subschemas(out):
+        if "properties" in node and "additionalProperties" not in node:
+            node["additionalProperties"] = False
     return out
 
 

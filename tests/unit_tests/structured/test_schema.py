@@ -63,6 +63,30 @@ def test_bound_numbers_bounds_only_open_sides() -> None:
     assert "minimum" not in schema["properties"]["free"]  # the input is not modified
 
 
+def test_the_bounds_follow_schema_keywords_not_every_dict() -> None:
+    """Parameters named "properties" or "type", and object defaults, are not schemas."""
+    from langchain_gba.structured.schema import close_objects, subschemas
+
+    schema = {
+        "type": "object",
+        "properties": {
+            "properties": {"type": "string"},
+            "type": {"type": "string", "default": {"type": "string"}},
+            "items": {"type": "array", "items": {"type": "object", "properties": {}}},
+        },
+        "$defs": {"n": {"anyOf": [{"type": "number"}, {"type": "null"}]}},
+    }
+    closed = close_objects(schema)
+    assert set(closed["properties"]) == {"properties", "type", "items"}
+    assert closed["additionalProperties"] is False
+    assert closed["properties"]["items"]["items"]["additionalProperties"] is False
+    bounded = bound_strings(schema, 5)
+    assert bounded["properties"]["type"]["default"] == {"type": "string"}
+    assert bounded["properties"]["properties"]["maxLength"] == 5
+    assert bound_numbers(schema)["$defs"]["n"]["anyOf"][0]["maximum"] == 10**16 - 1
+    assert len(list(subschemas(schema))) == 8
+
+
 def test_a_raw_newline_in_a_string_is_kept() -> None:
     """llama-cpp-python's server grammar lets a model write one; JSON forbids it."""
     assert parse_output('{"text": "a\nb"}', {"type": "object"}) == {"text": "a\nb"}
