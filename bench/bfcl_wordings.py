@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bfcl import load_items  # noqa: E402
 
 from langchain_gba import ChatLlamaCpp  # noqa: E402
-from langchain_gba.prompts import (  # noqa: E402
-    FUNCTION_DECISION_SYSTEM,
-    FUNCTION_FIT_QUESTIONS,
-    format_parameters,
-)
+from langchain_gba.prompts import FUNCTION_FIT_QUESTIONS  # noqa: E402
 from langchain_gba.structured.choice import choice_probabilities  # noqa: E402
-from langchain_gba.tools.function_calling import YES_NO, function_spec  # noqa: E402
+from langchain_gba.tools.function_calling import (  # noqa: E402
+    YES_NO,
+    decision_system,
+    function_spec,
+)
 
 WORDINGS = {
     "does": FUNCTION_FIT_QUESTIONS[0],
@@ -63,11 +63,7 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
             continue  # an invalid output: no function was chosen
         item = items[record["id"]]
         spec = function_spec(next(t for t in item.tools if t["name"] == chosen))
-        system = FUNCTION_DECISION_SYSTEM.format(
-            name=spec["name"],
-            description=" ".join(spec["description"].split()),
-            parameters=format_parameters(spec["parameters"]),
-        )
+        system = decision_system(spec)
         p = {
             k: p_yes(llm, system, w.format(task=item.request, name=spec["name"]))
             for k, w in WORDINGS.items()

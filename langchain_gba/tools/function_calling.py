@@ -29,6 +29,7 @@ __all__ = [
     "Decision",
     "FunctionCaller",
     "FunctionLike",
+    "decision_system",
     "function_spec",
     "grounded_arguments",
 ]
@@ -110,6 +111,15 @@ def _number_forms(value: float) -> set[str]:
         percent = round(value * 100, 6)
         forms.add(f"{int(percent) if float(percent).is_integer() else percent}%")
     return forms
+
+
+def decision_system(spec: Mapping[str, Any]) -> str:
+    """The decision's system prompt for a :func:`function_spec` (shared by its questions)."""
+    return FUNCTION_DECISION_SYSTEM.format(
+        name=spec["name"],
+        description=" ".join(spec["description"].split()),
+        parameters=format_parameters(spec["parameters"]),
+    )
 
 
 def function_spec(function: FunctionLike) -> dict[str, Any]:
@@ -208,11 +218,7 @@ class FunctionCaller:
             method=self.method,
             max_string_length=self.max_string_length,
         )
-        system = FUNCTION_DECISION_SYSTEM.format(
-            name=spec["name"],
-            description=" ".join(spec["description"].split()),
-            parameters=format_parameters(spec["parameters"]),
-        )
+        system = decision_system(spec)
 
         parameters = spec["parameters"]
 
