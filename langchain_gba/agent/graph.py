@@ -128,10 +128,10 @@ def create_gba_agent(
             ``langchain_gba.agent.approval``); it needs a checkpointer.
         check_fit: before writing a tool's arguments, the function-calling model is asked
             whether the tool does the task (``FUNCTION_FIT_QUESTIONS``); where its mean
-            probability of "Yes" is under the
-            threshold (the model's in ``FIT_THRESHOLDS``, or this number), the task becomes an
-            observation (the tool does not run) instead of a made-up call. Tools that take the
-            task itself are not checked. See ``FunctionCaller(check_fit=True)``.
+            probability of "Yes" is under the threshold (the model's in ``FIT_THRESHOLDS``, or
+            this number), the task becomes an observation (the tool does not run) instead of a
+            made-up call. Tools that take the task itself are not checked. See
+            ``FunctionCaller(check_fit=True)``.
         name: the graph's name.
 
     Returns:
