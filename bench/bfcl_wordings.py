@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 from statistics import fmean
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bfcl import load_items  # noqa: E402
 
 from langchain_gba import ChatLlamaCpp  # noqa: E402
-from langchain_gba.prompts import FUNCTION_FIT_QUESTIONS  # noqa: E402
+from langchain_gba.prompts import FUNCTION_FIT_QUESTIONS, format_parameters  # noqa: E402
 from langchain_gba.structured.choice import choice_probabilities  # noqa: E402
 from langchain_gba.tools.function_calling import (  # noqa: E402
     YES_NO,
@@ -39,23 +40,86 @@ from langchain_gba.tools.function_calling import (  # noqa: E402
 )
 
 WORDINGS = {
-    "does": FUNCTION_FIT_QUESTIONS[0],
-    "can": FUNCTION_FIT_QUESTIONS[1],
-    "right": "Task: {task}\n\nIs {name} the right function for this task? Answer Yes or No.",
-    "about": "Task: {task}\n\nIs this task about what {name} does? Answer Yes or No.",
+    "does": (FUNCTION_FIT_QUESTIONS[0], "Yes"),
+    "can": (FUNCTION_FIT_QUESTIONS[1], "Yes"),
+    "right": (
+        "Task: {task}\n\nIs {name} the right function for this task? Answer Yes or No.",
+        "Yes",
+    ),
+    "about": ("Task: {task}\n\nIs this task about what {name} does? Answer Yes or No.", "Yes"),
+    "outside": (
+        "Task: {task}\n\nIs this task outside what {name} does? Answer Yes or No.",
+        "No",
+    ),
+    "other": (
+        "Task: {task}\n\nDoes this task need a function other than {name}? Answer Yes or No.",
+        "No",
+    ),
+    "unrelated": ("Task: {task}\n\nIs {name} unrelated to this task? Answer Yes or No.", "No"),
+    "does-explain": (
+        "Task: {task}\n\nDoes calling {name} do what this task asks for? Answer Yes if it does, "
+        "No if the task asks for something else.",
+        "Yes",
+    ),
+    "can-explain": (
+        "Task: {task}\n\nCan this task be done by calling {name}? Answer Yes if it can, No if "
+        "the task asks for something else.",
+        "Yes",
+    ),
 }
+"""Each wording with the answer that means the function fits: a negated question ("No" fits)
+cancels some of a model's leaning to "Yes" when averaged with a plain one."""
+
+SYSTEMS = {
+    "decide": """\
+You decide whether calling a function does what a task asks for.
+The function {name}: {description}
+Its arguments:
+{parameters}""",
+}
+"""Other system prompts for the decision (the shipped one, ``decision_system``, also frames the
+arguments' step); each asked with the wordings in ``SYSTEM_WORDINGS``, as ``<wording>/<system>``."""
+
+SYSTEM_WORDINGS = ("does", "can")
+
+CONTENT_FREE = "N/A"
+"""The task of the content-free probes (``<wording>@null``): how much the model says "Yes" for
+this function whatever the task (contextual calibration, Zhao et al. 2021)."""
+
+CALIBRATED = ("does", "can")
+"""Wordings also asked with the content-free task; ``calibrated`` is the mean over them of
+sigmoid(logit p(task) − logit p(content-free))."""
+
+COMBINATIONS = {
+    "shipped": ("does", "can"),
+    "does+can+outside": ("does", "can", "outside"),
+    "does+can+other": ("does", "can", "other"),
+    "does+can+unrelated": ("does", "can", "unrelated"),
+    "does+outside": ("does", "outside"),
+    "can+other": ("can", "other"),
+    "all": tuple(WORDINGS),
+    "shipped-explain": ("does-explain", "can-explain"),
+    "shipped/decide": ("does/decide", "can/decide"),
+}
+"""Means of several wordings' probabilities that the function fits (``shipped``: the library's)."""
 
 
-def p_yes(llm: ChatLlamaCpp, system: str, question: str) -> float:
+def p_fit(llm: ChatLlamaCpp, system: str, question: str, fits: str) -> float:
     messages = [("system", system), ("human", question)]
-    return choice_probabilities(llm, messages, YES_NO)[YES_NO[0]]
+    return choice_probabilities(llm, messages, YES_NO)[fits]
 
 
 def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Path) -> None:
     meta = run["meta"]
     items = {it.id: it for it in load_items(meta["categories"], meta["limit"], meta["offset"])}
     for record in run["items"]:
-        if record["route"] != "ours" or record["id"] in cache:
+        known = cache.get(record["id"], {}).get("p", {})
+        needed = [
+            *WORDINGS,
+            *(f"{k}@null" for k in CALIBRATED),
+            *(f"{k}/{s}" for s in SYSTEMS for k in SYSTEM_WORDINGS),
+        ]
+        if record["route"] != "ours" or all(k in known for k in needed):
             continue
         try:
             chosen = json.loads(record["raw"])["function"]
@@ -64,17 +128,48 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
         item = items[record["id"]]
         spec = function_spec(next(t for t in item.tools if t["name"] == chosen))
         system = decision_system(spec)
-        p = {
-            k: p_yes(llm, system, w.format(task=item.request, name=spec["name"]))
-            for k, w in WORDINGS.items()
-        }
-        p["shipped"] = fmean(p[k] for k in ("does", "can"))
+        p = dict(known)
+        for key, (wording, fits) in WORDINGS.items():
+            if key not in p:
+                question = wording.format(task=item.request, name=spec["name"])
+                p[key] = p_fit(llm, system, question, fits)
+        for key in CALIBRATED:
+            if f"{key}@null" not in p:
+                wording, fits = WORDINGS[key]
+                question = wording.format(task=CONTENT_FREE, name=spec["name"])
+                p[f"{key}@null"] = p_fit(llm, system, question, fits)
+        for name, template in SYSTEMS.items():
+            other = template.format(
+                name=spec["name"],
+                description=" ".join(spec["description"].split()),
+                parameters=format_parameters(spec["parameters"]),
+            )
+            for key in SYSTEM_WORDINGS:
+                if f"{key}/{name}" not in p:
+                    wording, fits = WORDINGS[key]
+                    question = wording.format(task=item.request, name=spec["name"])
+                    p[f"{key}/{name}"] = p_fit(llm, other, question, fits)
         cache[record["id"]] = {
             "category": record["category"],
             "right": bool(record["score"].get("valid")),
             "p": p,
         }
         out.write_text(json.dumps(cache, indent=1))
+    for row in cache.values():
+        p = row["p"]
+        for key, parts in COMBINATIONS.items():
+            p[key] = fmean(p[k] for k in parts)
+        p["calibrated"] = fmean(_sigmoid(_logit(p[k]) - _logit(p[f"{k}@null"])) for k in CALIBRATED)
+        p["shipped+calibrated"] = fmean((p["shipped"], p["calibrated"]))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
 
 
 def auc(rows: list[dict[str, Any]], key: str) -> float:
@@ -118,10 +213,10 @@ def main() -> None:
         probe(llm, run, cache, out)
         rows += cache.values()
     print(f"{args.model}: {len(rows)} tuning items")
-    for key in [*WORDINGS, "shipped"]:
+    for key in [*WORDINGS, *COMBINATIONS, "calibrated", "shipped+calibrated"]:
         total, t, accuracy = best_threshold(rows, key)
         cells = " ".join(f"{c} {a:.0%}" for c, a in accuracy.items())
-        print(f"{key:8s} AUC {auc(rows, key):.3f}  best at {t:.2f}: sum {total:.2f} ({cells})")
+        print(f"{key:18s} AUC {auc(rows, key):.3f}  best at {t:.2f}: sum {total:.2f} ({cells})")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from statistics import fmean
@@ -91,7 +92,7 @@ def _given(value: Any, task: str, stems: set[str]) -> bool:
     if isinstance(value, bool):
         return True
     if isinstance(value, int | float):
-        return any(form in task for form in _number_forms(value))
+        return any(form in task for form in _number_forms(value)) or _number_word(value, task)
     if isinstance(value, str):
         text = value.strip().lower()
         return not text or text in task or bool(_stems(text) & stems)
@@ -111,6 +112,19 @@ def _number_forms(value: float) -> set[str]:
         percent = round(value * 100, 6)
         forms.add(f"{int(percent) if float(percent).is_integer() else percent}%")
     return forms
+
+
+NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
+"""Small numbers a task spells out ("two dice")."""
+
+
+def _number_word(value: float, task: str) -> bool:
+    if not float(value).is_integer() or not 0 <= value < len(NUMBER_WORDS):
+        return False
+    return re.search(rf"\b{NUMBER_WORDS[int(value)]}\b", task) is not None
 
 
 def decision_system(spec: Mapping[str, Any]) -> str:

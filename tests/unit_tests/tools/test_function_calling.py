@@ -37,11 +37,17 @@ def test_made_up_optional_values_are_dropped_required_ones_kept() -> None:
         ("Run dir in detail", {"level": "detailed"}),  # a word of the value, stemmed
         ("Run dir, show the top 1,000", {"top_n": 1000}),  # thousands separators
         ("Run dir, show the top 20% of it", {"top_n": 0.2}),  # a fraction as a percentage
+        ("Run dir, show the top two", {"top_n": 2}),  # a small number spelled out
     ],
 )
 def test_values_the_task_gives_are_kept(task: str, optional: dict) -> None:
     arguments = {"command": "dir", **optional}
     assert grounded_arguments(arguments, PARAMETERS, task) == arguments
+
+
+def test_a_number_word_inside_another_word_is_not_given() -> None:
+    arguments = {"command": "dir", "top_n": 2}
+    assert grounded_arguments(arguments, PARAMETERS, "Run dir on the network") == {"command": "dir"}
 
 
 def test_the_threshold_is_the_models_own_unless_given() -> None:
