@@ -31,7 +31,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bfcl import load_items  # noqa: E402
 
 from langchain_gba import ChatLlamaCpp  # noqa: E402
-from langchain_gba.prompts import FUNCTION_FIT_QUESTIONS, format_parameters  # noqa: E402
+from langchain_gba.prompts import (  # noqa: E402
+    FUNCTION_DECISION_SYSTEM,
+    FUNCTION_FIT_QUESTIONS,
+    format_parameters,
+)
 from langchain_gba.structured.choice import choice_probabilities  # noqa: E402
 from langchain_gba.tools.function_calling import (  # noqa: E402
     YES_NO,
@@ -76,11 +80,32 @@ You decide whether calling a function does what a task asks for.
 The function {name}: {description}
 Its arguments:
 {parameters}""",
+    "examples": """\
+A function does a task when calling it is what the task asks for, with values the task gives; it \
+does not when the task asks for something else, even on the same subject. Examples:
+- get_weather (the current weather in a city); task "Is it raining in Oslo?": Yes
+- get_weather; task "What is the capital of Norway?": No
+- send_email (sends an email); task "Mail Bob that I am late": Yes
+- send_email; task "How many emails did I get today?": No
+- convert_currency (converts an amount between currencies); task "What is 20 EUR in dollars?": Yes
+- convert_currency; task "What is 15% of 80?": No
+
+"""
+    + FUNCTION_DECISION_SYSTEM,
 }
 """Other system prompts for the decision (the shipped one, ``decision_system``, also frames the
 arguments' step); each asked with the wordings in ``SYSTEM_WORDINGS``, as ``<wording>/<system>``."""
 
 SYSTEM_WORDINGS = ("does", "can")
+
+CALL_WORDINGS = {
+    "verify": "Task: {task}\n\nThe call: {call}\n\nDoes this call do what the task asks for? "
+    "Answer Yes or No.",
+    "verify-can": "Task: {task}\n\nThe call: {call}\n\nCan this call do what the task asks "
+    "for? Answer Yes or No.",
+}
+"""Asked after the arguments are written (the run's own, threshold 0): the call as JSON. For an
+irrelevant task the arguments are made up, which may be plainer to see than the bare function."""
 
 CONTENT_FREE = "N/A"
 """The task of the content-free probes (``<wording>@null``): how much the model says "Yes" for
@@ -100,6 +125,10 @@ COMBINATIONS = {
     "all": tuple(WORDINGS),
     "shipped-explain": ("does-explain", "can-explain"),
     "shipped/decide": ("does/decide", "can/decide"),
+    "shipped/examples": ("does/examples", "can/examples"),
+    "shipped+verify": ("does", "can", "verify"),
+    "verify+verify-can": ("verify", "verify-can"),
+    "shipped+both-verify": ("does", "can", "verify", "verify-can"),
 }
 """Means of several wordings' probabilities that the function fits (``shipped``: the library's)."""
 
@@ -118,6 +147,7 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
             *WORDINGS,
             *(f"{k}@null" for k in CALIBRATED),
             *(f"{k}/{s}" for s in SYSTEMS for k in SYSTEM_WORDINGS),
+            *CALL_WORDINGS,
         ]
         if record["route"] != "ours" or all(k in known for k in needed):
             continue
@@ -138,6 +168,14 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
                 wording, fits = WORDINGS[key]
                 question = wording.format(task=CONTENT_FREE, name=spec["name"])
                 p[f"{key}@null"] = p_fit(llm, system, question, fits)
+        call = json.dumps(
+            {"name": spec["name"], "arguments": json.loads(record["raw"]).get("arguments") or {}},
+            ensure_ascii=False,
+        )
+        for key, wording in CALL_WORDINGS.items():
+            if key not in p:
+                question = wording.format(task=item.request, call=call)
+                p[key] = p_fit(llm, system, question, "Yes")
         for name, template in SYSTEMS.items():
             other = template.format(
                 name=spec["name"],
