@@ -7,12 +7,17 @@
 
 The first run (tuning items, never the reported ones) writes every item's arguments with the
 threshold at 0, so whether a call would have been right is known for each item. This script then
-asks the fit question of the function the run chose, in each wording below (one forward pass
-each; the system prompt is the decision's own, so its tokens are reused), and prints per wording:
-the AUC between fitting requests (the call categories) and irrelevant ones, and the threshold with
-the best summed accuracy over the categories (a call category counts an item right when the
-probability reaches the threshold and the call was right; an irrelevance category when it does
-not). ``shipped`` is the library's decision (``FUNCTION_FIT_QUESTIONS``, mean of its wordings).
+asks whether the function the run chose fits, in several ways (one forward pass each; where the
+system prompt is the decision's own, its tokens are reused): each wording of the question
+(``WORDINGS``, negated ones included), the same under other system prompts (``SYSTEMS``: one that
+only decides, one with six worked yes/no examples), after the arguments are written
+(``CALL_WORDINGS``: the call itself as JSON), and with a content-free task (contextual
+calibration). Per probe or mean of probes it prints the AUC between fitting requests (the call
+categories) and irrelevant ones, and the threshold with the best summed accuracy over the
+categories (a call category counts an item right when the probability reaches the threshold and
+the call was right; an irrelevance category when it does not); last, whether the call's required
+values being in the task adds evidence to the shipped probability (two thresholds). ``shipped``
+is the library's decision (``FUNCTION_FIT_QUESTIONS``, mean of its wordings).
 Results are cached in ``<run>.wordings.json`` (resumable).
 """
 
@@ -41,6 +46,7 @@ from langchain_gba.tools.function_calling import (  # noqa: E402
     YES_NO,
     decision_system,
     function_spec,
+    grounded_arguments,
 )
 
 WORDINGS = {
@@ -149,6 +155,8 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
             *(f"{k}/{s}" for s in SYSTEMS for k in SYSTEM_WORDINGS),
             *CALL_WORDINGS,
         ]
+        if record["route"] == "ours" and record["id"] in cache:
+            cache[record["id"]]["grounded"] = required_values_given(record, items[record["id"]])
         if record["route"] != "ours" or all(k in known for k in needed):
             continue
         try:
@@ -191,6 +199,7 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
             "category": record["category"],
             "right": bool(record["score"].get("valid")),
             "p": p,
+            "grounded": required_values_given(record, item),
         }
         out.write_text(json.dumps(cache, indent=1))
     for row in cache.values():
@@ -199,6 +208,35 @@ def probe(llm: ChatLlamaCpp, run: dict[str, Any], cache: dict[str, Any], out: Pa
             p[key] = fmean(p[k] for k in parts)
         p["calibrated"] = fmean(_sigmoid(_logit(p[k]) - _logit(p[f"{k}@null"])) for k in CALIBRATED)
         p["shipped+calibrated"] = fmean((p["shipped"], p["calibrated"]))
+
+
+def required_values_given(record: dict[str, Any], item: Any) -> bool:
+    """Whether the task gives every required value of the run's call (booleans aside): an
+    irrelevant request's arguments are made up, so this is a second piece of evidence."""
+    raw = json.loads(record["raw"])
+    spec = next(t for t in item.tools if t["name"] == raw["function"])
+    required = set(spec["parameters"].get("required") or ())
+    arguments = {k: v for k, v in (raw.get("arguments") or {}).items() if k in required}
+    return grounded_arguments(arguments, {"required": []}, item.request) == arguments
+
+
+def two_thresholds(rows: list[dict[str, Any]], key: str) -> tuple[float, float, float]:
+    """The best rule "call when p >= high, or p >= low and the required values are given"."""
+    categories = sorted({r["category"] for r in rows})
+    best = (-1.0, 0.0, 0.0)
+    for low in range(40, 96):
+        for high in range(low, 96):
+
+            def calls(r: dict[str, Any], lo: int = low, hi: int = high) -> bool:
+                return r["p"][key] >= hi / 100 or (r["p"][key] >= lo / 100 and r["grounded"])
+
+            total = 0.0
+            for c in categories:
+                rs = [r for r in rows if r["category"] == c]
+                right = [r["right"] if calls(r) else "irrelevance" in c for r in rs]
+                total += sum(right) / len(rs)
+            best = max(best, (total, low / 100, high / 100))
+    return best
 
 
 def _logit(p: float) -> float:
@@ -255,6 +293,11 @@ def main() -> None:
         total, t, accuracy = best_threshold(rows, key)
         cells = " ".join(f"{c} {a:.0%}" for c, a in accuracy.items())
         print(f"{key:18s} AUC {auc(rows, key):.3f}  best at {t:.2f}: sum {total:.2f} ({cells})")
+    total, low, high = two_thresholds(rows, "shipped")
+    print(
+        f"shipped, with the required values given as evidence: best sum {total:.2f} "
+        f"(call at {high:.2f}, or at {low:.2f} when the task gives every required value)"
+    )
 
 
 if __name__ == "__main__":
