@@ -611,6 +611,43 @@ def threshold_sweep(
     return rows
 
 
+def best_threshold(
+    records: Sequence[dict[str, Any]], categories: Sequence[str]
+) -> tuple[float, dict[str, float]]:
+    """The threshold (0.01 steps) with the best summed accuracy over ``categories``; the lowest
+    of equals (a tie goes to calling)."""
+    thresholds = [round(0.01 * i, 2) for i in range(1, 100)]
+    rows = threshold_sweep(records, categories, thresholds)
+    best = max(thresholds, key=lambda t: (sum(r[f"{t:.2f}"] for r in rows), -t))
+    return best, {r["category"]: r[f"{best:.2f}"] for r in rows}
+
+
+def sweep(runs: Sequence[Path]) -> None:
+    """Print ``threshold_sweep`` over the pooled ``runs`` and the best threshold."""
+    records: list[dict[str, Any]] = []
+    categories: list[str] = []
+    for run in runs:
+        saved = json.loads(run.read_text())
+        if saved["meta"]["fit_threshold"] != 0:
+            console.print(
+                f"[yellow]{run} ran at threshold {saved['meta']['fit_threshold']}: "
+                "valid only at or above it"
+            )
+        records += saved["items"]
+        categories += [c for c in saved["meta"]["categories"] if c not in categories]
+    thresholds = [round(0.05 * i, 2) for i in range(8, 20)]
+    rows = threshold_sweep(records, categories, thresholds)
+    table = Table(title=f"route ours by threshold ({', '.join(r.name for r in runs)})")
+    for h in rows[0] if rows else []:
+        table.add_column(h, justify="left" if h == "category" else "right")
+    for r in rows:
+        table.add_row(*(f"{v:.0%}" if isinstance(v, float) else str(v) for v in r.values()))
+    console.print(table)
+    best, accuracy = best_threshold(records, categories)
+    cells = ", ".join(f"{c} {a:.0%}" for c, a in accuracy.items())
+    console.print(f"best summed accuracy at {best:.2f}: {sum(accuracy.values()):.2f} ({cells})")
+
+
 def _confidence(record: dict[str, Any]) -> float | None:
     try:
         value = json.loads(record["raw"]).get("confidence")
@@ -803,24 +840,19 @@ def main() -> None:
     )
     parser.add_argument(
         "--sweep",
-        action="store_true",
-        help="route ours at thresholds 0.40-0.95, from --out (a --fit-threshold 0 run)",
+        nargs="*",
+        type=Path,
+        metavar="RUN",
+        help="route ours at thresholds 0.40-0.95 from --fit-threshold 0 runs, pooled (default: "
+        "--out), and the threshold with the best summed accuracy over the categories",
     )
     args = parser.parse_args()
     if args.report:
         saved = json.loads(args.out.read_text())
         report(saved["meta"], saved["items"], args.out)
         return
-    if args.sweep:
-        saved = json.loads(args.out.read_text())
-        thresholds = [round(0.05 * i, 2) for i in range(8, 20)]
-        rows = threshold_sweep(saved["items"], saved["meta"]["categories"], thresholds)
-        table = Table(title=f"route ours by threshold ({args.out.name})")
-        for h in rows[0] if rows else []:
-            table.add_column(h, justify="left" if h == "category" else "right")
-        for r in rows:
-            table.add_row(*(f"{v:.0%}" if isinstance(v, float) else str(v) for v in r.values()))
-        console.print(table)
+    if args.sweep is not None:
+        sweep(args.sweep or [args.out])
         return
 
     items = load_items(args.categories, args.limit or None, args.offset)
