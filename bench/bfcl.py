@@ -4,7 +4,7 @@
                          [--model smollm2-135m-instruct|qwen2.5-coder-1.5b-instruct|PATH.gguf]
                          [--routes ours ours-union prompted langchain] [--threads 1]
                          [--compare-limit 50] [--offset 150] [--fit-threshold 0.75]
-                         [--resume] [--report] [--sweep]
+                         [--resume] [--report] [--sweep [RUN ...]]
 
 Writes ``bench/results/bfcl.json`` (every item's raw output, decoded call and verdict) and
 ``bfcl.md`` (the table). The default (10 items per category, 3 routes) takes about 10 minutes
