@@ -49,9 +49,8 @@ FIT_THRESHOLDS: dict[str, float] = {
 """Per embedded model, tuned on BFCL items apart from the reported ones (the threshold with the
 best summed accuracy over the six categories, ``bench/bfcl.py --sweep`` on ``--fit-threshold 0``
 runs): both on items 150-249 of each category (540 items; the 0.5B's was also the best on
-its first 116).
-Another model may be surer or less sure of itself: measure it the same way and pass
-``FunctionCaller(fit_threshold=...)``."""
+its first 116). Another model may be surer or less sure of itself: measure it the same way and
+pass ``FunctionCaller(fit_threshold=...)``."""
 
 
 @dataclass(frozen=True)
