@@ -17,6 +17,12 @@ __all__ = [
     "COPIED_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
+    "GROUNDED_ANSWER_TASK",
+    "NOT_DONE",
+    "NOT_ESTABLISHED",
+    "UNDONE_ACTIONS",
+    "UNGROUNDED_NOTE",
+    "UNGROUNDED_NUMBERS",
     "FINE_TUNED_PLANNER",
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
@@ -28,7 +34,14 @@ __all__ = [
     "NO_INFORMATION",
     "SAME_RESULT_NOTE",
     "PLANNER_EXAMPLES",
+    "PLAN_AHEAD_EXAMPLES",
+    "PLAN_AHEAD_FIELD_DESCRIPTIONS",
+    "PLAN_AHEAD_SYSTEM",
     "PLAN_FIELD_DESCRIPTIONS",
+    "PlanAheadExample",
+    "format_plan_examples",
+    "plan_ahead_messages",
+    "PLAN_FIELDS",
     "PlannerExample",
     "STRUCTURED_OUTPUT_INSTRUCTION",
     "STRUCTURED_OUTPUT_RETRY",
@@ -104,6 +117,9 @@ def format_tools(tools: Iterable[tuple[str, str]]) -> str:
 
 
 # -- zero-shot planner (instruct models; with a strong model, the teacher) -----------------------
+
+PLAN_FIELDS = ("thoughts", "selected_tool", "task")
+"""The step's fields in the order the planner writes them (the fine-tuning target)."""
 
 PLAN_FIELD_DESCRIPTIONS = {
     "user_request": "The user's request, restated.",
@@ -331,14 +347,183 @@ def zero_shot_planner_messages(
     """
     tools = list(tools)
     if not fields:
-        from langchain_gba.planner.step import PLAN_FIELDS
-
         fields = PLAN_FIELDS
     names = [name for name, _ in tools]
     system = ZERO_SHOT_PLANNER_SYSTEM.format(
         tools=format_tools(tools),
         fields=format_fields(fields, names),
         examples=format_examples(PLANNER_EXAMPLES if examples is None else examples, fields, names),
+    )
+    user = ZERO_SHOT_PLANNER_USER.format(request=request, context=format_context(steps))
+    return [("system", system), ("human", user)]
+
+
+# -- plan ahead: the steps still needed, written once --------------------------------------------
+
+PLAN_AHEAD_FIELD_DESCRIPTIONS = {
+    "thoughts": (
+        "One short sentence: what the results so far give, and what is still needed to answer "
+        "the request."
+    ),
+    "steps": (
+        "The steps still needed, in order: one search per missing fact, the user for details "
+        "only they know, then the calculation on the numbers found; empty when the results "
+        "answer the request or it needs no tool."
+    ),
+    "tool": "The tool that does this step.",
+    "task": (
+        "What the tool should do, in plain words: a question for a search, the question for the "
+        "user, or the calculation naming the earlier results it uses."
+    ),
+}
+"""What each field of a plan ahead means: the schema's descriptions and the prompt's."""
+
+PLAN_AHEAD_SYSTEM = """\
+You are the planner of an assistant that answers the user's request with tools. Facts and \
+numbers come from the tools' results, never from memory; details about the user (their salary, \
+city, age, plans) come from the user. Arithmetic is done by calculate_number only, never in \
+the answer. Tools:
+{tools}
+
+Write the plan: the steps still needed to answer the request, in order. One search per fact \
+(two facts, two searches), then one calculation when the request asks for a difference, a \
+ratio, a total, a conversion or a number of years; its task names the earlier results it uses \
+(the calculator sees them). When the results so far answer the request, or it needs no tool (a \
+greeting, thanks, a question about words), the steps are empty: the answer follows the plan. \
+Reply with JSON:
+{{"thoughts": "...", "steps": [{{"tool": "...", "task": "..."}}, ...]}}
+{examples}"""
+"""Formatted with ``tools`` (``format_tools``) and ``examples`` (``format_plan_examples``)."""
+
+
+class PlanAheadExample(NamedTuple):
+    """A plan ahead to show: a request, earlier steps (``(tool, task, result)``), the plan.
+
+    ``plan`` is ``(thoughts, ((tool, task), ...))``. Shown only when the planner has every tool
+    it names.
+    """
+
+    request: str
+    plan: tuple[str, tuple[tuple[str, str], ...]]
+    steps: tuple[tuple[str, str, str], ...] = ()
+
+    def tools(self) -> set[str]:
+        """The tools the example names."""
+        return {*(t for t, _ in self.plan[1]), *(t for t, _, _ in self.steps)}
+
+
+_SEARCH = "search_wikipedia"
+_CALC = "calculate_number"
+
+PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
+    PlanAheadExample(
+        "How many years after the Golden Gate Bridge opened did Apollo 11 land on the Moon?",
+        (
+            "Two years to find, then their difference.",
+            (
+                (_SEARCH, "When did the Golden Gate Bridge open?"),
+                (_SEARCH, "When did Apollo 11 land on the Moon?"),
+                (_CALC, "The year Apollo 11 landed minus the year the Golden Gate Bridge opened"),
+            ),
+        ),
+    ),
+    PlanAheadExample(
+        "How long is the Amazon River in miles?",
+        (
+            "The length to find, then a conversion.",
+            (
+                (_SEARCH, "How long is the Amazon River?"),
+                (_CALC, "The Amazon's length in km divided by 1.609"),
+            ),
+        ),
+    ),
+    PlanAheadExample(
+        "Who designed the Sydney Opera House?",
+        ("One fact to find.", ((_SEARCH, "Who designed the Sydney Opera House?"),)),
+    ),
+    PlanAheadExample(
+        "What is 18% of 250?",
+        ("Both numbers are given: one calculation.", ((_CALC, "18% of 250"),)),
+    ),
+    PlanAheadExample(
+        "How many hours do I sleep in a week?",
+        (
+            "Only the user knows their sleep each night; then a product.",
+            (
+                ("ask_user", "How many hours do you sleep a night?"),
+                (_CALC, "The user's hours of sleep a night times 7"),
+            ),
+        ),
+    ),
+    PlanAheadExample(
+        "Give me a synonym for 'happy'.",
+        ("A question about words: no tool is needed.", ()),
+    ),
+    PlanAheadExample(
+        "How long is the Amazon River in miles?",
+        ("The results give the length in miles: nothing is missing.", ()),
+        steps=(
+            (_SEARCH, "How long is the Amazon River?", "The Amazon River is about 6,400 km long."),
+            (_CALC, "The Amazon's length in km divided by 1.609", "6400 / 1.609 = 3977.63"),
+        ),
+    ),
+    PlanAheadExample(
+        "How much taller is the Eiffel Tower than the Statue of Liberty?",
+        (
+            "The Eiffel Tower is 330 m; the other height was not found. Search again, then "
+            "the difference.",
+            (
+                (_SEARCH, "What is the height of the Statue of Liberty in metres?"),
+                (_CALC, "The Eiffel Tower's height minus the Statue of Liberty's height"),
+            ),
+        ),
+        steps=(
+            (_SEARCH, "How tall is the Eiffel Tower?", "The Eiffel Tower is 330 m tall."),
+            (_SEARCH, "How tall is the Statue of Liberty?", "No information found."),
+        ),
+    ),
+)
+"""The plan-ahead examples: a plan per kind of request (two facts and a sum, a fact and a
+conversion, one fact, a calculation, a question back and a sum, a direct reply) and two
+re-plans (after the last result answered; after a search found nothing). None repeats a
+labelled request."""
+
+
+def format_plan_examples(examples: Iterable[PlanAheadExample], tool_names: Iterable[str]) -> str:
+    """The examples that fit the tools, each as its request, earlier results and plan JSON."""
+    names = set(tool_names)
+    fitting = [e for e in examples if e.tools() <= names]
+    if not any(e.plan[1] for e in fitting):
+        return ""
+    blocks = []
+    for example in fitting:
+        lines = [f"Request: {example.request}"]
+        if example.steps:
+            context = [{"task": task, "observation": result} for _, task, result in example.steps]
+            lines += ["Results so far:", format_context(context)]
+        thoughts, planned = example.plan
+        plan = {"thoughts": thoughts, "steps": [{"tool": t, "task": k} for t, k in planned]}
+        lines.append(json.dumps(plan, ensure_ascii=False))
+        blocks.append("\n".join(lines))
+    return "\nExamples:\n" + "\n\n".join(blocks) + "\n"
+
+
+def plan_ahead_messages(
+    request: str,
+    steps: Sequence[Mapping[str, Any]],
+    tools: Iterable[tuple[str, str]],
+    examples: Iterable[PlanAheadExample] | None = None,
+) -> list[tuple[str, str]]:
+    """System + user messages of the plan-ahead planner; ``tools`` are (name, description).
+
+    ``final_answer`` is left out of the tool list (the answer follows the plan).
+    """
+    tools = [(n, d) for n, d in tools if n != "final_answer"]
+    system = PLAN_AHEAD_SYSTEM.format(
+        tools=format_tools(tools),
+        examples=format_plan_examples(
+            PLAN_AHEAD_EXAMPLES if examples is None else examples, [n for n, _ in tools]
+        ),
     )
     user = ZERO_SHOT_PLANNER_USER.format(request=request, context=format_context(steps))
     return [("system", system), ("human", user)]
@@ -450,9 +635,11 @@ def format_parameters(parameters: Mapping[str, Any]) -> str:
 
 FINAL_ANSWER_SYSTEM = """\
 You write the answer to the user's request from the results of the steps taken. Write one or two \
-short sentences with the facts and numbers the user asked for, taken from the results only. If \
-the results do not answer the request, say what could not be found. A request that needs no \
-facts (a greeting, thanks, a simple language task) you answer directly."""
+short sentences with the facts and numbers the user asked for, taken from the results only. \
+Never calculate: give the numbers as the results state them (round long decimals to two places \
+unless the request asks otherwise). If the results do not answer the request, say what they \
+found and what could not be found. Say an action was done only if a result says so. A request \
+that needs no facts (a greeting, thanks, a simple language task) you answer directly."""
 
 FINAL_ANSWER_USER = """\
 {context}
@@ -462,6 +649,30 @@ Task: {task}"""
 """The results first, the request last: with the request before them, the embedded 1.5B model
 answered from the latest result even where an earlier one answered the request ("Neptune is the
 eighth planet" after "Jupiter is the largest planet", for the largest planet)."""
+
+UNGROUNDED_NOTE = (
+    'Not answered: the answer "{answer}" {problems}. Get it from a tool first (a search for '
+    "a fact, calculate_number for arithmetic on numbers the results give, the tool that does an "
+    "action), then select final_answer."
+)
+"""The observation of a final answer that states what no step produced (``grounded``): the run
+goes back to the planner. Formatted with ``answer`` and ``problems`` (``UNGROUNDED_NUMBERS`` and
+``UNDONE_ACTIONS``, joined with "; and it")."""
+
+UNGROUNDED_NUMBERS = "states {numbers}, which no result gives"
+UNDONE_ACTIONS = "says {tools} was done, but no step of it succeeded"
+
+GROUNDED_ANSWER_TASK = (
+    "{task} Use only numbers the results give; do not state {numbers}. If the results do not "
+    "answer the request, say what they found and what could not be found."
+)
+"""The answer writer's task after an answer was refused for a number no step produced."""
+
+NOT_ESTABLISHED = "I could not establish the rest: no step found or calculated it."
+"""Ends an answer whose unsupported sentences were left out (the step budget was spent)."""
+
+NOT_DONE = "I did not do this: {tools} did not run."
+"""Ends an answer whose claims of an action no step took were left out."""
 
 # -- search tools -----------------------------------------------------------------------------
 

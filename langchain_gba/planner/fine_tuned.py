@@ -27,6 +27,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_gba._files import sha256_file_once
 from langchain_gba.exceptions import ModelNotFoundError
 
+PLANNER_CONTEXT = "planner"
+"""The llama.cpp context an in-process planner model runs in (its prompt prefix stays cached)."""
+
 __all__ = [
     "ADAPTERS_DIR",
     "DEFAULT_FINE_TUNED_PLANNER",
@@ -112,8 +115,6 @@ def fine_tuned_planner_model(
             "steps it was measured with.",
             stacklevel=2,
         )
-    from langchain_gba.planner.planners import PLANNER_CONTEXT
-
     settings: dict[str, Any] = {
         **FINE_TUNED_SAMPLING,
         "context": PLANNER_CONTEXT,  # where a Planner runs it: loaded once

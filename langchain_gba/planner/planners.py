@@ -21,11 +21,29 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
 
 from langchain_gba.exceptions import ContextWindowError
-from langchain_gba.planner.step import PLAN_FIELDS, TEACHER_FIELDS, PlanStep, plan_step_model
+from langchain_gba.planner.fine_tuned import (
+    DEFAULT_FINE_TUNED_PLANNER,
+    FINE_TUNED_SAMPLING,
+    PLANNER_CONTEXT,
+    fine_tuned_planner_model,
+    shipped_planners,
+)
+from langchain_gba.planner.step import (
+    MAX_PLANNED_STEPS,
+    PLAN_FIELDS,
+    TEACHER_FIELDS,
+    Plan,
+    PlanStep,
+    plan_model,
+    plan_step_model,
+)
 from langchain_gba.prompts import (
+    PLAN_AHEAD_EXAMPLES,
     PLANNER_EXAMPLES,
+    PlanAheadExample,
     PlannerExample,
     fine_tuned_planner_prompt,
+    plan_ahead_messages,
     zero_shot_planner_messages,
 )
 from langchain_gba.structured.route import structured_model
@@ -39,9 +57,6 @@ logger = logging.getLogger(__name__)
 
 SHORTENED_OBSERVATION_CHARS = (400, 120)
 """What an older step's result is cut to, in turn, when the trajectory outgrows the context."""
-
-PLANNER_CONTEXT = "planner"
-"""The llama.cpp context an in-process planner model runs in (its prompt prefix stays cached)."""
 
 
 def tool_descriptions(tools: Iterable[ToolLike]) -> list[tuple[str, str]]:
@@ -119,6 +134,55 @@ class Planner(ABC):
     ) -> list[tuple[str, str]]:
         """The chat messages the planner model sees."""
 
+    can_plan_ahead: bool = False
+    """Whether ``plan_ahead`` works (a prompt format for whole plans)."""
+
+    def ahead_messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The chat messages of a plan ahead (planners that ``can_plan_ahead``)."""
+        msg = f"{type(self).__name__} plans one step at a time: use planning='step'."
+        raise NotImplementedError(msg)
+
+    def plan_ahead(
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Iterable[ToolLike],
+        config: RunnableConfig | None = None,
+    ) -> Plan:
+        """The steps still needed to answer ``request`` (empty when nothing is missing).
+
+        Raises:
+            StructuredOutputError, ContextWindowError: as for ``plan``.
+        """
+        described = tool_descriptions(tools)
+        return self._ahead_runnable(described).invoke(
+            self.fitted_messages(request, steps, described, ahead=True), config=config
+        )
+
+    async def aplan_ahead(
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Iterable[ToolLike],
+        config: RunnableConfig | None = None,
+    ) -> Plan:
+        """Async ``plan_ahead``."""
+        described = tool_descriptions(tools)
+        return await self._ahead_runnable(described).ainvoke(
+            self.fitted_messages(request, steps, described, ahead=True), config=config
+        )
+
+    def _ahead_runnable(self, tools: Sequence[tuple[str, str]]) -> Runnable[Any, Any]:
+        key = ("(ahead)", *sorted(name for name, _ in tools))
+        if key not in self._runnables:
+            names = [name for name, _ in tools if name != "final_answer"]
+            self._runnables[key] = structured_model(
+                self.model, plan_model(names, max_length=self.max_length), method=self.method
+            ).with_config(run_name=f"{type(self).__name__}.plan_ahead")
+        return self._runnables[key]
+
     def step_model(self, tools: Iterable[ToolLike]) -> type[PlanStep]:
         """The step schema for ``tools``."""
         names = [name for name, _ in tool_descriptions(tools)]
@@ -168,7 +232,12 @@ class Planner(ABC):
         )
 
     def fitted_messages(
-        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Sequence[tuple[str, str]],
+        *,
+        ahead: bool = False,
     ) -> list[tuple[str, str]]:
         """``messages``, with older results shortened if the prompt outgrows the context.
 
@@ -178,18 +247,19 @@ class Planner(ABC):
         Raises:
             ContextWindowError: even with every older result shortened, the prompt does not fit.
         """
-        messages = self.messages(request, steps, tools)
+        write = self.ahead_messages if ahead else self.messages
+        messages = write(request, steps, tools)
         window = self._window()
         if window is None:
             return messages
         n_ctx, count = window
-        limit = n_ctx - self._step_reserve(tools)
+        limit = n_ctx - (self._plan_reserve() if ahead else self._step_reserve(tools))
         n = count(messages)
         for chars in SHORTENED_OBSERVATION_CHARS:
             if n <= limit or len(steps) < 2:
                 break
             steps = [*(_shortened(s, chars) for s in steps[:-1]), steps[-1]]
-            messages = self.messages(request, steps, tools)
+            messages = write(request, steps, tools)
             n = count(messages)
             logger.warning(
                 "The planner's prompt outgrew its context: older results cut to %d characters.",
@@ -219,6 +289,10 @@ class Planner(ABC):
 
         return model.context_window, count
 
+    def _plan_reserve(self) -> int:
+        """Tokens kept for a plan ahead: thoughts and every step at about half their bound."""
+        return 32 + (160 + MAX_PLANNED_STEPS * (self.max_length + 40)) // 6
+
     def _step_reserve(self, tools: Sequence[tuple[str, str]]) -> int:
         """Tokens kept for the step: its fields at about half their bound, 3 characters/token."""
         fields = self.step_model(tools).model_json_schema()["properties"].values()
@@ -231,7 +305,9 @@ class ZeroShotPlanner(Planner):
 
     ``examples``: steps shown in the system prompt where they fit the tools and fields (default
     ``PLANNER_EXAMPLES``, written for the default tools; pass your own for other tools, or
-    ``()`` for none). Other arguments as for :class:`Planner`.
+    ``()`` for none). ``plan_examples``: the plans shown when it plans ahead
+    (``create_gba_agent(..., planning="ahead")``; default ``PLAN_AHEAD_EXAMPLES``). Other
+    arguments as for :class:`Planner`.
 
     Example:
         .. code-block:: python
@@ -241,15 +317,25 @@ class ZeroShotPlanner(Planner):
             planner = ZeroShotPlanner(ChatOpenAI(model="gpt-4o", temperature=0.1), teacher=True)
     """
 
+    can_plan_ahead = True
+
     def __init__(
         self,
         model: BaseChatModel | str | None = None,
         *,
         examples: Iterable[PlannerExample] | None = None,
+        plan_examples: Iterable[PlanAheadExample] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(model, **kwargs)
         self.examples = PLANNER_EXAMPLES if examples is None else tuple(examples)
+        self.plan_examples = PLAN_AHEAD_EXAMPLES if plan_examples is None else tuple(plan_examples)
+
+    def ahead_messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """System prompt: tools, the plan's format, the plan examples that fit; user: results."""
+        return plan_ahead_messages(request, steps, tools, examples=self.plan_examples)
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
@@ -280,13 +366,6 @@ class FineTunedPlanner(Planner):
     """
 
     def __init__(self, model: BaseChatModel | str | None = None, **kwargs: Any) -> None:
-        from langchain_gba.planner.fine_tuned import (
-            DEFAULT_FINE_TUNED_PLANNER,
-            FINE_TUNED_SAMPLING,
-            fine_tuned_planner_model,
-            shipped_planners,
-        )
-
         if model is None or (isinstance(model, str) and model in shipped_planners()):
             model = fine_tuned_planner_model(model or DEFAULT_FINE_TUNED_PLANNER)
         elif isinstance(model, str):

@@ -16,19 +16,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from langchain_gba.prompts import PLAN_FIELD_DESCRIPTIONS
+from langchain_gba.prompts import (
+    PLAN_AHEAD_FIELD_DESCRIPTIONS,
+    PLAN_FIELD_DESCRIPTIONS,
+    PLAN_FIELDS,
+)
 
 __all__ = [
+    "MAX_PLANNED_STEPS",
     "PLAN_FIELDS",
+    "Plan",
     "SEED_PLAN_FIELDS",
     "TEACHER_FIELDS",
     "PlanStep",
     "copies_descriptions",
+    "plan_model",
     "plan_step_model",
 ]
-
-PLAN_FIELDS = ("thoughts", "selected_tool", "task")
-"""The step's fields in the order the planner writes them (the fine-tuning target)."""
 
 SEED_PLAN_FIELDS = ("context_information_summary", "thoughts", "task", "selected_tool")
 """The research system's format: a summary of the context first, the tool last. Kept for
@@ -135,3 +139,68 @@ def _step_model(
             longest = min(max_length, FIELD_MAX_LENGTH.get(name, max_length))
             fields[name] = (str, Field(max_length=longest, description=description, **bounds))
     return create_model("PlanStep", __base__=PlanStep, **fields)
+
+
+MAX_PLANNED_STEPS = 4
+"""The most steps a plan ahead holds: one search per fact, then a calculation."""
+
+
+class Plan(BaseModel):
+    """Base class of every generated plan model (``plan_model``): the steps still needed.
+
+    ``steps`` is a list of ``{"tool", "task"}`` objects in the order they run; empty when the
+    results so far (or no tool at all) answer the request.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    if TYPE_CHECKING:
+        thoughts: str
+        steps: list[Any]
+
+
+def plan_model(
+    tool_names: Iterable[str], *, max_length: int = 200, max_steps: int = MAX_PLANNED_STEPS
+) -> type[Plan]:
+    """The plan-ahead model for a tool set: ``thoughts``, then up to ``max_steps`` steps.
+
+    Each step is ``{"tool": <one of tool_names>, "task": <bounded text>}``; ``final_answer`` is
+    not a step (the answer follows the plan). Cached per arguments.
+    """
+    names = tuple(sorted(set(tool_names)))
+    if not names:
+        msg = "A planner needs at least one tool to select."
+        raise ValueError(msg)
+    return _plan_model(names, max_length, max_steps)
+
+
+@lru_cache(maxsize=32)
+def _plan_model(names: tuple[str, ...], max_length: int, max_steps: int) -> type[Plan]:
+    planned = create_model(
+        "PlannedStep",
+        __config__=ConfigDict(extra="forbid"),
+        tool=(Literal[names], Field(description=PLAN_AHEAD_FIELD_DESCRIPTIONS["tool"])),  # type: ignore[valid-type]
+        task=(
+            str,
+            Field(
+                min_length=1,
+                max_length=max_length,
+                description=PLAN_AHEAD_FIELD_DESCRIPTIONS["task"],
+            ),
+        ),
+    )
+    return create_model(
+        "Plan",
+        __base__=Plan,
+        thoughts=(
+            str,
+            Field(
+                max_length=FIELD_MAX_LENGTH["thoughts"],
+                description=PLAN_AHEAD_FIELD_DESCRIPTIONS["thoughts"],
+            ),
+        ),
+        steps=(
+            list[planned],  # type: ignore[valid-type]
+            Field(max_length=max_steps, description=PLAN_AHEAD_FIELD_DESCRIPTIONS["steps"]),
+        ),
+    )

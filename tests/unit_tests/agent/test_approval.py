@@ -144,7 +144,7 @@ def test_tools_without_approval_run_at_once_and_the_graph_is_unchanged():
 
 
 def test_a_call_id_names_its_place_in_the_thread_so_a_retry_gets_the_same_one():
-    from langchain_gba.agent.graph import _Nodes
+    from langchain_gba.agent.nodes import Nodes as _Nodes
 
     state = {"messages": ["m"], "steps": []}
     plan = {"selected_tool": "send_email", "task": "t"}

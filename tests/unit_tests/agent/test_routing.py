@@ -66,11 +66,11 @@ def test_task_tool_gets_the_task_and_the_answer_ends_the_run():
     agent, planner, fc, _ = agent_with(
         [step("lookup", "Find the height of K2."), step("final_answer", "Tell the user.")],
         [lookup],
-        answers=["K2 is 8,611 m high."],
+        answers=["K2 is the second-highest mountain."],
     )
     out = agent.invoke({"request": "How high is K2?"})
     assert out["status"] == "answered"
-    assert out["answer"] == "K2 is 8,611 m high."
+    assert out["answer"] == "K2 is the second-highest mountain."
     assert lookup.seen == ["Find the height of K2."]
     assert fc.calls == []  # a task-taking tool skips function calling
     first, last = out["steps"]

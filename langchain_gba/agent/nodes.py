@@ -1,0 +1,630 @@
+"""The agent's nodes and the routing between them; ``create_gba_agent`` (``graph.py``) wires them.
+
+Take the request, plan a step (or take it from a plan ahead), write the call, approve it, run
+the tool, write the answer and check that it is grounded in the steps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+from langchain_core.messages import AIMessage, HumanMessage, ToolCall
+from langchain_core.messages.tool import tool_call
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool
+from langgraph.errors import GraphBubbleUp
+from langgraph.graph import END
+from langgraph.types import interrupt
+
+from langchain_gba.agent.approval import (
+    APPROVE_CALL,
+    ApprovalConfig,
+    ApprovalRequest,
+    read_decision,
+    validated_arguments,
+)
+from langchain_gba.agent.state import AgentState, Step
+from langchain_gba.agent.steps import (
+    earlier_step,
+    error_observation,
+    known_so_far,
+    new_step,
+    observation_text,
+    tool_observation,
+)
+from langchain_gba.exceptions import (
+    AgentConfigError,
+    AgentInputError,
+    ContextWindowError,
+    StructuredOutputError,
+)
+from langchain_gba.grounding import (
+    Grounding,
+    action_claims,
+    check_answer,
+    numbers_in,
+    sentences,
+)
+from langchain_gba.planner.planners import Planner, tool_descriptions
+from langchain_gba.planner.step import copies_descriptions
+from langchain_gba.prompts import (
+    COPIED_QUESTION_NOTE,
+    GROUNDED_ANSWER_TASK,
+    LOOP_NOTE,
+    LOOP_STOP_TASK,
+    NO_INFORMATION,
+    NOT_DONE,
+    NOT_ESTABLISHED,
+    SAME_RESULT_NOTE,
+    UNDONE_ACTIONS,
+    UNGROUNDED_NOTE,
+    UNGROUNDED_NUMBERS,
+    format_context,
+)
+from langchain_gba.tools.ask_user import ASK_USER
+from langchain_gba.tools.base import reads_context, reads_request, takes_task
+from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
+from langchain_gba.tools.function_calling import Decision, FunctionCaller
+
+__all__ = [
+    "PLAN_STEP",
+    "RUN_TOOL",
+    "TAKE_REQUEST",
+    "WRITE_ANSWER",
+    "WRITE_ARGUMENTS",
+    "Nodes",
+]
+
+TAKE_REQUEST = "take_request"
+PLAN_STEP = "plan_step"
+WRITE_ARGUMENTS = "write_arguments"
+RUN_TOOL = "run_tool"
+WRITE_ANSWER = "write_answer"
+# The graph's nodes are named after what they do; stream updates are keyed by these names.
+
+logger = logging.getLogger(__name__)
+
+
+class Nodes:
+    """The graph's nodes (sync and async) and routing."""
+
+    def __init__(
+        self,
+        *,
+        planner: Planner,
+        tools: dict[str, BaseTool],
+        caller: FunctionCaller,
+        answer: FinalAnswerTool,
+        max_steps: int,
+        max_observation_chars: int,
+        max_loops: int = 2,
+        approvals: dict[str, ApprovalConfig] | None = None,
+        grounded: bool = True,
+        max_refusals: int = 2,
+        planning: str = "step",
+    ) -> None:
+        self.planner = planner
+        self.approvals = approvals or {}
+        self.max_loops = max_loops
+        self.tools = tools
+        self.caller = caller
+        self.answer_tool = answer
+        self.max_steps = max_steps
+        self.max_observation_chars = max_observation_chars
+        self.grounded = grounded
+        self.planning = planning
+        self.max_refusals = max_refusals
+        self.action_tools = [
+            name
+            for name, tool in tools.items()
+            if name in self.approvals or not (takes_task(tool) or name == ASK_USER)
+        ]
+        """Tools with side effects: those behind approval and those that take arguments."""
+        self.described = [
+            *tool_descriptions(tools.values()),
+            (FINAL_ANSWER, answer.description),
+        ]
+
+    # -- start: the request of this run ---------------------------------------------------
+
+    def start(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Take the request (the last human message, else ``request``) and reset the run."""
+        messages = state.get("messages") or []
+        last = messages[-1] if messages else None
+        update: dict[str, Any] = {}
+        if isinstance(last, HumanMessage):
+            request = str(last.text)
+        else:
+            request = state.get("request") or ""
+            if request.strip():
+                update["messages"] = [HumanMessage(request)]
+        if not request.strip():
+            thread = (config.get("configurable") or {}).get("thread_id")
+            msg = "The request is empty: invoke the agent with {'request': '...'} or messages."
+            if thread is not None:
+                msg += (
+                    f" (Resuming with Command(resume=...) needs a thread waiting for a reply; "
+                    f"thread {thread!r} has none.)"
+                )
+            raise AgentInputError(msg)
+        return {
+            **update,
+            "request": request.strip(),
+            "steps": [],
+            "plan": None,
+            "call": None,
+            "answer": None,
+            "status": "running",
+            "error": None,
+            "loops": 0,
+            "pending": None,
+        }
+
+    # -- planner ------------------------------------------------------------------------
+
+    def _stop(self, state: AgentState) -> dict[str, Any] | None:
+        if len(state["steps"]) < self.max_steps:
+            return None
+        text = f"I could not finish within {self.max_steps} steps."
+        return {"status": "incomplete", "plan": None, "messages": [AIMessage(text)]}
+
+    def _failed(self, e: StructuredOutputError | ContextWindowError) -> dict[str, Any]:
+        if isinstance(e, ContextWindowError):
+            error = f"The request does not fit the planner's context: {e}"
+            text = "I could not work on this request: it is too long for my model's context."
+        else:
+            error = f"The planner's output could not be used: {e}"
+            text = "I could not plan the next step (the planner model's output was unusable)."
+        return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
+
+    def _planned(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
+        """The planned step, unless it repeats a task already done (a loop).
+
+        A task that copies the planner's field descriptions (``copies_descriptions``) is no
+        task: the step works on the request itself (the original stays in the step's
+        ``copied_task``); an ``ask_user`` step asks nothing and says why.
+        """
+        steps = state["steps"]
+        tool = step.get("selected_tool", "")
+        if copies_descriptions(step["task"]):
+            if tool == ASK_USER:
+                return {
+                    "steps": [new_step(step, {}, COPIED_QUESTION_NOTE, error=True)],
+                    "plan": None,
+                }
+            step = {**step, "task": state["request"], "copied_task": step["task"]}
+        earlier = None if tool == FINAL_ANSWER else earlier_step(steps, tool, "task", step["task"])
+        if earlier is None:
+            return {"plan": step}
+        loops, stop = self._looped(state)
+        if stop is not None:
+            return {"plan": stop, "loops": loops}
+        note = LOOP_NOTE.format(step=earlier + 1)
+        args = dict(steps[earlier]["arguments"])  # the call it repeats
+        repeat = {**step, "repeat_of": earlier + 1}  # kept out of the final answer's context
+        return {"steps": [new_step(repeat, args, note, error=False)], "plan": None, "loops": loops}
+
+    def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the next step (or take it from the plan ahead), or stop at the step limit."""
+        if (stop := self._stop(state)) is not None:
+            return stop
+        if self.planning == "ahead" and (planned := self._next_planned(state)) is not None:
+            return planned
+        args = (state["request"], state["steps"], self.described, config)
+        try:
+            if self.planning == "ahead":
+                return self._planned_ahead(state, self.planner.plan_ahead(*args).model_dump())
+            return self._planned(state, self.planner.plan(*args).model_dump())
+        except (StructuredOutputError, ContextWindowError) as e:
+            return self._failed(e)
+
+    async def aplan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``plan``."""
+        if (stop := self._stop(state)) is not None:
+            return stop
+        if self.planning == "ahead" and (planned := self._next_planned(state)) is not None:
+            return planned
+        args = (state["request"], state["steps"], self.described, config)
+        try:
+            if self.planning == "ahead":
+                plan = await self.planner.aplan_ahead(*args)
+                return self._planned_ahead(state, plan.model_dump())
+            return self._planned(state, (await self.planner.aplan(*args)).model_dump())
+        except (StructuredOutputError, ContextWindowError) as e:
+            return self._failed(e)
+
+    # -- plan ahead: the steps of a plan run without a planner call between them -----------
+
+    def _next_planned(self, state: AgentState) -> dict[str, Any] | None:
+        """The plan's next step (the answer after its last one); None to plan (again).
+
+        The planner plans again when there is no plan, or when the last step failed, found
+        nothing or was rejected: the rest of the plan may depend on it.
+        """
+        pending = state.get("pending")
+        steps = state["steps"]
+        if pending is None or (steps and _unusable(steps[-1])):
+            return None
+        if not pending:  # the plan ran: answer (a refused answer plans again)
+            step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+            return {"plan": {**step, "planned": True}, "pending": None}
+        first, *rest = pending
+        step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
+        return {**self._planned(state, {**step, "planned": True}), "pending": rest}
+
+    def _planned_ahead(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any]:
+        """The plan's first step (the answer when it has none); the rest are ``pending``."""
+        planned = list(plan.get("steps") or [])
+        if not planned:
+            step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
+            return {"plan": {**step, "task": ANSWER_TASK, "plan_ahead": []}, "pending": None}
+        first, *rest = planned
+        step = {
+            "thoughts": plan["thoughts"],
+            "selected_tool": first["tool"],
+            "task": first["task"],
+            "plan_ahead": planned,
+        }
+        return {**self._planned(state, step), "pending": rest}
+
+    @staticmethod
+    def route_plan(state: AgentState) -> str:
+        """Where the planned step goes (back to planning after a repeated task)."""
+        plan = state.get("plan")
+        if state.get("status") != "running":
+            return END
+        if not plan:
+            return PLAN_STEP
+        return WRITE_ANSWER if plan["selected_tool"] == FINAL_ANSWER else WRITE_ARGUMENTS
+
+    # -- function calling ---------------------------------------------------------------
+
+    def _call_failed(self, plan: dict[str, Any], e: Exception) -> dict[str, Any]:
+        name = plan["selected_tool"]
+        text = f"Error: no valid arguments for {name} could be written from the task: {e}"
+        return {"steps": [new_step(plan, {}, text, error=True)], "plan": None, "call": None}
+
+    @staticmethod
+    def _call(
+        state: AgentState, config: RunnableConfig, plan: dict[str, Any], args: Any
+    ) -> dict[str, Any]:
+        """The call, with an id that names its place in the thread (an idempotency key).
+
+        On a thread the id is the same however often this step is written again (a retry after
+        a crash), so a tool with side effects can key its effect on it.
+        """
+        thread = (config.get("configurable") or {}).get("thread_id")
+        if thread is None:
+            call_id = f"call_{uuid.uuid4().hex[:16]}"
+        else:
+            place = f"{thread}|{len(state.get('messages') or [])}|{len(state['steps'])}"
+            call_id = f"call_{hashlib.sha256(place.encode()).hexdigest()[:16]}"
+        return {"call": {"tool": plan["selected_tool"], "arguments": dict(args), "id": call_id}}
+
+    @staticmethod
+    def _declined(plan: dict[str, Any], decision: Decision) -> dict[str, Any]:
+        name = plan["selected_tool"]
+        text = (
+            f"Not called: {name} does not do this task. Select the tool that does it, or "
+            "final_answer if the results so far answer the request."
+        )
+        return {"steps": [new_step(plan, {}, text, error=True)], "plan": None, "call": None}
+
+    def _written(
+        self, state: AgentState, config: RunnableConfig, plan: dict[str, Any], out: Any
+    ) -> dict[str, Any]:
+        if isinstance(out, Decision):
+            if not out.fits:
+                return self._declined(plan, out)
+            out = out.arguments or {}
+        return self._call(state, config, plan, out)
+
+    def _writer(self, tool: BaseTool) -> Any:
+        if self.caller.check_fit:
+            return self.caller.decision(tool)
+        return self.caller.runnable(tool)
+
+    def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the call: the task itself for a task-taking tool, else its arguments.
+
+        With ``check_fit``, a tool that does not do the task is declined (an observation).
+        """
+        plan = dict(state["plan"] or {})
+        tool = self.tools[plan["selected_tool"]]
+        if takes_task(tool):
+            return self._call(state, config, plan, {"task": plan["task"]})
+        try:
+            out = self._writer(tool).invoke({"task": plan["task"]}, config)
+        except Exception as e:  # becomes the observation; the planner goes on
+            return self._call_failed(plan, e)
+        return self._written(state, config, plan, out)
+
+    async def acall(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``call``."""
+        plan = dict(state["plan"] or {})
+        tool = self.tools[plan["selected_tool"]]
+        if takes_task(tool):
+            return self._call(state, config, plan, {"task": plan["task"]})
+        try:
+            out = await self._writer(tool).ainvoke({"task": plan["task"]}, config)
+        except Exception as e:
+            return self._call_failed(plan, e)
+        return self._written(state, config, plan, out)
+
+    def route_call(self, state: AgentState) -> str:
+        """To the tool (through approval if it needs one), or back to planning.
+
+        Back to planning when no arguments could be written (the failure is a step).
+        """
+        call = state.get("call")
+        if not call:
+            return PLAN_STEP
+        return APPROVE_CALL if call["tool"] in self.approvals else RUN_TOOL
+
+    # -- approval -------------------------------------------------------------------------
+
+    def approve(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Pause for a person's decision on the call; run it, run it edited, or reject it.
+
+        Raises:
+            AgentConfigError: the graph runs without a checkpointer (nothing to resume).
+        """
+        plan, tool, args = self._tool_call(state)
+        call = dict(state.get("call") or {})
+        configurable = config.get("configurable") or {}
+        if configurable.get("__pregel_checkpointer") is None:
+            msg = (
+                f"{tool.name} needs approval (interrupt_on), which pauses the run until a "
+                "person decides: compile the agent with a checkpointer (e.g. "
+                "checkpointer=InMemorySaver()) and run it with "
+                "config={'configurable': {'thread_id': ...}}."
+            )
+            raise AgentConfigError(msg)
+        setting = self.approvals[tool.name]
+        request = ApprovalRequest(
+            type="approve_call",
+            tool=tool.name,
+            arguments=args,
+            task=plan.get("task", ""),
+            call_id=str(call.get("id", "")),
+            allowed_decisions=list(setting["allowed_decisions"]),
+            description=setting["description"],
+        )
+        while True:  # an invalid decision pauses again, with the reason
+            value = interrupt(request)
+            try:
+                decision = read_decision(value, request["allowed_decisions"])
+                if decision["type"] == "edit":
+                    edited = validated_arguments(tool, decision.get("arguments"))
+                    return {"call": {**call, "arguments": edited, "approval": "edited"}}
+            except AgentInputError as e:
+                request = ApprovalRequest(**{**request, "error": str(e)})
+                continue
+            if decision["type"] == "approve":
+                return {"call": {**call, "approval": "approved"}}
+            reason = " ".join(str(decision.get("message") or "").split())
+            detail = f": {reason.rstrip('.')}." if reason else "."
+            text = f"The user rejected this call of {tool.name}{detail}"
+            rejected = {**plan, "rejected": True}
+            return {
+                "steps": [new_step(rejected, args, text, error=False)],
+                "plan": None,
+                "call": None,
+            }
+
+    @staticmethod
+    def route_approved(state: AgentState) -> str:
+        """To the tool when approved (or edited), back to planning when rejected."""
+        return RUN_TOOL if state.get("call") else PLAN_STEP
+
+    # -- tools --------------------------------------------------------------------------
+
+    def _tool_call(self, state: AgentState) -> tuple[dict[str, Any], BaseTool, dict[str, Any]]:
+        call = state.get("call") or {}
+        return dict(state["plan"] or {}), self.tools[call["tool"]], dict(call["arguments"])
+
+    @staticmethod
+    def _with_context(state: AgentState, tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
+        """``args`` plus what the run knows, for a tool that reads it.
+
+        The request and the results so far as ``context`` (``reads_context``: the calculator);
+        the request alone as ``request`` (``reads_request``: the search tools).
+        """
+        if reads_context(tool) and "context" not in args:
+            args = {**args, "context": known_so_far(state["request"], state["steps"])}
+        if reads_request(tool) and "request" not in args:
+            args = {**args, "request": state["request"]}
+        return args
+
+    def _observed(
+        self,
+        state: AgentState,
+        plan: dict[str, Any],
+        args: dict[str, Any],
+        out: Any,
+        error: bool,
+    ) -> dict[str, Any]:
+        text = observation_text(out)
+        if len(text) > self.max_observation_chars:
+            text = text[: self.max_observation_chars] + " [cut]"
+        update: dict[str, Any] = {"plan": None, "call": None}
+        tool = plan["selected_tool"]
+        earlier = earlier_step(state["steps"], tool, "observation", text, failed=error)
+        if earlier is not None:
+            text += SAME_RESULT_NOTE.format(step=earlier + 1)
+            update["loops"], update["plan"] = self._looped(state)
+        return {**update, "steps": [new_step(plan, args, text, error=error)]}
+
+    def _looped(self, state: AgentState) -> tuple[int, dict[str, Any] | None]:
+        """One more loop: the new count, and the final step when it reaches ``max_loops``."""
+        loops = state.get("loops", 0) + 1
+        if loops < self.max_loops:
+            return loops, None
+        return loops, {"task": LOOP_STOP_TASK, "selected_tool": FINAL_ANSWER, "stopped": "loop"}
+
+    def _as_tool_call(self, state: AgentState, tool: BaseTool, args: dict[str, Any]) -> ToolCall:
+        """The call as a LangChain ``ToolCall``, so that the tool answers with a ``ToolMessage``.
+
+        Its ``status`` says whether the tool failed and handled the failure itself (a
+        ``ToolException`` with ``handle_tool_error`` set, as the built-in tools do).
+        """
+        call_args = self._with_context(state, tool, args)
+        call_id = (state.get("call") or {}).get("id") or f"call_{len(state['steps'])}"
+        return tool_call(name=tool.name, args=call_args, id=call_id)
+
+    def act(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Run the selected tool; a failure, handled by the tool or raised, is the observation."""
+        plan, tool, args = self._tool_call(state)
+        try:
+            out, error = tool_observation(
+                tool.invoke(self._as_tool_call(state, tool, args), config)
+            )
+        except GraphBubbleUp:  # an interrupt (ask_user) pauses the run
+            raise
+        except Exception as e:
+            out, error = error_observation(tool.name, e), True
+        return self._observed(state, plan, args, out, error)
+
+    async def aact(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``act``."""
+        plan, tool, args = self._tool_call(state)
+        try:
+            call = self._as_tool_call(state, tool, args)
+            out, error = tool_observation(await tool.ainvoke(call, config))
+        except GraphBubbleUp:
+            raise
+        except Exception as e:
+            out, error = error_observation(tool.name, e), True
+        return self._observed(state, plan, args, out, error)
+
+    @staticmethod
+    def route_observed(state: AgentState) -> str:
+        """Back to planning, or to the answer when the tool's result closed a loop."""
+        return WRITE_ANSWER if state.get("plan") else PLAN_STEP
+
+    # -- final answer -------------------------------------------------------------------
+
+    def _answer_input(self, state: AgentState) -> dict[str, Any]:
+        plan = state["plan"] or {}
+        task = plan.get("task") or "Answer the request."
+        refused = [n for s in state["steps"] for n in s.get("plan", {}).get("ungrounded", ())]
+        if refused:  # an earlier answer stated numbers no step produced
+            task = GROUNDED_ANSWER_TASK.format(task=task, numbers=", ".join(refused))
+        return {
+            "request": state["request"],
+            "context": format_context(_answer_context(state["steps"])),
+            "task": task,
+        }
+
+    def _sources(self, state: AgentState) -> tuple[list[str], set[str]]:
+        """The texts an answer may take numbers from, and the action tools that succeeded."""
+        ran = [s for s in state["steps"] if not s["error"] and s["tool"] != FINAL_ANSWER]
+        done = {s["tool"] for s in ran if not s.get("plan", {}).get("rejected")}
+        return [state["request"], *(str(s["observation"]) for s in ran)], done
+
+    def _answered(self, state: AgentState, answer: str) -> dict[str, Any]:
+        """The run's answer, once it is grounded in the steps (or back to planning)."""
+        plan = dict(state["plan"] or {})
+        if self.grounded:
+            sources, done = self._sources(state)
+            check = check_answer(answer, sources, action_tools=self.action_tools, done=done)
+            if not check.ok:
+                return self._ungrounded(state, plan, answer, check)
+        return self._final(plan, answer)
+
+    @staticmethod
+    def _final(plan: dict[str, Any], answer: str) -> dict[str, Any]:
+        return {
+            "steps": [new_step(plan, {}, answer, error=False)],
+            "plan": None,
+            "answer": answer,
+            "status": "answered",
+            "messages": [AIMessage(answer)],
+        }
+
+    def _ungrounded(
+        self, state: AgentState, plan: dict[str, Any], answer: str, check: Grounding
+    ) -> dict[str, Any]:
+        """An answer that states what no step produced: back to planning, with a note.
+
+        After ``max_refusals`` refusals, or with no step left, the answer is kept without its
+        unsupported sentences and says what could not be established.
+        """
+        steps = state["steps"]
+        refusals = sum(1 for s in steps if s["tool"] == FINAL_ANSWER and s["error"])
+        if refusals < self.max_refusals and len(steps) + 1 < self.max_steps:
+            problems = []
+            if check.numbers:
+                problems.append(UNGROUNDED_NUMBERS.format(numbers=", ".join(check.numbers)))
+            if check.actions:
+                problems.append(UNDONE_ACTIONS.format(tools=" and ".join(check.actions)))
+            note = UNGROUNDED_NOTE.format(answer=answer, problems="; and it ".join(problems))
+            refused = {**plan, "ungrounded": check.numbers, "undone": check.actions}
+            return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
+        kept = grounded_part(answer, check)
+        logger.info("Answer %r cut to its grounded part %r", answer, kept)
+        return self._final({**plan, "ungrounded": check.numbers, "undone": check.actions}, kept)
+
+    @staticmethod
+    def route_answered(state: AgentState) -> str:
+        """The end, or back to planning when the answer was refused (not grounded)."""
+        return PLAN_STEP if state.get("status") == "running" else END
+
+    def _answer_failed(self, e: Exception) -> dict[str, Any]:
+        error = f"The final answer could not be written: {type(e).__name__}: {e}"
+        text = "I could not write the answer (the model's output was unusable)."
+        return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
+
+    def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Write the answer from the request and the steps; the run ends if it is grounded."""
+        try:
+            text = self.answer_tool.invoke(self._answer_input(state), config)
+        except Exception as e:
+            return self._answer_failed(e)
+        return self._answered(state, str(text))
+
+    async def aanswer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        """Async ``answer``."""
+        try:
+            text = await self.answer_tool.ainvoke(self._answer_input(state), config)
+        except Exception as e:
+            return self._answer_failed(e)
+        return self._answered(state, str(text))
+
+
+ANSWER_TASK = "Answer the request."
+"""The final task after a plan ahead ran (no planner call writes one)."""
+
+
+def _unusable(step: Step) -> bool:
+    """Whether a step's result leaves the rest of a plan without what it needs."""
+    text = str(step["observation"]).strip()
+    return step["error"] or bool(step["plan"].get("rejected")) or text.startswith(NO_INFORMATION)
+
+
+def _answer_context(steps: list[Step]) -> list[Step]:
+    """The steps an answer is written from: no repeats, no refused answers."""
+    return [s for s in steps if "repeat_of" not in s.get("plan", {}) and s["tool"] != FINAL_ANSWER]
+
+
+def grounded_part(answer: str, check: Grounding) -> str:
+    """``answer`` without the sentences that state what ``check`` found unsupported.
+
+    What is left says what could not be established (``NOT_ESTABLISHED``) or done
+    (``NOT_DONE``).
+    """
+    kept = []
+    for sentence in sentences(answer):
+        if {n.text for n in numbers_in(sentence)} & set(check.numbers):
+            continue
+        if check.actions and action_claims(sentence, check.actions):
+            continue
+        kept.append(sentence)
+    if check.numbers:
+        kept.append(NOT_ESTABLISHED)
+    if check.actions:
+        kept.append(NOT_DONE.format(tools=" and ".join(check.actions)))
+    return " ".join(kept)

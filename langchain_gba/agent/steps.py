@@ -1,0 +1,117 @@
+"""The trajectory's steps: building them, finding repeats, and what a tool's result reads as."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from langchain_core.messages import ToolMessage
+from langchain_core.tools import ToolException
+
+from langchain_gba._text import words
+from langchain_gba.agent.state import Step
+from langchain_gba.prompts import format_context
+from langchain_gba.tools.final_answer import FINAL_ANSWER
+
+__all__ = [
+    "MAX_CONTEXT_CHARS",
+    "earlier_step",
+    "error_observation",
+    "known_so_far",
+    "new_step",
+    "observation_text",
+    "tool_observation",
+]
+
+logger = logging.getLogger(__name__)
+
+
+MAX_CONTEXT_CHARS = 6000
+"""At most this much of the run's results goes to a tool that reads the context (the latest)."""
+
+
+def known_so_far(request: str, steps: Sequence[Step]) -> str:
+    """The request and the results of the steps that ran (no errors, repeats or answers).
+
+    What a tool that reads the context (the calculator) gets beside its task: the latest results
+    that fit ``MAX_CONTEXT_CHARS``, in ``format_context``'s form.
+    """
+    ran = [
+        s
+        for s in steps
+        if not s.get("error") and "repeat_of" not in s.get("plan", {}) and s["tool"] != FINAL_ANSWER
+    ]
+    head = f"Request: {request}\n\n"
+    while ran and len(head) + len(format_context(ran)) > MAX_CONTEXT_CHARS:
+        ran = ran[1:]
+    return (head + format_context(ran))[:MAX_CONTEXT_CHARS]
+
+
+def new_step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error: bool) -> Step:
+    """A step of the trajectory: the plan's task and tool, the call's arguments, the result."""
+    return Step(
+        task=plan.get("task", ""),
+        tool=plan.get("selected_tool", ""),
+        arguments=args,
+        observation=observation,
+        error=error,
+        plan={k: v for k, v in plan.items() if k != "arguments"},
+    )
+
+
+def _normalized(text: str) -> str:
+    return " ".join(words(text))
+
+
+def earlier_step(
+    steps: Sequence[Step],
+    tool: str,
+    field: Literal["task", "observation"],
+    text: str,
+    *,
+    failed: bool = False,
+) -> int | None:
+    """The index of an earlier step of ``tool`` whose ``field`` matches ``text``.
+
+    Compared without case, punctuation or spacing: the same task planned again, or the same
+    result returned again. Failed steps count only with ``failed``: a failed task may be tried
+    again (the results may have changed since), but the same failure again is no progress.
+    """
+    wanted = _normalized(text)
+    for i, step in enumerate(steps):
+        if step["tool"] != tool or (step["error"] and not failed):
+            continue
+        if _normalized(str(step[field])) == wanted:
+            return i
+    return None
+
+
+def tool_observation(result: Any) -> tuple[Any, bool]:
+    """A tool's result and whether it is a failure the tool handled (``status="error"``)."""
+    if isinstance(result, ToolMessage):
+        if result.status == "error":
+            return f"Error: {' '.join(result.text.split()) or 'no details'}", True
+        return result.content, False
+    return result, False
+
+
+def error_observation(name: str, e: BaseException) -> str:
+    """The observation of a tool that raised: a tool's own message, or what broke."""
+    detail = " ".join(str(e).split()) or "no details"
+    if isinstance(e, ToolException):  # written for the agent (CalculationError, SearxngError)
+        return f"Error: {detail}"
+    logger.warning("Tool %s raised", name, exc_info=e)
+    return f"Error: {name} failed: {type(e).__name__}: {detail}"
+
+
+def observation_text(out: Any) -> str:
+    """A tool's output as observation text."""
+    content = getattr(out, "content", out)  # a ToolMessage or message-like object
+    if isinstance(content, str):
+        return content
+    try:
+        return json.dumps(content, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return str(content)

@@ -1,0 +1,292 @@
+"""Grounded answers: every number an answer states, and every action it claims, traced to a step.
+
+An answer may state a number only if the request or a step's result gives it, as written or in
+an equivalent form: with or without thousands separators, rounded (``22.8571428571`` → ``22.86``,
+``23``; ``384,399`` → ``384,000``), scaled by a word (``8.1 million`` for ``8,100,000``), without
+its sign (a difference written as a positive number), or as a percentage of a fraction. An
+answer may say that a tool with side effects did something only if a step of that tool
+succeeded. The agent checks its answer before returning it (``create_gba_agent(grounded=...)``);
+an answer that fails goes back to the planner with a note naming what is unsupported.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Grounding",
+    "action_claims",
+    "check_answer",
+    "grounded_text",
+    "numbers_in",
+    "sentences",
+    "supported",
+    "ungrounded_numbers",
+]
+
+FREE_NUMBERS = frozenset({0.0, 1.0})
+"""Numbers an answer may state without a source ("one of them", "0 results")."""
+
+SCALES = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "millions": 1e6,
+    "billion": 1e9,
+    "billions": 1e9,
+    "trillion": 1e12,
+}
+
+_NUMBER = re.compile(
+    r"(?<![\w.])"  # not glued to a word or a decimal point before it ("H2O", "v1.5")
+    r"(?P<num>\d{1,3}(?P<sep>[,\u202f\u00a0\u2009])\d{3}(?:(?P=sep)\d{3})*(?:\.\d+)?"
+    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"(?P<tail>\s*(?:%|percent\b)|\s+(?:thousand|millions?|billions?|trillion)\b)?",
+    re.IGNORECASE,
+)
+_SEPARATORS = re.compile(r"[,\u202f\u00a0\u2009]")
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_TIME = re.compile(r"\b(\d{1,2}):(\d{2})\b")
+
+NUMBER_WORDS = {
+    w: float(i)
+    for i, group in enumerate(
+        [
+            "zero", "one first once", "two second twice double", "three third triple",
+            "four fourth quarter", "five fifth", "six sixth", "seven seventh", "eight eighth",
+            "nine ninth", "ten tenth", "eleven eleventh", "twelve twelfth dozen",
+        ]
+    )
+    for w in group.split()
+}  # fmt: skip
+"""Number words a source may give a number in (an answer writes "8th" for "eighth")."""
+
+
+@dataclass(frozen=True)
+class Number:
+    """A number as written in a text (``text``) and its value (``value``, scale words applied)."""
+
+    text: str
+    value: float
+    scale: float = 1.0
+    """The scale word's factor (``8.1 million``: 1e6), else 1."""
+    decimals: int = 0
+    """Decimal places as written, before the scale (``22.86`` → 2)."""
+
+
+def numbers_in(text: str, *, words: bool = False) -> list[Number]:
+    """The numbers written in digits in ``text``, in order (``words``: number words too).
+
+    Thousands separators (comma, thin or non-breaking space, the same one between groups of
+    three) are read as such; ``%`` stays with its number; ``thousand``/``million``/``billion``
+    scale it. ISO dates and clock times are read as their parts (``2026-12-24`` → 2026, 12, 24).
+    Digits glued to a word before them (``H2O``) are skipped; suffixes (``19th``, ``1990s``,
+    ``5km``) are not. Signs are not read: a number is its magnitude.
+    """
+    text = _TIME.sub(r"\1 \2", _ISO_DATE.sub(r"\1 \2 \3", text))
+    found = []
+    for m in _NUMBER.finditer(text):
+        digits = _SEPARATORS.sub("", m.group("num"))
+        tail = (m.group("tail") or "").strip().lower()
+        scale = SCALES.get(tail, 1.0)
+        decimals = len(digits.split(".", 1)[1]) if "." in digits else 0
+        found.append(Number(m.group().strip(), float(digits) * scale, scale, decimals))
+    if words:
+        for w in re.findall(r"[a-z]+", text.lower()):
+            if w in NUMBER_WORDS:
+                found.append(Number(w, NUMBER_WORDS[w]))
+    return found
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _rounded_from(shown: Number, source: float) -> bool:
+    """Whether ``shown`` is ``source`` rounded as a person would write it.
+
+    To the decimals shown (``22.86`` or ``23`` from ``22.857``; ``8.1 million`` from
+    8,113,000), or to two or more significant digits (``384,000`` from ``384,399``).
+    """
+    if _close(round(source / shown.scale, shown.decimals) * shown.scale, shown.value):
+        return True
+    if shown.value == 0 or source == 0:
+        return False
+    for digits in range(2, 16):
+        rounded = float(f"{source:.{digits}g}")
+        if _close(rounded, shown.value):
+            return True
+        if rounded == source:
+            break
+    return False
+
+
+def supported(shown: Number, sources: Iterable[Number]) -> bool:
+    """Whether a number ``shown`` in an answer is one of ``sources`` in an equivalent form.
+
+    The same value, the value rounded (``_rounded_from``), or a fraction as a percentage
+    (``0.17`` and ``17%``). ``FREE_NUMBERS`` need no source.
+    """
+    if shown.value in FREE_NUMBERS:
+        return True
+    percent = shown.text.endswith(("%", "percent"))
+    for source in sources:
+        if _close(source.value, shown.value) or _rounded_from(shown, source.value):
+            return True
+        if percent and (
+            _close(source.value * 100, shown.value) or _rounded_from(shown, source.value * 100)
+        ):
+            return True
+        if source.text.endswith(("%", "percent")) and _close(source.value / 100, shown.value):
+            return True
+    return False
+
+
+def ungrounded_numbers(answer: str, sources: Sequence[str]) -> list[str]:
+    """The numbers ``answer`` states that no text of ``sources`` gives (each as written, once)."""
+    known = [n for text in sources for n in numbers_in(text, words=True)]
+    out: list[str] = []
+    for shown in numbers_in(answer):
+        if not supported(shown, known) and shown.text not in out:
+            out.append(shown.text)
+    return out
+
+
+COMPLETED = (
+    "sent emailed e-mailed mailed messaged forwarded notified informed told created added "
+    "scheduled booked reserved saved put placed set arranged posted published ordered paid "
+    "deleted removed cancelled canceled updated changed moved submitted filed logged recorded "
+    "done completed"
+).split()
+"""Verbs that say an action was done."""
+
+NEGATIONS = re.compile(
+    r"\b(not|no|never|couldn't|could not|can't|cannot|unable|failed|without|didn't|did not|"
+    r"wasn't|was not|hasn't|has not|haven't|have not|yet to|still need|will|would|should|"
+    r"shall|going to|want)\b",
+    re.IGNORECASE,
+)
+"""Words that make a sentence not a claim of a completed action (negated, or not done yet)."""
+
+GENERIC_VERBS = frozenset(
+    "send create add make set book post put get do run write delete remove update schedule "
+    "new save submit place order".split()
+)
+"""Words of a tool's name that are the action, not its object (``send_email`` → ``email``)."""
+
+OBJECT_WORDS = {
+    "email": ("email", "e-mail", "mail", "message"),
+    "mail": ("email", "e-mail", "mail", "message"),
+    "message": ("message", "email", "e-mail"),
+    "event": ("event", "calendar", "meeting", "appointment", "entry", "lunch", "dinner"),
+    "meeting": ("meeting", "calendar", "event", "appointment"),
+    "appointment": ("appointment", "calendar", "event", "meeting"),
+    "reminder": ("reminder", "calendar"),
+}
+"""Words an answer uses for a tool's object (beyond the object word itself)."""
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\d\"'(])|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """``text`` split into sentences (after ``.``, ``!``, ``?`` or ``;`` and a capital)."""
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def _objects(tool: str) -> tuple[str, ...]:
+    words = [w for w in re.split(r"[_\W]+", tool.lower()) if w and w not in GENERIC_VERBS]
+    out: list[str] = []
+    for w in words:
+        for o in (w, *OBJECT_WORDS.get(w, ())):
+            if o not in out:
+                out.append(o)
+    return tuple(out)
+
+
+def action_claims(answer: str, tools: Iterable[str]) -> list[str]:
+    """The tools of ``tools`` that ``answer`` says were done.
+
+    A claim is a sentence with a completion verb (``COMPLETED``: sent, created, added, booked,
+    ...) and a word for the tool's object (``send_email``: email, mail, message; ``create_event``:
+    event, calendar, meeting, ...), and no negation or future (``NEGATIONS``: not, could not,
+    will, ...). Lexical, so it has limits: "Your inbox now holds Ann's confirmation" is no claim
+    to it, and a sentence that negates one action and claims another is read as no claim.
+    """
+    claimed: list[str] = []
+    parts = sentences(answer)
+    for tool in tools:
+        objects = _objects(tool)
+        if not objects:
+            continue
+        for sentence in parts:
+            lower = sentence.lower()
+            tokens = set(re.findall(r"[a-z][a-z-]*", lower))
+            if NEGATIONS.search(lower) or not tokens & set(COMPLETED):
+                continue
+            if any(re.search(rf"\b{re.escape(o)}", lower) for o in objects):
+                claimed.append(tool)
+                break
+    return claimed
+
+
+_CLAUSE = re.compile(r",\s+|;\s+|\s+\(|\s+[-\u2013\u2014]\s+")
+
+
+def grounded_text(text: str, sources: Sequence[str]) -> str:
+    """``text`` without what states numbers no text of ``sources`` gives.
+
+    Sentence by sentence: a sentence with an unsupported number keeps its clauses before the
+    first clause that states one ("It sank in 1912, which was 114 years before 2026." → "It sank
+    in 1912."); a sentence that starts with one is left out. Empty when nothing is left.
+    """
+    known = [n for source in sources for n in numbers_in(source, words=True)]
+    kept = []
+    for sentence in sentences(text):
+        if all(supported(n, known) for n in numbers_in(sentence)):
+            kept.append(sentence)
+            continue
+        clauses: list[str] = []
+        for clause in _CLAUSE.split(sentence):
+            if not all(supported(n, known) for n in numbers_in(clause)):
+                break
+            clauses.append(clause)
+        if clauses and numbers_in(" ".join(clauses)):  # the supported fact, without the sum
+            kept.append(", ".join(clauses).rstrip(".,;:") + ".")
+    return " ".join(kept)
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What an answer states that the run does not support."""
+
+    numbers: list[str] = field(default_factory=list)
+    """Numbers no source gives, as the answer writes them."""
+    actions: list[str] = field(default_factory=list)
+    """Tools the answer says were done, with no successful step."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything the answer states is supported."""
+        return not self.numbers and not self.actions
+
+
+def check_answer(
+    answer: str,
+    sources: Sequence[str],
+    *,
+    action_tools: Iterable[str] = (),
+    done: Iterable[str] = (),
+) -> Grounding:
+    """Check ``answer`` against ``sources`` (the request and the results of the steps).
+
+    ``action_tools``: the tools with side effects; ``done``: those of them with a successful
+    step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported.
+    """
+    finished = set(done)
+    pending = [t for t in action_tools if t not in finished]
+    return Grounding(
+        numbers=ungrounded_numbers(answer, sources),
+        actions=action_claims(answer, pending),
+    )

@@ -1,0 +1,205 @@
+"""Grounded answers and plans ahead, with scripted models: what runs, what the state records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from langchain_core.tools import BaseTool, tool
+from scripted import ScriptedChatModel, answer, step
+
+from langchain_gba import AgentConfigError
+from langchain_gba.agent import create_gba_agent
+from langchain_gba.planner import FineTunedPlanner, ZeroShotPlanner
+from langchain_gba.tools import TaskInput, TaskWithContextInput
+
+HEIGHTS = {"everest": "Mount Everest is 8,849 m high.", "k2": "K2 is 8,611 m high."}
+
+
+class Lookup(BaseTool):
+    name: str = "lookup"
+    description: str = "Look a fact up."
+    args_schema: type[TaskInput] = TaskInput
+
+    def _run(self, task: str, **_: object) -> str:
+        hits = [text for key, text in HEIGHTS.items() if key in task.lower()]
+        return " ".join(hits) or "No information found."
+
+
+class Calc(BaseTool):
+    name: str = "calc"
+    description: str = "Calculate a number."
+    args_schema: type[TaskWithContextInput] = TaskWithContextInput
+
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        return "8849 - 8611 = 238"
+
+
+@tool
+def send_email(recipient: str, subject: str, body: str) -> str:
+    """Send an email."""
+    return f"Email to {recipient} sent."
+
+
+def plan(*steps: tuple[str, str], thoughts: str = "next") -> str:
+    """A plan-ahead reply."""
+    return json.dumps({"thoughts": thoughts, "steps": [{"tool": t, "task": k} for t, k in steps]})
+
+
+def build(planner_replies, answers, tools=None, **kw):
+    planner = ScriptedChatModel(replies=list(planner_replies))
+    writer = ScriptedChatModel(replies=[answer(a) for a in answers])
+    agent = create_gba_agent(
+        tools if tools is not None else [Lookup(), Calc()],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=ScriptedChatModel(replies=[]),
+        answer_model=writer,
+        ask_user=False,
+        **kw,
+    )
+    return agent, planner, writer
+
+
+REQUEST = "How much higher is Everest than K2?"
+
+
+def test_an_answer_with_a_number_no_step_gave_goes_back_to_the_planner():
+    agent, planner, writer = build(
+        [
+            step("lookup", "How high is Everest?"),
+            step("lookup", "How high is K2?"),
+            step("final_answer", "Say the difference."),
+            step("calc", "Everest's height minus K2's height"),
+            step("final_answer", "Say the difference."),
+        ],
+        ["Everest is 240 m higher than K2.", "Everest is 238 m higher than K2."],
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["status"] == "answered"
+    assert out["answer"] == "Everest is 238 m higher than K2."
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools == ["lookup", "lookup", "final_answer", "calc", "final_answer"]
+    refused = out["steps"][2]
+    assert refused["error"] is True and refused["plan"]["ungrounded"] == ["240"]
+    assert refused["observation"].startswith('Not answered: the answer "Everest is 240 m higher')
+    assert "states 240, which no result gives" in refused["observation"]
+    # the planner read the note; the refused answer is not in the next answer's context
+    assert "states 240, which no result gives" in planner.calls[3][-1].content
+    assert "240" not in writer.calls[1][-1].content.split("Task:")[0]
+    assert "do not state 240" in writer.calls[1][-1].content
+
+
+def test_without_steps_left_the_answer_keeps_what_is_grounded():
+    agent, _, _ = build(
+        [step("lookup", "How high is Everest?"), step("final_answer", "Say it.")],
+        ["Everest is 8,849 m high. That is 240 m more than K2."],
+        max_steps=2,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["status"] == "answered"
+    assert out["answer"].startswith("Everest is 8,849 m high. I could not establish the rest")
+    assert "240" not in out["answer"]
+    assert out["steps"][-1]["plan"]["ungrounded"] == ["240"]
+
+
+def test_refusals_are_bounded():
+    agent, _, _ = build(
+        [step("lookup", "How high is Everest?")] + [step("final_answer", "Say it.")] * 3,
+        ["It is 240 m higher."] * 3,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["status"] == "answered"
+    assert [s["tool"] for s in out["steps"]] == ["lookup", *["final_answer"] * 3]
+    assert "240" not in out["answer"] and "could not establish" in out["answer"]
+
+
+def test_grounded_false_returns_the_answer_as_written():
+    agent, _, _ = build([step("final_answer", "Say it.")], ["It is 240 m higher."], grounded=False)
+    assert agent.invoke({"request": REQUEST})["answer"] == "It is 240 m higher."
+
+
+def test_an_answer_claiming_an_action_no_step_took_is_refused():
+    agent, planner, _ = build(
+        [step("final_answer", "Say it was sent."), step("final_answer", "Say what happened.")],
+        ["The email to Ann was sent.", "I have not emailed Ann."],
+        tools=[Lookup(), send_email],
+    )
+    out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
+    refused, last = out["steps"]
+    assert refused["error"] and refused["plan"]["undone"] == ["send_email"]
+    assert "says send_email was done, but no step of it succeeded" in refused["observation"]
+    assert out["answer"] == "I have not emailed Ann."
+
+
+def test_plan_ahead_runs_its_steps_with_one_planner_call():
+    agent, planner, writer = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("lookup", "How high is K2?"),
+                ("calc", "Everest's height minus K2's height"),
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["answer"] == "Everest is 238 m higher than K2."
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "calc", "final_answer"]
+    assert len(planner.calls) == 1
+    assert out["steps"][0]["plan"]["plan_ahead"][2]["tool"] == "calc"
+    assert "Write the plan" in planner.calls[0][0].content
+
+
+def test_plan_ahead_with_no_steps_answers_directly():
+    agent, _, _ = build([plan(thoughts="A greeting.")], ["Hello!"], planning="ahead")
+    out = agent.invoke({"request": "Hello!"})
+    assert [s["tool"] for s in out["steps"]] == ["final_answer"]
+    assert out["answer"] == "Hello!"
+
+
+def test_plan_ahead_plans_again_after_a_step_finds_nothing():
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("lookup", "Height of the other one?")),
+            plan(("lookup", "How high is K2?"), ("calc", "Everest minus K2")),
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == [
+        "lookup",
+        "lookup",
+        "lookup",
+        "calc",
+        "final_answer",
+    ]
+    assert out["steps"][1]["observation"] == "No information found."
+    assert len(planner.calls) == 2
+    assert "No information found." in planner.calls[1][-1].content
+
+
+def test_plan_ahead_plans_again_after_a_refused_answer():
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high are Everest and K2?")),
+            plan(("calc", "Everest minus K2")),
+        ],
+        ["It is 240 m higher.", "Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer", "calc", "final_answer"]
+    assert out["answer"] == "Everest is 238 m higher than K2."
+    assert "which no result gives" in planner.calls[1][-1].content
+
+
+def test_planning_options_are_checked():
+    with pytest.raises(AgentConfigError, match="planning must be"):
+        create_gba_agent(
+            [Lookup()], planner=ZeroShotPlanner(ScriptedChatModel(replies=[])), planning="later"
+        )  # type: ignore[arg-type]
+    fine_tuned = FineTunedPlanner(ScriptedChatModel(replies=[]))
+    with pytest.raises(AgentConfigError, match="one step at a time"):
+        create_gba_agent([Lookup()], planner=fine_tuned, planning="ahead")

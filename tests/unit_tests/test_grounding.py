@@ -1,0 +1,140 @@
+"""The grounding check: numbers and actions an answer states, traced to the run's steps."""
+
+from __future__ import annotations
+
+import pytest
+
+from langchain_gba.grounding import (
+    Grounding,
+    action_claims,
+    check_answer,
+    numbers_in,
+    sentences,
+    ungrounded_numbers,
+)
+
+EVEREST = [
+    "How many metres higher is Mount Everest than Mount Kilimanjaro?",
+    "Mount Everest's elevation is 8,848.86 m.",
+    "Kilimanjaro rises 5,895 metres above sea level.",
+    "8848.86 - 5895 = 2953.86",
+]
+
+
+def test_numbers_are_read_with_separators_scales_dates_and_times():
+    found = numbers_in("8,848.86 m; 8.1 million; 17%; on 2026-12-24 at 12:30; H2O; 1990s; 19th")
+    assert [n.value for n in found] == [
+        8848.86,
+        8_100_000,
+        17,
+        2026,
+        12,
+        24,
+        12,
+        30,
+        1990,
+        19,
+    ]
+
+
+def test_number_words_count_in_sources_only():
+    assert [n.value for n in numbers_in("the eighth planet", words=True)] == [8]
+    assert numbers_in("the eighth planet") == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Everest is 2,953.86 metres higher than Kilimanjaro.",
+        "Everest is 2953.86 m higher (8,848.86 m against 5,895 m).",
+        "About 2,953.9 metres, or roughly 2,954 m.",  # rounded to the decimals shown
+        "Roughly 2,950 metres, nearly 3,000.",  # three and two significant digits
+    ],
+)
+def test_supported_numbers(answer: str):
+    assert ungrounded_numbers(answer, EVEREST) == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "unsupported"),
+    [
+        ("Everest is 2953 metres higher.", ["2953"]),  # cut, not rounded
+        ("Everest is 8,848.86 m high, 3,100 m more.", ["3,100"]),
+        ("Everest is 2,000 m higher.", ["2,000"]),
+        ("It is 1.5 times as high.", ["1.5"]),
+    ],
+)
+def test_unsupported_numbers(answer: str, unsupported: list[str]):
+    assert ungrounded_numbers(answer, EVEREST) == unsupported
+
+
+def test_rounding_a_calculator_result_as_a_person_would():
+    sources = ["70 / 1.75 ** 2 = 22.8571428571"]
+    assert ungrounded_numbers("Your body mass index is 22.86 (about 23).", sources) == []
+    assert ungrounded_numbers("Your body mass index is 22.5.", sources) == ["22.5"]
+
+
+def test_numbers_from_the_request_and_free_numbers():
+    request = "What is 17% of 2,340?"
+    assert ungrounded_numbers("17% of 2340 is 397.8.", [request, "17 / 100 * 2340 = 397.8"]) == []
+    assert ungrounded_numbers("17% of 2340 is 397.8.", [request]) == ["397.8"]
+    assert ungrounded_numbers("It is one of 0 results, 1 of them.", []) == []
+
+
+def test_years_and_a_count_of_years_need_a_step():
+    sources = ["Counting from 2026, how many years ago did the Titanic sink?", "It sank in 1912."]
+    assert ungrounded_numbers("It sank in 1912, 114 years ago.", sources) == ["114"]
+    assert ungrounded_numbers("It sank 114 years ago.", [*sources, "2026 - 1912 = 114"]) == []
+
+
+def test_scales_units_and_percentages():
+    assert ungrounded_numbers("About 8.1 million people.", ["8,113,000 inhabitants"]) == []
+    assert ungrounded_numbers("384,000 km or 384 thousand km", ["384,399 km"]) == []
+    assert ungrounded_numbers("It is 17% of the total.", ["0.17"]) == []
+    assert ungrounded_numbers("It is 0.17 of the total.", ["17%"]) == []
+    assert ungrounded_numbers("Mars is the 4th planet.", ["Mars is the fourth planet."]) == []
+    assert ungrounded_numbers("5km away", ["5 km"]) == []
+
+
+def test_a_negative_difference_is_its_magnitude():
+    assert ungrounded_numbers("The difference is -40 years.", ["1949 - 1989 = -40"]) == []
+
+
+def test_sentences():
+    assert sentences("It is 5.5 m high. Then it rains! Ok") == [
+        "It is 5.5 m high.",
+        "Then it rains!",
+        "Ok",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("answer", "claimed"),
+    [
+        (
+            "I added lunch with Ann to your calendar. Then, sent an email to ann@example.org.",
+            ["send_email", "create_event"],
+        ),
+        ("The email to Ann was sent.", ["send_email"]),
+        ("Lunch with Ann is booked in your calendar.", ["create_event"]),
+        ("I could not send the email to Ann.", []),
+        ("I will email Ann once you confirm.", []),
+        ("The email has not been sent yet.", []),
+        ("Ann's address is ann@example.org.", []),
+    ],
+)
+def test_action_claims(answer: str, claimed: list[str]):
+    assert action_claims(answer, ["send_email", "create_event"]) == [
+        t for t in ["send_email", "create_event"] if t in claimed
+    ]
+
+
+def test_check_answer_counts_only_actions_not_done():
+    answer = "Lunch is in your calendar, added for 12:30, and the email to Ann was sent."
+    sources = ["Put lunch on 2026-12-24 at 12:30 in my calendar, then email Ann."]
+    check = check_answer(
+        answer, sources, action_tools=["create_event", "send_email"], done=["create_event"]
+    )
+    assert check == Grounding(numbers=[], actions=["send_email"])
+    assert not check.ok
+    assert check_answer("Done.", sources, action_tools=["send_email"]).ok
