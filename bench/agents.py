@@ -74,7 +74,7 @@ DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
-AGENTS = ("ours", "react", "baseline")
+AGENTS = ("ours", "ahead", "react", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -249,6 +249,10 @@ def advertised(tool: BaseTool, max_length: int = 200) -> dict[str, Any]:
     return spec
 
 
+OURS_OPTIONS: dict[str, Any] = {}
+"""Extra ``create_gba_agent`` options of ``ours`` (``--no-grounded``: ``grounded=False``)."""
+
+
 def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS) -> dict[str, Any]:
     from langchain_gba import ChatLlamaCpp, create_gba_agent
     from langchain_gba.models import resolve_model_path
@@ -267,12 +271,25 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         function_calling_model=llm,
         max_steps=max_steps,
         ask_user=False,
+        **OURS_OPTIONS,
     )
+    ahead = None
+    if "ahead" in agents:  # the same planner and tools, planning the whole request at once
+        ahead = create_gba_agent(
+            tools,
+            planner=planner,
+            function_calling_model=llm,
+            max_steps=max_steps,
+            ask_user=False,
+            planning="ahead",
+            **OURS_OPTIONS,
+        )
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
     built = {
         "ours": ours,
+        "ahead": ahead,
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -314,6 +331,7 @@ INVOCATION_ERROR = "Error invoking tool "
 
 
 def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
+    """Our agent's run; ``sources``: the request and every result (what grounds an answer)."""
     state = agent.invoke({"request": request})
     steps = state.get("steps") or []
     parse_errors = []
@@ -327,7 +345,9 @@ def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
         elif s.get("error") or (s.get("tool") != "final_answer" and is_tool_error(obs)):
             tool_errors.append(f"{s.get('tool')}: {obs}")
     tool_steps = [s for s in steps if s.get("tool") != "final_answer"]
+    sources = [request, *(str(s["observation"]) for s in tool_steps if not s.get("error"))]
     return {
+        "sources": sources,
         "steps": len(steps),
         "loops": state.get("loops", 0),
         "step_limit": state.get("status") == "incomplete",
@@ -385,7 +405,9 @@ def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     final = isinstance(last, AIMessage) and not last.tool_calls and not last.invalid_tool_calls
     completed = final and not hit_limit and last.text != SORRY
     tools_used = [c["name"] for m in ai for c in m.tool_calls]
+    results = [m.text for m in messages if isinstance(m, ToolMessage) and m.status != "error"]
     return {
+        "sources": [request, *results],
         "steps": len(tools_used) + (1 if completed else 0),
         "loops": 0,
         "step_limit": not completed and not any(isinstance(m, AIMessage) for m in ai[-1:]),
@@ -429,6 +451,7 @@ def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, 
     except Exception as e:  # what the agent would see as an error observation
         out, error = f"Error: {type(e).__name__}: {e}", True
     return {
+        "sources": [item["request"], str(out)],  # the answer is the tool's own output
         "steps": 1,
         "loops": 0,
         "step_limit": False,
@@ -450,6 +473,7 @@ class NotApplicable(Exception):
 
 RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
+    "ahead": run_ours,
     "react": run_react,
 }
 
@@ -488,6 +512,7 @@ def run_one(
             "parse_errors": [],
             "tool_errors": [],
             "trajectory": [],
+            "sources": [],
             "crash": f"{type(e).__name__}: {_cut(' '.join(str(e).split()), 300)}",
             "traceback": traceback.format_exc(limit=6),
         }
@@ -497,7 +522,21 @@ def run_one(
         result["completions_per_model_call"] = list(client.completions)
     result["first_tool_ok"] = result["first_tool"] == item["first_tool"]
     result["answer_ok"] = answer_matches(item.get("answer"), result["answer"], item["request"])
+    result["ungrounded"] = ungrounded(result)
     return result
+
+
+def ungrounded(result: dict[str, Any]) -> list[str]:
+    """The numbers of a run's answer that neither the request nor any result gives.
+
+    For the one-call baseline the answer is the tool's output, so it is grounded by definition
+    (what its search summary computed itself cannot be told from the sources here).
+    """
+    from langchain_gba.grounding import ungrounded_numbers
+
+    if not result.get("answer"):
+        return []
+    return ungrounded_numbers(str(result["answer"]), result.pop("sources", None) or [])
 
 
 # -- report --------------------------------------------------------------------------------------
@@ -524,6 +563,7 @@ def summarize(records: Sequence[dict[str, Any]], agent: str) -> dict[str, Any]:
         "first_tools": dict(Counter(r["first_tool"] for r in runs).most_common()),
         "completed": sum(r["completed"] for r in runs),
         "answer_ok": sum(bool(r["answer_ok"]) for r in labelled),
+        "ungrounded_answers": sum(bool(r.get("ungrounded")) for r in runs),
         "labelled": len(labelled),
         "empty_answers": sum(r["completed"] and not (r["answer"] or "").strip() for r in runs),
         "answered_text": sum(r["completed"] and bool((r["answer"] or "").strip()) for r in runs),
@@ -556,6 +596,7 @@ def _pct(k: int, n: int) -> str:
 
 LABELS = {
     "ours": "ours (create_gba_agent)",
+    "ahead": 'ours, planning="ahead"',
     "react": "LangGraph create_react_agent",
     "baseline": "one call (request → labelled tool)",
 }
@@ -563,6 +604,7 @@ COLUMNS = [
     "agent",
     "runs",
     "answer correct",
+    "answers with an ungrounded number",
     "first tool",
     "completed (with a non-empty answer)",
     "steps (median)",
@@ -582,6 +624,7 @@ def table_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
                 LABELS[agent],
                 str(n),
                 _pct(s["answer_ok"], s["labelled"]),
+                _pct(s.get("ungrounded_answers", 0), n),
                 _pct(s["first_tool_ok"], n),
                 f"{_pct(s['completed'], n)} ({s['answered_text']})",
                 f"{s.get('steps_median', 0):g}",
@@ -595,11 +638,13 @@ def table_rows(summary: dict[str, dict[str, Any]]) -> list[list[str]]:
     return rows
 
 
-def by_kind(records: Sequence[dict[str, Any]], agents: Sequence[str]) -> list[list[str]]:
-    kinds = list(dict.fromkeys(r["kind"] for r in records))
+def by_kind(
+    records: Sequence[dict[str, Any]], agents: Sequence[str], key: str = "kind"
+) -> list[list[str]]:
+    kinds = list(dict.fromkeys(r.get(key) or "-" for r in records))
     rows = []
     for kind in kinds:
-        group = [r for r in records if r["kind"] == kind]
+        group = [r for r in records if (r.get(key) or "-") == kind]
         row = [kind, str(len(group))]
         for agent in agents:
             runs = [r[agent] for r in group if agent in r]
@@ -626,7 +671,8 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def stem(report: dict[str, Any]) -> str:
     """Result files are named per model and split: ``agents-<model>[-<split>]``."""
     split = report.get("split", "all")
-    return f"agents-{report['model']}" + ("" if split == "all" else f"-{split}")
+    tag = f"-{report['tag']}" if report.get("tag") else ""
+    return f"agents-{report['model']}" + ("" if split == "all" else f"-{split}") + tag
 
 
 def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]]:
@@ -688,6 +734,10 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]
     for agent in agents:
         header += [f"{agent} first tool", f"{agent} completed", f"{agent} answer"]
     md += ["## By kind", "", markdown_table(header, by_kind(records, agents)), ""]
+    if any(r.get("shape") for r in records):
+        shaped = [r for r in records if r.get("shape")]
+        rows = by_kind(shaped, agents, key="shape")
+        md += ["## By shape (multi-step requests)", "", markdown_table(header, rows), ""]
     md += ["## ReAct route: what was needed to run it", ""]
     md += [f"- {note}" for note in REACT_NOTES]
     md += ["", "## Per request", ""]
@@ -732,7 +782,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     ]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
     width = 0.8 / max(len(summary), 1)
-    colors = {"ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
+    colors = {"ahead": "#7b61ff", "ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
     for i, (agent, s) in enumerate(summary.items()):
         xs = [j + (i - (len(summary) - 1) / 2) * width for j in range(len(metrics))]
         values = [f(s) for _, f in metrics]
@@ -893,6 +943,11 @@ def main() -> None:
         "--split", choices=["dev", "test", "all"], default="all", help="the requests' split"
     )
     parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
+    parser.add_argument("--shapes", default=None, help="comma-separated request shapes only")
+    parser.add_argument(
+        "--no-grounded", action="store_true", help="ours without the grounding check"
+    )
+    parser.add_argument("--tag", default="", help="appended to the result files' names")
     parser.add_argument(
         "--fields", default=None, help="the planner step's fields, comma-separated, in order"
     )
@@ -929,6 +984,10 @@ def main() -> None:
         items = [x for x in items if x.get("split") == args.split]
     if args.kinds:
         items = [x for x in items if x["kind"] in args.kinds.split(",")]
+    if args.shapes:
+        items = [x for x in items if x.get("shape") in args.shapes.split(",")]
+    if args.no_grounded:
+        OURS_OPTIONS["grounded"] = False
     items = items[: args.limit] if args.limit else items
     report: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -940,6 +999,8 @@ def main() -> None:
         "model_path": resolve_model_path(MODEL).name,
         "requests": str(args.requests),
         "split": args.split,
+        "tag": args.tag,
+        "ours_options": dict(OURS_OPTIONS),
         "fields": list(FIELDS),
         "agents": list(agents),
         "max_steps": args.max_steps,
@@ -963,7 +1024,7 @@ def main() -> None:
     for i, item in enumerate(items):
         if item["id"] in done:
             continue
-        keys = ("id", "request", "first_tool", "answer", "kind", "split")
+        keys = ("id", "request", "first_tool", "answer", "kind", "shape", "split")
         record = {k: item.get(k) for k in keys}
         order = agents if i % 2 == 0 else agents[::-1]
         for name in order:

@@ -205,30 +205,56 @@ def _objects(tool: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def action_claims(answer: str, tools: Iterable[str]) -> list[str]:
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d")
+
+
+_ACTION_CLAUSE = re.compile(r",?\s+and\s+(?:then\s+)?|,\s+then,?\s+|;\s+", re.IGNORECASE)
+"""Where one sentence moves on to another action ("..., and the email was sent")."""
+
+
+def _claimed(sentence: str, objects: Sequence[str]) -> bool:
+    lower = _QUOTED.sub(" ", sentence.lower())  # a quoted subject or title names no action
+    tokens = set(re.findall(r"[a-z][a-z-]*", lower))
+    if NEGATIONS.search(lower) or not tokens & set(COMPLETED):
+        return False
+    return any(re.search(rf"\b{re.escape(o)}", lower) for o in objects)
+
+
+def action_claims(answer: str, tools: Iterable[str], done: Iterable[str] = ()) -> list[str]:
     """The tools of ``tools`` that ``answer`` says were done.
 
     A claim is a sentence with a completion verb (``COMPLETED``: sent, created, added, booked,
     ...) and a word for the tool's object (``send_email``: email, mail, message; ``create_event``:
-    event, calendar, meeting, ...), and no negation or future (``NEGATIONS``: not, could not,
-    will, ...). Lexical, so it has limits: "Your inbox now holds Ann's confirmation" is no claim
-    to it, and a sentence that negates one action and claims another is read as no claim.
+    event, calendar, meeting, ...) outside quotes, and no negation or future (``NEGATIONS``:
+    not, could not, will, ...). A sentence that names the object of a tool in ``done`` is read
+    as that tool's claim ("Sent 'Meeting' to Bob", "Emailed Ann that lunch is booked" after an
+    email). Lexical, so it has limits: "Your inbox now holds Ann's confirmation" is no claim to
+    it, and a sentence that negates one action and claims another is read as no claim.
     """
+    finished = [o for t in done for o in _objects(t)]
+    clauses = [c for s in sentences(answer) for c in _ACTION_CLAUSE.split(s) if c.strip()]
+    parts = [
+        c
+        for c in clauses
+        if not (finished and _claimed(c, finished) and _first_object(c, finished))
+    ]
     claimed: list[str] = []
-    parts = sentences(answer)
     for tool in tools:
         objects = _objects(tool)
-        if not objects:
-            continue
-        for sentence in parts:
-            lower = sentence.lower()
-            tokens = set(re.findall(r"[a-z][a-z-]*", lower))
-            if NEGATIONS.search(lower) or not tokens & set(COMPLETED):
-                continue
-            if any(re.search(rf"\b{re.escape(o)}", lower) for o in objects):
-                claimed.append(tool)
-                break
+        if objects and any(_claimed(s, objects) for s in parts):
+            claimed.append(tool)
     return claimed
+
+
+def _first_object(sentence: str, objects: Sequence[str]) -> bool:
+    """Whether the sentence's first action object is one of ``objects`` (its main claim)."""
+    lower = _QUOTED.sub(" ", sentence.lower())
+    found = [
+        (m.start(), o in objects)
+        for o in {*objects, *(w for ws in OBJECT_WORDS.values() for w in ws)}
+        for m in re.finditer(rf"\b{re.escape(o)}", lower)
+    ]
+    return bool(found) and min(found)[1]
 
 
 _CLAUSE = re.compile(r",\s+|;\s+|\s+\(|\s+[-\u2013\u2014]\s+")
@@ -288,5 +314,5 @@ def check_answer(
     pending = [t for t in action_tools if t not in finished]
     return Grounding(
         numbers=ungrounded_numbers(answer, sources),
-        actions=action_claims(answer, pending),
+        actions=action_claims(answer, pending, done=finished & set(action_tools)),
     )

@@ -23,6 +23,7 @@ __all__ = [
     "UNDONE_ACTIONS",
     "UNGROUNDED_NOTE",
     "UNGROUNDED_NUMBERS",
+    "GROUNDING_HOW",
     "FINE_TUNED_PLANNER",
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
@@ -650,17 +651,25 @@ Task: {task}"""
 answered from the latest result even where an earlier one answered the request ("Neptune is the
 eighth planet" after "Jupiter is the largest planet", for the largest planet)."""
 
-UNGROUNDED_NOTE = (
-    'Not answered: the answer "{answer}" {problems}. Get it from a tool first (a search for '
-    "a fact, calculate_number for arithmetic on numbers the results give, the tool that does an "
-    "action), then select final_answer."
-)
+UNGROUNDED_NOTE = "Not answered: {problems}. {how}Then select final_answer."
 """The observation of a final answer that states what no step produced (``grounded``): the run
-goes back to the planner. Formatted with ``answer`` and ``problems`` (``UNGROUNDED_NUMBERS`` and
-``UNDONE_ACTIONS``, joined with "; and it")."""
+goes back to the planner. Formatted with ``problems`` (``UNGROUNDED_NUMBERS`` and
+``UNDONE_ACTIONS``, joined with "; and ") and ``how`` (``GROUNDING_HOW`` lines of the tools the
+agent has). The refused answer and its numbers are not quoted: the 1.5B planner copied them
+into its next calculation ("8,848 + the height of Mount Kilimanjaro")."""
 
-UNGROUNDED_NUMBERS = "states {numbers}, which no result gives"
-UNDONE_ACTIONS = "says {tools} was done, but no step of it succeeded"
+UNGROUNDED_NUMBERS = "the answer needs a number that no result gives yet"
+UNDONE_ACTIONS = "the answer says {tools} was done, but no step of it succeeded"
+
+GROUNDING_HOW = {
+    "calculate_number": (
+        "A difference, a ratio, a total, a conversion or a number of years is calculated with "
+        "calculate_number from the numbers in the results. "
+    ),
+    "search": "A fact that no result gives is searched for. ",
+    "action": "An action is done with its tool. ",
+}
+"""What the planner is told to do about an answer that was refused, per kind of tool it has."""
 
 GROUNDED_ANSWER_TASK = (
     "{task} Use only numbers the results give; do not state {numbers}. If the results do not "

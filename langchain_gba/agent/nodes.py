@@ -53,6 +53,7 @@ from langchain_gba.planner.step import copies_descriptions
 from langchain_gba.prompts import (
     COPIED_QUESTION_NOTE,
     GROUNDED_ANSWER_TASK,
+    GROUNDING_HOW,
     LOOP_NOTE,
     LOOP_STOP_TASK,
     NO_INFORMATION,
@@ -123,6 +124,12 @@ class Nodes:
             if name in self.approvals or not (takes_task(tool) or name == ASK_USER)
         ]
         """Tools with side effects: those behind approval and those that take arguments."""
+        self.kinds = {
+            "calculate_number" if name == "calculate_number" else "search"
+            for name, tool in tools.items()
+            if name == "calculate_number" or (takes_task(tool) and name != ASK_USER)
+        }
+        """What the agent's tools can do for a refused answer (``GROUNDING_HOW``)."""
         self.described = [
             *tool_descriptions(tools.values()),
             (FINAL_ANSWER, answer.description),
@@ -556,12 +563,14 @@ class Nodes:
         steps = state["steps"]
         refusals = sum(1 for s in steps if s["tool"] == FINAL_ANSWER and s["error"])
         if refusals < self.max_refusals and len(steps) + 1 < self.max_steps:
-            problems = []
+            problems, how = [], []
             if check.numbers:
-                problems.append(UNGROUNDED_NUMBERS.format(numbers=", ".join(check.numbers)))
+                problems.append(UNGROUNDED_NUMBERS)
+                how += [GROUNDING_HOW[k] for k in ("calculate_number", "search") if k in self.kinds]
             if check.actions:
                 problems.append(UNDONE_ACTIONS.format(tools=" and ".join(check.actions)))
-            note = UNGROUNDED_NOTE.format(answer=answer, problems="; and it ".join(problems))
+                how.append(GROUNDING_HOW["action"])
+            note = UNGROUNDED_NOTE.format(problems="; and ".join(problems), how="".join(how))
             refused = {**plan, "ungrounded": check.numbers, "undone": check.actions}
             return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
         kept = grounded_part(answer, check)

@@ -8,6 +8,7 @@ from langchain_gba.grounding import (
     Grounding,
     action_claims,
     check_answer,
+    grounded_text,
     numbers_in,
     sentences,
     ungrounded_numbers,
@@ -138,3 +139,21 @@ def test_check_answer_counts_only_actions_not_done():
     assert check == Grounding(numbers=[], actions=["send_email"])
     assert not check.ok
     assert check_answer("Done.", sources, action_tools=["send_email"]).ok
+
+
+def test_a_claim_of_an_action_done_is_not_read_as_another():
+    tools = ["create_event", "send_email"]
+    assert action_claims("Sent 'Meeting' to bob@example.org.", tools, done=["send_email"]) == []
+    assert action_claims("Sent 'Meeting' to bob@example.org.", ["create_event"]) == []
+    answer = "Emailed Ann that lunch is booked."
+    assert action_claims(answer, ["create_event"], done=["send_email"]) == []
+    answer = "I emailed Ann. Lunch is booked in your calendar."
+    assert action_claims(answer, ["create_event"], done=["send_email"]) == ["create_event"]
+
+
+def test_grounded_text_keeps_the_fact_and_drops_the_sum():
+    sources = ["RMS Titanic sank on 15 April 1912 in the North Atlantic."]
+    text = "The Titanic sank in 1912, which was 114 years before 2026. It was British."
+    assert grounded_text(text, sources) == "The Titanic sank in 1912. It was British."
+    assert grounded_text("It was 114 years ago.", sources) == ""
+    assert grounded_text("It sank in 1912.", sources) == "It sank in 1912."

@@ -81,10 +81,12 @@ def test_an_answer_with_a_number_no_step_gave_goes_back_to_the_planner():
     assert tools == ["lookup", "lookup", "final_answer", "calc", "final_answer"]
     refused = out["steps"][2]
     assert refused["error"] is True and refused["plan"]["ungrounded"] == ["240"]
-    assert refused["observation"].startswith('Not answered: the answer "Everest is 240 m higher')
-    assert "states 240, which no result gives" in refused["observation"]
+    note = refused["observation"]
+    assert note.startswith("Not answered: the answer needs a number that no result gives yet.")
+    assert "240" not in note  # the planner would copy it into its next task
+    assert "A fact that no result gives is searched for." in note
     # the planner read the note; the refused answer is not in the next answer's context
-    assert "states 240, which no result gives" in planner.calls[3][-1].content
+    assert "no result gives yet" in planner.calls[3][-1].content
     assert "240" not in writer.calls[1][-1].content.split("Task:")[0]
     assert "do not state 240" in writer.calls[1][-1].content
 
@@ -128,6 +130,7 @@ def test_an_answer_claiming_an_action_no_step_took_is_refused():
     refused, last = out["steps"]
     assert refused["error"] and refused["plan"]["undone"] == ["send_email"]
     assert "says send_email was done, but no step of it succeeded" in refused["observation"]
+    assert "An action is done with its tool." in refused["observation"]
     assert out["answer"] == "I have not emailed Ann."
 
 
@@ -192,7 +195,7 @@ def test_plan_ahead_plans_again_after_a_refused_answer():
     out = agent.invoke({"request": REQUEST})
     assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer", "calc", "final_answer"]
     assert out["answer"] == "Everest is 238 m higher than K2."
-    assert "which no result gives" in planner.calls[1][-1].content
+    assert "no result gives yet" in planner.calls[1][-1].content
 
 
 def test_planning_options_are_checked():

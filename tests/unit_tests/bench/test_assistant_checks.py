@@ -113,3 +113,24 @@ def test_the_labelled_requests_are_well_formed() -> None:
         assert n == (1 if x["shape"] == "one_action" else 2 if x["shape"] == "two_actions" else n)
         if x["shape"] == "lookup_then_action":
             assert x.get("profile")
+
+
+def test_the_same_email_resent_to_a_made_up_address_is_a_duplicate() -> None:
+    expect = {"events": [], "emails": [{"recipient": "paula@example.com", "body_words": ["sick"]}]}
+    sent = [
+        {"recipient": "manager@example.com", "subject": "Sick Day", "body": "I'm ill."},
+        {"recipient": "email_manager@example.com", "subject": "Sick day", "body": "I'm sick."},
+    ]
+    result = bench.check_actions(expect, [], sent)
+    assert result["duplicates"] == ["email to manager@example.com ('Sick Day') x2"]
+    two = {"events": [], "emails": [{**expect["emails"][0]}, {"recipient": "x@example.com"}]}
+    assert bench.check_actions(two, [], sent)["duplicates"] == []  # two emails were asked for
+
+
+def test_an_answer_silent_on_the_email_it_sent() -> None:
+    expect = {"events": [], "emails": [{"recipient": "bob@example.org", "body_words": ["late"]}]}
+    bob = {"recipient": "bob@example.org", "subject": "Meeting", "body": "I will be late."}
+    silent = bench.checks(expect, "I did not do this: create_event did not run.", [], [bob])
+    assert silent["actions_ok"] and silent["unreported"] == ["email"]
+    told = bench.checks(expect, "Sent 'Meeting' to bob@example.org.", [], [bob])
+    assert told["unreported"] == [] and told["claims_unsupported"] == []
