@@ -944,6 +944,7 @@ def main() -> None:
     )
     parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
     parser.add_argument("--shapes", default=None, help="comma-separated request shapes only")
+    parser.add_argument("--per-shape", type=int, default=None, help="the first N of each shape")
     parser.add_argument(
         "--no-grounded", action="store_true", help="ours without the grounding check"
     )
@@ -986,6 +987,14 @@ def main() -> None:
         items = [x for x in items if x["kind"] in args.kinds.split(",")]
     if args.shapes:
         items = [x for x in items if x.get("shape") in args.shapes.split(",")]
+    if args.per_shape:
+        seen: Counter[str] = Counter()
+        kept = []
+        for x in items:
+            seen[x.get("shape") or x["kind"]] += 1
+            if seen[x.get("shape") or x["kind"]] <= args.per_shape:
+                kept.append(x)
+        items = sorted(kept, key=lambda x: kept.index(x) % args.per_shape)  # shapes interleaved
     if args.no_grounded:
         OURS_OPTIONS["grounded"] = False
     items = items[: args.limit] if args.limit else items
