@@ -78,6 +78,9 @@ def ask(
         typer.Option(help="A tool whose calls you approve, edit or reject first (repeatable)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final state as JSON.")] = False,
+    planning: Annotated[
+        str, typer.Option(help="step: one step at a time; ahead: the whole plan at once.")
+    ] = "step",
 ) -> None:
     """Run the agent on REQUEST, showing each step as it happens."""
     logging.basicConfig(level=logging.WARNING)
@@ -90,7 +93,7 @@ def ask(
     try:
         agent = _build_agent(
             model, planner, planner_model, tools, max_steps, ask_user, index, searxng_url,
-            approve=approve,
+            approve=approve, planning=planning,
         )  # fmt: skip
         state = run_interactively(agent, request, quiet=as_json)
     except (GBAError, ImportError) as e:
@@ -124,6 +127,7 @@ def _build_agent(
     index: str | None,
     searxng_url: str | None,
     approve: list[str] | None = None,
+    planning: str = "step",
 ) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
 
@@ -152,6 +156,7 @@ def _build_agent(
         ask_user=ask_user,
         checkpointer=InMemorySaver(),
         interrupt_on=dict.fromkeys(approve or [], True),
+        planning=planning,  # type: ignore[arg-type]  # checked there: AgentConfigError
     )
 
 

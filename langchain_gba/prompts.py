@@ -363,8 +363,9 @@ def zero_shot_planner_messages(
 
 PLAN_AHEAD_FIELD_DESCRIPTIONS = {
     "thoughts": (
-        "One short sentence: what the results so far give, and what is still needed to answer "
-        "the request."
+        "One short sentence: what the request asks for, and what that needs that the results "
+        "so far do not give: which facts (one search each), which details from the user, and "
+        "which calculation on them."
     ),
     "steps": (
         "The steps still needed, in order: one search per missing fact, the user for details "
@@ -381,9 +382,9 @@ PLAN_AHEAD_FIELD_DESCRIPTIONS = {
 
 PLAN_AHEAD_SYSTEM = """\
 You are the planner of an assistant that answers the user's request with tools. Facts and \
-numbers come from the tools' results, never from memory; details about the user (their salary, \
-city, age, plans) come from the user. Arithmetic is done by calculate_number only, never in \
-the answer. Tools:
+numbers come from the tools' results, never from memory, even well-known ones: every fact the \
+request asks about needs a search. Details about the user (their salary, city, age, plans) come \
+from the user. Arithmetic is done by calculate_number only, never in the answer. Tools:
 {tools}
 
 Write the plan: the steps still needed to answer the request, in order. One search per fact \
@@ -420,7 +421,7 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     PlanAheadExample(
         "How many years after the Golden Gate Bridge opened did Apollo 11 land on the Moon?",
         (
-            "Two years to find, then their difference.",
+            "Needs two years (a search each), then their difference: calculate_number.",
             (
                 (_SEARCH, "When did the Golden Gate Bridge open?"),
                 (_SEARCH, "When did Apollo 11 land on the Moon?"),
@@ -431,7 +432,7 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     PlanAheadExample(
         "How long is the Amazon River in miles?",
         (
-            "The length to find, then a conversion.",
+            "Needs the length (a search), then a conversion to miles: calculate_number.",
             (
                 (_SEARCH, "How long is the Amazon River?"),
                 (_CALC, "The Amazon's length in km divided by 1.609"),
@@ -440,16 +441,19 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     ),
     PlanAheadExample(
         "Who designed the Sydney Opera House?",
-        ("One fact to find.", ((_SEARCH, "Who designed the Sydney Opera House?"),)),
+        ("Needs one fact: a search.", ((_SEARCH, "Who designed the Sydney Opera House?"),)),
     ),
     PlanAheadExample(
         "What is 18% of 250?",
-        ("Both numbers are given: one calculation.", ((_CALC, "18% of 250"),)),
+        (
+            "Needs a percentage of numbers the request gives: calculate_number.",
+            ((_CALC, "18% of 250"),),
+        ),
     ),
     PlanAheadExample(
         "How many hours do I sleep in a week?",
         (
-            "Only the user knows their sleep each night; then a product.",
+            "Needs the user's sleep a night (only they know it), then times 7: calculate_number.",
             (
                 ("ask_user", "How many hours do you sleep a night?"),
                 (_CALC, "The user's hours of sleep a night times 7"),
@@ -458,11 +462,11 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     ),
     PlanAheadExample(
         "Give me a synonym for 'happy'.",
-        ("A question about words: no tool is needed.", ()),
+        ("Needs no fact: a question about words, answered directly.", ()),
     ),
     PlanAheadExample(
         "How long is the Amazon River in miles?",
-        ("The results give the length in miles: nothing is missing.", ()),
+        ("Needs the length in miles: the results give it, nothing is missing.", ()),
         steps=(
             (_SEARCH, "How long is the Amazon River?", "The Amazon River is about 6,400 km long."),
             (_CALC, "The Amazon's length in km divided by 1.609", "6400 / 1.609 = 3977.63"),
@@ -471,8 +475,8 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     PlanAheadExample(
         "How much taller is the Eiffel Tower than the Statue of Liberty?",
         (
-            "The Eiffel Tower is 330 m; the other height was not found. Search again, then "
-            "the difference.",
+            "Needs both heights and their difference; the Statue of Liberty's height was not "
+            "found: search again, then calculate_number.",
             (
                 (_SEARCH, "What is the height of the Statue of Liberty in metres?"),
                 (_CALC, "The Eiffel Tower's height minus the Statue of Liberty's height"),
