@@ -177,6 +177,24 @@ def _examples():  # type: ignore[no-untyped-def]
             },
             steps=(("send_email", "Email tom@example.com that the report is ready.", sent),),
         ),
+        PlannerExample(
+            "Put the review on 2026-05-04 at 09:00 in my calendar and email eve@example.com "
+            "about it.",
+            {
+                "thoughts": "Known: the result says the review was added, but no result says "
+                "the email was sent. Missing: sending it: send_email.",
+                "selected_tool": "send_email",
+                "task": "Email eve@example.com, subject 'Review', saying the review is on "
+                "2026-05-04 at 09:00.",
+            },
+            steps=(
+                (
+                    "create_event",
+                    "Add 'Review' on 2026-05-04 at 09:00 to the calendar.",
+                    "Added 'Review' on Monday 04 May 2026 at 09:00 (60 min) to the calendar.",
+                ),
+            ),
+        ),
     )
 
 

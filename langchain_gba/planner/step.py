@@ -179,7 +179,7 @@ def _plan_model(names: tuple[str, ...], max_length: int, max_steps: int) -> type
     planned = create_model(
         "PlannedStep",
         __config__=ConfigDict(extra="forbid"),
-        tool=(Literal[names], Field(description=PLAN_AHEAD_FIELD_DESCRIPTIONS["tool"])),  # type: ignore[valid-type]
+        tool=(Literal[names], Field(description=PLAN_AHEAD_FIELD_DESCRIPTIONS["tool"])),  # type: ignore[valid-type,arg-type]
         task=(
             str,
             Field(
