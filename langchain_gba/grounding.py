@@ -110,7 +110,8 @@ def _rounded_from(shown: Number, source: float) -> bool:
     To the decimals shown (``22.86`` or ``23`` from ``22.857``; ``8.1 million`` from
     8,113,000), or to two or more significant digits (``384,000`` from ``384,399``).
     """
-    if _close(round(source / shown.scale, shown.decimals) * shown.scale, shown.value):
+    half_unit = 0.5 * 10.0**-shown.decimals * shown.scale  # half up or half to even
+    if abs(source - shown.value) <= half_unit * (1 + 1e-9) + 1e-12:
         return True
     if shown.value == 0 or source == 0:
         return False

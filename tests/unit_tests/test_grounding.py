@@ -157,3 +157,10 @@ def test_grounded_text_keeps_the_fact_and_drops_the_sum():
     assert grounded_text(text, sources) == "The Titanic sank in 1912. It was British."
     assert grounded_text("It was 114 years ago.", sources) == ""
     assert grounded_text("It sank in 1912.", sources) == "It sank in 1912."
+
+
+def test_a_half_is_rounded_up_or_to_even():
+    sources = ["1000 * (1 + 0.05)**3 = 1157.625"]
+    assert ungrounded_numbers("You will have $1,157.63 after 3 years.", sources) == []
+    assert ungrounded_numbers("You will have $1,157.62 after 3 years.", sources) == []
+    assert ungrounded_numbers("You will have $1,157.64 after 3 years.", sources) == ["1,157.64"]
