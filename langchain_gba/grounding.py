@@ -22,8 +22,10 @@ __all__ = [
     "check_answer",
     "grounded_text",
     "numbers_in",
+    "names_in",
     "sentences",
     "supported",
+    "ungrounded_names",
     "ungrounded_numbers",
 ]
 
@@ -209,6 +211,45 @@ def _objects(tool: str) -> tuple[str, ...]:
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\u2018[^\u2019]*\u2019|\u201c[^\u201d]*\u201d")
 
 
+NAME_STOPWORDS = frozenset(
+    "the a an in on at it he she they this that these those your you i my we our his her its "
+    "their there here what which who when where how why yes no hello hi thanks thank dear good "
+    "sorry please".split()
+)
+"""Capitalized words that start a sentence rather than a name."""
+
+_NAME_TOKEN = r"[A-Z][\w'\u2019.-]*"
+_NAME = re.compile(
+    rf"{_NAME_TOKEN}(?:\s+(?:(?:de|da|di|del|van|von|der|la|le|of|the|du)\s+)*{_NAME_TOKEN})+"
+)
+
+
+def names_in(text: str) -> list[str]:
+    """Names of two or more capitalized words in ``text`` ("Leonardo da Vinci", "New York").
+
+    A capitalized word that starts a sentence (``NAME_STOPWORDS``) is not part of a name; a
+    single capitalized word is not read as a name ("Katze", "Paris" are left alone).
+    """
+    found = []
+    for m in (m for sentence in sentences(text) for m in _NAME.finditer(sentence)):
+        words = m.group().split()
+        while words and words[0].lower() in NAME_STOPWORDS:
+            words = words[1:]
+        if sum(w[:1].isupper() for w in words) >= 2:
+            found.append(" ".join(words).rstrip(".,;:!?"))
+    return found
+
+
+def ungrounded_names(answer: str, sources: Sequence[str]) -> list[str]:
+    """The names ``answer`` states of which some word is in no text of ``sources``."""
+    known = " ".join(sources).lower()
+    return [
+        name
+        for name in names_in(answer)
+        if not all(re.search(rf"\b{re.escape(w.lower())}", known) for w in name.split())
+    ]
+
+
 _ACTION_CLAUSE = re.compile(r",?\s+and\s+(?:then\s+)?|,\s+then,?\s+|;\s+", re.IGNORECASE)
 """Where one sentence moves on to another action ("..., and the email was sent")."""
 
@@ -292,11 +333,13 @@ class Grounding:
     """Numbers no source gives, as the answer writes them."""
     actions: list[str] = field(default_factory=list)
     """Tools the answer says were done, with no successful step."""
+    names: list[str] = field(default_factory=list)
+    """Names (two or more capitalized words) no source gives, in an answer no step informed."""
 
     @property
     def ok(self) -> bool:
         """Whether everything the answer states is supported."""
-        return not self.numbers and not self.actions
+        return not self.numbers and not self.actions and not self.names
 
 
 def check_answer(
@@ -305,15 +348,19 @@ def check_answer(
     *,
     action_tools: Iterable[str] = (),
     done: Iterable[str] = (),
+    names: bool = False,
 ) -> Grounding:
     """Check ``answer`` against ``sources`` (the request and the results of the steps).
 
     ``action_tools``: the tools with side effects; ``done``: those of them with a successful
     step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported.
+    ``names``: names must come from ``sources`` too (the agent asks it of an answer written
+    before any tool ran, where a name can only come from the model's memory).
     """
     finished = set(done)
     pending = [t for t in action_tools if t not in finished]
     return Grounding(
         numbers=ungrounded_numbers(answer, sources),
         actions=action_claims(answer, pending, done=finished & set(action_tools)),
+        names=ungrounded_names(answer, sources) if names else [],
     )

@@ -23,6 +23,7 @@ __all__ = [
     "UNDONE_ACTIONS",
     "UNGROUNDED_NOTE",
     "UNGROUNDED_NUMBERS",
+    "UNGROUNDED_NAMES",
     "GROUNDING_HOW",
     "FINE_TUNED_PLANNER",
     "FUNCTION_CALLING_SYSTEM",
@@ -663,6 +664,7 @@ agent has). The refused answer and its numbers are not quoted: the 1.5B planner 
 into its next calculation ("8,848 + the height of Mount Kilimanjaro")."""
 
 UNGROUNDED_NUMBERS = "the answer needs a number that no result gives yet"
+UNGROUNDED_NAMES = "the answer names what no result gives yet: facts come from the tools"
 UNDONE_ACTIONS = "the answer says {tools} was done, but no step of it succeeded"
 
 GROUNDING_HOW = {

@@ -61,6 +61,7 @@ from langchain_gba.prompts import (
     NOT_ESTABLISHED,
     SAME_RESULT_NOTE,
     UNDONE_ACTIONS,
+    UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
     format_context,
@@ -537,7 +538,13 @@ class Nodes:
         plan = dict(state["plan"] or {})
         if self.grounded:
             sources, done = self._sources(state)
-            check = check_answer(answer, sources, action_tools=self.action_tools, done=done)
+            check = check_answer(
+                answer,
+                sources,
+                action_tools=self.action_tools,
+                done=done,
+                names=len(sources) == 1,  # no step informed it: a name is from memory
+            )
             if not check.ok:
                 return self._ungrounded(state, plan, answer, check)
         return self._final(plan, answer)
@@ -570,8 +577,16 @@ class Nodes:
             if check.actions:
                 problems.append(UNDONE_ACTIONS.format(tools=" and ".join(check.actions)))
                 how.append(GROUNDING_HOW["action"])
+            if check.names and not check.numbers:
+                problems.append(UNGROUNDED_NAMES)
+                how += [GROUNDING_HOW["search"]] if "search" in self.kinds else []
             note = UNGROUNDED_NOTE.format(problems="; and ".join(problems), how="".join(how))
-            refused = {**plan, "ungrounded": check.numbers, "undone": check.actions}
+            refused = {
+                **plan,
+                "ungrounded": check.numbers,
+                "undone": check.actions,
+                "unnamed": check.names,
+            }
             return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
         kept = grounded_part(answer, check)
         logger.info("Answer %r cut to its grounded part %r", answer, kept)
@@ -631,8 +646,10 @@ def grounded_part(answer: str, check: Grounding) -> str:
             continue
         if check.actions and action_claims(sentence, check.actions):
             continue
+        if any(name in sentence for name in check.names):
+            continue
         kept.append(sentence)
-    if check.numbers:
+    if check.numbers or check.names:
         kept.append(NOT_ESTABLISHED)
     if check.actions:
         kept.append(NOT_DONE.format(tools=" and ".join(check.actions)))

@@ -164,3 +164,23 @@ def test_a_half_is_rounded_up_or_to_even():
     assert ungrounded_numbers("You will have $1,157.63 after 3 years.", sources) == []
     assert ungrounded_numbers("You will have $1,157.62 after 3 years.", sources) == []
     assert ungrounded_numbers("You will have $1,157.64 after 3 years.", sources) == ["1,157.64"]
+
+
+def test_names_in_an_answer():
+    from langchain_gba.grounding import names_in, ungrounded_names
+
+    assert names_in("Leonardo da Vinci painted the Mona Lisa.") == [
+        "Leonardo da Vinci",
+        "Mona Lisa",
+    ]
+    assert names_in("The word is Katze. Hello! How are you?") == []
+    request = "Who designed the Statue of Liberty?"
+    answer = "Jean-Louis-Baptiste-Camille Corot designed the Statue of Liberty."
+    assert ungrounded_names(answer, [request]) == ["Jean-Louis-Baptiste-Camille Corot"]
+    assert (
+        ungrounded_names(answer, [request, "Designed by Jean-Louis-Baptiste-Camille Corot."]) == []
+    )
+    assert check_answer(answer, [request]).ok  # names are checked only when asked
+    assert check_answer(answer, [request], names=True).names == [
+        "Jean-Louis-Baptiste-Camille Corot"
+    ]

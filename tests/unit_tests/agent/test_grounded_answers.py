@@ -206,3 +206,18 @@ def test_planning_options_are_checked():
     fine_tuned = FineTunedPlanner(ScriptedChatModel(replies=[]))
     with pytest.raises(AgentConfigError, match="one step at a time"):
         create_gba_agent([Lookup()], planner=fine_tuned, planning="ahead")
+
+
+def test_a_name_answered_before_any_step_is_refused():
+    agent, planner, _ = build(
+        [plan(thoughts="Known."), plan(("lookup", "Who is the highest? Everest?"))],
+        ["Mount Everest is the highest.", "Mount Everest is the highest."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": "Which mountain is the highest on Earth?"})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools == ["final_answer", "lookup", "final_answer"]
+    refused = out["steps"][0]
+    assert refused["error"] and refused["plan"]["unnamed"] == ["Mount Everest"]
+    assert "names what no result gives yet" in refused["observation"]
+    assert out["answer"] == "Mount Everest is the highest."
