@@ -14,6 +14,7 @@ __all__ = [
     "CALCULATOR_SYSTEM",
     "CALCULATOR_CONTEXT_USER",
     "CALCULATOR_USER",
+    "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
@@ -543,6 +544,14 @@ LOOP_NOTE = (
 )
 """The observation of a step that repeats an earlier step's tool and task (the tool does not
 run again). Formatted with ``step`` (1-based)."""
+
+ACTION_DONE_NOTE = (
+    "Not done again: {tool} already did this in step {step} ({arguments}), and its result is "
+    "above. Select final_answer if the request is done, or the next action it asks for."
+)
+"""The observation of an action that an earlier step of the same tool already took (the same
+identifying arguments: the recipient, the date and time): an action tool runs once per target.
+Formatted with ``tool``, ``step`` (1-based) and ``arguments``."""
 
 COPIED_QUESTION_NOTE = (
     "Not asked: the question was not written (the task copied the planner's instructions). "

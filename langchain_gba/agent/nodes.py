@@ -30,9 +30,11 @@ from langchain_gba.agent.state import AgentState, Step
 from langchain_gba.agent.steps import (
     earlier_step,
     error_observation,
+    identifying,
     known_so_far,
     new_step,
     observation_text,
+    same_action,
     tool_observation,
 )
 from langchain_gba.exceptions import (
@@ -51,6 +53,7 @@ from langchain_gba.grounding import (
 from langchain_gba.planner.planners import Planner, tool_descriptions
 from langchain_gba.planner.step import copies_descriptions
 from langchain_gba.prompts import (
+    ACTION_DONE_NOTE,
     COPIED_QUESTION_NOTE,
     GROUNDED_ANSWER_TASK,
     GROUNDING_HOW,
@@ -328,7 +331,26 @@ class Nodes:
             if not out.fits:
                 return self._declined(plan, out)
             out = out.arguments or {}
+        tool = self.tools[plan["selected_tool"]]
+        if plan["selected_tool"] in self.action_tools:
+            earlier = same_action(state["steps"], tool, dict(out))
+            if earlier is not None:  # the action was taken: not again
+                return self._action_repeated(state, plan, dict(out), earlier)
         return self._call(state, config, plan, out)
+
+    def _action_repeated(
+        self, state: AgentState, plan: dict[str, Any], args: dict[str, Any], earlier: int
+    ) -> dict[str, Any]:
+        loops, stop = self._looped(state)
+        shown = ", ".join(
+            f"{k}={v}" for k, v in identifying(self.tools[plan["selected_tool"]], args).items()
+        )
+        note = ACTION_DONE_NOTE.format(
+            tool=plan["selected_tool"], step=earlier + 1, arguments=shown
+        )
+        repeat = {**plan, "repeat_of": earlier + 1}
+        update = {"steps": [new_step(repeat, args, note, error=False)], "plan": stop, "call": None}
+        return {**update, "loops": loops}
 
     def _writer(self, tool: BaseTool) -> Any:
         if self.caller.check_fit:
@@ -365,11 +387,12 @@ class Nodes:
     def route_call(self, state: AgentState) -> str:
         """To the tool (through approval if it needs one), or back to planning.
 
-        Back to planning when no arguments could be written (the failure is a step).
+        Back to planning when no arguments could be written (the failure is a step) or the
+        action was already taken; to the answer when that repeat ended the run (a loop).
         """
         call = state.get("call")
         if not call:
-            return PLAN_STEP
+            return WRITE_ANSWER if state.get("plan") else PLAN_STEP
         return APPROVE_CALL if call["tool"] in self.approvals else RUN_TOOL
 
     # -- approval -------------------------------------------------------------------------

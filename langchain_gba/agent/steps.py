@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from langchain_core.messages import ToolMessage
-from langchain_core.tools import ToolException
+from langchain_core.tools import BaseTool, ToolException
 
 from langchain_gba._text import words
 from langchain_gba.agent.state import Step
@@ -19,9 +19,11 @@ __all__ = [
     "MAX_CONTEXT_CHARS",
     "earlier_step",
     "error_observation",
+    "identifying",
     "known_so_far",
     "new_step",
     "observation_text",
+    "same_action",
     "tool_observation",
 ]
 
@@ -115,3 +117,43 @@ def observation_text(out: Any) -> str:
         return json.dumps(content, ensure_ascii=False, default=str)
     except (TypeError, ValueError):
         return str(content)
+
+
+def identifying(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that say what an action acts on: constrained ones, not free text.
+
+    Arguments whose schema has a ``pattern``, ``format`` or ``enum``, or a type other than
+    string (an address, a date, a time, a count); all of them when the tool has none such.
+    """
+    schema = tool.tool_call_schema
+    props = (
+        schema.model_json_schema().get("properties", {})
+        if hasattr(schema, "model_json_schema")
+        else {}
+    )
+    keys = [
+        k
+        for k, spec in props.items()
+        if any(x in spec for x in ("pattern", "format", "enum"))
+        or spec.get("type") not in (None, "string")
+    ]
+    if not keys:
+        return dict(args)
+    return {k: args.get(k, props[k].get("default")) for k in keys}
+
+
+def same_action(steps: Sequence[Step], tool: BaseTool, args: dict[str, Any]) -> int | None:
+    """The index of an earlier successful step of ``tool`` that acted on the same target.
+
+    The same ``identifying`` arguments (an email to the same recipient, an event at the same
+    date and time): the small planner, having sent an email, often plans it again in new words.
+    """
+    wanted = identifying(tool, args)
+    for i, step in enumerate(steps):
+        if step["tool"] != tool.name or step["error"] or step["plan"].get("rejected"):
+            continue
+        if "repeat_of" in step["plan"]:
+            continue
+        if identifying(tool, step["arguments"]) == wanted:
+            return i
+    return None

@@ -221,3 +221,47 @@ def test_a_name_answered_before_any_step_is_refused():
     assert refused["error"] and refused["plan"]["unnamed"] == ["Mount Everest"]
     assert "names what no result gives yet" in refused["observation"]
     assert out["answer"] == "Mount Everest is the highest."
+
+
+def test_an_action_already_taken_is_not_taken_again():
+    sent: list[str] = []
+
+    @tool
+    def email(recipient: str, subject: str, body: str) -> str:
+        """Send an email."""
+        sent.append(recipient)
+        return f"Sent '{subject}' to {recipient}."
+
+    from pydantic import BaseModel, Field
+
+    class Args(BaseModel):
+        recipient: str = Field(pattern=r"^\S+@\S+$")
+        subject: str
+        body: str
+
+    email.args_schema = Args
+    calls = [
+        json.dumps({"recipient": "ann@example.org", "subject": "Lunch", "body": "Booked."}),
+        json.dumps({"recipient": "ann@example.org", "subject": "Lunch booked", "body": "Yes."}),
+    ]
+    planner = ScriptedChatModel(
+        replies=[
+            step("email", "Email Ann."),
+            step("email", "Email Ann again."),
+            step("final_answer"),
+        ]
+    )
+    agent = create_gba_agent(
+        [email],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=ScriptedChatModel(replies=calls),
+        answer_model=ScriptedChatModel(replies=[answer("Sent 'Lunch' to ann@example.org.")]),
+        ask_user=False,
+    )
+    out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
+    assert sent == ["ann@example.org"]
+    repeat = out["steps"][1]
+    assert repeat["plan"]["repeat_of"] == 1 and not repeat["error"]
+    assert repeat["observation"].startswith("Not done again: email already did this in step 1")
+    assert "recipient=ann@example.org" in repeat["observation"]
+    assert out["status"] == "answered"
