@@ -198,7 +198,7 @@ def create_gba_agent(
     graph.add_conditional_edges(
         PLAN_STEP, nodes.route_plan, [PLAN_STEP, WRITE_ARGUMENTS, WRITE_ANSWER, END]
     )
-    after_call = [RUN_TOOL, PLAN_STEP]
+    after_call = [RUN_TOOL, PLAN_STEP, WRITE_ANSWER]
     if nodes.approvals:  # the approval node only where a tool needs one
         graph.add_node(APPROVE_CALL, RunnableLambda(nodes.approve, name=APPROVE_CALL))
         graph.add_conditional_edges(APPROVE_CALL, nodes.route_approved, [RUN_TOOL, PLAN_STEP])

@@ -265,3 +265,25 @@ def test_an_action_already_taken_is_not_taken_again():
     assert repeat["observation"].startswith("Not done again: email already did this in step 1")
     assert "recipient=ann@example.org" in repeat["observation"]
     assert out["status"] == "answered"
+
+
+def test_a_repeated_action_at_the_loop_limit_ends_the_run_with_an_answer():
+    @tool
+    def email(recipient: str, body: str) -> str:
+        """Send an email."""
+        return f"Sent to {recipient}."
+
+    call = json.dumps({"recipient": "ann@example.org", "body": "Booked."})
+    agent = create_gba_agent(
+        [email],
+        planner=ZeroShotPlanner(
+            ScriptedChatModel(replies=[step("email", "A"), step("email", "B")])
+        ),
+        function_calling_model=ScriptedChatModel(replies=[call, call]),
+        answer_model=ScriptedChatModel(replies=[answer("Sent to ann@example.org.")]),
+        ask_user=False,
+        max_loops=1,
+    )
+    out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
+    assert [s["tool"] for s in out["steps"]] == ["email", "email", "final_answer"]
+    assert out["status"] == "answered"
