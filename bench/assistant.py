@@ -395,17 +395,26 @@ def reply_for(profile: Mapping[str, str] | None) -> str:
 # -- running -------------------------------------------------------------------------------------
 
 
-def load_example() -> ModuleType:
-    """``examples/assistant.py`` as a module (by path: this file is ``assistant`` too)."""
-    name = "gba_examples_assistant"
+def _by_path(name: str, path: Path) -> ModuleType:
+    """The file at ``path`` as module ``name`` (loaded once)."""
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, EXAMPLE)
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_example() -> ModuleType:
+    """``examples/assistant.py`` as a module (by path: this file is ``assistant`` too)."""
+    return _by_path("gba_examples_assistant", EXAMPLE)
+
+
+def _agents() -> ModuleType:
+    """``bench/agents.py``, whose report helpers (``markdown_table``, ``machine``) this reuses."""
+    return _by_path("gba_bench_agents", Path(__file__).with_name("agents.py"))
 
 
 def warm_up(model: str) -> None:
@@ -734,24 +743,13 @@ def print_table(summary: Mapping[str, Mapping[str, Any]]) -> None:
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    def esc(cell: str) -> str:
-        return cell.replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+    """A Markdown table (``bench/agents.py``'s)."""
+    return str(_agents().markdown_table(header, rows))
 
 
 def machine() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}"
+    """The CPU, cores and system (``bench/agents.py``'s)."""
+    return str(_agents().machine())
 
 
 def _cut(text: Any, n: int = 500) -> str:
