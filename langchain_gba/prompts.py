@@ -324,15 +324,20 @@ def format_examples(
     fitting = [e for e in examples if e.tools() <= names and set(fields) <= set(e.step)]
     if all(e.step["selected_tool"] == "final_answer" for e in fitting):
         return ""  # examples that only answer directly would teach the planner to skip tools
-    blocks = []
-    for example in fitting:
-        lines = [f"Request: {example.request}"]
-        if example.steps:
-            context = [{"task": task, "observation": result} for _, task, result in example.steps]
-            lines += ["Results so far:", format_context(context)]
-        lines.append(json.dumps({f: example.step[f] for f in fields}, ensure_ascii=False))
-        blocks.append("\n".join(lines))
+    blocks = [_example_block(e.request, e.steps, {f: e.step[f] for f in fields}) for e in fitting]
     return "\nExamples:\n" + "\n".join(blocks) + "\n"
+
+
+def _example_block(
+    request: str, steps: Sequence[tuple[str, str, str]], reply: Mapping[str, Any]
+) -> str:
+    """One example: its request, the earlier results (if any), the reply as JSON."""
+    lines = [f"Request: {request}"]
+    if steps:
+        context = [{"task": task, "observation": result} for _, task, result in steps]
+        lines += ["Results so far:", format_context(context)]
+    lines.append(json.dumps(reply, ensure_ascii=False))
+    return "\n".join(lines)
 
 
 def zero_shot_planner_messages(
@@ -504,14 +509,9 @@ def format_plan_examples(examples: Iterable[PlanAheadExample], tool_names: Itera
         return ""
     blocks = []
     for example in fitting:
-        lines = [f"Request: {example.request}"]
-        if example.steps:
-            context = [{"task": task, "observation": result} for _, task, result in example.steps]
-            lines += ["Results so far:", format_context(context)]
         thoughts, planned = example.plan
         plan = {"thoughts": thoughts, "steps": [{"tool": t, "task": k} for t, k in planned]}
-        lines.append(json.dumps(plan, ensure_ascii=False))
-        blocks.append("\n".join(lines))
+        blocks.append(_example_block(example.request, example.steps, plan))
     return "\nExamples:\n" + "\n\n".join(blocks) + "\n"
 
 

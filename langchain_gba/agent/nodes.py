@@ -220,10 +220,8 @@ class Nodes:
 
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step (or take it from the plan ahead), or stop at the step limit."""
-        if (stop := self._stop(state)) is not None:
-            return stop
-        if self.planning == "ahead" and (planned := self._next_planned(state)) is not None:
-            return planned
+        if (ready := self._without_planner(state)) is not None:
+            return ready
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
@@ -234,10 +232,8 @@ class Nodes:
 
     async def aplan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``plan``."""
-        if (stop := self._stop(state)) is not None:
-            return stop
-        if self.planning == "ahead" and (planned := self._next_planned(state)) is not None:
-            return planned
+        if (ready := self._without_planner(state)) is not None:
+            return ready
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
@@ -246,6 +242,12 @@ class Nodes:
             return self._planned(state, (await self.planner.aplan(*args)).model_dump())
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
+
+    def _without_planner(self, state: AgentState) -> dict[str, Any] | None:
+        """The update when no planner call is needed: the step limit, or the plan's next step."""
+        if (stop := self._stop(state)) is not None:
+            return stop
+        return self._next_planned(state) if self.planning == "ahead" else None
 
     # -- plan ahead: the steps of a plan run without a planner call between them -----------
 

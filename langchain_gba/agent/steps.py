@@ -119,18 +119,15 @@ def observation_text(out: Any) -> str:
         return str(content)
 
 
-def identifying(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
-    """The arguments that say what an action acts on: constrained ones, not free text.
-
-    Arguments whose schema has a ``pattern``, ``format`` or ``enum``, or a type other than
-    string (an address, a date, a time, a count); all of them when the tool has none such.
-    """
+def _properties(tool: BaseTool) -> dict[str, Any]:
+    """The JSON-schema properties of the tool's arguments (as a model writes them)."""
     schema = tool.tool_call_schema
-    props = (
-        schema.model_json_schema().get("properties", {})
-        if hasattr(schema, "model_json_schema")
-        else {}
-    )
+    if isinstance(schema, dict):
+        return dict(schema.get("properties", {}))
+    return dict(schema.model_json_schema().get("properties", {}))
+
+
+def _on_target(args: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
     keys = [
         k
         for k, spec in props.items()
@@ -142,18 +139,29 @@ def identifying(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
     return {k: args.get(k, props[k].get("default")) for k in keys}
 
 
+def identifying(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments that say what an action acts on: constrained ones, not free text.
+
+    Arguments whose schema has a ``pattern``, ``format`` or ``enum``, or a type other than
+    string (an address, a date, a time, a count), defaults filled in; all of them when the tool
+    has none such.
+    """
+    return _on_target(args, _properties(tool))
+
+
 def same_action(steps: Sequence[Step], tool: BaseTool, args: dict[str, Any]) -> int | None:
     """The index of an earlier successful step of ``tool`` that acted on the same target.
 
     The same ``identifying`` arguments (an email to the same recipient, an event at the same
     date and time): the small planner, having sent an email, often plans it again in new words.
     """
-    wanted = identifying(tool, args)
+    props = _properties(tool)  # once, not per earlier step
+    wanted = _on_target(args, props)
     for i, step in enumerate(steps):
         if step["tool"] != tool.name or step["error"] or step["plan"].get("rejected"):
             continue
         if "repeat_of" in step["plan"]:
             continue
-        if identifying(tool, step["arguments"]) == wanted:
+        if _on_target(step["arguments"], props) == wanted:
             return i
     return None
