@@ -74,7 +74,7 @@ DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
-AGENTS = ("ours", "ahead", "react", "baseline")
+AGENTS = ("ours", "ahead", "ahead_asis", "react", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -273,23 +273,26 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         ask_user=False,
         **OURS_OPTIONS,
     )
-    ahead = None
-    if "ahead" in agents:  # the same planner and tools, planning the whole request at once
-        ahead = create_gba_agent(
-            tools,
-            planner=planner,
-            function_calling_model=llm,
-            max_steps=max_steps,
-            ask_user=False,
-            planning="ahead",
-            **OURS_OPTIONS,
-        )
+    ahead: dict[str, Any] = {}
+    for name, replan in (("ahead", "user"), ("ahead_asis", "failure")):
+        if name in agents:  # the same planner and tools, planning the whole request at once
+            ahead[name] = create_gba_agent(
+                tools,
+                planner=planner,
+                function_calling_model=llm,
+                max_steps=max_steps,
+                ask_user=False,
+                planning="ahead",
+                replan=replan,
+                **OURS_OPTIONS,
+            )
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
     built = {
         "ours": ours,
-        "ahead": ahead,
+        "ahead": ahead.get("ahead"),
+        "ahead_asis": ahead.get("ahead_asis"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -474,6 +477,7 @@ class NotApplicable(Exception):
 RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
     "ahead": run_ours,
+    "ahead_asis": run_ours,
     "react": run_react,
 }
 
@@ -597,6 +601,7 @@ def _pct(k: int, n: int) -> str:
 LABELS = {
     "ours": "ours (create_gba_agent)",
     "ahead": 'ours, planning="ahead"',
+    "ahead_asis": 'ours, planning="ahead", replan="failure"',
     "react": "LangGraph create_react_agent",
     "baseline": "one call (request → labelled tool)",
 }
@@ -782,7 +787,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     ]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
     width = 0.8 / max(len(summary), 1)
-    colors = {"ahead": "#7b61ff", "ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
+    colors = {"ahead": "#7b61ff", "ahead_asis": "#c77dff", "ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
     for i, (agent, s) in enumerate(summary.items()):
         xs = [j + (i - (len(summary) - 1) / 2) * width for j in range(len(metrics))]
         values = [f(s) for _, f in metrics]

@@ -75,6 +75,7 @@ def create_gba_agent(
     check_fit: bool | float = False,
     grounded: bool = True,
     planning: Literal["step", "ahead"] = "step",
+    replan: Literal["user", "failure"] = "user",
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -125,6 +126,11 @@ def create_gba_agent(
             and it plans again only when a step fails or finds nothing, or when the answer
             after the plan is refused (``grounded``). Needs a planner that can plan ahead
             (``ZeroShotPlanner``).
+        replan: with ``planning="ahead"``: ``"user"`` also plans again after the user's reply
+            (``ask_user``): the steps planned before it guessed what the user would say;
+            ``"failure"`` runs the rest of the plan as written. Either way a plan written
+            again leaves out steps already done, and after a refused answer it holds at least
+            one step.
         name: the graph's name.
 
     Returns:
@@ -164,6 +170,9 @@ def create_gba_agent(
             "steps): use planning='step', or a ZeroShotPlanner to plan ahead."
         )
         raise AgentConfigError(msg)
+    if replan not in ("user", "failure"):
+        msg = f"replan must be 'user' or 'failure', got {replan!r}."
+        raise AgentConfigError(msg)
     if function_calling_model is None:
         function_calling_model = _in_context(the_planner.model, "shared")
     nodes = Nodes(
@@ -183,6 +192,7 @@ def create_gba_agent(
         approvals=approval_configs(interrupt_on, tool_map),
         grounded=grounded,
         planning=planning,
+        replan=replan,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -110,6 +110,7 @@ class Nodes:
         grounded: bool = True,
         max_refusals: int = 2,
         planning: str = "step",
+        replan: str = "results",
     ) -> None:
         self.planner = planner
         self.approvals = approvals or {}
@@ -121,6 +122,7 @@ class Nodes:
         self.max_observation_chars = max_observation_chars
         self.grounded = grounded
         self.planning = planning
+        self.replan = replan
         self.max_refusals = max_refusals
         self.action_tools = [
             name
@@ -225,7 +227,8 @@ class Nodes:
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
-                return self._planned_ahead(state, self.planner.plan_ahead(*args).model_dump())
+                plan = self.planner.plan_ahead(*args, min_steps=_after_refusal(state))
+                return self._planned_ahead(state, plan.model_dump())
             return self._planned(state, self.planner.plan(*args).model_dump())
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
@@ -237,7 +240,7 @@ class Nodes:
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
-                plan = await self.planner.aplan_ahead(*args)
+                plan = await self.planner.aplan_ahead(*args, min_steps=_after_refusal(state))
                 return self._planned_ahead(state, plan.model_dump())
             return self._planned(state, (await self.planner.aplan(*args)).model_dump())
         except (StructuredOutputError, ContextWindowError) as e:
@@ -255,12 +258,17 @@ class Nodes:
         """The plan's next step (the answer after its last one); None to plan (again).
 
         The planner plans again when there is no plan, or when the last step failed, found
-        nothing or was rejected: the rest of the plan may depend on it.
+        nothing or was rejected: the rest of the plan may depend on it. With ``replan="user"``
+        it also plans again after the user's reply: the steps planned after a question guessed
+        what the user would say ("The user's hourly wage divided by 8" for a reply of a monthly
+        salary and hours a month; "50 minus your current age" for a year of birth).
         """
         pending = state.get("pending")
         steps = state["steps"]
         if pending is None or (steps and _unusable(steps[-1])):
             return None
+        if pending and self.replan == "user" and steps and steps[-1]["tool"] == ASK_USER:
+            return None  # the plan was written before the user's reply
         if not pending:  # the plan ran: answer (a refused answer plans again)
             step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
             return {"plan": {**step, "planned": True}, "pending": None}
@@ -269,8 +277,14 @@ class Nodes:
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
 
     def _planned_ahead(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any]:
-        """The plan's first step (the answer when it has none); the rest are ``pending``."""
-        planned = list(plan.get("steps") or [])
+        """The plan's first step (the answer when it has none); the rest are ``pending``.
+
+        A planned step that repeats one already done with a usable result is dropped: a plan
+        written again lists the steps still needed, but the 1.5B planner wrote the whole plan
+        again, lookups already done included (the loop guard then ended such runs).
+        """
+        steps = state["steps"]
+        planned = [p for p in plan.get("steps") or [] if not _done(steps, p["tool"], p["task"])]
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
             return {"plan": {**step, "task": ANSWER_TASK, "plan_ahead": []}, "pending": None}
@@ -652,6 +666,18 @@ def _unusable(step: Step) -> bool:
     """Whether a step's result leaves the rest of a plan without what it needs."""
     text = str(step["observation"]).strip()
     return step["error"] or bool(step["plan"].get("rejected")) or text.startswith(NO_INFORMATION)
+
+
+def _after_refusal(state: AgentState) -> int:
+    """The fewest steps of a plan: 1 right after a refused answer (something is missing)."""
+    steps = state["steps"]
+    return int(bool(steps) and steps[-1]["tool"] == FINAL_ANSWER and steps[-1]["error"])
+
+
+def _done(steps: list[Step], tool: str, task: str) -> bool:
+    """Whether ``tool`` already did ``task`` with a usable result."""
+    earlier = earlier_step(steps, tool, "task", task)
+    return earlier is not None and not _unusable(steps[earlier])
 
 
 def _answer_context(steps: list[Step]) -> list[Step]:

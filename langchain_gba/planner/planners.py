@@ -150,14 +150,19 @@ class Planner(ABC):
         steps: Sequence[Mapping[str, Any]],
         tools: Iterable[ToolLike],
         config: RunnableConfig | None = None,
+        *,
+        min_steps: int = 0,
     ) -> Plan:
         """The steps still needed to answer ``request`` (empty when nothing is missing).
+
+        ``min_steps``: the fewest steps the plan may hold (1 after a refused answer: something
+        is missing).
 
         Raises:
             StructuredOutputError, ContextWindowError: as for ``plan``.
         """
         described = tool_descriptions(tools)
-        return self._ahead_runnable(described).invoke(
+        return self._ahead_runnable(described, min_steps).invoke(
             self.fitted_messages(request, steps, described, ahead=True), config=config
         )
 
@@ -167,19 +172,24 @@ class Planner(ABC):
         steps: Sequence[Mapping[str, Any]],
         tools: Iterable[ToolLike],
         config: RunnableConfig | None = None,
+        *,
+        min_steps: int = 0,
     ) -> Plan:
         """Async ``plan_ahead``."""
         described = tool_descriptions(tools)
-        return await self._ahead_runnable(described).ainvoke(
+        return await self._ahead_runnable(described, min_steps).ainvoke(
             self.fitted_messages(request, steps, described, ahead=True), config=config
         )
 
-    def _ahead_runnable(self, tools: Sequence[tuple[str, str]]) -> Runnable[Any, Any]:
-        key = ("(ahead)", *sorted(name for name, _ in tools))
+    def _ahead_runnable(
+        self, tools: Sequence[tuple[str, str]], min_steps: int = 0
+    ) -> Runnable[Any, Any]:
+        key = (f"(ahead, {min_steps})", *sorted(name for name, _ in tools))
         if key not in self._runnables:
             names = [name for name, _ in tools if name != "final_answer"]
+            schema = plan_model(names, max_length=self.max_length, min_steps=min_steps)
             self._runnables[key] = structured_model(
-                self.model, plan_model(names, max_length=self.max_length), method=self.method
+                self.model, schema, method=self.method
             ).with_config(run_name=f"{type(self).__name__}.plan_ahead")
         return self._runnables[key]
 

@@ -160,9 +160,14 @@ class Plan(BaseModel):
 
 
 def plan_model(
-    tool_names: Iterable[str], *, max_length: int = 200, max_steps: int = MAX_PLANNED_STEPS
+    tool_names: Iterable[str],
+    *,
+    max_length: int = 200,
+    max_steps: int = MAX_PLANNED_STEPS,
+    min_steps: int = 0,
 ) -> type[Plan]:
-    """The plan-ahead model for a tool set: ``thoughts``, then up to ``max_steps`` steps.
+    """The plan-ahead model for a tool set: ``thoughts``, then ``min_steps`` to ``max_steps``
+    steps.
 
     Each step is ``{"tool": <one of tool_names>, "task": <bounded text>}``; ``final_answer`` is
     not a step (the answer follows the plan). Cached per arguments.
@@ -171,11 +176,16 @@ def plan_model(
     if not names:
         msg = "A planner needs at least one tool to select."
         raise ValueError(msg)
-    return _plan_model(names, max_length, max_steps)
+    if not 0 <= min_steps <= max_steps:
+        msg = f"min_steps must be between 0 and max_steps ({max_steps}), got {min_steps}."
+        raise ValueError(msg)
+    return _plan_model(names, max_length, max_steps, min_steps)
 
 
 @lru_cache(maxsize=32)
-def _plan_model(names: tuple[str, ...], max_length: int, max_steps: int) -> type[Plan]:
+def _plan_model(
+    names: tuple[str, ...], max_length: int, max_steps: int, min_steps: int
+) -> type[Plan]:
     planned = create_model(
         "PlannedStep",
         __config__=ConfigDict(extra="forbid"),
@@ -201,6 +211,10 @@ def _plan_model(names: tuple[str, ...], max_length: int, max_steps: int) -> type
         ),
         steps=(
             list[planned],  # type: ignore[valid-type]
-            Field(max_length=max_steps, description=PLAN_AHEAD_FIELD_DESCRIPTIONS["steps"]),
+            Field(
+                min_length=min_steps,
+                max_length=max_steps,
+                description=PLAN_AHEAD_FIELD_DESCRIPTIONS["steps"],
+            ),
         ),
     )

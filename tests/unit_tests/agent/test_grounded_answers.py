@@ -12,6 +12,7 @@ from langchain_gba import AgentConfigError
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import FineTunedPlanner, ZeroShotPlanner
 from langchain_gba.tools import TaskInput, TaskWithContextInput
+from langchain_gba.tools.ask_user import AskUserTool
 
 HEIGHTS = {"everest": "Mount Everest is 8,849 m high.", "k2": "K2 is 8,611 m high."}
 
@@ -32,7 +33,7 @@ class Calc(BaseTool):
     args_schema: type[TaskWithContextInput] = TaskWithContextInput
 
     def _run(self, task: str, context: str = "", **_: object) -> str:
-        return "8849 - 8611 = 238"
+        return "1990 + 50 = 2040" if "1990" in task else "8849 - 8611 = 238"
 
 
 @tool
@@ -145,6 +146,7 @@ def test_plan_ahead_runs_its_steps_with_one_planner_call():
         ],
         ["Everest is 238 m higher than K2."],
         planning="ahead",
+        replan="failure",
     )
     out = agent.invoke({"request": REQUEST})
     assert out["answer"] == "Everest is 238 m higher than K2."
@@ -152,6 +154,39 @@ def test_plan_ahead_runs_its_steps_with_one_planner_call():
     assert len(planner.calls) == 1
     assert out["steps"][0]["plan"]["plan_ahead"][2]["tool"] == "calc"
     assert "Write the plan" in planner.calls[0][0].content
+
+
+def test_plan_ahead_plans_again_after_the_users_reply():
+    user = AskUserTool(ask=lambda question: "I was born in 1990.")
+    agent, planner, _ = build(
+        [
+            plan(("ask_user", "How old are you?"), ("calc", "50 minus your age")),
+            plan(("ask_user", "How old are you?"), ("calc", "1990 + 50")),
+        ],
+        ["You turn 50 in 2040."],
+        tools=[Lookup(), Calc(), user],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": "In which year will I turn 50?"})
+    assert [s["tool"] for s in out["steps"]] == ["ask_user", "calc", "final_answer"]
+    assert out["steps"][1]["task"] == "1990 + 50"  # the question already asked is left out
+    assert len(planner.calls) == 2
+    assert "I was born in 1990." in planner.calls[1][-1].content
+
+
+def test_plan_ahead_runs_on_after_the_users_reply_with_replan_failure():
+    user = AskUserTool(ask=lambda question: "I was born in 1990.")
+    agent, planner, _ = build(
+        [plan(("ask_user", "How old are you?"), ("calc", "50 minus your age"))],
+        ["You turn 50 in 2040."],
+        tools=[Lookup(), Calc(), user],
+        planning="ahead",
+        replan="failure",
+        grounded=False,
+    )
+    out = agent.invoke({"request": "In which year will I turn 50?"})
+    assert out["steps"][1]["task"] == "50 minus your age"
+    assert len(planner.calls) == 1
 
 
 def test_plan_ahead_with_no_steps_answers_directly():
@@ -169,6 +204,7 @@ def test_plan_ahead_plans_again_after_a_step_finds_nothing():
         ],
         ["Everest is 238 m higher than K2."],
         planning="ahead",
+        replan="failure",
     )
     out = agent.invoke({"request": REQUEST})
     assert [s["tool"] for s in out["steps"]] == [
@@ -198,6 +234,23 @@ def test_plan_ahead_plans_again_after_a_refused_answer():
     assert "no result gives yet" in planner.calls[1][-1].content
 
 
+def test_a_plan_after_a_refused_answer_holds_a_step():
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high are Everest and K2?")),
+            plan(thoughts="The results give it."),  # rejected by the schema: min 1 step
+            plan(("lookup", "How high are Everest and K2?"), ("calc", "Everest minus K2")),
+        ],
+        ["It is 240 m higher.", "Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    # the lookup already done is left out of the plan written again
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer", "calc", "final_answer"]
+    assert "rejected" in planner.calls[2][-1].content
+    assert out["answer"] == "Everest is 238 m higher than K2."
+
+
 def test_planning_options_are_checked():
     with pytest.raises(AgentConfigError, match="planning must be"):
         create_gba_agent(
@@ -206,6 +259,13 @@ def test_planning_options_are_checked():
     fine_tuned = FineTunedPlanner(ScriptedChatModel(replies=[]))
     with pytest.raises(AgentConfigError, match="one step at a time"):
         create_gba_agent([Lookup()], planner=fine_tuned, planning="ahead")
+    with pytest.raises(AgentConfigError, match="replan must be"):
+        create_gba_agent(
+            [Lookup()],
+            planner=ZeroShotPlanner(ScriptedChatModel(replies=[])),
+            planning="ahead",
+            replan="never",  # type: ignore[arg-type]
+        )
 
 
 def test_a_name_answered_before_any_step_is_refused():
