@@ -787,7 +787,13 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     ]
     fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(12, 4.2), gridspec_kw={"width_ratios": [4, 1.3]})
     width = 0.8 / max(len(summary), 1)
-    colors = {"ahead": "#7b61ff", "ahead_asis": "#c77dff", "ours": "#2a9d8f", "react": "#e76f51", "baseline": "#8d99ae"}
+    colors = {
+        "ahead": "#7b61ff",
+        "ahead_asis": "#c77dff",
+        "ours": "#2a9d8f",
+        "react": "#e76f51",
+        "baseline": "#8d99ae",
+    }
     for i, (agent, s) in enumerate(summary.items()):
         xs = [j + (i - (len(summary) - 1) / 2) * width for j in range(len(metrics))]
         values = [f(s) for _, f in metrics]

@@ -166,10 +166,9 @@ def plan_model(
     max_steps: int = MAX_PLANNED_STEPS,
     min_steps: int = 0,
 ) -> type[Plan]:
-    """The plan-ahead model for a tool set: ``thoughts``, then ``min_steps`` to ``max_steps``
-    steps.
+    """The plan-ahead model for a tool set: ``thoughts``, then the ``steps``.
 
-    Each step is ``{"tool": <one of tool_names>, "task": <bounded text>}``; ``final_answer`` is
+    ``steps`` holds ``min_steps`` to ``max_steps`` items. Each step is ``{"tool": <one of tool_names>, "task": <bounded text>}``; ``final_answer`` is
     not a step (the answer follows the plan). Cached per arguments.
     """
     names = tuple(sorted(set(tool_names)))
