@@ -168,8 +168,9 @@ def plan_model(
 ) -> type[Plan]:
     """The plan-ahead model for a tool set: ``thoughts``, then the ``steps``.
 
-    ``steps`` holds ``min_steps`` to ``max_steps`` items. Each step is ``{"tool": <one of tool_names>, "task": <bounded text>}``; ``final_answer`` is
-    not a step (the answer follows the plan). Cached per arguments.
+    ``steps`` holds ``min_steps`` to ``max_steps`` items, each ``{"tool": <one of tool_names>,
+    "task": <bounded text>}``; ``final_answer`` is not a step (the answer follows the plan).
+    Cached per arguments.
     """
     names = tuple(sorted(set(tool_names)))
     if not names:
