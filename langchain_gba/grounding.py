@@ -130,10 +130,18 @@ def supported(shown: Number, sources: Iterable[Number]) -> bool:
     """Whether a number ``shown`` in an answer is one of ``sources`` in an equivalent form.
 
     The same value, the value rounded (``_rounded_from``), or a fraction as a percentage
-    (``0.17`` and ``17%``). ``FREE_NUMBERS`` need no source.
+    (``0.17`` and ``17%``); a number with a scale word (``121.7 million``) also as its bare
+    value (a calculation's ``121.7``) when a source uses the same scale word. ``FREE_NUMBERS``
+    need no source.
     """
     if shown.value in FREE_NUMBERS:
         return True
+    sources = list(sources)
+    if shown.scale != 1.0 and any(s.scale == shown.scale for s in sources):
+        # "121.7 million" from "54.2 + 67.5 = 121.7" when the facts were "54.2 million", ...
+        bare = Number(shown.text, shown.value / shown.scale, 1.0, shown.decimals)
+        if any(_close(s.value, bare.value) for s in sources if s.scale == 1.0):
+            return True
     percent = shown.text.endswith(("%", "percent"))
     for source in sources:
         if _close(source.value, shown.value) or _rounded_from(shown, source.value):

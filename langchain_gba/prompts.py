@@ -744,10 +744,13 @@ CALCULATOR_CONTEXT_USER = """\
 Known so far (take numbers the task leaves out from here):
 {context}
 
+Numbers known: {numbers}
+
 Task: {task}"""
 """The calculator's message when the agent passes what the run knows (the request and earlier
 results): the planner often writes "Calculate my body mass index" after the user gave weight and
-height, or "How many years ago was it?" after a search found the year."""
+height, or "How many years ago was it?" after a search found the year. Formatted with ``task``,
+``context`` and ``numbers`` (``known_numbers``: the numbers the facts state, listed)."""
 
 # -- simulation ---------------------------------------------------------------------------------
 # The simulated environment (langchain_gba.simulated) and the pipeline (simulation/): tool twins,

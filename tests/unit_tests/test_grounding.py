@@ -97,6 +97,14 @@ def test_scales_units_and_percentages():
     assert ungrounded_numbers("5km away", ["5 km"]) == []
 
 
+def test_a_calculation_on_scaled_facts_may_keep_their_scale_word():
+    sources = ["Kenya: 54.2 million.", "Tanzania: 67.5 million.", "54.2 + 67.5 = 121.7"]
+    assert ungrounded_numbers("Together 121.7 million people.", sources) == []
+    assert ungrounded_numbers("Together 131.7 million people.", sources) == ["131.7 million"]
+    # no fact in millions: "121.7 million" is not the calculation's 121.7
+    assert ungrounded_numbers("It is 121.7 million.", ["54.2 + 67.5 = 121.7"]) == ["121.7 million"]
+
+
 def test_a_negative_difference_is_its_magnitude():
     assert ungrounded_numbers("The difference is -40 years.", ["1949 - 1989 = -40"]) == []
 

@@ -6,6 +6,7 @@ import pytest
 
 from langchain_gba.exceptions import CalculationError
 from langchain_gba.tools import CalculatorTool
+from langchain_gba.tools.calculate import known_numbers
 
 
 @pytest.fixture
@@ -47,3 +48,10 @@ def test_without_a_context_the_task_is_the_source(tool) -> None:
 async def test_async_reads_the_context(tool) -> None:
     with pytest.raises(CalculationError):
         await tool.ainvoke({"task": "2026 - 1911", "context": _TITANIC})
+
+
+def test_the_prompt_lists_the_numbers_the_facts_state() -> None:
+    """Listed as an expression writes them; the planner's tasks are left out."""
+    context = _TITANIC + "\nTask: 1911?\nResult: 2,780,085 km² and 54.2 million."
+    assert known_numbers(context) == "15, 54.2, 1912, 2026, 2780085"
+    assert known_numbers("Request: Hello") == "none"
