@@ -74,7 +74,7 @@ DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
-AGENTS = ("ours", "ahead", "ahead_asis", "react", "baseline")
+AGENTS = ("ours", "ahead", "ahead_user", "react", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -274,7 +274,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         **OURS_OPTIONS,
     )
     ahead: dict[str, Any] = {}
-    for name, replan in (("ahead", "user"), ("ahead_asis", "failure")):
+    for name, replan in (("ahead", "failure"), ("ahead_user", "user")):
         if name in agents:  # the same planner and tools, planning the whole request at once
             ahead[name] = create_gba_agent(
                 tools,
@@ -292,7 +292,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     built = {
         "ours": ours,
         "ahead": ahead.get("ahead"),
-        "ahead_asis": ahead.get("ahead_asis"),
+        "ahead_user": ahead.get("ahead_user"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -477,7 +477,7 @@ class NotApplicable(Exception):
 RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
     "ahead": run_ours,
-    "ahead_asis": run_ours,
+    "ahead_user": run_ours,
     "react": run_react,
 }
 
@@ -601,7 +601,7 @@ def _pct(k: int, n: int) -> str:
 LABELS = {
     "ours": "ours (create_gba_agent)",
     "ahead": 'ours, planning="ahead"',
-    "ahead_asis": 'ours, planning="ahead", replan="failure"',
+    "ahead_user": 'ours, planning="ahead", replan="user"',
     "react": "LangGraph create_react_agent",
     "baseline": "one call (request → labelled tool)",
 }
@@ -789,7 +789,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     width = 0.8 / max(len(summary), 1)
     colors = {
         "ahead": "#7b61ff",
-        "ahead_asis": "#c77dff",
+        "ahead_user": "#c77dff",
         "ours": "#2a9d8f",
         "react": "#e76f51",
         "baseline": "#8d99ae",

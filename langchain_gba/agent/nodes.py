@@ -110,7 +110,7 @@ class Nodes:
         grounded: bool = True,
         max_refusals: int = 2,
         planning: str = "step",
-        replan: str = "results",
+        replan: str = "failure",
     ) -> None:
         self.planner = planner
         self.approvals = approvals or {}

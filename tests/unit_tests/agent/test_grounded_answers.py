@@ -166,6 +166,7 @@ def test_plan_ahead_plans_again_after_the_users_reply():
         ["You turn 50 in 2040."],
         tools=[Lookup(), Calc(), user],
         planning="ahead",
+        replan="user",
     )
     out = agent.invoke({"request": "In which year will I turn 50?"})
     assert [s["tool"] for s in out["steps"]] == ["ask_user", "calc", "final_answer"]
@@ -174,14 +175,13 @@ def test_plan_ahead_plans_again_after_the_users_reply():
     assert "I was born in 1990." in planner.calls[1][-1].content
 
 
-def test_plan_ahead_runs_on_after_the_users_reply_with_replan_failure():
+def test_plan_ahead_runs_on_after_the_users_reply_by_default():
     user = AskUserTool(ask=lambda question: "I was born in 1990.")
     agent, planner, _ = build(
         [plan(("ask_user", "How old are you?"), ("calc", "50 minus your age"))],
         ["You turn 50 in 2040."],
         tools=[Lookup(), Calc(), user],
         planning="ahead",
-        replan="failure",
         grounded=False,
     )
     out = agent.invoke({"request": "In which year will I turn 50?"})
