@@ -300,7 +300,13 @@ def known_numbers(context: str) -> str:
     Listed in the calculator's prompt: the 1.5B model miscopied "1961" from a search result
     as 2061 (and a shorter context as 418); with the list it copied it right.
     """
-    return ", ".join(format_number(v) for v in sorted(_numbers(_facts(context)))) or "none"
+    facts = "\n".join(line for line in _facts(context).splitlines() if not _SOURCE_LINE.match(line))
+    return ", ".join(format_number(v) for v in sorted(_numbers(facts))) or "none"
+
+
+_SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s|^\s*Sources:")
+"""A search result's list of sources (``[1] Suez Canal <https://...>``): no facts (the 1.5B
+took the ``1`` of ``[1]`` for the Panama Canal's length when it was listed)."""
 
 
 def allowed_numbers(given: str) -> set[float]:

@@ -55,3 +55,5 @@ def test_the_prompt_lists_the_numbers_the_facts_state() -> None:
     context = _TITANIC + "\nTask: 1911?\nResult: 2,780,085 km² and 54.2 million."
     assert known_numbers(context) == "15, 54.2, 1912, 2026, 2780085"
     assert known_numbers("Request: Hello") == "none"
+    sources = "Result: It is 193.3 km long.\nSources:\n[1] Suez Canal <https://x.org/1>"
+    assert known_numbers(sources) == "193.3"
