@@ -139,8 +139,8 @@ def supported(shown: Number, sources: Iterable[Number]) -> bool:
     sources = list(sources)
     if shown.scale != 1.0 and any(s.scale == shown.scale for s in sources):
         # "121.7 million" from "54.2 + 67.5 = 121.7" when the facts were "54.2 million", ...
-        bare = Number(shown.text, shown.value / shown.scale, 1.0, shown.decimals)
-        if any(_close(s.value, bare.value) for s in sources if s.scale == 1.0):
+        bare = shown.value / shown.scale
+        if any(_close(s.value, bare) for s in sources if s.scale == 1.0):
             return True
     percent = shown.text.endswith(("%", "percent"))
     for source in sources:

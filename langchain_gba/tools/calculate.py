@@ -227,7 +227,7 @@ class CalculatorTool(BaseTool):
         and a number it wrote from memory (a year, a length) is a guess, not a fact; so are the
         numbers in its earlier tasks (the context's ``Task:`` lines).
         """
-        given = _given(task, context)
+        given = _facts(context) if context else task
         invented = invented_numbers(given, expression)
         if invented or not gives_numbers(given):
             msg = (
@@ -290,8 +290,16 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     search first. Small numbers (unit conversions, percentages, counts), powers of ten, a few
     unit constants (``KNOWN_CONSTANTS``) and a task number scaled by 100 are allowed.
     """
-    allowed = allowed_numbers(task)
-    return [format_number(v) for v in sorted(_numbers(expression)) if v >= 100 and v not in allowed]
+    given = _numbers(task)
+    scaled = given | {g * 100 for g in given} | {g / 100 for g in given}
+    invented = []
+    for value in sorted(_numbers(expression)):
+        if value < 100 or value in scaled or value in KNOWN_CONSTANTS:
+            continue
+        if value <= LARGEST_FREE_POWER_OF_TEN and math.log10(value).is_integer():
+            continue
+        invented.append(format_number(value))
+    return invented
 
 
 def known_numbers(context: str) -> str:
@@ -307,19 +315,6 @@ def known_numbers(context: str) -> str:
 _SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s|^\s*Sources:")
 """A search result's list of sources (``[1] Suez Canal <https://...>``): no facts (the 1.5B
 took the ``1`` of ``[1]`` for the Panama Canal's length when it was listed)."""
-
-
-def allowed_numbers(given: str) -> set[float]:
-    """The numbers of 100 or more an expression may use with ``given`` (``invented_numbers``)."""
-    numbers = _numbers(given)
-    scaled = numbers | {g * 100 for g in numbers} | {g / 100 for g in numbers}
-    tens = {10.0**k for k in range(2, int(math.log10(LARGEST_FREE_POWER_OF_TEN)) + 1)}
-    return {v for v in scaled if v >= 100} | set(KNOWN_CONSTANTS) | tens
-
-
-def _given(task: str, context: str) -> str:
-    """What an expression's numbers may come from: the context's facts, else the task."""
-    return _facts(context) if context else task
 
 
 def _facts(context: str) -> str:
