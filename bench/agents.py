@@ -369,6 +369,11 @@ def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
                 "arguments": s.get("arguments"),
                 "observation": _cut(s.get("observation")),
                 "error": s.get("error"),
+                **{
+                    k: v
+                    for k, v in (s.get("plan") or {}).items()
+                    if k in ("thoughts", "plan_ahead", "planned_task", "ungrounded") and v
+                },
             }
             for s in steps
         ],

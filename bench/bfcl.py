@@ -79,7 +79,7 @@ from rich.table import Table
 from langchain_gba import ChatLlamaCpp
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.models import resolve_model_path
-from langchain_gba.prompts import format_tools
+from langchain_gba.prompts import FUNCTION_CHOICE_SYSTEM, format_tools
 from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.function_calling import FunctionCaller
 
@@ -109,14 +109,6 @@ You choose the function that does the user's request. Functions:
 
 Reply with JSON: "function" (one of: {names})."""
 """``ours``, step 1: the agent's planner picks a tool; BFCL has no planner, so a minimal one."""
-
-CHOOSE_SYSTEM = """\
-You choose the function that best matches the user's request. Functions:
-{functions}
-
-Reply with JSON: "function" (its name)."""
-"""``ours``, step 1 when several functions are offered: the closest one (whether it does the
-request is the next step's decision, ``FunctionCaller(check_fit=True)``)."""
 
 CALL_SYSTEM = """\
 You call functions for the user. The functions, with the JSON schema of their arguments:
@@ -385,7 +377,7 @@ class Routes:
         tool = item.tools[0]
         if len(item.tools) > 1:
             names = [t["name"] for t in item.tools]
-            system = CHOOSE_SYSTEM.format(
+            system = FUNCTION_CHOICE_SYSTEM.format(
                 functions=format_tools((t["name"], t["description"]) for t in item.tools)
             )
             schema = {

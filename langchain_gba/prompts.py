@@ -31,6 +31,12 @@ __all__ = [
     "FUNCTION_CALLING_USER",
     "FUNCTION_DECISION_SYSTEM",
     "FUNCTION_FIT_QUESTIONS",
+    "FUNCTION_CHOICE_SYSTEM",
+    "TOOL_DECISION_SYSTEM",
+    "TOOL_RESULTS_QUESTION",
+    "TOOL_RESULTS_REPLY",
+    "TOOL_RESULTS_SYSTEM",
+    "TOOL_TASK",
     "NO_PREVIOUS_STEPS",
     "LOOP_NOTE",
     "LOOP_STOP_TASK",
@@ -607,6 +613,62 @@ task does not give."""
 two questions so the second reuses the first's prompt: the function's description and its
 arguments' descriptions (:func:`format_parameters`); formatted with ``name``, ``description``,
 ``parameters``. The arguments are asked with ``FUNCTION_CALLING_USER``."""
+
+FUNCTION_CHOICE_SYSTEM = """\
+You choose the function that best matches the user's request. Functions:
+{functions}
+
+Reply with JSON: "function" (its name)."""
+"""Step 1 of a call when several functions are offered: the closest one (whether it does the
+request is the next step's decision, ``FunctionCaller(check_fit=True)``). Shared by ``bind_tools``
+and ``bench/bfcl.py``. Formatted with ``functions`` (``format_tools``)."""
+
+TOOL_DECISION_SYSTEM = """\
+You decide how to answer the user's request. Call a tool when its result is needed: facts and \
+numbers come from tools. Tools:
+{tools}
+- none: reply directly, with no tool (the request needs no tool, or the results so far answer \
+it).
+
+Reply with one name: the tool to call, or none."""
+"""``bind_tools``: call a tool or reply, decided by the model's probability of each name as its
+reply's first token (one forward pass). On the dev split's lookups, calculations and direct
+requests (Qwen2.5-Coder-1.5B, Wikipedia and calculator) it chose right 23/30 (lookups 14/14,
+calculations 6/7, direct 3/9), where BFCL's fit decision (the closest tool, then its "Yes" to
+``FUNCTION_FIT_QUESTIONS`` against the tuned threshold) chose right 16/30: for tools that take a
+task in plain words its "Yes" barely depends on the request (search_wikipedia: 0.68-0.76 on
+lookups, 0.55-0.73 on direct requests). Formatted with ``tools`` (``format_tools`` lines)."""
+
+TOOL_RESULTS_SYSTEM = "You check whether the results of tool calls answer a user's request."
+TOOL_RESULTS_QUESTION = """\
+Request: {request}
+
+Results so far:
+{results}
+
+Do these results answer the request? Answer Yes or No."""
+"""``bind_tools`` with ``tool_choice="auto"``, after tool results: reply (the probability of
+"Yes" reaches one half) or decide on a call again. Formatted with ``request`` and ``results``."""
+
+TOOL_RESULTS_REPLY = """\
+{request}
+
+Results of the tools called for this request:
+{results}
+
+Answer the request from these results."""
+"""``bind_tools``' text reply after tool results: the request and its results in one user
+message. Qwen2.5-Coder-1.5B, shown its results in its template's own form (``<tool_response>``),
+replied "Thank you for providing the answer." to a calculation and declined a lookup whose
+result it had; from this message it answered both. Formatted with ``request`` and ``results``."""
+
+TOOL_TASK = """\
+{request}
+
+Results so far:
+{results}"""
+"""The task a function's arguments are written for when a conversation already has tool results
+(``bind_tools``). Formatted with ``request`` and ``results``."""
 
 FUNCTION_FIT_QUESTIONS = (
     "Task: {task}\n\nDoes calling {name} do what this task asks for? Answer Yes or No.",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self, cast
 
@@ -22,16 +23,26 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.tools import BaseTool
 from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
+from langchain_gba.chat_models.tool_calling import (
+    ToolCaller,
+    normalize_tool_choice,
+    openai_tools,
+    reply_messages,
+    tool_names,
+)
 from langchain_gba.exceptions import (
     ContextWindowError,
     ModelNotFoundError,
     StructuredOutputError,
+    UnsupportedSchemaError,
 )
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
 from langchain_gba.structured.output import (
@@ -200,7 +211,16 @@ class ChatLlamaCpp(BaseChatModel):
 
     def render_prompt(self, messages: Sequence[BaseMessage]) -> str:
         """The exact prompt text the model sees for ``messages`` (its chat template applied)."""
-        return self._loaded.formatter(messages=[_to_dict(m) for m in messages]).prompt
+        return self._loaded.formatter(messages=self._template_messages(messages)).prompt
+
+    def _template_messages(self, messages: Sequence[BaseMessage]) -> list[dict[str, Any]]:
+        """Messages as the chat template expects them.
+
+        Tool calls and results go in the template's own form when it has one (Qwen2.5:
+        ``<tool_call>`` and ``<tool_response>``).
+        """
+        native = "tool_call" in (self._loaded.chat_template or "")
+        return [_to_dict(m, native_tools=native) for m in messages]
 
     def _request(
         self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]
@@ -208,7 +228,7 @@ class ChatLlamaCpp(BaseChatModel):
         import llama_cpp
 
         loaded = self._loaded
-        formatted = loaded.formatter(messages=[_to_dict(m) for m in messages])
+        formatted = loaded.formatter(messages=self._template_messages(messages))
         tokens = loaded.llama.tokenize(
             formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
         )
@@ -295,6 +315,9 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
+        call, messages = self._tool_call(messages, kwargs)
+        if call is not None:
+            return ChatResult(generations=[ChatGeneration(message=call)])
         loaded = self._loaded
         with loaded.lock:
             tokens, params, processor = self._request(messages, stop, kwargs)
@@ -326,6 +349,22 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        call, messages = self._tool_call(messages, kwargs)
+        if call is not None:
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content="",
+                    tool_call_chunks=[
+                        tool_call_chunk(
+                            name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i
+                        )
+                        for i, c in enumerate(call.tool_calls)
+                    ],
+                    chunk_position="last",
+                    response_metadata=call.response_metadata,
+                )
+            )
+            return
         # A producer thread owns the model lock for the whole generation and hands text to this
         # generator through a queue: the generator may be resumed from different threads (as
         # LangChain's async streaming does) or abandoned early, and neither may hold the lock.
@@ -399,6 +438,75 @@ class ChatLlamaCpp(BaseChatModel):
             )
         )
 
+    # -- tool calling ---------------------------------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: replies carry ``tool_calls`` whose arguments validate by construction.
+
+        The call is decided and written in constrained steps (``tool_calling``): after tool
+        results, whether they answer the request; the closest tool; whether calling it does
+        the request (``tool_choice="auto"``); its arguments under its schema's grammar. A reply
+        without a call is plain text.
+
+        Args:
+            tools: LangChain tools, pydantic models, functions or OpenAI tool dicts.
+            tool_choice: ``"auto"`` (default: call when a tool fits, else reply), ``"any"`` or
+                ``"required"`` (always call), ``"none"`` (never), a tool's name or
+                ``{"type": "function", "function": {"name": ...}}`` (call that tool).
+            parallel_tool_calls: accepted for compatibility; a reply holds at most one call.
+            **kwargs: bound to the model like ``bind`` (``max_tokens`` for text replies, ...).
+
+        Raises:
+            UnsupportedSchemaError: a tool's argument schema uses a construct the grammar
+                engine cannot compile (named in the message).
+            ValueError: ``tool_choice`` names no bound tool.
+        """
+        formatted = openai_tools(tools)
+        names = tool_names(formatted)
+        choice = normalize_tool_choice(tool_choice, names)
+        for tool in formatted:
+            function = tool["function"]
+            parameters = function.get("parameters") or {"type": "object", "properties": {}}
+            try:
+                self._loaded.compiler.compile(
+                    constraint_for(parameters, "json_schema", TOOL_STRING_LENGTH)
+                )
+            except UnsupportedSchemaError as e:
+                msg = f"The arguments of tool {function['name']!r} cannot be constrained: {e}"
+                raise UnsupportedSchemaError(msg) from e
+        return super().bind(tools=formatted, tool_choice=choice, **kwargs)
+
+    def _tool_call(
+        self, messages: list[BaseMessage], kwargs: dict[str, Any]
+    ) -> tuple[AIMessage | None, list[BaseMessage]]:
+        """The tool-call reply (None: reply in text), and the messages a text reply reads.
+
+        A call is decided only when tools are bound. A text reply after this turn's tool
+        results reads them in one message (``reply_messages``).
+        """
+        tools = kwargs.pop("tools", None)
+        choice = kwargs.pop("tool_choice", None) or "auto"
+        kwargs.pop("parallel_tool_calls", None)
+        if not tools:
+            return None, messages
+        caller = ToolCaller(self, tools, choice, max_string_length=TOOL_STRING_LENGTH)
+        call = caller.call(messages)
+        if call is None:
+            return None, reply_messages(messages)
+        message = AIMessage(
+            content="",
+            tool_calls=[call],
+            response_metadata={"model_name": self.model, "finish_reason": "tool_calls"},
+        )
+        return message, messages
+
     # -- structured output --------------------------------------------------------------------
 
     def with_structured_output(  # type: ignore[override]
@@ -450,15 +558,38 @@ class ChatLlamaCpp(BaseChatModel):
         return structured_chain(llm, schema, include_raw=include_raw)
 
 
-def _to_dict(message: BaseMessage) -> dict[str, str]:
-    """Turn a LangChain message into the role/content dict a chat template expects."""
+TOOL_STRING_LENGTH = 300
+"""``maxLength`` of a tool's string arguments that have none: a small model finishes its JSON."""
+
+
+def _to_dict(message: BaseMessage, *, native_tools: bool = False) -> dict[str, Any]:
+    """Turn a LangChain message into the role/content dict a chat template expects.
+
+    With ``native_tools`` (the template renders tool calls and results), an AI message's tool
+    calls go as ``tool_calls`` and a tool result as a ``tool`` message; otherwise a call is
+    written into the assistant's text and a result is a user message ``Tool result: ...``.
+    """
     if isinstance(message, SystemMessage):
         role = "system"
     elif isinstance(message, HumanMessage):
         role = "user"
     elif isinstance(message, AIMessage):
         role = "assistant"
+        if message.tool_calls:
+            if native_tools:
+                calls = [
+                    {"type": "function", "function": {"name": c["name"], "arguments": c["args"]}}
+                    for c in message.tool_calls
+                ]
+                return {"role": role, "content": message.text, "tool_calls": calls}
+            shown = "\n".join(
+                f"Call: {c['name']}({json.dumps(c['args'], ensure_ascii=False)})"
+                for c in message.tool_calls
+            )
+            return {"role": role, "content": "\n".join(filter(None, (message.text, shown)))}
     elif isinstance(message, ToolMessage):
+        if native_tools:
+            return {"role": "tool", "content": message.text}
         return {"role": "user", "content": f"Tool result: {message.text}"}
     elif isinstance(message, ChatMessage):
         role = message.role

@@ -55,14 +55,20 @@ logger = logging.getLogger(__name__)
 
 
 def _as_expression(task: str) -> str | None:
-    """The task's text when it already is an expression (not a lone word), else None."""
+    """The task's text when it already is an expression, else None.
+
+    An expression names only the evaluator's functions and constants: a question in words can
+    parse as Python too ("What is 17 * 23" is the comparison ``What is (17 * 23)``).
+    """
     text = normalize_expression(task)
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    lone_word = isinstance(tree.body, ast.Name) and tree.body.id not in CONSTANTS
-    return None if lone_word else text
+    words = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if words - set(CONSTANTS) - set(FUNCTIONS):  # "What is 17 * 23?" parses as a comparison
+        return None
+    return text
 
 
 # -- the tool -----------------------------------------------------------------------------------

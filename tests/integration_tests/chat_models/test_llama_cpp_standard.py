@@ -25,6 +25,14 @@ class TestChatLlamaCppUnit(ChatModelUnitTests):
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
         return {}, {}, {}
 
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
 
 class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
     @property
@@ -38,6 +46,14 @@ class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
 
     @property
     def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
         return True
 
     @pytest.mark.xfail(

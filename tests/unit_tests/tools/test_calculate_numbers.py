@@ -6,7 +6,7 @@ import pytest
 
 from langchain_gba.exceptions import CalculationError
 from langchain_gba.tools import CalculatorTool
-from langchain_gba.tools.calculate import known_numbers
+from langchain_gba.tools.calculate import _as_expression, known_numbers
 
 
 @pytest.fixture
@@ -57,3 +57,18 @@ def test_the_prompt_lists_the_numbers_the_facts_state() -> None:
     assert known_numbers("Request: Hello") == "none"
     sources = "Result: It is 193.3 km long.\nSources:\n[1] Suez Canal <https://x.org/1>"
     assert known_numbers(sources) == "193.3"
+
+
+@pytest.mark.parametrize(
+    ("task", "expression"),
+    [
+        ("2 ^ 10", "2 ** 10"),
+        ("sqrt(144) + pi", "sqrt(144) + pi"),
+        ("What is 17 * 23?", None),  # parses as the comparison `What is (17 * 23)`
+        ("x * 2", None),
+        ("pi", "pi"),
+        ("Hamlet", None),
+    ],
+)
+def test_a_task_is_taken_as_an_expression_only_when_it_is_one(task, expression):
+    assert _as_expression(task) == expression

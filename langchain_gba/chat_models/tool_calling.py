@@ -1,0 +1,267 @@
+"""Tool calling for chat models that constrain decoding: ``bind_tools`` without a native format.
+
+Small models do not call tools reliably in their chat template's own format (Qwen2.5-Coder-1.5B
+prints the call as a JSON block in its text, which no parser picks up). Here the model's reply
+is decided, then written under constraint:
+
+1. after tool results (``tool_choice="auto"``): whether they answer the request (the model's
+   probability of "Yes", ``TOOL_RESULTS_QUESTION``); if so, a text reply;
+2. call a tool or reply in text: the model's probability of each tool's name, and of ``none``,
+   as its reply's first token, with the request and the tool results after it in view
+   (``TOOL_DECISION_SYSTEM``; one forward pass);
+3. a call's arguments, decoded under the tool's JSON schema's grammar: they always validate. A
+   call that repeats one already made (same arguments) becomes a text reply.
+
+``tool_choice="any"`` (or ``"required"``) decides among the tools only; a tool's name skips the
+decision; ``"none"`` always replies in text.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
+from langchain_gba.prompts import (
+    FUNCTION_CALLING_USER,
+    TOOL_DECISION_SYSTEM,
+    TOOL_RESULTS_QUESTION,
+    TOOL_RESULTS_REPLY,
+    TOOL_RESULTS_SYSTEM,
+    TOOL_TASK,
+    format_tools,
+)
+from langchain_gba.structured.choice import choice_probabilities
+from langchain_gba.structured.route import structured_model
+from langchain_gba.tools.function_calling import YES_NO, decision_system, grounded_arguments
+
+__all__ = [
+    "NO_TOOL",
+    "ToolCaller",
+    "conversation_task",
+    "normalize_tool_choice",
+    "reply_messages",
+    "openai_tools",
+]
+
+ToolChoice = Literal["auto", "any", "none"] | str
+"""``"auto"``, ``"any"``, ``"none"``, or the name of the tool to call."""
+
+
+def openai_tools(tools: Sequence[Any]) -> list[dict[str, Any]]:
+    """Tools in OpenAI's format (``convert_to_openai_tool``).
+
+    Each may be a ``BaseTool``, a pydantic model, a function, or a dict in that format.
+    """
+    return [convert_to_openai_tool(t) for t in tools]
+
+
+def normalize_tool_choice(tool_choice: Any, names: Sequence[str]) -> ToolChoice:
+    """LangChain's ``tool_choice`` forms as ``"auto"``, ``"any"``, ``"none"`` or a tool name.
+
+    Accepts ``None``/``"auto"``, ``"any"``/``"required"``/``True``, ``"none"``/``False``, a tool's
+    name, and ``{"type": "function", "function": {"name": ...}}``.
+
+    Raises:
+        ValueError: a name (or dict) that names no bound tool, or an unknown form.
+    """
+    if tool_choice is None or tool_choice == "auto":
+        return "auto"
+    if tool_choice is True or tool_choice in ("any", "required"):
+        if len(names) == 1:
+            return names[0]
+        return "any"
+    if tool_choice is False or tool_choice == "none":
+        return "none"
+    name = tool_choice
+    if isinstance(tool_choice, Mapping):
+        name = (tool_choice.get("function") or {}).get("name") or tool_choice.get("name")
+    if isinstance(name, str) and name in names:
+        return name
+    msg = (
+        f"tool_choice={tool_choice!r} names no bound tool. Use 'auto', 'any' (or 'required'), "
+        f"'none', or one of the bound tools' names: {list(names)}."
+    )
+    raise ValueError(msg)
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """What a call is decided on: the user's last request and the tool results after it."""
+
+    request: str
+    results: tuple[tuple[str, str], ...] = ()
+    """``(call, result)`` pairs: ``name({"arg": ...})`` and the tool's text."""
+
+    def repeats(self, name: str, arguments: Mapping[str, Any]) -> bool:
+        """Whether this call was made already (its result is among the results)."""
+        return any(call == _shown(name, arguments) for call, _ in self.results)
+
+    def task(self) -> str:
+        """The task a function's arguments are written for."""
+        if not self.results:
+            return self.request
+        return TOOL_TASK.format(request=self.request, results=format_tool_results(self.results))
+
+
+def _shown(name: str, arguments: Mapping[str, Any]) -> str:
+    return f"{name}({json.dumps(arguments, ensure_ascii=False, sort_keys=True)})"
+
+
+def format_tool_results(results: Sequence[tuple[str, str]]) -> str:
+    """``- call: result`` lines."""
+    return "\n".join(f"- {call}: {' '.join(result.split())}" for call, result in results)
+
+
+def _last_request(messages: Sequence[BaseMessage]) -> int:
+    return max((i for i, m in enumerate(messages) if isinstance(m, HumanMessage)), default=-1)
+
+
+def reply_messages(messages: Sequence[BaseMessage]) -> list[BaseMessage]:
+    """What a text reply is written from: the results of this turn's calls in one message.
+
+    The conversation before the last request stays as it is; the request and the calls and
+    results after it become one human message (``TOOL_RESULTS_REPLY``).
+    """
+    conversation = conversation_task(messages)
+    if not conversation.results:
+        return list(messages)
+    text = TOOL_RESULTS_REPLY.format(
+        request=conversation.request, results=format_tool_results(conversation.results)
+    )
+    return [*messages[: max(_last_request(messages), 0)], HumanMessage(text)]
+
+
+def conversation_task(messages: Sequence[BaseMessage]) -> Conversation:
+    """The last human message, and the calls and results that followed it."""
+    last = _last_request(messages)
+    request = messages[last].text if last >= 0 else "\n".join(m.text for m in messages)
+    calls: dict[str, str] = {}
+    results = []
+    for message in messages[last + 1 :]:
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                calls[call.get("id") or ""] = _shown(call["name"], call["args"])
+        elif isinstance(message, ToolMessage):
+            shown = calls.get(message.tool_call_id, message.name or "tool")
+            results.append((shown, message.text))
+    return Conversation(request, tuple(results))
+
+
+NO_TOOL = "none"
+"""The decision's label for a text reply."""
+
+
+class ToolCaller:
+    """Decides and writes a model's tool call for a conversation (see the module docstring).
+
+    Args:
+        model: the chat model; it must support constrained structured output (``ChatLlamaCpp``,
+            ``ChatLlamaServer``) for arguments that always validate.
+        tools: the bound tools, in OpenAI's format.
+        tool_choice: a ``normalize_tool_choice`` value.
+        max_string_length: bound for string arguments without one.
+    """
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        tools: Sequence[Mapping[str, Any]],
+        tool_choice: ToolChoice = "auto",
+        *,
+        max_string_length: int | None = 300,
+    ) -> None:
+        self.model = model
+        self.functions = {t["function"]["name"]: dict(t["function"]) for t in tools}
+        self.tool_choice = tool_choice
+        self.max_string_length = max_string_length
+
+    def call(self, messages: Sequence[BaseMessage]) -> ToolCall | None:
+        """The tool call for ``messages``; None when the model should reply in text."""
+        if self.tool_choice == "none" or not self.functions:
+            return None
+        conversation = conversation_task(messages)
+        if self.tool_choice in self.functions:
+            name = self.tool_choice
+        else:
+            auto = self.tool_choice == "auto"
+            if auto and conversation.results and self.answered(conversation):
+                return None
+            name = self.decide(conversation, reply=auto)
+            if name == NO_TOOL:
+                return None
+        arguments = self.arguments(self.functions[name], conversation.task())
+        if self.tool_choice == "auto" and conversation.repeats(name, arguments):
+            return None  # its result is above: a reply, not the same call again
+        return ToolCall(name=name, args=arguments, id=f"call_{uuid.uuid4().hex[:24]}")
+
+    def answered(self, conversation: Conversation) -> bool:
+        """Whether the tool results answer the request (the probability of "Yes" ≥ 1/2)."""
+        question = TOOL_RESULTS_QUESTION.format(
+            request=conversation.request, results=format_tool_results(conversation.results)
+        )
+        messages = [("system", TOOL_RESULTS_SYSTEM), ("human", question)]
+        return choice_probabilities(self.model, messages, YES_NO)[YES_NO[0]] >= 0.5
+
+    def arguments(self, spec: Mapping[str, Any], task: str) -> dict[str, Any]:
+        """A call's arguments for ``task``, constrained to the function's schema.
+
+        The prompt lists the arguments with their descriptions (``decision_system``): with the
+        function's description alone, Qwen2.5-Coder-1.5B wrote a task-taking tool's ``task`` as
+        the tool's name ("calculate_number") or its description. Optional arguments the task
+        does not give are dropped (``grounded_arguments``).
+        """
+        parameters = spec.get("parameters") or {"type": "object", "properties": {}}
+        description = spec.get("description", "")
+        structured = structured_model(
+            self.model, parameters, max_string_length=self.max_string_length
+        )
+        messages = [
+            (
+                "system",
+                decision_system({**spec, "description": description, "parameters": parameters}),
+            ),
+            ("human", FUNCTION_CALLING_USER.format(task=task)),
+        ]
+        return grounded_arguments(structured.invoke(messages), parameters, task)
+
+    def decide(self, conversation: Conversation, *, reply: bool = True) -> str:
+        """The tool to call, or ``NO_TOOL`` (only when ``reply``), for a conversation.
+
+        The most probable first token of the reply among the names (one forward pass); names
+        that share a first token are told apart by a constrained choice.
+        """
+        names = list(self.functions)
+        if not reply and len(names) == 1:
+            return names[0]
+        listed = [(n, f.get("description", "")) for n, f in self.functions.items()]
+        system = TOOL_DECISION_SYSTEM.format(tools=format_tools(listed))
+        messages = [("system", system), ("human", conversation.task())]
+        labels = [*names, NO_TOOL] if reply else names
+        if len({self._first_token(label) for label in labels}) < len(labels):
+            return self._constrained_choice(messages, labels)
+        probabilities = choice_probabilities(self.model, messages, labels)
+        return max(labels, key=lambda label: probabilities[label])
+
+    def _first_token(self, label: str) -> tuple[int, ...] | str:
+        get_ids = getattr(self.model, "get_token_ids", None)
+        return tuple(get_ids(label)[:1]) if get_ids else label
+
+    def _constrained_choice(self, messages: list[tuple[str, str]], labels: list[str]) -> str:
+        schema = {
+            "type": "object",
+            "properties": {"name": {"type": "string", "enum": labels}},
+            "required": ["name"],
+        }
+        return str(structured_model(self.model, schema).invoke(messages)["name"])
+
+
+def tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The names of tools in OpenAI's format."""
+    return [t["function"]["name"] for t in tools]
