@@ -30,6 +30,12 @@ Agents:
   ``tool_choice="auto"``. ``recursion_limit = 2 * max_steps + 2``: up to ``max_steps`` model
   turns with tool calls, then a final answer. Workarounds needed to run it at all, each reported
   by the run: see ``REACT_NOTES``.
+- ``react_ours``: the same prebuilt agent and prompt on langchain-gba's ``ChatLlamaCpp`` (the
+  shared model) and its grammar-constrained ``bind_tools``, with no workaround.
+- ``react_native``: the same prebuilt agent and prompt on ``ChatOpenAI`` and llama.cpp's C++
+  ``llama-server --jinja`` serving the same GGUF, which parses the model's own tool-call format
+  (``scripts/build_llama_server.sh`` builds it).
+- ``ahead`` / ``ahead_user``: ``ours`` with ``planning="ahead"`` (and ``replan="user"``).
 
 Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
 error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
@@ -74,7 +80,7 @@ DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
-AGENTS = ("ours", "ahead", "ahead_user", "react", "baseline")
+AGENTS = ("ours", "ahead", "ahead_user", "react", "react_ours", "react_native", "baseline")
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -299,6 +305,16 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "tools": tools,
         "shared": llm,  # its cache is cleared before each agent: see run_one
     }
+    with warnings.catch_warnings():  # create_react_agent moved to langchain.agents in v1
+        warnings.simplefilter("ignore")
+        from langgraph.prebuilt import create_react_agent
+
+        if "react_ours" in agents:  # the prebuilt agent on our bind_tools, same model and tools
+            built["react_ours"] = create_react_agent(llm, tools, prompt=REACT_PROMPT)
+        if "react_native" in agents:
+            built["react_native"] = create_react_agent(
+                native_chat(react_max_tokens), tools, prompt=REACT_PROMPT
+            )
     if "react" not in agents:
         return built
     with warnings.catch_warnings():  # "langchain-community is being sunset"
@@ -326,6 +342,31 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         react = create_react_agent(bound, tools, prompt=REACT_PROMPT)
     chat.invoke("Hello", max_tokens=1)
     return {**built, "react": react, "client": client}
+
+
+def native_chat(max_tokens: int) -> Any:
+    """``ChatOpenAI`` on llama.cpp's C++ ``llama-server --jinja`` serving the same GGUF.
+
+    The server parses the model's own tool calls (Qwen2.5's ``<tool_call>`` format) into OpenAI
+    ``tool_calls``: what Ollama or llama-server users get. Built by
+    ``scripts/build_llama_server.sh``; stopped when the bench exits.
+    """
+    import atexit
+
+    from langchain_openai import ChatOpenAI
+
+    from langchain_gba.server import LlamaServer
+
+    server = LlamaServer(MODEL, binary="llama-server", n_ctx=4096, extra_args=["--jinja"])
+    server.start()
+    atexit.register(server.stop)
+    return ChatOpenAI(
+        base_url=server.base_url,
+        api_key="no-key",
+        model=MODEL,
+        temperature=0.0,
+        max_tokens=max_tokens,
+    )
 
 
 INVOCATION_ERROR = "Error invoking tool "
@@ -484,6 +525,8 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead": run_ours,
     "ahead_user": run_ours,
     "react": run_react,
+    "react_ours": run_react,
+    "react_native": run_react,
 }
 
 
@@ -608,6 +651,8 @@ LABELS = {
     "ahead": 'ours, planning="ahead"',
     "ahead_user": 'ours, planning="ahead", replan="user"',
     "react": "LangGraph create_react_agent",
+    "react_ours": "create_react_agent on our bind_tools",
+    "react_native": "create_react_agent on llama-server --jinja",
     "baseline": "one call (request → labelled tool)",
 }
 COLUMNS = [
@@ -797,6 +842,8 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_user": "#c77dff",
         "ours": "#2a9d8f",
         "react": "#e76f51",
+        "react_ours": "#f4a261",
+        "react_native": "#bc4749",
         "baseline": "#8d99ae",
     }
     for i, (agent, s) in enumerate(summary.items()):
@@ -953,7 +1000,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=10)
     parser.add_argument("--model", default=MODEL_DEFAULT, help="embedded model name or GGUF path")
     parser.add_argument(
-        "--agents", default=",".join(AGENTS), help="comma-separated: ours, react, baseline"
+        "--agents", default=",".join(AGENTS), help=f"comma-separated: {', '.join(AGENTS)}"
     )
     parser.add_argument(
         "--split", choices=["dev", "test", "all"], default="all", help="the requests' split"

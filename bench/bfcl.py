@@ -28,6 +28,10 @@ Routes (each output is turned into BFCL's model-output format, ``[{func_name: {a
   written, constrained to the function's schema, and optional ones the request does not give
   are dropped (``grounded_arguments``). The threshold was tuned on items apart from the
   reported ones (``--offset 150 --fit-threshold 0``, then ``--sweep``).
+- ``bind_tools``: ``ChatLlamaCpp.bind_tools(tools)`` (``tool_choice="auto"``), what any LangChain
+  agent gets: a call or a reply decided by the model's probability of each function's name and
+  of ``none`` as its first token, then the arguments under the function's schema
+  (``langchain_gba.chat_models.tool_calling``).
 - ``ours-select``: the first design, kept for comparison: one constrained choice among the
   functions and ``none``, then the arguments (``FUNCTION_CALLING_SYSTEM/USER``: the function's
   description only).
@@ -95,7 +99,7 @@ CATEGORIES = (
     "live_irrelevance",
 )
 DEFAULT_CATEGORIES = ("simple_python", "multiple", "irrelevance")
-ROUTES = ("ours", "ours-select", "ours-union", "prompted", "langchain")
+ROUTES = ("ours", "bind_tools", "ours-select", "ours-union", "prompted", "langchain")
 DEFAULT_ROUTES = ("ours", "prompted", "langchain")
 CHECKER_MODEL = "langchain-gba"
 """The model name the BFCL checker is given (see ``_bfcl``)."""
@@ -360,6 +364,7 @@ class Routes:
             "ours-union": self.ours_union,
             "prompted": self.prompted,
             "langchain": self.langchain,
+            "bind_tools": self.bind_tools,
         }[route]
         start = time.perf_counter()
         try:
@@ -450,6 +455,17 @@ class Routes:
         if len(message.tool_calls) > 1:
             decoded = [{c["name"]: c["args"]} for c in message.tool_calls]
             return Outcome(raw, decoded, "invalid", f"{len(decoded)} calls")
+        call = message.tool_calls[0]
+        return call_outcome(item, raw, call["name"], call["args"])
+
+
+    def bind_tools(self, item: Item) -> Outcome:
+        """langchain-gba's own ``ChatLlamaCpp.bind_tools`` (``tool_choice="auto"``)."""
+        tools = [{"type": "function", "function": t} for t in item.tools]
+        message = self.llm.bind_tools(tools).invoke(_pairs(item.messages))
+        raw = json.dumps({"content": message.content, "tool_calls": message.tool_calls})
+        if not message.tool_calls:
+            return Outcome(raw, [], "none")
         call = message.tool_calls[0]
         return call_outcome(item, raw, call["name"], call["args"])
 

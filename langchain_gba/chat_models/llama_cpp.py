@@ -23,7 +23,6 @@ from langchain_core.messages import (
     ToolMessage,
 )
 from langchain_core.messages.ai import UsageMetadata
-from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -32,10 +31,11 @@ from pydantic import Field, PrivateAttr, model_validator
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
 from langchain_gba.chat_models.tool_calling import (
-    ToolCaller,
+    TOOL_STRING_LENGTH,
+    call_chunk,
+    decide_reply,
     normalize_tool_choice,
     openai_tools,
-    reply_messages,
     tool_names,
 )
 from langchain_gba.exceptions import (
@@ -315,7 +315,7 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        call, messages = self._tool_call(messages, kwargs)
+        call, messages = decide_reply(self, messages, kwargs)
         if call is not None:
             return ChatResult(generations=[ChatGeneration(message=call)])
         loaded = self._loaded
@@ -349,21 +349,9 @@ class ChatLlamaCpp(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        call, messages = self._tool_call(messages, kwargs)
+        call, messages = decide_reply(self, messages, kwargs)
         if call is not None:
-            yield ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content="",
-                    tool_call_chunks=[
-                        tool_call_chunk(
-                            name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i
-                        )
-                        for i, c in enumerate(call.tool_calls)
-                    ],
-                    chunk_position="last",
-                    response_metadata=call.response_metadata,
-                )
-            )
+            yield ChatGenerationChunk(message=call_chunk(call))
             return
         # A producer thread owns the model lock for the whole generation and hands text to this
         # generator through a queue: the generator may be resumed from different threads (as
@@ -483,30 +471,6 @@ class ChatLlamaCpp(BaseChatModel):
                 raise UnsupportedSchemaError(msg) from e
         return super().bind(tools=formatted, tool_choice=choice, **kwargs)
 
-    def _tool_call(
-        self, messages: list[BaseMessage], kwargs: dict[str, Any]
-    ) -> tuple[AIMessage | None, list[BaseMessage]]:
-        """The tool-call reply (None: reply in text), and the messages a text reply reads.
-
-        A call is decided only when tools are bound. A text reply after this turn's tool
-        results reads them in one message (``reply_messages``).
-        """
-        tools = kwargs.pop("tools", None)
-        choice = kwargs.pop("tool_choice", None) or "auto"
-        kwargs.pop("parallel_tool_calls", None)
-        if not tools:
-            return None, messages
-        caller = ToolCaller(self, tools, choice, max_string_length=TOOL_STRING_LENGTH)
-        call = caller.call(messages)
-        if call is None:
-            return None, reply_messages(messages)
-        message = AIMessage(
-            content="",
-            tool_calls=[call],
-            response_metadata={"model_name": self.model, "finish_reason": "tool_calls"},
-        )
-        return message, messages
-
     # -- structured output --------------------------------------------------------------------
 
     def with_structured_output(  # type: ignore[override]
@@ -556,10 +520,6 @@ class ChatLlamaCpp(BaseChatModel):
             **budget,
         )
         return structured_chain(llm, schema, include_raw=include_raw)
-
-
-TOOL_STRING_LENGTH = 300
-"""``maxLength`` of a tool's string arguments that have none: a small model finishes its JSON."""
 
 
 def _to_dict(message: BaseMessage, *, native_tools: bool = False) -> dict[str, Any]:

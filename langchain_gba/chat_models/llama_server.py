@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Any
 
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
+from langchain_core.runnables.config import run_in_executor
+from langchain_core.tools import BaseTool
 from langchain_openai import ChatOpenAI
 from pydantic import Field, SecretStr
 
+from langchain_gba.chat_models.tool_calling import (
+    TOOL_STRING_LENGTH,
+    call_chunk,
+    decide_reply,
+    normalize_tool_choice,
+    openai_tools,
+    tool_names,
+)
 from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.structured.gbnf import to_gbnf
 from langchain_gba.structured.output import (
@@ -68,6 +82,104 @@ class ChatLlamaServer(ChatOpenAI):
         if "max_completion_tokens" in payload:
             payload["max_tokens"] = payload.pop("max_completion_tokens")
         return payload
+
+    # -- tool calling ---------------------------------------------------------------------------
+
+    def bind_tools(  # type: ignore[override]
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        native: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: calls decided and written under constraint, as ``ChatLlamaCpp`` does.
+
+        The decision (call or reply) reads the server's ``logprobs``; the arguments are
+        constrained to the tool's schema by the server's grammar. ``native=True`` sends the
+        tools to the server instead (``ChatOpenAI.bind_tools``: llama-server ``--jinja``
+        parses the model's own tool-call format, which small models often miss).
+
+        Raises:
+            UnsupportedSchemaError: a tool's argument schema cannot become a grammar.
+            ValueError: ``tool_choice`` names no bound tool.
+        """
+        if native:
+            return super().bind_tools(
+                tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls, **kwargs
+            )
+        formatted = openai_tools(tools)
+        choice = normalize_tool_choice(tool_choice, tool_names(formatted))
+        for tool in formatted:
+            function = tool["function"]
+            parameters = function.get("parameters") or {"type": "object", "properties": {}}
+            try:
+                to_gbnf(constraint_for(parameters, "json_schema", TOOL_STRING_LENGTH))
+            except UnsupportedSchemaError as e:
+                msg = f"The arguments of tool {function['name']!r} cannot be constrained: {e}"
+                raise UnsupportedSchemaError(msg) from e
+        return self.bind(gba_tools=formatted, gba_tool_choice=choice, **kwargs)
+
+    @staticmethod
+    def _bound(kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The tools bound by ``bind_tools`` under ``decide_reply``'s names (not sent as such)."""
+        if "gba_tools" not in kwargs:
+            return {}
+        return {"tools": kwargs.pop("gba_tools"), "tool_choice": kwargs.pop("gba_tool_choice")}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        call, messages = decide_reply(self, messages, self._bound(kwargs))
+        if call is not None:
+            return ChatResult(generations=[ChatGeneration(message=call)])
+        return super()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        bound = self._bound(kwargs)
+        call, messages = await run_in_executor(None, decide_reply, self, messages, bound)
+        if call is not None:
+            return ChatResult(generations=[ChatGeneration(message=call)])
+        return await super()._agenerate(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        call, messages = decide_reply(self, messages, self._bound(kwargs))
+        if call is not None:
+            yield ChatGenerationChunk(message=call_chunk(call))
+            return
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        bound = self._bound(kwargs)
+        call, messages = await run_in_executor(None, decide_reply, self, messages, bound)
+        if call is not None:
+            yield ChatGenerationChunk(message=call_chunk(call))
+            return
+        async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kwargs):
+            yield chunk
 
     def with_structured_output(  # type: ignore[override]
         self,

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    HumanMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_gba.prompts import (
@@ -43,7 +51,10 @@ from langchain_gba.tools.function_calling import YES_NO, decision_system, ground
 
 __all__ = [
     "NO_TOOL",
+    "TOOL_STRING_LENGTH",
     "ToolCaller",
+    "call_chunk",
+    "decide_reply",
     "conversation_task",
     "normalize_tool_choice",
     "reply_messages",
@@ -235,7 +246,8 @@ class ToolCaller:
         """The tool to call, or ``NO_TOOL`` (only when ``reply``), for a conversation.
 
         The most probable first token of the reply among the names (one forward pass); names
-        that share a first token are told apart by a constrained choice.
+        that share a first token, or a model without next-token probabilities (a server), get
+        a constrained choice.
         """
         names = list(self.functions)
         if not reply and len(names) == 1:
@@ -244,14 +256,21 @@ class ToolCaller:
         system = TOOL_DECISION_SYSTEM.format(tools=format_tools(listed))
         messages = [("system", system), ("human", conversation.task())]
         labels = [*names, NO_TOOL] if reply else names
-        if len({self._first_token(label) for label in labels}) < len(labels):
+        if not self._first_tokens_differ(labels):
             return self._constrained_choice(messages, labels)
         probabilities = choice_probabilities(self.model, messages, labels)
         return max(labels, key=lambda label: probabilities[label])
 
-    def _first_token(self, label: str) -> tuple[int, ...] | str:
-        get_ids = getattr(self.model, "get_token_ids", None)
-        return tuple(get_ids(label)[:1]) if get_ids else label
+    def _first_tokens_differ(self, labels: Sequence[str]) -> bool:
+        """Whether the model's next-token probabilities tell ``labels`` apart.
+
+        Only an in-process model reads them for any token (``first_token_logprobs``); a server's
+        ``top_logprobs`` name whole tokens, not a tool's name: there, a constrained choice.
+        """
+        if not hasattr(self.model, "first_token_logprobs"):
+            return False
+        firsts = {tuple(self.model.get_token_ids(label)[:1]) for label in labels}
+        return len(firsts) == len(labels)
 
     def _constrained_choice(self, messages: list[tuple[str, str]], labels: list[str]) -> str:
         schema = {
@@ -265,3 +284,46 @@ class ToolCaller:
 def tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
     """The names of tools in OpenAI's format."""
     return [t["function"]["name"] for t in tools]
+
+
+TOOL_STRING_LENGTH = 300
+"""``maxLength`` of a tool's string arguments that have none: a small model finishes its JSON."""
+
+
+def decide_reply(
+    model: BaseChatModel, messages: list[BaseMessage], kwargs: dict[str, Any]
+) -> tuple[AIMessage | None, list[BaseMessage]]:
+    """For a chat model's ``_generate``: the tool-call reply, or None and what a text reply reads.
+
+    Pops the bound ``tools``, ``tool_choice`` and ``parallel_tool_calls`` from ``kwargs``. A
+    call is decided only when tools are bound; a text reply after this turn's tool results reads
+    them in one message (``reply_messages``).
+    """
+    tools = kwargs.pop("tools", None)
+    choice = kwargs.pop("tool_choice", None) or "auto"
+    kwargs.pop("parallel_tool_calls", None)
+    if not tools:
+        return None, messages
+    call = ToolCaller(model, tools, choice, max_string_length=TOOL_STRING_LENGTH).call(messages)
+    if call is None:
+        return None, reply_messages(messages)
+    name = getattr(model, "model", None) or getattr(model, "model_name", None)
+    message = AIMessage(
+        content="",
+        tool_calls=[call],
+        response_metadata={"model_name": name, "finish_reason": "tool_calls"},
+    )
+    return message, messages
+
+
+def call_chunk(message: AIMessage) -> AIMessageChunk:
+    """A tool-call reply as the one chunk a stream yields (``tool_call_chunks``)."""
+    return AIMessageChunk(
+        content="",
+        tool_call_chunks=[
+            tool_call_chunk(name=c["name"], args=json.dumps(c["args"]), id=c["id"], index=i)
+            for i, c in enumerate(message.tool_calls)
+        ],
+        chunk_position="last",
+        response_metadata=message.response_metadata,
+    )

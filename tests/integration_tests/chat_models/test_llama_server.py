@@ -70,3 +70,35 @@ def test_unconstrained_backend_retries_then_raises_typed_error(llama_server: str
         assert e.raw and "3 attempts" in str(e)
     else:
         assert isinstance(out, City) and 1 <= counter.calls <= 3
+
+
+def _book_table(restaurant: str, people: int) -> str:
+    """Book a table at a restaurant for a number of people."""
+    return f"Booked {restaurant} for {people}."
+
+
+def test_bind_tools_calls_with_arguments_the_server_constrains(server_llm) -> None:
+    import asyncio
+
+    import jsonschema
+    from langchain_core.messages import HumanMessage, ToolMessage
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    schema = convert_to_openai_tool(_book_table)["function"]["parameters"]
+    bound = server_llm.bind_tools([_book_table], tool_choice="any")
+    question = HumanMessage("Book a table for 4 at Luigi's.")
+    for reply in (bound.invoke([question]), asyncio.run(bound.ainvoke([question]))):
+        (call,) = reply.tool_calls
+        assert call["name"] == "_book_table"
+        jsonschema.validate(call["args"], schema)
+    chunks = list(bound.stream([question]))
+    assert chunks[0].tool_call_chunks[0]["name"] == "_book_table"
+    # after the result, under "auto", the server's model writes its reply (no call again)
+    result = ToolMessage("Booked Luigi's for 4.", tool_call_id=call["id"])
+    answer = server_llm.bind_tools([_book_table]).invoke([question, reply, result])
+    assert isinstance(answer.text, str) and not answer.tool_calls
+
+
+def test_bind_tools_native_sends_the_tools_to_the_server(server_llm) -> None:
+    bound = server_llm.bind_tools([_book_table], native=True)
+    assert bound.kwargs["tools"][0]["function"]["name"] == "_book_table"
