@@ -635,9 +635,10 @@ Reply with one name: the tool to call, or none."""
 reply's first token (one forward pass). On the dev split's lookups, calculations and direct
 requests (Qwen2.5-Coder-1.5B, Wikipedia and calculator) it chose right 26/30 (lookups 14/14,
 calculations 7/7, direct 5/9), where BFCL's fit decision (the closest tool, then its "Yes" to
-``FUNCTION_FIT_QUESTIONS`` against the tuned threshold) chose right 16/30 (0/14, 7/7, 9/9): for tools that take a
-task in plain words its "Yes" barely depends on the request (search_wikipedia: 0.68-0.76 on
-lookups, 0.55-0.73 on direct requests). Formatted with ``tools`` (``format_tools`` lines)."""
+``FUNCTION_FIT_QUESTIONS`` against the tuned threshold) chose right 16/30 (0/14, 7/7, 9/9): for
+tools that take a task in plain words its "Yes" barely depends on the request (search_wikipedia:
+0.68-0.76 on lookups, 0.55-0.73 on direct requests). Formatted with ``tools`` (``format_tools``
+lines)."""
 
 TOOL_RESULTS_SYSTEM = "You check whether the results of tool calls answer a user's request."
 TOOL_RESULTS_QUESTION = """\

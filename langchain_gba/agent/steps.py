@@ -124,7 +124,7 @@ def _properties(tool: BaseTool) -> dict[str, Any]:
     schema = tool.tool_call_schema
     if isinstance(schema, dict):
         return dict(schema.get("properties", {}))
-    return dict(schema.model_json_schema().get("properties", {}))
+    return dict(schema.model_json_schema().get("properties", {}))  # type: ignore[union-attr]
 
 
 def _on_target(args: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:

@@ -261,6 +261,7 @@ class ChatLlamaCpp(BaseChatModel):
         One forward pass over the prompt (a prefix shared with the previous call is reused);
         the log-softmax of the next token's logits, read before sampling.
         """
+        import llama_cpp
         import numpy as np
 
         loaded = self._loaded
@@ -274,7 +275,10 @@ class ChatLlamaCpp(BaseChatModel):
         with loaded.lock:
             tokens, _, _ = self._request(list(messages), None, {"max_tokens": 1})
             loaded.llama.create_completion(
-                prompt=tokens, max_tokens=1, temperature=0.0, logits_processor=[capture]
+                prompt=tokens,
+                max_tokens=1,
+                temperature=0.0,
+                logits_processor=llama_cpp.LogitsProcessorList([capture]),
             )
             ids = {c: self.get_token_ids(c)[:1] for c in choices}
         logits = captured[0]

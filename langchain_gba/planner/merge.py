@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
@@ -98,7 +99,7 @@ def merge_lora(base: Path, adapter: Path, out: Path, *, scale: float = 1.0) -> i
             )
             raise ValueError(msg)
         rank = a.shape[0]
-        factor = scale * (float(alpha) / rank if alpha else 1.0)
+        factor = scale * (float(cast(Any, alpha)) / rank if alpha else 1.0)
         weight = weight + factor * (b @ a)
         quantized = gguf.quants.quantize(weight.astype(np.float32), merged_type)
         writer.add_tensor(tensor.name, quantized, raw_dtype=merged_type)
@@ -131,7 +132,11 @@ def merged_model_path(base: Path, adapter: Path, *, cache: Path | None = None) -
     if out.is_file():
         return out
     logger.info("Merging %s into %s (once; cached at %s)", adapter.name, base.name, out)
-    return atomic_write(out, lambda tmp: merge_lora(base, adapter, tmp))
+
+    def write(tmp: Path) -> None:
+        merge_lora(base, adapter, tmp)
+
+    return atomic_write(out, write)
 
 
 def _field(reader: object, name: str) -> object:
