@@ -458,7 +458,6 @@ class Routes:
         call = message.tool_calls[0]
         return call_outcome(item, raw, call["name"], call["args"])
 
-
     def bind_tools(self, item: Item) -> Outcome:
         """langchain-gba's own ``ChatLlamaCpp.bind_tools`` (``tool_choice="auto"``)."""
         tools = [{"type": "function", "function": t} for t in item.tools]

@@ -30,19 +30,11 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
-from langchain_gba.chat_models.tool_calling import (
-    TOOL_STRING_LENGTH,
-    call_chunk,
-    decide_reply,
-    normalize_tool_choice,
-    openai_tools,
-    tool_names,
-)
+from langchain_gba.chat_models.tool_calling import call_chunk, decide_reply, prepare_tools
 from langchain_gba.exceptions import (
     ContextWindowError,
     ModelNotFoundError,
     StructuredOutputError,
-    UnsupportedSchemaError,
 )
 from langchain_gba.models import DEFAULT_MODEL, resolve_model_path
 from langchain_gba.structured.output import (
@@ -460,19 +452,7 @@ class ChatLlamaCpp(BaseChatModel):
                 engine cannot compile (named in the message).
             ValueError: ``tool_choice`` names no bound tool.
         """
-        formatted = openai_tools(tools)
-        names = tool_names(formatted)
-        choice = normalize_tool_choice(tool_choice, names)
-        for tool in formatted:
-            function = tool["function"]
-            parameters = function.get("parameters") or {"type": "object", "properties": {}}
-            try:
-                self._loaded.compiler.compile(
-                    constraint_for(parameters, "json_schema", TOOL_STRING_LENGTH)
-                )
-            except UnsupportedSchemaError as e:
-                msg = f"The arguments of tool {function['name']!r} cannot be constrained: {e}"
-                raise UnsupportedSchemaError(msg) from e
+        formatted, choice = prepare_tools(tools, tool_choice, self._loaded.compiler.compile)
         return super().bind(tools=formatted, tool_choice=choice, **kwargs)
 
     # -- structured output --------------------------------------------------------------------

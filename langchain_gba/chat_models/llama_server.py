@@ -15,14 +15,7 @@ from langchain_core.tools import BaseTool
 from langchain_openai import ChatOpenAI
 from pydantic import Field, SecretStr
 
-from langchain_gba.chat_models.tool_calling import (
-    TOOL_STRING_LENGTH,
-    call_chunk,
-    decide_reply,
-    normalize_tool_choice,
-    openai_tools,
-    tool_names,
-)
+from langchain_gba.chat_models.tool_calling import call_chunk, decide_reply, prepare_tools
 from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.structured.gbnf import to_gbnf
 from langchain_gba.structured.output import (
@@ -109,16 +102,7 @@ class ChatLlamaServer(ChatOpenAI):
             return super().bind_tools(
                 tools, tool_choice=tool_choice, parallel_tool_calls=parallel_tool_calls, **kwargs
             )
-        formatted = openai_tools(tools)
-        choice = normalize_tool_choice(tool_choice, tool_names(formatted))
-        for tool in formatted:
-            function = tool["function"]
-            parameters = function.get("parameters") or {"type": "object", "properties": {}}
-            try:
-                to_gbnf(constraint_for(parameters, "json_schema", TOOL_STRING_LENGTH))
-            except UnsupportedSchemaError as e:
-                msg = f"The arguments of tool {function['name']!r} cannot be constrained: {e}"
-                raise UnsupportedSchemaError(msg) from e
+        formatted, choice = prepare_tools(tools, tool_choice, to_gbnf)
         return self.bind(gba_tools=formatted, gba_tool_choice=choice, **kwargs)
 
     @staticmethod

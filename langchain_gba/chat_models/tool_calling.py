@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,6 +36,7 @@ from langchain_core.messages import (
 from langchain_core.messages.tool import tool_call_chunk
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.prompts import (
     FUNCTION_CALLING_USER,
     TOOL_DECISION_SYSTEM,
@@ -46,6 +47,7 @@ from langchain_gba.prompts import (
     format_tools,
 )
 from langchain_gba.structured.choice import choice_probabilities
+from langchain_gba.structured.output import constraint_for
 from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.function_calling import YES_NO, decision_system, grounded_arguments
 
@@ -57,6 +59,7 @@ __all__ = [
     "decide_reply",
     "conversation_task",
     "normalize_tool_choice",
+    "prepare_tools",
     "reply_messages",
     "openai_tools",
 ]
@@ -288,6 +291,30 @@ def tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
 
 TOOL_STRING_LENGTH = 300
 """``maxLength`` of a tool's string arguments that have none: a small model finishes its JSON."""
+
+
+def prepare_tools(
+    tools: Sequence[Any], tool_choice: Any, check: Callable[[dict[str, Any]], object]
+) -> tuple[list[dict[str, Any]], ToolChoice]:
+    """The tools in OpenAI's format and the normalized ``tool_choice``, for ``bind_tools``.
+
+    ``check`` compiles each tool's argument constraint (the grammar engine of the model).
+
+    Raises:
+        UnsupportedSchemaError: naming the tool whose schema cannot be constrained, and why.
+        ValueError: ``tool_choice`` names no tool.
+    """
+    formatted = openai_tools(tools)
+    choice = normalize_tool_choice(tool_choice, tool_names(formatted))
+    for tool in formatted:
+        function = tool["function"]
+        parameters = function.get("parameters") or {"type": "object", "properties": {}}
+        try:
+            check(constraint_for(parameters, "json_schema", TOOL_STRING_LENGTH))
+        except UnsupportedSchemaError as e:
+            msg = f"The arguments of tool {function['name']!r} cannot be constrained: {e}"
+            raise UnsupportedSchemaError(msg) from e
+    return formatted, choice
 
 
 def decide_reply(

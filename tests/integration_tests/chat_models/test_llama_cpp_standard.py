@@ -12,7 +12,19 @@ from langchain_gba import ChatLlamaCpp
 PARAMS = {"model": "smollm2-135m-instruct", "n_ctx": 4096}
 
 
-class TestChatLlamaCppUnit(ChatModelUnitTests):
+class ToolCalling:
+    """``bind_tools`` with every ``tool_choice``: no tool-calling test is skipped."""
+
+    @property
+    def has_tool_calling(self) -> bool:
+        return True
+
+    @property
+    def has_tool_choice(self) -> bool:
+        return True
+
+
+class TestChatLlamaCppUnit(ToolCalling, ChatModelUnitTests):
     @property
     def chat_model_class(self) -> type[ChatLlamaCpp]:
         return ChatLlamaCpp
@@ -25,16 +37,8 @@ class TestChatLlamaCppUnit(ChatModelUnitTests):
     def init_from_env_params(self) -> tuple[dict, dict, dict]:
         return {}, {}, {}
 
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
 
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-
-class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
+class TestChatLlamaCppIntegration(ToolCalling, ChatModelIntegrationTests):
     @property
     def chat_model_class(self) -> type[ChatLlamaCpp]:
         return ChatLlamaCpp
@@ -46,14 +50,6 @@ class TestChatLlamaCppIntegration(ChatModelIntegrationTests):
 
     @property
     def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def has_tool_calling(self) -> bool:
-        return True
-
-    @property
-    def has_tool_choice(self) -> bool:
         return True
 
     @pytest.mark.xfail(
