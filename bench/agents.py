@@ -436,10 +436,10 @@ def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     except GraphRecursionError:  # does not happen with remaining_steps; kept for safety
         messages, hit_limit = [], True
     ai = [m for m in messages if isinstance(m, AIMessage)]
-    first_tool = "none"
-    if ai:
+    first_tool = "none"  # no model turn at all
+    if ai:  # a first turn without a call answers directly, as our final_answer does
         calls = ai[0].tool_calls or ai[0].invalid_tool_calls
-        first_tool = (calls[0].get("name") or "?") if calls else "none"
+        first_tool = (calls[0].get("name") or "?") if calls else "final_answer"
     parse_errors, tool_errors = [], []
     for m in ai:
         for bad in m.invalid_tool_calls:
