@@ -8,7 +8,11 @@ is decided, then written under constraint:
    probability of "Yes", ``TOOL_RESULTS_QUESTION``); if so, a text reply;
 2. call a tool or reply in text: the model's probability of each tool's name, and of ``none``,
    as its reply's first token, with the request and the tool results after it in view
-   (``TOOL_DECISION_SYSTEM``; one forward pass);
+   (``TOOL_DECISION_SYSTEM``; one forward pass). A function with typed arguments is then also
+   put to the fit decision the agent's function calling uses (``FunctionCaller(check_fit=True)``,
+   its threshold tuned on BFCL): whether calling it does the request; if not, a text reply. A
+   tool that takes one string in plain words (a task, a query) is not: its "Yes" barely depends
+   on the request;
 3. a call's arguments, decoded under the tool's JSON schema's grammar: they always validate. A
    call that repeats one already made (same arguments) becomes a text reply.
 
@@ -49,7 +53,12 @@ from langchain_gba.prompts import (
 from langchain_gba.structured.choice import choice_probabilities
 from langchain_gba.structured.output import constraint_for
 from langchain_gba.structured.route import structured_model
-from langchain_gba.tools.function_calling import YES_NO, decision_system, grounded_arguments
+from langchain_gba.tools.function_calling import (
+    YES_NO,
+    FunctionCaller,
+    decision_system,
+    grounded_arguments,
+)
 
 __all__ = [
     "NO_TOOL",
@@ -61,6 +70,7 @@ __all__ = [
     "normalize_tool_choice",
     "prepare_tools",
     "reply_messages",
+    "takes_text",
     "openai_tools",
 ]
 
@@ -168,6 +178,16 @@ def conversation_task(messages: Sequence[BaseMessage]) -> Conversation:
     return Conversation(request, tuple(results))
 
 
+def takes_text(spec: Mapping[str, Any]) -> bool:
+    """Whether a function takes one string in plain words (a task, a query) and nothing else."""
+    properties = (spec.get("parameters") or {}).get("properties") or {}
+    if len(properties) != 1:
+        return False
+    (schema,) = properties.values()
+    constrained = {"enum", "const", "pattern", "format"} & set(schema)
+    return schema.get("type") == "string" and not constrained
+
+
 NO_TOOL = "none"
 """The decision's label for a text reply."""
 
@@ -195,6 +215,7 @@ class ToolCaller:
         self.functions = {t["function"]["name"]: dict(t["function"]) for t in tools}
         self.tool_choice = tool_choice
         self.max_string_length = max_string_length
+        self.fit = FunctionCaller(model, max_string_length=max_string_length, check_fit=True)
 
     def call(self, messages: Sequence[BaseMessage]) -> ToolCall | None:
         """The tool call for ``messages``; None when the model should reply in text."""
@@ -210,7 +231,14 @@ class ToolCaller:
             name = self.decide(conversation, reply=auto)
             if name == NO_TOOL:
                 return None
-        arguments = self.arguments(self.functions[name], conversation.task())
+        spec = self.functions[name]
+        if self.tool_choice == "auto" and not takes_text(spec):
+            decision = self.fit.decide(spec, conversation.task())
+            if not decision.fits:
+                return None
+            arguments = decision.arguments or {}
+        else:
+            arguments = self.arguments(spec, conversation.task())
         if self.tool_choice == "auto" and conversation.repeats(name, arguments):
             return None  # its result is above: a reply, not the same call again
         return ToolCall(name=name, args=arguments, id=f"call_{uuid.uuid4().hex[:24]}")

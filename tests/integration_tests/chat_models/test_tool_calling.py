@@ -134,3 +134,13 @@ def test_the_prebuilt_react_agent_answers_from_the_bundled_corpus(capable_llm, t
     calls = [c["name"] for m in out["messages"] if isinstance(m, AIMessage) for c in m.tool_calls]
     assert calls[:1] == ["search_wikipedia"]
     assert "Reykjav" in out["messages"][-1].text
+
+
+def test_a_typed_function_that_does_not_fit_gets_a_text_reply(capable_llm):
+    @tool
+    def book_table(restaurant: str, people: int, time: str) -> str:
+        """Book a table at a restaurant for a number of people at a time (HH:MM)."""
+        return "booked"
+
+    reply = capable_llm.bind_tools([book_table]).invoke("What is the capital of France?")
+    assert reply.tool_calls == [] and reply.text

@@ -11,6 +11,7 @@ from langchain_gba.chat_models.tool_calling import (
     normalize_tool_choice,
     openai_tools,
     reply_messages,
+    takes_text,
     tool_names,
 )
 
@@ -104,3 +105,14 @@ def test_a_reply_after_results_reads_them_with_the_request_in_one_message():
     assert text.startswith("And 17 times 23?")
     assert '- calculate_number({"task": "17 * 23"}): 17 * 23 = 391' in text
     assert reply_messages(HISTORY[:4]) == HISTORY[:4]  # no results yet: unchanged
+
+
+def test_which_tools_take_plain_text():
+    def spec(**properties):
+        return {"name": "f", "parameters": {"type": "object", "properties": properties}}
+
+    assert takes_text(spec(task={"type": "string", "maxLength": 2000}))
+    assert not takes_text(spec(city={"type": "string", "enum": ["Paris", "Rome"]}))
+    assert not takes_text(spec(n={"type": "integer"}))
+    assert not takes_text(spec(a={"type": "string"}, b={"type": "string"}))
+    assert not takes_text(spec())
