@@ -57,18 +57,22 @@ logger = logging.getLogger(__name__)
 def _as_expression(task: str) -> str | None:
     """The task's text when it already is an expression, else None.
 
-    An expression names only the evaluator's functions and constants: a question in words can
-    parse as Python too ("What is 17 * 23" is the comparison ``What is (17 * 23)``).
+    A question in words can parse as Python too ("What is 17 * 23" is the comparison
+    ``What is (17 * 23)``): words other than the evaluator's functions and constants, with no
+    call, attribute, subscript or lambda, make it a question for the model. Code goes to the
+    evaluator, which refuses it with the reason.
     """
     text = normalize_expression(task)
     try:
         tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    words = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    if words - set(CONSTANTS) - set(FUNCTIONS):  # "What is 17 * 23?" parses as a comparison
+    nodes = list(ast.walk(tree))
+    words = {n.id for n in nodes if isinstance(n, ast.Name)} - set(CONSTANTS) - set(FUNCTIONS)
+    code = any(isinstance(n, ast.Call | ast.Attribute | ast.Subscript | ast.Lambda) for n in nodes)
+    if words and not code:  # "What is 17 * 23?" parses as a comparison: a question in words
         return None
-    return text
+    return text  # the evaluator computes it, or refuses it with the reason (hostile code)
 
 
 # -- the tool -----------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def test_the_prompt_lists_the_numbers_the_facts_state() -> None:
         ("x * 2", None),
         ("pi", "pi"),
         ("Hamlet", None),
+        ("__import__('os').system('ls')", "__import__('os').system('ls')"),  # the evaluator refuses
     ],
 )
 def test_a_task_is_taken_as_an_expression_only_when_it_is_one(task, expression):
