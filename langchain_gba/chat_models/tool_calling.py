@@ -42,7 +42,6 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.prompts import (
-    FUNCTION_CALLING_USER,
     TOOL_DECISION_SYSTEM,
     TOOL_RESULTS_QUESTION,
     TOOL_RESULTS_REPLY,
@@ -56,8 +55,6 @@ from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.function_calling import (
     YES_NO,
     FunctionCaller,
-    decision_system,
-    grounded_arguments,
 )
 
 __all__ = [
@@ -214,7 +211,6 @@ class ToolCaller:
         self.model = model
         self.functions = {t["function"]["name"]: dict(t["function"]) for t in tools}
         self.tool_choice = tool_choice
-        self.max_string_length = max_string_length
         self.fit = FunctionCaller(model, max_string_length=max_string_length, check_fit=True)
 
     def call(self, messages: Sequence[BaseMessage]) -> ToolCall | None:
@@ -238,7 +234,7 @@ class ToolCaller:
                 return None
             arguments = decision.arguments or {}
         else:
-            arguments = self.arguments(spec, conversation.task())
+            arguments = self.fit.described_arguments(spec, conversation.task())
         if self.tool_choice == "auto" and conversation.repeats(name, arguments):
             return None  # its result is above: a reply, not the same call again
         return ToolCall(name=name, args=arguments, id=f"call_{uuid.uuid4().hex[:24]}")
@@ -250,28 +246,6 @@ class ToolCaller:
         )
         messages = [("system", TOOL_RESULTS_SYSTEM), ("human", question)]
         return choice_probabilities(self.model, messages, YES_NO)[YES_NO[0]] >= 0.5
-
-    def arguments(self, spec: Mapping[str, Any], task: str) -> dict[str, Any]:
-        """A call's arguments for ``task``, constrained to the function's schema.
-
-        The prompt lists the arguments with their descriptions (``decision_system``): with the
-        function's description alone, Qwen2.5-Coder-1.5B wrote a task-taking tool's ``task`` as
-        the tool's name ("calculate_number") or its description. Optional arguments the task
-        does not give are dropped (``grounded_arguments``).
-        """
-        parameters = spec.get("parameters") or {"type": "object", "properties": {}}
-        description = spec.get("description", "")
-        structured = structured_model(
-            self.model, parameters, max_string_length=self.max_string_length
-        )
-        messages = [
-            (
-                "system",
-                decision_system({**spec, "description": description, "parameters": parameters}),
-            ),
-            ("human", FUNCTION_CALLING_USER.format(task=task)),
-        ]
-        return grounded_arguments(structured.invoke(messages), parameters, task)
 
     def decide(self, conversation: Conversation, *, reply: bool = True) -> str:
         """The tool to call, or ``NO_TOOL`` (only when ``reply``), for a conversation.

@@ -227,15 +227,7 @@ class FunctionCaller:
         reaches ``fit_threshold``, its arguments, constrained to its schema.
         """
         spec = function_spec(function)
-        structured = structured_model(
-            self.model,
-            spec["parameters"],
-            method=self.method,
-            max_string_length=self.max_string_length,
-        )
         system = decision_system(spec)
-
-        parameters = spec["parameters"]
 
         def decide(value: Mapping[str, Any], config: RunnableConfig) -> Decision:
             task = value["task"]
@@ -249,11 +241,33 @@ class FunctionCaller:
             )
             if confidence < self.fit_threshold:
                 return Decision(False, confidence)
-            messages = [("system", system), ("human", FUNCTION_CALLING_USER.format(task=task))]
-            arguments = grounded_arguments(structured.invoke(messages, config), parameters, task)
-            return Decision(True, confidence, arguments)
+            return Decision(True, confidence, self.described_arguments(spec, task, config))
 
         return RunnableLambda(decide).with_config(run_name=f"function_decision:{spec['name']}")
+
+    def described_arguments(
+        self, function: FunctionLike, task: str, config: RunnableConfig | None = None
+    ) -> dict[str, Any]:
+        """The arguments of ``function`` for ``task``, its arguments described in the prompt.
+
+        The decision's prompt (``decision_system``: the function's and its arguments'
+        descriptions); optional arguments the task does not give are dropped
+        (``grounded_arguments``). With the function's description alone (``arguments``),
+        Qwen2.5-Coder-1.5B wrote a task-taking tool's ``task`` as the tool's name or its
+        description.
+        """
+        spec = function_spec(function)
+        structured = structured_model(
+            self.model,
+            spec["parameters"],
+            method=self.method,
+            max_string_length=self.max_string_length,
+        )
+        messages = [
+            ("system", decision_system(spec)),
+            ("human", FUNCTION_CALLING_USER.format(task=task)),
+        ]
+        return grounded_arguments(structured.invoke(messages, config), spec["parameters"], task)
 
     def decide(self, function: FunctionLike, task: str) -> Decision:
         """Whether ``function`` does ``task``, and its arguments if it does.
