@@ -76,11 +76,16 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from rich.console import Console
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).parent))
+from profiling import PROFILE_HEADER, Profiler, profile_table  # noqa: E402
+
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
 AGENTS = ("ours", "ahead", "ahead_user", "react", "react_ours", "react_native", "baseline")
+PROFILER = Profiler()
+"""Times every model call of a run by role (bench/profiling.py); reset before each run."""
 console = Console(width=None if sys.stdout.isatty() else 150)
 
 REACT_PROMPT = (
@@ -376,7 +381,7 @@ INVOCATION_ERROR = "Error invoking tool "
 
 def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     """Our agent's run; ``sources``: the request and every result (what grounds an answer)."""
-    state = agent.invoke({"request": request})
+    state = agent.invoke({"request": request}, {"callbacks": [PROFILER]})
     steps = state.get("steps") or []
     parse_errors = []
     if state.get("status") == "failed":
@@ -430,7 +435,7 @@ def run_react(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
     limit = 2 * max_steps + 2  # max_steps tool turns (model + tools) and the final model turn
     try:
         messages: list[BaseMessage] = agent.invoke(
-            {"messages": [("user", request)]}, {"recursion_limit": limit}
+            {"messages": [("user", request)]}, {"recursion_limit": limit, "callbacks": [PROFILER]}
         )["messages"]
         hit_limit = False
     except GraphRecursionError:  # does not happen with remaining_steps; kept for safety
@@ -495,7 +500,8 @@ def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, 
         raise NotApplicable
     call = {"type": "tool_call", "name": name, "args": {"task": item["request"]}, "id": "one"}
     try:
-        message = tools[name].invoke(call)  # a ToolMessage: status "error" if the tool failed
+        # a ToolMessage: status "error" if the tool failed
+        message = tools[name].invoke(call, {"callbacks": [PROFILER]})
         out, error = message.content, message.status == "error"
     except Exception as e:  # what the agent would see as an error observation
         out, error = f"Error: {type(e).__name__}: {e}", True
@@ -541,6 +547,7 @@ def run_one(
     client: BoundedClient | None = built["client"]
     if client is not None:
         client.completions = []
+    PROFILER.reset()
     start = time.perf_counter()
     try:
         if name == "baseline":
@@ -569,6 +576,7 @@ def run_one(
             "traceback": traceback.format_exc(limit=6),
         }
     result["seconds"] = time.perf_counter() - start
+    result["profile"] = list(PROFILER.calls)
     result["user_questions"] = list(user.questions)
     if name == "react" and client is not None:
         result["completions_per_model_call"] = list(client.completions)
@@ -793,6 +801,16 @@ def write_reports(report: dict[str, Any], out: Path) -> dict[str, dict[str, Any]
         shaped = [r for r in records if r.get("shape")]
         rows = by_kind(shaped, agents, key="shape")
         md += ["## By shape (multi-step requests)", "", markdown_table(header, rows), ""]
+    md += ["## Where the seconds go (per request, mean)", ""]
+    for agent in agents:
+        runs = [r[agent] for r in records if agent in r and r[agent].get("profile") is not None]
+        if runs:
+            md += [
+                f"**{LABELS[agent]}**",
+                "",
+                markdown_table(PROFILE_HEADER, profile_table(runs)),
+                "",
+            ]
     md += ["## ReAct route: what was needed to run it", ""]
     md += [f"- {note}" for note in REACT_NOTES]
     md += ["", "## Per request", ""]
