@@ -76,6 +76,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from rich.console import Console
 from rich.table import Table
 
+from langchain_gba.chat_models._prompt_cache import PROMPT_CACHE_ENV
+
 sys.path.insert(0, str(Path(__file__).parent))
 from profiling import PROFILE_HEADER, Profiler, profile_table  # noqa: E402
 
@@ -83,7 +85,18 @@ DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
-AGENTS = ("ours", "ahead", "ahead_user", "react", "react_ours", "react_native", "baseline")
+AGENTS = (
+    "ours",
+    "ours_nocache",
+    "ahead",
+    "ahead_user",
+    "react",
+    "react_ours",
+    "react_native",
+    "baseline",
+)
+COLD = False
+"""``--cold``: every run starts as in a new process (contexts empty; prompt-cache files kept)."""
 PROFILER = Profiler()
 """Times every model call of a run by role (bench/profiling.py); reset before each run."""
 console = Console(width=None if sys.stdout.isatty() else 150)
@@ -284,6 +297,16 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         ask_user=False,
         **OURS_OPTIONS,
     )
+    early = None
+    if "early" in agents:  # the same, asked after each result whether the results answer
+        early = create_gba_agent(
+            tools,
+            planner=planner,
+            function_calling_model=llm,
+            max_steps=max_steps,
+            ask_user=False,
+            **{"early_answer": True, **OURS_OPTIONS},
+        )
     ahead: dict[str, Any] = {}
     for name, replan in (("ahead", "failure"), ("ahead_user", "user")):
         if name in agents:  # the same planner and tools, planning the whole request at once
@@ -302,6 +325,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         model.invoke("Hello", max_tokens=1)
     built = {
         "ours": ours,
+        "early": early,
         "ahead": ahead.get("ahead"),
         "ahead_user": ahead.get("ahead_user"),
         "baseline": by_name,
@@ -418,7 +442,9 @@ def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
                 **{
                     k: v
                     for k, v in (s.get("plan") or {}).items()
-                    if k in ("thoughts", "plan_ahead", "planned_task", "ungrounded") and v
+                    if k
+                    in ("thoughts", "plan_ahead", "planned_task", "ungrounded", "results_answer")
+                    and v not in (None, "", [])
                 },
             }
             for s in steps
@@ -530,6 +556,8 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
     "ahead": run_ours,
     "ahead_user": run_ours,
+    "ours_nocache": run_ours,
+    "early": run_ours,
     "react": run_react,
     "react_ours": run_react,
     "react_native": run_react,
@@ -541,9 +569,18 @@ def run_one(
 ) -> dict[str, Any] | None:
     user: SimulatedUser = built["user"]
     user.start(item["id"], item.get("profile"))
-    # The agents run the same request one after another: the tools' shared context would still
-    # hold the previous agent's search prompt (the same passages), a cache no user would hit.
-    built["shared"].loaded.llama.reset()
+    # The agents run the same request one after another: every context would still hold the
+    # previous agent's prompts for it (the same request, the same passages), a cache no user
+    # would hit. Emptied, each context starts as after another request: the prompt cache still
+    # holds each role's instructions (unless --cold); without it they are evaluated again.
+    from langchain_gba.chat_models._llama import _CACHES, _LOADED
+
+    for loaded in _LOADED.values():
+        loaded.llama.reset()
+    if COLD:  # as a new process would start: no state in memory either (files stay)
+        for cache in _CACHES.values():
+            cache.clear()
+    os.environ[PROMPT_CACHE_ENV] = "off" if name == "ours_nocache" else ""
     client: BoundedClient | None = built["client"]
     if client is not None:
         client.completions = []
@@ -553,7 +590,8 @@ def run_one(
         if name == "baseline":
             result = run_baseline(built["baseline"], item)
         else:
-            result = RUNNERS[name](built[name], item["request"], max_steps)
+            agent = built["ours" if name == "ours_nocache" else name]
+            result = RUNNERS[name](agent, item["request"], max_steps)
         result["crash"] = None
     except NotApplicable:
         return None
@@ -656,6 +694,8 @@ def _pct(k: int, n: int) -> str:
 
 LABELS = {
     "ours": "ours (create_gba_agent)",
+    "ours_nocache": "ours, prompt cache off",
+    "early": "ours, early_answer=True",
     "ahead": 'ours, planning="ahead"',
     "ahead_user": 'ours, planning="ahead", replan="user"',
     "react": "LangGraph create_react_agent",
@@ -859,6 +899,8 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead": "#7b61ff",
         "ahead_user": "#c77dff",
         "ours": "#2a9d8f",
+        "ours_nocache": "#76c893",
+        "early": "#1d3557",
         "react": "#e76f51",
         "react_ours": "#f4a261",
         "react_native": "#bc4749",
@@ -1011,7 +1053,7 @@ def compare(out: Path, split: str) -> None:
 
 
 def main() -> None:
-    global MODEL, FIELDS
+    global MODEL, FIELDS, COLD
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="the first N requests")
     parser.add_argument("--requests", type=Path, default=DATA)
@@ -1028,6 +1070,11 @@ def main() -> None:
     parser.add_argument("--per-shape", type=int, default=None, help="the first N of each shape")
     parser.add_argument(
         "--no-grounded", action="store_true", help="ours without the grounding check"
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start every run as a new process would: contexts and in-memory caches empty",
     )
     parser.add_argument("--tag", default="", help="appended to the result files' names")
     parser.add_argument(
@@ -1076,6 +1123,7 @@ def main() -> None:
             if seen[x.get("shape") or x["kind"]] <= args.per_shape:
                 kept.append(x)
         items = sorted(kept, key=lambda x: kept.index(x) % args.per_shape)  # shapes interleaved
+    COLD = args.cold
     if args.no_grounded:
         OURS_OPTIONS["grounded"] = False
     items = items[: args.limit] if args.limit else items
@@ -1091,6 +1139,7 @@ def main() -> None:
         "split": args.split,
         "tag": args.tag,
         "ours_options": dict(OURS_OPTIONS),
+        "cold": COLD,
         "fields": list(FIELDS),
         "agents": list(agents),
         "max_steps": args.max_steps,

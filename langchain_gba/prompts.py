@@ -36,6 +36,8 @@ __all__ = [
     "TOOL_RESULTS_QUESTION",
     "TOOL_RESULTS_REPLY",
     "TOOL_RESULTS_SYSTEM",
+    "RESULTS_ANSWER_QUESTION",
+    "EARLY_ANSWER_THOUGHTS",
     "TOOL_TASK",
     "NO_PREVIOUS_STEPS",
     "LOOP_NOTE",
@@ -650,6 +652,15 @@ Results so far:
 Do these results answer the request? Answer Yes or No."""
 """``bind_tools`` with ``tool_choice="auto"``, after tool results: reply (the probability of
 "Yes" reaches one half) or decide on a call again. Formatted with ``request`` and ``results``."""
+
+RESULTS_ANSWER_QUESTION = "\n\nDo these results answer the request? Answer Yes or No."
+"""Appended to the planner's own prompt after a tool result: when the planner model's probability
+of "Yes" reaches the agent's ``early_answer`` threshold, the answer is written without a planner
+step (one forward pass over a few new tokens instead of a ~50-token step)."""
+
+EARLY_ANSWER_THOUGHTS = "Known: the results answer the request. Missing: nothing: final_answer."
+"""The ``thoughts`` recorded for a step that ``RESULTS_ANSWER_QUESTION`` ended (the planner's own
+format, so recorded trajectories stay valid training data)."""
 
 TOOL_RESULTS_REPLY = """\
 {request}

@@ -52,6 +52,10 @@ __all__ = ["create_gba_agent"]
 
 PlannerLike = Planner | BaseChatModel | str | None
 
+EARLY_ANSWER_THRESHOLD = 0.5
+"""The planner model's probability of "Yes" (the results answer the request) that ends a run
+early with ``early_answer=True``."""
+
 ANSWER_CONTEXT = "answer"
 """The llama.cpp context of an in-process answer writer: its instructions stay evaluated between
 requests (~70 tokens, ~1 s of a 1.5B model on 2 cores), where the shared context's search
@@ -76,6 +80,7 @@ def create_gba_agent(
     grounded: bool = True,
     planning: Literal["step", "ahead"] = "step",
     replan: Literal["failure", "user"] = "failure",
+    early_answer: bool | float = False,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -132,6 +137,12 @@ def create_gba_agent(
             the held-out questions back: 1/6 against 2/6, README). Either way a plan written
             again leaves out steps already done, and after a refused answer it holds at least
             one step.
+        early_answer: after each usable tool result (``planning="step"``), ask the planner
+            model whether the results answer the request (``RESULTS_ANSWER_QUESTION``, one
+            forward pass over the few new tokens of its own prompt); where its probability of
+            "Yes" reaches the threshold (``EARLY_ANSWER_THRESHOLD``, or this number), the
+            answer is written without a planner step. The probability is kept in each step's
+            plan (``results_answer``). The answer is still checked (``grounded``).
         name: the graph's name.
 
     Returns:
@@ -194,6 +205,7 @@ def create_gba_agent(
         grounded=grounded,
         planning=planning,
         replan=replan,
+        early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (
@@ -220,6 +232,17 @@ def create_gba_agent(
     compiled = graph.compile(checkpointer=checkpointer, name=name)
     # Each step is at most four supersteps (plan, arguments, approval, tool).
     return compiled.with_config(recursion_limit=4 * max_steps + 10)  # type: ignore[return-value]
+
+
+def _threshold(value: bool | float, default: float) -> float | None:
+    """A probability threshold from a bool-or-number option (None: off)."""
+    if value is False:
+        return None
+    threshold = default if value is True else float(value)
+    if not 0.0 <= threshold <= 1.0:
+        msg = f"A probability threshold must be between 0 and 1, got {value!r}."
+        raise AgentConfigError(msg)
+    return threshold
 
 
 def _in_context(model: BaseChatModel, context: str) -> BaseChatModel:

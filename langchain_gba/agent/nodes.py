@@ -6,6 +6,7 @@ the tool, write the answer and check that it is grounded in the steps.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import uuid
@@ -55,6 +56,7 @@ from langchain_gba.planner.step import copies_descriptions
 from langchain_gba.prompts import (
     ACTION_DONE_NOTE,
     COPIED_QUESTION_NOTE,
+    EARLY_ANSWER_THOUGHTS,
     GROUNDED_ANSWER_TASK,
     GROUNDING_HOW,
     LOOP_NOTE,
@@ -111,8 +113,10 @@ class Nodes:
         max_refusals: int = 2,
         planning: str = "step",
         replan: str = "failure",
+        early_answer: float | None = None,
     ) -> None:
         self.planner = planner
+        self.early_answer = early_answer
         self.approvals = approvals or {}
         self.max_loops = max_loops
         self.tools = tools
@@ -224,12 +228,15 @@ class Nodes:
         """Write the next step (or take it from the plan ahead), or stop at the step limit."""
         if (ready := self._without_planner(state)) is not None:
             return ready
+        p = self._results_answer(state)
+        if p is not None and p >= (self.early_answer or 0.0):
+            return _early(p)
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
                 plan = self.planner.plan_ahead(*args, min_steps=_after_refusal(state))
                 return self._planned_ahead(state, plan.model_dump())
-            return self._planned(state, self.planner.plan(*args).model_dump())
+            return self._planned(state, _with_p(self.planner.plan(*args).model_dump(), p))
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
 
@@ -237,14 +244,37 @@ class Nodes:
         """Async ``plan``."""
         if (ready := self._without_planner(state)) is not None:
             return ready
+        p = await asyncio.to_thread(self._results_answer, state)
+        if p is not None and p >= (self.early_answer or 0.0):
+            return _early(p)
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
                 plan = await self.planner.aplan_ahead(*args, min_steps=_after_refusal(state))
                 return self._planned_ahead(state, plan.model_dump())
-            return self._planned(state, (await self.planner.aplan(*args)).model_dump())
+            step = (await self.planner.aplan(*args)).model_dump()
+            return self._planned(state, _with_p(step, p))
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
+
+    def _results_answer(self, state: AgentState) -> float | None:
+        """The planner model's probability that the results answer the request, or None.
+
+        Asked after a usable tool result, step by step, when ``early_answer`` is set
+        (``Planner.results_answer``); at the threshold or above, the answer is written without
+        a planner step. A refused answer, a failed or repeated step, or an empty result always
+        goes to the planner.
+        """
+        steps = state["steps"]
+        if self.early_answer is None or self.planning != "step" or not steps:
+            return None
+        last = steps[-1]
+        if last["tool"] == FINAL_ANSWER or last["plan"].get("repeat_of") or _unusable(last):
+            return None
+        try:
+            return self.planner.results_answer(state["request"], steps, self.described)
+        except (StructuredOutputError, ContextWindowError):
+            return None  # the planner step says what is wrong
 
     def _without_planner(self, state: AgentState) -> dict[str, Any] | None:
         """The update when no planner call is needed: the step limit, or the plan's next step."""
@@ -659,7 +689,18 @@ class Nodes:
 
 
 ANSWER_TASK = "Answer the request."
-"""The final task after a plan ahead ran (no planner call writes one)."""
+"""The final task after a plan ahead ran, or an early answer (no planner call writes one)."""
+
+
+def _early(p: float) -> dict[str, Any]:
+    """The answer step that an early answer takes instead of a planner step."""
+    step = {"thoughts": EARLY_ANSWER_THOUGHTS, "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+    return {"plan": {**step, "results_answer": round(p, 3)}}
+
+
+def _with_p(step: dict[str, Any], p: float | None) -> dict[str, Any]:
+    """A planned step, with the probability the early-answer check gave (kept in its record)."""
+    return step if p is None else {**step, "results_answer": round(p, 3)}
 
 
 def _unusable(step: Step) -> bool:

@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langchain_gba.chat_models._prompt_cache import PROMPT_CACHE_ENV, PromptCache
 from langchain_gba.chat_models._repack import no_repack, repack_works
 from langchain_gba.structured.llguidance import GrammarCompiler
 
@@ -26,6 +27,7 @@ __all__ = [
     "default_threads",
     "load_model",
     "physical_cores",
+    "prompt_cache_for",
 ]
 
 PLAIN_TEMPLATE = (
@@ -47,6 +49,13 @@ class LoadedModel:
     llama: llama_cpp.Llama
     lock: threading.RLock = field(default_factory=threading.RLock)
     """llama.cpp contexts are not thread-safe: hold this around every evaluation."""
+    lora_path: Path | None = None
+    """The LoRA adapter applied at load time, if any."""
+
+    @cached_property
+    def prompt_cache(self) -> PromptCache:
+        """Evaluated prompt prefixes of this model file, shared by all its contexts."""
+        return prompt_cache_for(self.path, self.lora_path)
 
     @cached_property
     def chat_template(self) -> str | None:
@@ -144,6 +153,42 @@ def physical_cores() -> int:
     return max(len(cores), 1)
 
 
+_CACHES: dict[tuple[str, str], PromptCache] = {}
+
+
+def prompt_cache_for(path: Path, lora_path: Path | None = None) -> PromptCache:
+    """The prompt cache of a model file (and adapter): one per process, its files on disk.
+
+    Files go to ``<cache dir>/prompt-cache/<model>-<size>-<llama.cpp version>[-<adapter>]``;
+    ``$GBA_PROMPT_CACHE=memory`` keeps states in memory only.
+    """
+    key = (str(path), str(lora_path or ""))
+    with _LOAD_LOCK:
+        if key not in _CACHES:
+            directory = None
+            if os.environ.get(PROMPT_CACHE_ENV, "").strip().lower() != "memory":
+                directory = _cache_directory(path, lora_path)
+            _CACHES[key] = PromptCache(directory)
+        return _CACHES[key]
+
+
+def _cache_directory(path: Path, lora_path: Path | None) -> Path | None:
+    import hashlib
+
+    import llama_cpp
+
+    from langchain_gba.models import cache_dir
+
+    try:
+        name = f"{path.stem}-{path.stat().st_size}-{llama_cpp.__version__}"
+        if lora_path is not None:
+            adapter = f"{lora_path.resolve()}:{lora_path.stat().st_size}"
+            name += "-" + hashlib.sha256(adapter.encode()).hexdigest()[:12]
+        return cache_dir() / "prompt-cache" / name
+    except OSError:
+        return None
+
+
 _LOADED: dict[tuple[Any, ...], LoadedModel] = {}
 _LOAD_LOCK = threading.Lock()
 
@@ -208,6 +253,6 @@ def load_model(
             if n_ctx is None and 0 < trained < llama.n_ctx():
                 llama.close()
                 llama = llama_cpp.Llama(n_ctx=trained, **settings)
-        loaded = LoadedModel(path=path, llama=llama)
+        loaded = LoadedModel(path=path, llama=llama, lora_path=lora_path)
         _LOADED[key] = loaded
         return loaded

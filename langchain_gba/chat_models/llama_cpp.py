@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Self, cast
+from typing import Any, Literal, Self, cast
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import LanguageModelInput
@@ -30,6 +31,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from langchain_gba.chat_models._constraint import GrammarLogitsProcessor
 from langchain_gba.chat_models._llama import LoadedModel, load_model
+from langchain_gba.chat_models._prompt_cache import PROMPT_CACHE_ENV, common_prefix
 from langchain_gba.chat_models.tool_calling import call_chunk, decide_reply, prepare_tools
 from langchain_gba.exceptions import (
     ContextWindowError,
@@ -121,6 +123,12 @@ class ChatLlamaCpp(BaseChatModel):
     lora_path: str | None = None
     """A LoRA adapter in GGUF (e.g. from ``python -m finetune export-lora``) applied to the
     model at load time; it must have been trained on this base model."""
+    prompt_cache: Literal["disk", "memory", "off"] = "disk"
+    """Keep the evaluated state of each prompt's system message and load it back instead of
+    evaluating it again: in memory (so components sharing a context do not evict each other's
+    instructions) and, with ``"disk"``, also in files under the cache directory (so a new
+    process starts warm). Outputs are the same either way; ``$GBA_PROMPT_CACHE=off`` turns it
+    off everywhere, ``=memory`` keeps it out of files."""
     context: str = "shared"
     """Name of the llama.cpp context this instance runs in. Instances with the same model, settings
     and context share one loaded model; a component that sends growing prompts (the agent's
@@ -243,7 +251,27 @@ class ChatLlamaCpp(BaseChatModel):
             template_stop = formatted.stop or []
             stops += [template_stop] if isinstance(template_stop, str) else list(template_stop)
             params["stop"] = stops or None
+        if self.prompt_cache != "off" and os.environ.get(PROMPT_CACHE_ENV, "") != "off":
+            loaded.prompt_cache.prepare(
+                loaded.llama,
+                tokens,
+                self._fixed_prefix(messages, tokens),
+                persist=self.prompt_cache == "disk",
+            )
         return tokens, params, processor
+
+    def _fixed_prefix(self, messages: Sequence[BaseMessage], tokens: list[int]) -> int:
+        """How many leading ``tokens`` are the prompt's system message(s): the same every call."""
+        n = 0
+        while n < len(messages) and isinstance(messages[n], SystemMessage):
+            n += 1
+        if n == 0 or n == len(messages):
+            return 0
+        formatted = self._loaded.formatter(messages=self._template_messages(messages[:n]))
+        system = self._loaded.llama.tokenize(
+            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
+        )
+        return common_prefix(system, tokens)
 
     def first_token_logprobs(
         self, messages: Sequence[BaseMessage], choices: Sequence[str]
@@ -316,8 +344,8 @@ class ChatLlamaCpp(BaseChatModel):
             return ChatResult(generations=[ChatGeneration(message=call)])
         loaded = self._loaded
         with loaded.lock:
-            tokens, params, processor = self._request(messages, stop, kwargs)
             before = loaded.prompt_eval_count()
+            tokens, params, processor = self._request(messages, stop, kwargs)
             out = loaded.llama.create_completion(prompt=tokens, stream=False, **params)
             evaluated = loaded.prompt_eval_count() - before
         choice = out["choices"][0]  # type: ignore[index]
@@ -360,8 +388,8 @@ class ChatLlamaCpp(BaseChatModel):
         def produce() -> None:
             try:
                 with loaded.lock:
-                    tokens, params, processor = self._request(messages, stop, kwargs)
                     before = loaded.prompt_eval_count()
+                    tokens, params, processor = self._request(messages, stop, kwargs)
                     finish_reason = None
                     written = ""
                     stream = loaded.llama.create_completion(prompt=tokens, stream=True, **params)

@@ -40,12 +40,14 @@ from langchain_gba.planner.step import (
 from langchain_gba.prompts import (
     PLAN_AHEAD_EXAMPLES,
     PLANNER_EXAMPLES,
+    RESULTS_ANSWER_QUESTION,
     PlanAheadExample,
     PlannerExample,
     fine_tuned_planner_prompt,
     plan_ahead_messages,
     zero_shot_planner_messages,
 )
+from langchain_gba.structured.choice import YES_NO, choice_probabilities
 from langchain_gba.structured.route import structured_model
 
 __all__ = ["FineTunedPlanner", "Planner", "ToolLike", "ZeroShotPlanner", "tool_descriptions"]
@@ -240,6 +242,24 @@ class Planner(ABC):
         return await self._runnable(described).ainvoke(
             self.fitted_messages(request, steps, described), config=config
         )
+
+    def results_answer(
+        self,
+        request: str,
+        steps: Sequence[Mapping[str, Any]],
+        tools: Iterable[ToolLike],
+    ) -> float:
+        """The planner model's probability that the results so far answer ``request``.
+
+        Its own prompt for the next step with ``RESULTS_ANSWER_QUESTION`` appended, so an
+        in-process model reads only the new tokens (its prompt prefix stays evaluated, and the
+        step written after a "No" reuses all but the question).
+        """
+        described = tool_descriptions(tools)
+        messages = list(self.fitted_messages(request, steps, described))
+        role, text = messages[-1]
+        messages[-1] = (role, text + RESULTS_ANSWER_QUESTION)
+        return choice_probabilities(self.model, messages, YES_NO)[YES_NO[0]]
 
     def fitted_messages(
         self,

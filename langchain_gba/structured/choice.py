@@ -15,7 +15,10 @@ from langchain_core.messages import BaseMessage
 
 from langchain_gba.structured.route import structured_model
 
-__all__ = ["choice_probabilities", "normalized"]
+__all__ = ["YES_NO", "choice_probabilities", "normalized"]
+
+YES_NO = ("Yes", "No")
+"""The choices of a yes/no question; the probability of the first is the evidence."""
 
 
 def normalized(logprobs: Mapping[str, float], choices: Sequence[str]) -> dict[str, float]:

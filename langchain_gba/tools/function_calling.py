@@ -21,7 +21,7 @@ from langchain_gba.prompts import (
     FUNCTION_FIT_QUESTIONS,
     format_parameters,
 )
-from langchain_gba.structured.choice import choice_probabilities
+from langchain_gba.structured.choice import YES_NO, choice_probabilities
 from langchain_gba.structured.route import structured_model
 
 __all__ = [
@@ -39,7 +39,6 @@ FunctionLike = BaseTool | Mapping[str, Any]
 """A LangChain tool, or an OpenAI-style function ``{"name", "description", "parameters"}``."""
 
 _EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
-YES_NO = ("Yes", "No")
 FIT_THRESHOLD = 0.79
 """Call when the model's probability of "Yes" reaches this (models not in ``FIT_THRESHOLDS``)."""
 FIT_THRESHOLDS: dict[str, float] = {

@@ -501,3 +501,65 @@ def test_check_fit_calls_a_tool_that_fits_with_its_arguments():
     sent = out["steps"][0]
     assert (sent["arguments"], sent["observation"]) == (call, "sent to bob@example.com: Late")
     assert sent["error"] is False
+
+
+def test_early_answer_writes_the_answer_without_a_planner_step():
+    from langchain_gba.prompts import EARLY_ANSWER_THOUGHTS, RESULTS_ANSWER_QUESTION
+
+    lookup = Lookup()
+    agent, planner, _, writer = agent_with(
+        [step("lookup", "Find who painted the Mona Lisa."), json.dumps({"answer": "Yes"})],
+        [lookup],
+        answers=["Leonardo da Vinci painted it."],
+        early_answer=True,
+    )
+    out = agent.invoke({"request": "Who painted the Mona Lisa?"})
+    assert out["status"] == "answered" and out["answer"] == "Leonardo da Vinci painted it."
+    assert len(planner.calls) == 2  # the step, then the question; no second step
+    assert planner.calls[1][-1].content.endswith(RESULTS_ANSWER_QUESTION)
+    last = out["steps"][-1]
+    assert last["tool"] == "final_answer"
+    assert last["plan"]["results_answer"] == 1.0
+    assert last["plan"]["thoughts"] == EARLY_ANSWER_THOUGHTS
+
+
+def test_early_answer_no_goes_on_planning_and_records_the_probability():
+    lookup = Lookup()
+    agent, planner, *_ = agent_with(
+        [
+            step("lookup", "Find the height of K2."),
+            json.dumps({"answer": "No"}),
+            step("final_answer", "Tell the user."),
+        ],
+        [lookup],
+        answers=["K2 is very high."],
+        early_answer=0.9,
+    )
+    out = agent.invoke({"request": "How high is K2?"})
+    assert out["status"] == "answered"
+    assert len(planner.calls) == 3
+    assert out["steps"][-1]["plan"]["results_answer"] == 0.0
+
+
+def test_early_answer_is_not_asked_after_a_failed_step():
+    agent, planner, *_ = agent_with(
+        [step("explode", "Burn."), step("final_answer", "Tell the user.")],
+        [explode],
+        fc_replies=[json.dumps({"task": "Burn."})],
+        answers=["It failed."],
+        early_answer=True,
+    )
+    out = agent.invoke({"request": "Burn the disk."})
+    assert out["steps"][0]["error"]
+    assert len(planner.calls) == 2  # no question after the error
+    assert "results_answer" not in out["steps"][-1]["plan"]
+
+
+@pytest.mark.parametrize("threshold", [1.5, -0.1])
+def test_early_answer_threshold_must_be_a_probability(threshold):
+    with pytest.raises(AgentConfigError, match="between 0 and 1"):
+        create_gba_agent(
+            [CalculatorTool()],
+            planner=ZeroShotPlanner(ScriptedChatModel(replies=[])),
+            early_answer=threshold,
+        )
