@@ -88,6 +88,7 @@ FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
 AGENTS = (
     "ours",
     "ours_nocache",
+    "early",
     "ahead",
     "ahead_user",
     "react",
@@ -539,13 +540,18 @@ def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, 
         "first_tool": name,
         "completed": True,
         "status": "answered",
-        "answer": str(out),
+        # judged without the tool's list of sources: an article's title there is no answer
+        "answer": str(out).split(SOURCES)[0].strip(),
         "tool_calls": 1,
         "tools_used": [name],
         "parse_errors": [],
         "tool_errors": [f"{name}: {out}"] if error else [],
         "trajectory": [{"tool": name, "task": item["request"], "observation": _cut(out)}],
     }
+
+
+SOURCES = "\n\nSources:"
+"""Where a search tool's output lists its sources (``langchain_gba.tools.search.summarize``)."""
 
 
 class NotApplicable(Exception):
