@@ -76,6 +76,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from rich.console import Console
 from rich.table import Table
 
+from langchain_gba.chat_models._decode import DRAFT_TOKENS_ENV
 from langchain_gba.chat_models._prompt_cache import PROMPT_CACHE_ENV
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -88,7 +89,10 @@ FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
 AGENTS = (
     "ours",
     "ours_nocache",
+    "ours_nodraft",
     "early",
+    "late",
+    "before",
     "ahead",
     "ahead_user",
     "react",
@@ -96,6 +100,13 @@ AGENTS = (
     "react_native",
     "baseline",
 )
+VARIANTS = {
+    "ours_nocache": ("ours", {PROMPT_CACHE_ENV: "off"}),
+    "ours_nodraft": ("ours", {DRAFT_TOKENS_ENV: "0"}),
+    "before": ("late", {PROMPT_CACHE_ENV: "off", DRAFT_TOKENS_ENV: "0"}),
+}
+"""Agents that run another agent with levers of issue "Seconds per answer" off: the prompt
+cache, the guessed tokens per pass (and, for ``before``, the early answer: ``late``)."""
 COLD = False
 """``--cold``: every run starts as in a new process (contexts empty; prompt-cache files kept)."""
 PROFILER = Profiler()
@@ -298,16 +309,17 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         ask_user=False,
         **OURS_OPTIONS,
     )
-    early = None
-    if "early" in agents:  # the same, asked after each result whether the results answer
-        early = create_gba_agent(
-            tools,
-            planner=planner,
-            function_calling_model=llm,
-            max_steps=max_steps,
-            ask_user=False,
-            **{"early_answer": True, **OURS_OPTIONS},
-        )
+    answering: dict[str, Any] = {}
+    for name, early in (("early", True), ("late", False)):
+        if name in agents or (name == "late" and "before" in agents):
+            answering[name] = create_gba_agent(  # early_answer on / off, whatever the default
+                tools,
+                planner=planner,
+                function_calling_model=llm,
+                max_steps=max_steps,
+                ask_user=False,
+                **{**OURS_OPTIONS, "early_answer": early},
+            )
     ahead: dict[str, Any] = {}
     for name, replan in (("ahead", "failure"), ("ahead_user", "user")):
         if name in agents:  # the same planner and tools, planning the whole request at once
@@ -326,7 +338,8 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         model.invoke("Hello", max_tokens=1)
     built = {
         "ours": ours,
-        "early": early,
+        "early": answering.get("early"),
+        "late": answering.get("late"),
         "ahead": ahead.get("ahead"),
         "ahead_user": ahead.get("ahead_user"),
         "baseline": by_name,
@@ -564,6 +577,9 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_user": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
+    "late": run_ours,
+    "ours_nodraft": run_ours,
+    "before": run_ours,
     "react": run_react,
     "react_ours": run_react,
     "react_native": run_react,
@@ -577,16 +593,20 @@ def run_one(
     user.start(item["id"], item.get("profile"))
     # The agents run the same request one after another: every context would still hold the
     # previous agent's prompts for it (the same request, the same passages), a cache no user
-    # would hit. Emptied, each context starts as after another request: the prompt cache still
-    # holds each role's instructions (unless --cold); without it they are evaluated again.
+    # would hit. Each context is cut back to the instructions (system prompt) it holds, as after
+    # another request in a long-running process; with --cold, emptied as in a new process.
     from langchain_gba.chat_models._llama import _CACHES, _LOADED
 
     for loaded in _LOADED.values():
-        loaded.llama.reset()
-    if COLD:  # as a new process would start: no state in memory either (files stay)
+        llama = loaded.llama
+        keep = 0 if COLD else loaded.prompt_cache.fixed_prefix(llama.input_ids[: llama.n_tokens])
+        llama._ctx.kv_cache_seq_rm(-1, keep, -1)
+        llama.n_tokens = keep
+    if COLD:  # no state in memory either (files stay)
         for cache in _CACHES.values():
             cache.clear()
-    os.environ[PROMPT_CACHE_ENV] = "off" if name == "ours_nocache" else ""
+    for key in (PROMPT_CACHE_ENV, DRAFT_TOKENS_ENV):  # the variant's levers off, others on
+        os.environ[key] = VARIANTS.get(name, ("", {}))[1].get(key, "")
     client: BoundedClient | None = built["client"]
     if client is not None:
         client.completions = []
@@ -596,7 +616,7 @@ def run_one(
         if name == "baseline":
             result = run_baseline(built["baseline"], item)
         else:
-            agent = built["ours" if name == "ours_nocache" else name]
+            agent = built[VARIANTS[name][0] if name in VARIANTS else name]
             result = RUNNERS[name](agent, item["request"], max_steps)
         result["crash"] = None
     except NotApplicable:
@@ -702,6 +722,9 @@ LABELS = {
     "ours": "ours (create_gba_agent)",
     "ours_nocache": "ours, prompt cache off",
     "early": "ours, early_answer=True",
+    "late": "ours, early_answer=False",
+    "ours_nodraft": "ours, one token per pass",
+    "before": "before (no prompt cache, one token per pass, no early answer)",
     "ahead": 'ours, planning="ahead"',
     "ahead_user": 'ours, planning="ahead", replan="user"',
     "react": "LangGraph create_react_agent",
@@ -907,6 +930,9 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",
+        "late": "#457b9d",
+        "ours_nodraft": "#a8dadc",
+        "before": "#6c757d",
         "react": "#e76f51",
         "react_ours": "#f4a261",
         "react_native": "#bc4749",

@@ -32,8 +32,11 @@ ROLES = {
     "retriever": "retrieval",
 }
 """Run names (graph nodes, tools) -> the role their model calls play; the nearest one wins."""
+TIMED = {"results_answer": "early-answer check"}
+"""Runs timed as a whole (their model call is no chat-model run): name -> role."""
 ORDER = (
     "planner",
+    "early-answer check",
     "function calling",
     "search summary",
     "calculator",
@@ -91,6 +94,12 @@ class Profiler(BaseCallbackHandler):
     ) -> None:
         name = kwargs.get("name") or (serialized or {}).get("name")
         self._enter(run_id, parent_run_id, name)
+        if name in TIMED:
+            self._started[run_id] = time.perf_counter()
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        if (start := self._started.pop(run_id, None)) is not None:
+            self._record(TIMED[self._names[run_id]], time.perf_counter() - start, 0, 0, 0)
 
     def on_tool_start(
         self,

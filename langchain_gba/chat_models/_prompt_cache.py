@@ -120,6 +120,17 @@ class PromptCache:
         if persist and self.directory is not None:
             self._write(key, state)
 
+    def fixed_prefix(self, tokens: Sequence[int]) -> int:
+        """The length of the longest kept prefix that ``tokens`` start with (0: none)."""
+        with self._lock:
+            states = list(self._states.values())
+        best = 0
+        for state in states:
+            n = len(state.tokens)
+            if n > best and common_prefix(tokens, state.tokens) == n:
+                best = n
+        return best
+
     def clear(self) -> None:
         """Forget the states kept in memory (files stay)."""
         with self._lock:
@@ -191,7 +202,7 @@ class PromptCache:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             header = np.asarray([len(state.tokens), *state.tokens], dtype="<i4").tobytes()
-            tmp = self._path(key).with_suffix(f".tmp{os.getpid()}")
+            tmp = self._path(key).with_suffix(f".tmp{os.getpid()}-{threading.get_ident()}")
             tmp.write_bytes(MAGIC + header + state.data)
             tmp.replace(self._path(key))
             self._prune()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 from langchain_core.tools import BaseTool
 
 from langchain_gba.exceptions import ContextWindowError
@@ -259,7 +259,11 @@ class Planner(ABC):
         messages = list(self.fitted_messages(request, steps, described))
         role, text = messages[-1]
         messages[-1] = (role, text + RESULTS_ANSWER_QUESTION)
-        return choice_probabilities(self.model, messages, YES_NO)[YES_NO[0]]
+
+        def yes(question: list[tuple[str, str]]) -> float:
+            return choice_probabilities(self.model, question, YES_NO)[YES_NO[0]]
+
+        return float(RunnableLambda(yes, name="results_answer").invoke(messages))
 
     def fitted_messages(
         self,

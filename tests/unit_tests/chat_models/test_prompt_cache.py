@@ -48,3 +48,13 @@ def test_an_unwritable_directory_costs_only_speed(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("a file where the directory should be")
     PromptCache(blocked / "sub")._write("k", _State((1,), b"x"))  # logs a warning, no error
+
+
+def test_the_longest_kept_prefix_a_context_starts_with() -> None:
+    cache = PromptCache(None)
+    cache._keep("short", _State((1, 2), b""))
+    cache._keep("long", _State((1, 2, 3, 4), b""))
+    cache._keep("other", _State((9, 9, 9, 9, 9), b""))
+    assert cache.fixed_prefix([1, 2, 3, 4, 5, 6]) == 4
+    assert cache.fixed_prefix([1, 2, 3, 7]) == 2
+    assert cache.fixed_prefix([5]) == 0
