@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--limit", type=int, default=40)
     parser.add_argument("--drafts", type=int, default=10)
+    parser.add_argument("--lookup", type=int, default=4, help="copied guesses per pass")
+    parser.add_argument("--ngram", type=int, default=3, help="shortest tail looked up")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -68,6 +70,9 @@ def main() -> None:
     tools = load_tools(["wikipedia", "calculator"])
     items = prompts(args.results, args.limit)
     routes = {}
+    import langchain_gba.chat_models._decode as decode
+
+    decode.LOOKUP_TOKENS, decode.LOOKUP_NGRAM = args.lookup, args.ngram
     for name, drafts in (("one per pass", 0), (f"{args.drafts} guesses per pass", args.drafts)):
         planner_model = ChatLlamaCpp(
             model=MODEL, repeat_penalty=1.1, context="planner", draft_tokens=drafts

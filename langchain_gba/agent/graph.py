@@ -80,7 +80,7 @@ def create_gba_agent(
     grounded: bool = True,
     planning: Literal["step", "ahead"] = "step",
     replan: Literal["failure", "user"] = "failure",
-    early_answer: bool | float = False,
+    early_answer: bool | float = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -142,7 +142,9 @@ def create_gba_agent(
             forward pass over the few new tokens of its own prompt); where its probability of
             "Yes" reaches the threshold (``EARLY_ANSWER_THRESHOLD``, or this number), the
             answer is written without a planner step. The probability is kept in each step's
-            plan (``results_answer``). The answer is still checked (``grounded``).
+            plan (``results_answer``). The answer is still checked (``grounded``). On the dev
+            split it kept every kind's correct answers and cut lookups from 10.5 to 8.2 s and
+            calculations from 13.3 to 9.6 s (README); ``False`` plans every step.
         name: the graph's name.
 
     Returns:

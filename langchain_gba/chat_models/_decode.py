@@ -40,10 +40,18 @@ __all__ = ["DRAFT_TOKENS", "DRAFT_TOKENS_ENV", "Decoded", "greedy_decode", "prom
 DRAFT_TOKENS_ENV = "GBA_DRAFT_TOKENS"
 """Overrides ``ChatLlamaCpp.draft_tokens`` everywhere (``0``: one token per pass)."""
 
-DRAFT_TOKENS = 10
-"""Copied tokens proposed per pass: a wrong guess costs next to nothing on a CPU."""
+DRAFT_TOKENS = 0
+"""Guesses per pass by default: off. Measured on this project's 2-core CPU (``bench/decoding.py``),
+a pass over 2, 4, 8, 16 tokens costs 1.6, 2.6, 5.4, 7 times one token's, so only near-certain
+guesses pay: the grammar's forced tokens made planner steps 0.90x as long, copied guesses on top
+1.10x; and rounding in the batched passes changed 4 of 12 planner steps (near ties). A GPU, whose
+passes cost the same for a few tokens, is where to turn it on."""
 NGRAM = (3, 2, 1)
 """Lengths of the tail looked up in the prompt and output, longest first."""
+LOOKUP_TOKENS = 0
+"""Copied guesses per pass (prompt lookup), after the forced ones: 0, see ``DRAFT_TOKENS``."""
+LOOKUP_NGRAM = 3
+"""The shortest tail looked up for copied guesses."""
 PENALTY_WINDOW = 64
 """Generated tokens the repetition penalty looks back on (llama-cpp-python's default)."""
 
@@ -58,14 +66,17 @@ class Decoded:
     passes: int
 
 
-def prompt_lookup(sequence: Sequence[int], n_draft: int = DRAFT_TOKENS) -> list[int]:
+def prompt_lookup(
+    sequence: Sequence[int], n_draft: int = DRAFT_TOKENS, min_ngram: int = 1
+) -> list[int]:
     """The tokens that followed the latest earlier occurrence of ``sequence``'s last tokens.
 
-    Tries a tail of ``NGRAM`` lengths, longest first; empty when none occurs earlier.
+    Tries a tail of ``NGRAM`` lengths (down to ``min_ngram``), longest first; empty when none
+    occurs earlier.
     """
     seq = np.asarray(sequence, dtype=np.int64)
     size = len(seq)
-    for n in NGRAM:
+    for n in (n for n in NGRAM if n >= min_ngram):
         if size <= n:
             continue
         tail = seq[size - n :]
@@ -138,7 +149,7 @@ def greedy_decode(
     """Greedily generate after ``prompt``, constrained by ``matcher`` (consumed as it goes).
 
     The context keeps what it shares with ``prompt`` (the rest is evaluated); on return it holds
-    the prompt and the kept tokens. ``n_draft=0`` turns the copied-token guesses off.
+    the prompt and the kept tokens. ``n_draft=0``: one token per pass.
     """
     prompt = list(prompt)
     held = min(common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)
@@ -167,8 +178,9 @@ def greedy_decode(
             return Decoded(out, "stop" if done() else "length", evaluated, passes)
         room = min(n_draft, max_tokens - len(out))
         draft = matcher.compute_ff_tokens()[:room] if matcher is not None else []
-        if len(draft) < room:
-            draft += prompt_lookup(prompt + out + draft, room - len(draft))
+        if len(draft) < room and LOOKUP_TOKENS:
+            lookup = min(room - len(draft), LOOKUP_TOKENS)
+            draft += prompt_lookup(prompt + out + draft, lookup, LOOKUP_NGRAM)
         if draft and matcher is not None:
             draft = draft[: matcher.validate_tokens(draft)]
         base = llama.n_tokens

@@ -126,10 +126,11 @@ class ChatLlamaCpp(BaseChatModel):
     model at load time; it must have been trained on this base model."""
     draft_tokens: int = Field(default=DRAFT_TOKENS, ge=0, le=64)
     """Greedy structured output: with each chosen token, up to this many guessed tokens (those
-    the grammar forces, those that follow the same words earlier in the prompt) go through the
-    same forward pass, kept where the greedy choice agrees, so one pass can write several
-    tokens (a pass costs about the same for 1 or 16 tokens on a CPU). 0: one token per pass.
-    ``$GBA_DRAFT_TOKENS`` overrides it everywhere. See ``langchain_gba.chat_models._decode``."""
+    the grammar forces) go through the same forward pass and are kept where the greedy choice
+    agrees, so one pass can write several tokens. 0 (the default): one token per pass; on this
+    project's 2-core CPU a pass over several tokens costs nearly as many times one token's, and
+    the gain was 10% of planner time (``bench/decoding.py``). ``$GBA_DRAFT_TOKENS`` overrides it
+    everywhere. See ``langchain_gba.chat_models._decode``."""
     prompt_cache: Literal["disk", "memory", "off"] = "disk"
     """Keep the evaluated state of each prompt's system message and load it back instead of
     evaluating it again: in memory (so components sharing a context do not evict each other's

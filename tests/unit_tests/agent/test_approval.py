@@ -46,6 +46,7 @@ def approval_agent(planner_replies, *, checkpointer=True, **kw):
         answer_model=ScriptedChatModel(replies=[answer("Done.")]),
         checkpointer=InMemorySaver() if checkpointer else None,
         interrupt_on=kw.pop("interrupt_on", {"send_email": True}),
+        early_answer=kw.pop("early_answer", False),  # scripted: planner steps only
         **kw,
     )
     return agent, email

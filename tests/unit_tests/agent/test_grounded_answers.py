@@ -56,6 +56,7 @@ def build(planner_replies, answers, tools=None, **kw):
         function_calling_model=ScriptedChatModel(replies=[]),
         answer_model=writer,
         ask_user=False,
+        early_answer=kw.pop("early_answer", False),  # scripted: planner steps only
         **kw,
     )
     return agent, planner, writer
@@ -317,6 +318,7 @@ def test_an_action_already_taken_is_not_taken_again():
         function_calling_model=ScriptedChatModel(replies=calls),
         answer_model=ScriptedChatModel(replies=[answer("Sent 'Lunch' to ann@example.org.")]),
         ask_user=False,
+        early_answer=False,
     )
     out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
     assert sent == ["ann@example.org"]
@@ -342,6 +344,7 @@ def test_a_repeated_action_at_the_loop_limit_ends_the_run_with_an_answer():
         function_calling_model=ScriptedChatModel(replies=[call, call]),
         answer_model=ScriptedChatModel(replies=[answer("Sent to ann@example.org.")]),
         ask_user=False,
+        early_answer=False,
         max_loops=1,
     )
     out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})

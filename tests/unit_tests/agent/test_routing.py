@@ -51,6 +51,7 @@ def agent_with(planner_replies, tools, *, fc_replies=(), answers=("Done.",), **k
     planner = ScriptedChatModel(replies=list(planner_replies))
     fc = ScriptedChatModel(replies=list(fc_replies))
     writer = ScriptedChatModel(replies=[answer(a) for a in answers])
+    kw.setdefault("early_answer", False)  # scripted planners reply to planner steps only
     agent = create_gba_agent(
         tools,
         planner=ZeroShotPlanner(planner),
