@@ -144,7 +144,8 @@ def create_gba_agent(
             answer is written without a planner step. The probability is kept in each step's
             plan (``results_answer``). The answer is still checked (``grounded``). On the dev
             split it kept every kind's correct answers and cut lookups from 10.5 to 8.2 s and
-            calculations from 13.3 to 9.6 s (README); ``False`` plans every step.
+            calculations from 13.3 to 9.6 s (README); ``False`` plans every step. Planners that
+            do not follow such a question (``FineTunedPlanner``) plan every step regardless.
         name: the graph's name.
 
     Returns:

@@ -268,6 +268,8 @@ class Nodes:
         steps = state["steps"]
         if self.early_answer is None or self.planning != "step" or not steps:
             return None
+        if not self.planner.can_answer_questions:
+            return None
         last = steps[-1]
         if last["tool"] == FINAL_ANSWER or last["plan"].get("repeat_of") or _unusable(last):
             return None

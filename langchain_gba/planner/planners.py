@@ -137,6 +137,9 @@ class Planner(ABC):
         """The chat messages the planner model sees."""
 
     can_plan_ahead: bool = False
+    can_answer_questions: bool = False
+    """Whether the planner model follows a question put after its prompt (``results_answer``):
+    an instruction-following model does; a model fine-tuned on steps only may not."""
     """Whether ``plan_ahead`` works (a prompt format for whole plans)."""
 
     def ahead_messages(
@@ -352,6 +355,7 @@ class ZeroShotPlanner(Planner):
     """
 
     can_plan_ahead = True
+    can_answer_questions = True
 
     def __init__(
         self,

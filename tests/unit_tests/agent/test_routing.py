@@ -564,3 +564,23 @@ def test_early_answer_threshold_must_be_a_probability(threshold):
             planner=ZeroShotPlanner(ScriptedChatModel(replies=[])),
             early_answer=threshold,
         )
+
+
+def test_a_fine_tuned_planner_plans_every_step():
+    from langchain_gba.planner import FineTunedPlanner
+
+    lookup = Lookup()
+    planner = ScriptedChatModel(
+        replies=[step("lookup", "Find the height of K2."), step("final_answer", "Tell.")]
+    )
+    agent = create_gba_agent(
+        [lookup],
+        planner=FineTunedPlanner(planner),
+        function_calling_model=ScriptedChatModel(replies=[]),
+        answer_model=ScriptedChatModel(replies=[answer("K2 is very high.")]),
+        ask_user=False,
+    )  # early_answer=True, the default: not asked of a planner trained on steps only
+    out = agent.invoke({"request": "How high is K2?"})
+    assert out["status"] == "answered"
+    assert len(planner.calls) == 2
+    assert "results_answer" not in out["steps"][-1]["plan"]
