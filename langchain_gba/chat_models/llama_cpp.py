@@ -237,9 +237,7 @@ class ChatLlamaCpp(BaseChatModel):
 
         loaded = self._loaded
         formatted = loaded.formatter(messages=self._template_messages(messages))
-        tokens = loaded.llama.tokenize(
-            formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
-        )
+        tokens = self._prompt_tokens(formatted)
         json_schema = kwargs.pop("json_schema", None)
         stops = list(stop or kwargs.pop("stop", None) or self.stop or [])
         max_tokens = kwargs.pop("max_tokens", self.max_tokens)
@@ -276,10 +274,13 @@ class ChatLlamaCpp(BaseChatModel):
         if n == 0 or n == len(messages):
             return 0
         formatted = self._loaded.formatter(messages=self._template_messages(messages[:n]))
-        system = self._loaded.llama.tokenize(
+        return common_prefix(self._prompt_tokens(formatted), tokens)
+
+    def _prompt_tokens(self, formatted: Any) -> list[int]:
+        """The tokens of a chat-template rendering (with BOS unless the template wrote it)."""
+        return self._loaded.llama.tokenize(
             formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True
         )
-        return common_prefix(system, tokens)
 
     def first_token_logprobs(
         self, messages: Sequence[BaseMessage], choices: Sequence[str]
