@@ -26,12 +26,29 @@ class ScriptedChatModel(BaseChatModel):
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
     ) -> ChatResult:
         self.calls.append(list(messages))
+        if _asks_early_answer(messages) and not (self.replies and _is_yes_no(self.replies[0])):
+            reply = json.dumps({"answer": "No"})  # not scripted: plan the next step as before
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
         if not self.replies:
             raise AssertionError("the scripted model ran out of replies")
         return ChatResult(generations=[ChatGeneration(message=AIMessage(self.replies.pop(0)))])
 
     def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         return with_prompted_output(self, schema)
+
+
+def _asks_early_answer(messages: list[BaseMessage]) -> bool:
+    """Whether this is the agent's early-answer question (``RESULTS_ANSWER_QUESTION``)."""
+    from langchain_gba.prompts import RESULTS_ANSWER_QUESTION
+
+    return bool(messages) and str(messages[-1].content).endswith(RESULTS_ANSWER_QUESTION.strip())
+
+
+def _is_yes_no(reply: str) -> bool:
+    try:
+        return json.loads(reply).get("answer") in ("Yes", "No")
+    except (ValueError, AttributeError):
+        return False
 
 
 def step(tool: str, task: str = "do it") -> str:
