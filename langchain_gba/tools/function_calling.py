@@ -190,15 +190,19 @@ class FunctionCaller:
             fit_threshold = FIT_THRESHOLDS.get(str(getattr(model, "model", "")), FIT_THRESHOLD)
         self.fit_threshold = fit_threshold
 
-    def runnable(self, function: FunctionLike) -> Runnable[Any, dict[str, Any]]:
-        """A runnable from ``{"task": ...}`` to the arguments of ``function``."""
-        spec = function_spec(function)
-        structured = structured_model(
+    def _structured(self, spec: Mapping[str, Any]) -> Runnable[Any, Any]:
+        """The model constrained to a function's parameters (its arguments as a dict)."""
+        return structured_model(
             self.model,
             spec["parameters"],
             method=self.method,
             max_string_length=self.max_string_length,
         )
+
+    def runnable(self, function: FunctionLike) -> Runnable[Any, dict[str, Any]]:
+        """A runnable from ``{"task": ...}`` to the arguments of ``function``."""
+        spec = function_spec(function)
+        structured = self._structured(spec)
         system = FUNCTION_CALLING_SYSTEM.format(
             name=spec["name"], description=" ".join(spec["description"].split())
         )
@@ -256,12 +260,7 @@ class FunctionCaller:
         description.
         """
         spec = function_spec(function)
-        structured = structured_model(
-            self.model,
-            spec["parameters"],
-            method=self.method,
-            max_string_length=self.max_string_length,
-        )
+        structured = self._structured(spec)
         messages = [
             ("system", decision_system(spec)),
             ("human", FUNCTION_CALLING_USER.format(task=task)),
