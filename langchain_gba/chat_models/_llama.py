@@ -51,6 +51,8 @@ class LoadedModel:
     """llama.cpp contexts are not thread-safe: hold this around every evaluation."""
     lora_path: Path | None = None
     """The LoRA adapter applied at load time, if any."""
+    system_tokens: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
+    """Rendered and tokenized system messages (the prompt cache's fixed prefixes), by text."""
 
     @cached_property
     def prompt_cache(self) -> PromptCache:

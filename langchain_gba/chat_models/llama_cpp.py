@@ -273,8 +273,14 @@ class ChatLlamaCpp(BaseChatModel):
             n += 1
         if n == 0 or n == len(messages):
             return 0
-        formatted = self._loaded.formatter(messages=self._template_messages(messages[:n]))
-        return common_prefix(self._prompt_tokens(formatted), tokens)
+        known = self._loaded.system_tokens
+        key = tuple(str(m.content) for m in messages[:n])
+        if key not in known:  # rendered and tokenized once per system message
+            if len(known) >= 256:
+                known.clear()
+            formatted = self._loaded.formatter(messages=self._template_messages(messages[:n]))
+            known[key] = self._prompt_tokens(formatted)
+        return common_prefix(known[key], tokens)
 
     def _prompt_tokens(self, formatted: Any) -> list[int]:
         """The tokens of a chat-template rendering (with BOS unless the template wrote it)."""
