@@ -535,6 +535,8 @@ def _cut(text: Any, n: int = 500) -> str:
 
 def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, Any]:
     """The one-call pipeline: the request handed straight to the labelled first tool."""
+    from langchain_gba.tools.search.summarize import SOURCES_HEADING
+
     name = item["first_tool"]
     if name not in ("search_wikipedia", "calculate_number"):
         raise NotApplicable
@@ -554,17 +556,13 @@ def run_baseline(tools: dict[str, BaseTool], item: dict[str, Any]) -> dict[str, 
         "completed": True,
         "status": "answered",
         # judged without the tool's list of sources: an article's title there is no answer
-        "answer": str(out).split(SOURCES)[0].strip(),
+        "answer": str(out).split(f"\n\n{SOURCES_HEADING}")[0].strip(),
         "tool_calls": 1,
         "tools_used": [name],
         "parse_errors": [],
         "tool_errors": [f"{name}: {out}"] if error else [],
         "trajectory": [{"tool": name, "task": item["request"], "observation": _cut(out)}],
     }
-
-
-SOURCES = "\n\nSources:"
-"""Where a search tool's output lists its sources (``langchain_gba.tools.search.summarize``)."""
 
 
 class NotApplicable(Exception):

@@ -19,6 +19,7 @@ from langchain_gba.prompts import (
 )
 
 __all__ = [
+    "SOURCES_HEADING",
     "Source",
     "asummarize",
     "focus",
@@ -110,11 +111,15 @@ async def asummarize(
     return _clean(out.text, task, sources, request)
 
 
+SOURCES_HEADING = "Sources:"
+"""The line after the summary that starts the list of sources (``format_observation``)."""
+
+
 def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:
     """The observation the agent reads: the summary, then the sources, then what failed."""
     lines = [summary]
     if sources and summary != NO_INFORMATION:
-        lines += ["", "Sources:"]
+        lines += ["", SOURCES_HEADING]
         lines += [
             f"[{i}] {s.title}" + (f" <{s.url}>" if s.url else "")
             for i, s in enumerate(sources, start=1)
