@@ -71,7 +71,7 @@ from langchain_gba.prompts import (
     UNGROUNDED_NUMBERS,
     format_context,
 )
-from langchain_gba.tools.ask_user import ASK_USER
+from langchain_gba.tools.ask_user import ASK_USER, addresses_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
@@ -140,6 +140,15 @@ class Nodes:
             if name == "calculate_number" or (takes_task(tool) and name != ASK_USER)
         }
         """What the agent's tools can do for a refused answer (``GROUNDING_HOW``)."""
+        self.fact_tool = next(
+            (
+                name
+                for name, tool in tools.items()
+                if takes_task(tool) and not reads_context(tool) and name != ASK_USER
+            ),
+            None,
+        )
+        """Where a question to the user that is not about the user goes (the first search)."""
         self.described = [
             *tool_descriptions(tools.values()),
             (FINAL_ANSWER, answer.description),
@@ -205,14 +214,15 @@ class Nodes:
         ``copied_task``); an ``ask_user`` step asks nothing and says why.
         """
         steps = state["steps"]
-        tool = step.get("selected_tool", "")
         if copies_descriptions(step["task"]):
-            if tool == ASK_USER:
+            if step.get("selected_tool") == ASK_USER:
                 return {
                     "steps": [new_step(step, {}, COPIED_QUESTION_NOTE, error=True)],
                     "plan": None,
                 }
             step = {**step, "task": state["request"], "copied_task": step["task"]}
+        step = self._about_user(step)
+        tool = step.get("selected_tool", "")
         earlier = None if tool == FINAL_ANSWER else earlier_step(steps, tool, "task", step["task"])
         if earlier is None:
             return {"plan": step}
@@ -223,6 +233,20 @@ class Nodes:
         args = dict(steps[earlier]["arguments"])  # the call it repeats
         repeat = {**step, "repeat_of": earlier + 1}  # kept out of the final answer's context
         return {"steps": [new_step(repeat, args, note, error=False)], "plan": None, "loops": loops}
+
+    def _about_user(self, step: dict[str, Any]) -> dict[str, Any]:
+        """``step``, with a question to the user that is not about the user sent to a search.
+
+        The planner asked the user for facts ("How long is the Nile in kilometers?"): a real
+        user is bothered and the simulated one has nothing to say. A question that does not say
+        "you" or "your" (``addresses_user``) goes to the first search tool (``asked`` keeps
+        the tool the planner chose).
+        """
+        if step.get("selected_tool") != ASK_USER or self.fact_tool is None:
+            return step
+        if addresses_user(step.get("task", "")):
+            return step
+        return {**step, "selected_tool": self.fact_tool, "asked": ASK_USER}
 
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step (or take it from the plan ahead), or stop at the step limit."""
@@ -306,7 +330,23 @@ class Nodes:
             return {"plan": {**step, "planned": True}, "pending": None}
         first, *rest = pending
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
+        if self._replied_since(state, first):
+            step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
+
+    def _replied_since(self, state: AgentState, planned: dict[str, Any]) -> bool:
+        """Whether ``planned`` reads the run's results and the user replied after it was planned.
+
+        A calculation planned before the user's reply guesses what the user will say ("The
+        user's current age plus 2030" for "I was born in 1990"; "commute time per day times 7"
+        for "35 minutes each way, 4 days a week"); it then works on the request, from the reply
+        and the results (the calculator reads both), as a step-by-step planner's task does.
+        """
+        tool = self.tools.get(planned["tool"])
+        if tool is None or not reads_context(tool):
+            return False
+        since = state["steps"][planned.get("since", len(state["steps"])) :]
+        return any(s["tool"] == ASK_USER and not _unusable(s) for s in since)
 
     def _planned_ahead(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any]:
         """The plan's first step (the answer when it has none); the rest are ``pending``.
@@ -316,11 +356,12 @@ class Nodes:
         again, lookups already done included (the loop guard then ended such runs).
         """
         steps = state["steps"]
-        planned = [p for p in plan.get("steps") or [] if not _done(steps, p["tool"], p["task"])]
+        planned = [p for p in plan.get("steps") or [] if not self._done(steps, p)]
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
             return {"plan": {**step, "task": ANSWER_TASK, "plan_ahead": []}, "pending": None}
         first, *rest = planned
+        rest = [{**p, "since": len(steps)} for p in rest]
         step = {
             "thoughts": plan["thoughts"],
             "selected_tool": first["tool"],
@@ -328,6 +369,12 @@ class Nodes:
             "plan_ahead": planned,
         }
         return {**self._planned(state, step), "pending": rest}
+
+    def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:
+        """Whether the planned step's tool (after ``_about_user``) already did its task."""
+        tool = self._about_user({"selected_tool": planned["tool"], "task": planned["task"]})
+        earlier = earlier_step(steps, tool["selected_tool"], "task", planned["task"])
+        return earlier is not None and not _unusable(steps[earlier])
 
     @staticmethod
     def route_plan(state: AgentState) -> str:
@@ -715,12 +762,6 @@ def _after_refusal(state: AgentState) -> int:
     """The fewest steps of a plan: 1 right after a refused answer (something is missing)."""
     steps = state["steps"]
     return int(bool(steps) and steps[-1]["tool"] == FINAL_ANSWER and steps[-1]["error"])
-
-
-def _done(steps: list[Step], tool: str, task: str) -> bool:
-    """Whether ``tool`` already did ``task`` with a usable result."""
-    earlier = earlier_step(steps, tool, "task", task)
-    return earlier is not None and not _unusable(steps[earlier])
 
 
 def _answer_context(steps: list[Step]) -> list[Step]:

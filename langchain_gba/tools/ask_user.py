@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -11,9 +12,21 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
 
-__all__ = ["ASK_USER", "AskUserTool"]
+__all__ = ["ASK_USER", "AskUserTool", "addresses_user"]
 
 ASK_USER = "ask_user"
+
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
+
+
+def addresses_user(question: str) -> bool:
+    """Whether ``question`` asks the user about themselves: it says "you" or "your".
+
+    The 1.5B planner asks the user for facts about the world ("How long is the Nile in
+    kilometers?", "When did Beethoven's Ninth Symphony first perform?"); the agent sends a
+    question that does not address the user to a search instead (``create_gba_agent``).
+    """
+    return bool(_SECOND_PERSON.search(question))
 
 
 class AskUserTool(BaseTool):

@@ -83,7 +83,9 @@ def test_bad_options_are_clear_errors():
 
 
 def test_questions_are_asked_at_the_prompt_and_the_run_resumes(monkeypatch):
-    planner = ScriptedChatModel(replies=[step("ask_user", "Which city?"), step("final_answer")])
+    planner = ScriptedChatModel(
+        replies=[step("ask_user", "Which city do you live in?"), step("final_answer")]
+    )
     agent = create_gba_agent(
         [],
         planner=ZeroShotPlanner(planner),
@@ -94,7 +96,7 @@ def test_questions_are_asked_at_the_prompt_and_the_run_resumes(monkeypatch):
     asked = []
     monkeypatch.setattr("langchain_gba.cli.Prompt.ask", lambda q: asked.append(q) or "Oslo")
     state = run_interactively(agent, "Weather at home?", quiet=True)
-    assert "Which city?" in asked[0]
+    assert "Which city do you live in?" in asked[0]
     assert state["status"] == "answered"
     assert [s["observation"] for s in state["steps"]] == ["Oslo", "Sunny in Oslo."]
 

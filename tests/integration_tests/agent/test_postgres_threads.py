@@ -93,7 +93,7 @@ def test_threads_are_separate_and_a_new_request_starts_afresh(postgres_url):
     one, two = new_thread(), new_thread()
     with PostgresSaver.from_conn_string(postgres_url) as checkpointer:
         checkpointer.setup()
-        agent = scripted_agent(checkpointer, [step("ask_user", "Which city?")])
+        agent = scripted_agent(checkpointer, [step("ask_user", "Which city do you live in?")])
         agent.invoke({"request": "Weather at home?"}, one)
         agent = scripted_agent(checkpointer, [step("final_answer")], answers=["Hello!"])
         assert agent.invoke({"request": "Say hello."}, two)["answer"] == "Hello!"
@@ -124,9 +124,9 @@ async def test_async_saver_pauses_and_resumes_from_a_new_connection(postgres_url
     config = new_thread()
     async with AsyncPostgresSaver.from_conn_string(postgres_url) as checkpointer:
         await checkpointer.setup()
-        agent = scripted_agent(checkpointer, [step("ask_user", "Which city?")])
+        agent = scripted_agent(checkpointer, [step("ask_user", "Which city do you live in?")])
         state = await agent.ainvoke({"request": "Weather at home?"}, config)
-        assert state["__interrupt__"][0].value["question"] == "Which city?"
+        assert state["__interrupt__"][0].value["question"] == "Which city do you live in?"
     async with AsyncPostgresSaver.from_conn_string(postgres_url) as checkpointer:
         agent = scripted_agent(checkpointer, [step("final_answer")], answers=["Sunny."])
         state = await agent.ainvoke(Command(resume="Oslo"), config)

@@ -172,11 +172,12 @@ def test_plan_ahead_plans_again_after_the_users_reply():
     out = agent.invoke({"request": "In which year will I turn 50?"})
     assert [s["tool"] for s in out["steps"]] == ["ask_user", "calc", "final_answer"]
     assert out["steps"][1]["task"] == "1990 + 50"  # the question already asked is left out
+    assert "planned_task" not in out["steps"][1]["plan"]  # planned after the reply
     assert len(planner.calls) == 2
     assert "I was born in 1990." in planner.calls[1][-1].content
 
 
-def test_plan_ahead_runs_on_after_the_users_reply_by_default():
+def test_plan_ahead_calculates_the_request_after_the_users_reply_by_default():
     user = AskUserTool(ask=lambda question: "I was born in 1990.")
     agent, planner, _ = build(
         [plan(("ask_user", "How old are you?"), ("calc", "50 minus your age"))],
@@ -186,8 +187,74 @@ def test_plan_ahead_runs_on_after_the_users_reply_by_default():
         grounded=False,
     )
     out = agent.invoke({"request": "In which year will I turn 50?"})
-    assert out["steps"][1]["task"] == "50 minus your age"
+    calc = out["steps"][1]
+    assert calc["task"] == "In which year will I turn 50?"  # the plan guessed the reply
+    assert calc["arguments"]["task"] == "In which year will I turn 50?"
+    assert calc["plan"]["planned_task"] == "50 minus your age"
     assert len(planner.calls) == 1
+
+
+def test_a_calculation_after_searches_keeps_its_planned_task():
+    agent, _, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"), ("lookup", "How high is K2?"), ("calc", "E - K")
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["steps"][2]["task"] == "E - K"
+
+
+@pytest.mark.parametrize("planning", ["step", "ahead"])
+def test_a_question_to_the_user_about_a_fact_goes_to_the_search(planning):
+    asked = []
+    user = AskUserTool(ask=lambda question: asked.append(question) or "I don't know.")
+    first = (
+        plan(("ask_user", "How high is Everest?"))
+        if planning == "ahead"
+        else step("ask_user", "How high is Everest?")
+    )
+    agent, _, _ = build(
+        [first, plan() if planning == "ahead" else step("final_answer", "Say it.")],
+        ["Mount Everest is 8,849 m high."],
+        tools=[Lookup(), Calc(), user],
+        planning=planning,
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    lookup = out["steps"][0]
+    assert lookup["tool"] == "lookup" and lookup["plan"]["asked"] == "ask_user"
+    assert lookup["observation"] == "Mount Everest is 8,849 m high."
+    assert asked == []
+    assert out["answer"] == "Mount Everest is 8,849 m high."
+
+
+@pytest.mark.parametrize(
+    "question", ["How old are you?", "What is YOUR budget?", "You live where?"]
+)
+def test_a_question_about_the_user_goes_to_the_user(question):
+    user = AskUserTool(ask=lambda q: "I am 36.")
+    agent, _, _ = build(
+        [step("ask_user", question), step("final_answer", "Say it.")],
+        ["You are 36."],
+        tools=[Lookup(), Calc(), user],
+    )
+    out = agent.invoke({"request": "How old am I?"})
+    assert out["steps"][0]["tool"] == "ask_user"
+    assert out["steps"][0]["observation"] == "I am 36."
+
+
+def test_without_a_search_tool_every_question_goes_to_the_user():
+    user = AskUserTool(ask=lambda q: "8,849 m.")
+    agent, _, _ = build(
+        [step("ask_user", "How high is Everest?"), step("final_answer", "Say it.")],
+        ["Everest is 8,849 m high."],
+        tools=[Calc(), user],
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    assert out["steps"][0]["tool"] == "ask_user"
 
 
 def test_plan_ahead_with_no_steps_answers_directly():

@@ -316,7 +316,7 @@ def test_a_thread_survives_a_new_process(tmp_path):
     config = {"configurable": {"thread_id": "t2"}}
     with sqlite3.connect(path, check_same_thread=False) as conn:
         agent, _, _, _ = agent_with(
-            [step("ask_user", "Which city?")], [Lookup()], checkpointer=SqliteSaver(conn)
+            [step("ask_user", "Which city are you in?")], [Lookup()], checkpointer=SqliteSaver(conn)
         )
         agent.invoke({"request": "Weather at home?"}, config)
     # a new agent (new models, new connection) picks the thread up from the file
@@ -341,13 +341,17 @@ def test_a_tool_named_ask_user_replaces_the_built_in_one():
         """Answer as the user."""
         return "I live in Lyon."
 
-    agent, _, _, _ = agent_with([step("ask_user"), step("final_answer")], [simulated_user])
+    agent, _, _, _ = agent_with(
+        [step("ask_user", "Where are you?"), step("final_answer")], [simulated_user]
+    )
     out = agent.invoke({"request": "Weather at home?"})
     assert out["steps"][0]["observation"] == "I live in Lyon."
 
 
 def test_ask_user_without_checkpointer_is_an_observation_not_a_crash():
-    agent, _, _, _ = agent_with([step("ask_user"), step("final_answer")], [Lookup()])
+    agent, _, _, _ = agent_with(
+        [step("ask_user", "Where are you?"), step("final_answer")], [Lookup()]
+    )
     out = agent.invoke({"request": "Weather at home?"})
     assert out["steps"][0]["error"] is True
     assert "checkpointer" in out["steps"][0]["observation"].lower()
