@@ -228,12 +228,23 @@ def answer_matches(
 
 
 def _count(number: str, text: str) -> int:
-    """How many numbers in ``text`` equal ``number``."""
+    """How many numbers in ``text`` equal ``number``, or are it rounded to two or more decimals.
+
+    A person writes 1157.625 dollars as 1,157.63 (the answer writer rounds long decimals to two
+    places); a rounding to fewer places is not the number asked for.
+    """
     target = float(THOUSANDS.sub("", number))
     return sum(
         math.isclose(float(found), target, rel_tol=1e-6, abs_tol=1e-12)
+        or _rounded(found, target)
         for found in NUMBER.findall(THOUSANDS.sub("", text))
     )
+
+
+def _rounded(found: str, target: float) -> bool:
+    """Whether ``found`` (two or more decimals) is ``target`` rounded to its decimals."""
+    decimals = len(found.split(".", 1)[1]) if "." in found else 0
+    return decimals >= 2 and abs(float(found) - target) <= 0.5 * 10**-decimals * (1 + 1e-9)
 
 
 def is_tool_error(text: str) -> bool:

@@ -488,25 +488,26 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
         ),
     ),
     PlanAheadExample(
-        "How much taller is the Eiffel Tower than the Statue of Liberty?",
+        "How much taller is the CN Tower than the Space Needle?",
         (
-            "Needs both heights and their difference; the Statue of Liberty's height was not "
-            "found: search again, then calculate_number.",
+            "Needs both heights and their difference; the Space Needle's height was not found: "
+            "search again, then calculate_number.",
             (
-                (_SEARCH, "What is the height of the Statue of Liberty in metres?"),
-                (_CALC, "The Eiffel Tower's height minus the Statue of Liberty's height"),
+                (_SEARCH, "What is the height of the Space Needle in metres?"),
+                (_CALC, "The CN Tower's height minus the Space Needle's height"),
             ),
         ),
         steps=(
-            (_SEARCH, "How tall is the Eiffel Tower?", "The Eiffel Tower is 330 m tall."),
-            (_SEARCH, "How tall is the Statue of Liberty?", "No information found."),
+            (_SEARCH, "How tall is the CN Tower?", "The CN Tower is 553 m tall."),
+            (_SEARCH, "How tall is the Space Needle?", "No information found."),
         ),
     ),
 )
 """The plan-ahead examples: a plan per kind of request (two facts and a sum, a fact and a
 conversion, one fact, a calculation, a question back and a sum, a direct reply) and two
 re-plans (after the last result answered; after a search found nothing). None repeats a
-labelled request."""
+labelled request, nor names what one does: with the Statue of Liberty here, the planner wrote
+this example's calculation for "Which French sculptor designed the Statue of Liberty?"."""
 
 
 def format_plan_examples(examples: Iterable[PlanAheadExample], tool_names: Iterable[str]) -> str:
@@ -726,7 +727,8 @@ FINAL_ANSWER_SYSTEM = """\
 You write the answer to the user's request from the results of the steps taken. Write one or two \
 short sentences with the facts and numbers the user asked for, taken from the results only. \
 Never calculate: give the numbers as the results state them (round long decimals to two places \
-unless the request asks otherwise). If the results do not answer the request, say what they \
+unless the request asks otherwise; a negative difference as a positive number with its \
+direction: lower, shorter, fewer). If the results do not answer the request, say what they \
 found and what could not be found. Say an action was done only if a result says so. A request \
 that needs no facts (a greeting, thanks, a simple language task) you answer directly."""
 

@@ -691,7 +691,9 @@ class Nodes:
             problems, how = [], []
             if check.numbers:
                 problems.append(UNGROUNDED_NUMBERS)
-                how += [GROUNDING_HOW[k] for k in ("calculate_number", "search") if k in self.kinds]
+                # with no result yet, nothing can be calculated: the facts come first
+                kinds = ("calculate_number", "search") if _any_result(steps) else ("search",)
+                how += [GROUNDING_HOW[k] for k in kinds if k in self.kinds]
             if check.actions:
                 problems.append(UNDONE_ACTIONS.format(tools=" and ".join(check.actions)))
                 how.append(GROUNDING_HOW["action"])
@@ -756,6 +758,14 @@ def _unusable(step: Step) -> bool:
     """Whether a step's result leaves the rest of a plan without what it needs."""
     text = str(step["observation"]).strip()
     return step["error"] or bool(step["plan"].get("rejected")) or text.startswith(NO_INFORMATION)
+
+
+def _any_result(steps: list[Step]) -> bool:
+    """Whether a tool step gave a usable result (not only answers, failures or repeats)."""
+    return any(
+        s["tool"] != FINAL_ANSWER and "repeat_of" not in s["plan"] and not _unusable(s)
+        for s in steps
+    )
 
 
 def _after_refusal(state: AgentState) -> int:

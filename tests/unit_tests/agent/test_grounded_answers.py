@@ -417,3 +417,38 @@ def test_a_repeated_action_at_the_loop_limit_ends_the_run_with_an_answer():
     out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
     assert [s["tool"] for s in out["steps"]] == ["email", "email", "final_answer"]
     assert out["status"] == "answered"
+
+
+def test_a_number_answered_before_any_result_is_sent_to_the_search_not_the_calculator():
+    agent, planner, _ = build(
+        [plan(thoughts="Known."), plan(("lookup", "How high is Everest?"))],
+        ["Everest is 8,850 m high.", "Mount Everest is 8,849 m high."],
+        tools=[Lookup(), Calculator()],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    refused = out["steps"][0]
+    assert refused["error"] and refused["plan"]["ungrounded"] == ["8,850"]
+    assert "searched" in refused["observation"] and "calc" not in refused["observation"]
+    assert [s["tool"] for s in out["steps"]] == ["final_answer", "lookup", "final_answer"]
+    assert out["answer"] == "Mount Everest is 8,849 m high."
+
+
+class Calculator(Calc):
+    name: str = "calculate_number"
+
+
+def test_a_number_no_result_gives_after_results_may_be_calculated():
+    agent, _, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("lookup", "How high is K2?")),
+            plan(("calculate_number", "Everest's height minus K2's height")),
+        ],
+        ["Everest is 240 m higher.", "Everest is 238 m higher than K2."],
+        tools=[Lookup(), Calculator()],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    refused = out["steps"][2]
+    assert refused["error"] and "calc" in refused["observation"]
+    assert out["answer"] == "Everest is 238 m higher than K2."
