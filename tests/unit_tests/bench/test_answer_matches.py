@@ -18,7 +18,11 @@ def _load() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    path = list(sys.path)
+    try:
+        spec.loader.exec_module(module)
+    finally:  # it puts bench/ first, whose simulation.py would hide the simulation package
+        sys.path[:] = path
     return module
 
 
