@@ -232,11 +232,13 @@ _NAME = re.compile(
 )
 
 
-def names_in(text: str) -> list[str]:
+def names_in(text: str, *, single: bool = False) -> list[str]:
     """Names of two or more capitalized words in ``text`` ("Leonardo da Vinci", "New York").
 
     A capitalized word that starts a sentence (``NAME_STOPWORDS``) is not part of a name; a
-    single capitalized word is not read as a name ("Katze", "Paris" are left alone).
+    single capitalized word is not read as a name ("Katze", "Paris" are left alone) unless
+    ``single``: then a capitalized word inside a sentence and outside quotes is one too
+    ("born in Florence, Italy"; "The German word is 'Katze'" names nothing).
     """
     found = []
     for m in (m for sentence in sentences(text) for m in _NAME.finditer(sentence)):
@@ -245,15 +247,21 @@ def names_in(text: str) -> list[str]:
             words = words[1:]
         if sum(w[:1].isupper() for w in words) >= 2:
             found.append(" ".join(words).rstrip(".,;:!?"))
+    if single:
+        for sentence in sentences(_QUOTED.sub(" ", text)):
+            for word in re.findall(rf"(?<=[\s(]){_NAME_TOKEN}", sentence):
+                word = word.rstrip(".,;:!?'\u2019")
+                if word.split("'")[0] not in ("I", "OK") and not any(word in n for n in found):
+                    found.append(word)
     return found
 
 
-def ungrounded_names(answer: str, sources: Sequence[str]) -> list[str]:
+def ungrounded_names(answer: str, sources: Sequence[str], *, single: bool = False) -> list[str]:
     """The names ``answer`` states of which some word is in no text of ``sources``."""
     known = " ".join(sources).lower()
     return [
         name
-        for name in names_in(answer)
+        for name in names_in(answer, single=single)
         if not all(re.search(rf"\b{re.escape(w.lower())}", known) for w in name.split())
     ]
 
@@ -362,13 +370,14 @@ def check_answer(
 
     ``action_tools``: the tools with side effects; ``done``: those of them with a successful
     step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported.
-    ``names``: names must come from ``sources`` too (the agent asks it of an answer written
-    before any tool ran, where a name can only come from the model's memory).
+    ``names``: names, single capitalized words included, must come from ``sources`` too (the
+    agent asks it of an answer written before any tool ran, where a name can only come from the
+    model's memory: "Galileo Galilei was born in Florence" for Pisa).
     """
     finished = set(done)
     pending = [t for t in action_tools if t not in finished]
     return Grounding(
         numbers=ungrounded_numbers(answer, sources),
         actions=action_claims(answer, pending, done=finished & set(action_tools)),
-        names=ungrounded_names(answer, sources) if names else [],
+        names=ungrounded_names(answer, sources, single=True) if names else [],
     )

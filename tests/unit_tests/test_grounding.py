@@ -192,3 +192,18 @@ def test_names_in_an_answer():
     assert check_answer(answer, [request], names=True).names == [
         "Jean-Louis-Baptiste-Camille Corot"
     ]
+
+
+def test_an_answer_from_memory_may_name_no_place_the_request_does_not():
+    from langchain_gba.grounding import names_in
+
+    request = "In which city was Galileo Galilei born?"
+    answer = "Galileo Galilei was born in Florence, Italy."
+    assert check_answer(answer, [request], names=True).names == ["Florence", "Italy"]
+    assert check_answer(answer, [request]).ok  # after a step, single words are left alone
+    assert names_in("The word is Katze.") == []
+    assert names_in("The word is Katze.", single=True) == ["Katze"]
+    quoted = "In German, 'thank you' is said as 'Danke'."
+    assert check_answer(quoted, ["How do you say 'thank you' in German?"], names=True).ok
+    chat = "Good evening! I'm doing well, thank you. How about yourself?"
+    assert check_answer(chat, ["Good evening! How is it going?"], names=True).ok
