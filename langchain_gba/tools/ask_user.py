@@ -16,17 +16,26 @@ __all__ = ["ASK_USER", "AskUserTool", "addresses_user"]
 
 ASK_USER = "ask_user"
 
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.IGNORECASE)
+_THE_USER = re.compile(r"\b(?:you|your|yours|yourself|yourselves|me|my|mine|myself)\b", re.I)
+_WORD = re.compile(r"[\w']+")
 
 
 def addresses_user(question: str) -> bool:
-    """Whether ``question`` asks the user about themselves: it says "you" or "your".
+    """Whether ``question`` asks the user about themselves: it says "you", "your", "I", "my".
 
-    The 1.5B planner asks the user for facts about the world ("How long is the Nile in
-    kilometers?", "When did Beethoven's Ninth Symphony first perform?"); the agent sends a
-    question that does not address the user to a search instead (``create_gba_agent``).
+    "I" and "my" come from a question copied from the request ("What is the capital of the
+    country where I was born?"). The 1.5B planner asks the user for facts about the world ("How
+    long is the Nile in kilometers?", "When did Beethoven's Ninth Symphony first perform?"); the
+    agent sends a question that speaks of no user to a search instead (``create_gba_agent``).
+    "I" after a capitalized word is a numeral ("World War I").
     """
-    return bool(_SECOND_PERSON.search(question))
+    if _THE_USER.search(question):
+        return True
+    words = _WORD.findall(question)
+    return any(
+        w.split("'")[0] == "I" and (k == 0 or not words[k - 1][:1].isupper())
+        for k, w in enumerate(words)
+    )
 
 
 class AskUserTool(BaseTool):
