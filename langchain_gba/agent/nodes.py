@@ -223,7 +223,7 @@ class Nodes:
             step = {**step, "task": state["request"], "copied_task": step["task"]}
         step = self._about_user(step)
         tool = step.get("selected_tool", "")
-        earlier = None if tool == FINAL_ANSWER else earlier_step(steps, tool, "task", step["task"])
+        earlier = None if tool == FINAL_ANSWER else _repeated(steps, tool, step["task"])
         if earlier is None:
             return {"plan": step}
         loops, stop = self._looped(state)
@@ -758,6 +758,26 @@ def _unusable(step: Step) -> bool:
     """Whether a step's result leaves the rest of a plan without what it needs."""
     text = str(step["observation"]).strip()
     return step["error"] or bool(step["plan"].get("rejected")) or text.startswith(NO_INFORMATION)
+
+
+def _repeated(steps: list[Step], tool: str, task: str) -> int | None:
+    """The earlier step that ``task`` of ``tool`` repeats, or None.
+
+    A task done before repeats it; one that failed before repeats the failure unless a tool
+    gave a usable result since (the calculator refused "The area of Argentina divided by the
+    area of Chile" five times in a row when no search had found Chile's area).
+    """
+    same = [
+        i
+        for i, s in enumerate(steps)
+        if "repeat_of" not in s["plan"] and earlier_step([s], tool, "task", task, failed=True) == 0
+    ]
+    done = [i for i in same if not steps[i]["error"]]
+    if done:
+        return done[0]
+    if same and not _any_result(steps[same[-1] + 1 :]):
+        return same[-1]
+    return None
 
 
 def _any_result(steps: list[Step]) -> bool:

@@ -452,3 +452,38 @@ def test_a_number_no_result_gives_after_results_may_be_calculated():
     refused = out["steps"][2]
     assert refused["error"] and "calc" in refused["observation"]
     assert out["answer"] == "Everest is 238 m higher than K2."
+
+
+class Refusing(BaseTool):
+    name: str = "calculate_number"
+    description: str = "Calculate a number."
+    args_schema: type[TaskWithContextInput] = TaskWithContextInput
+    handle_tool_error: bool = True
+    calls: int = 0
+
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        from langchain_core.tools import ToolException
+
+        self.calls += 1
+        raise ToolException("the results do not give every number")
+
+
+def test_a_failed_task_planned_again_with_no_new_result_is_a_loop():
+    calc = Refusing()
+    agent, _, _ = build(
+        [
+            step("calculate_number", "Argentina's area divided by Chile's"),
+            step("calculate_number", "Argentina's area divided by Chile's"),
+            step("lookup", "How high is Everest?"),
+            step("calculate_number", "Argentina's area divided by Chile's"),
+            step("final_answer", "Say it."),
+        ],
+        ["I could not find Chile's area."],
+        tools=[Lookup(), calc],
+    )
+    out = agent.invoke({"request": "How many times bigger than Chile is Argentina?"})
+    steps = out["steps"]
+    assert steps[0]["error"] and steps[1]["plan"]["repeat_of"] == 1  # no new result: a loop
+    assert "Not done again" in steps[1]["observation"]
+    assert steps[3]["error"] and "repeat_of" not in steps[3]["plan"]  # tried after a new result
+    assert calc.calls == 2
