@@ -79,8 +79,12 @@ def ask(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the final state as JSON.")] = False,
     planning: Annotated[
-        str, typer.Option(help="step: one step at a time; ahead: the whole plan at once.")
-    ] = "step",
+        str,
+        typer.Option(
+            help="auto: ahead where the planner can (the zero-shot one), else step; "
+            "step: one step at a time; ahead: the whole plan at once."
+        ),
+    ] = "auto",
 ) -> None:
     """Run the agent on REQUEST, showing each step as it happens."""
     logging.basicConfig(level=logging.WARNING)
@@ -127,7 +131,7 @@ def _build_agent(
     index: str | None,
     searxng_url: str | None,
     approve: list[str] | None = None,
-    planning: str = "step",
+    planning: str = "auto",
 ) -> Any:
     from langgraph.checkpoint.memory import InMemorySaver
 

@@ -471,7 +471,7 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
             "Needs the user's sleep a night (only they know it), then times 7: calculate_number.",
             (
                 ("ask_user", "How many hours do you sleep a night?"),
-                (_CALC, "The user's hours of sleep a night times 7"),
+                (_CALC, "The hours of sleep a night from the reply times 7"),
             ),
         ),
     ),

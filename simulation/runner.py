@@ -176,6 +176,7 @@ def build_agent(
         function_calling_model=tool_llm,
         answer_model=tool_llm,
         max_steps=max_steps,
+        planning="step",  # trajectories of single steps: the fine-tuning format
     )
 
 

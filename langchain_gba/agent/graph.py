@@ -78,7 +78,7 @@ def create_gba_agent(
     interrupt_on: Mapping[str, bool | ApprovalConfig] | None = None,
     check_fit: bool | float = False,
     grounded: bool = True,
-    planning: Literal["step", "ahead"] = "step",
+    planning: Literal["auto", "step", "ahead"] = "auto",
     replan: Literal["failure", "user"] = "failure",
     early_answer: bool | float = True,
     name: str = "gba_agent",
@@ -125,7 +125,9 @@ def create_gba_agent(
             what is unsupported (a step of ``final_answer`` with ``error``); after two refusals,
             or with no step left, the answer keeps only its supported sentences and says what
             could not be established.
-        planning: ``"step"``: the planner writes one step at a time, seeing every result.
+        planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
+            (``ZeroShotPlanner``), ``"step"`` with one that cannot (``FineTunedPlanner``).
+            ``"step"``: the planner writes one step at a time, seeing every result.
             ``"ahead"``: it writes the steps the request needs at once (one search per fact,
             then the calculation; ``Plan``), they run without a planner call between them,
             and it plans again only when a step fails or finds nothing, or when the answer
@@ -176,9 +178,11 @@ def create_gba_agent(
         raise AgentConfigError(msg)
     tool_map = _check_tools(tools, ask_user=ask_user)
     the_planner = planner if isinstance(planner, Planner) else ZeroShotPlanner(planner)
-    if planning not in ("step", "ahead"):
-        msg = f"planning must be 'step' or 'ahead', got {planning!r}."
+    if planning not in ("auto", "step", "ahead"):
+        msg = f"planning must be 'auto', 'step' or 'ahead', got {planning!r}."
         raise AgentConfigError(msg)
+    if planning == "auto":
+        planning = "ahead" if the_planner.can_plan_ahead else "step"
     if planning == "ahead" and not the_planner.can_plan_ahead:
         msg = (
             f"{type(the_planner).__name__} plans one step at a time (it was trained on single "

@@ -238,8 +238,8 @@ class Nodes:
         """``step``, with a question to the user that is not about the user sent to a search.
 
         The planner asked the user for facts ("How long is the Nile in kilometers?"): a real
-        user is bothered and the simulated one has nothing to say. A question that does not say
-        "you" or "your" (``addresses_user``) goes to the first search tool (``asked`` keeps
+        user is bothered and the simulated one has nothing to say. A question that does not
+        speak to the user (``addresses_user``) goes to the first search tool (``asked`` keeps
         the tool the planner chose).
         """
         if step.get("selected_tool") != ASK_USER or self.fact_tool is None:

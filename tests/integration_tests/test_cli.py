@@ -92,6 +92,7 @@ def test_questions_are_asked_at_the_prompt_and_the_run_resumes(monkeypatch):
         function_calling_model=ScriptedChatModel(replies=[]),
         answer_model=ScriptedChatModel(replies=[answer("Sunny in Oslo.")]),
         checkpointer=InMemorySaver(),
+        planning="step",
     )
     asked = []
     monkeypatch.setattr("langchain_gba.cli.Prompt.ask", lambda q: asked.append(q) or "Oslo")
@@ -124,6 +125,7 @@ def test_a_call_waiting_for_approval_is_shown_and_decided_at_the_prompt(monkeypa
         answer_model=ScriptedChatModel(replies=[answer("Sent.")]),
         checkpointer=InMemorySaver(),
         interrupt_on={"send_email": True},
+        planning="step",
     )
     replies = iter(["edit", '{"recipient": "bob@example.org", "body": "Hi"}'])
     prompts = []

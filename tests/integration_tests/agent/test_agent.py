@@ -53,6 +53,7 @@ def explode(task: str) -> str:
 def real_agent(planner_llm, llm):
     def make(tools, **kw):
         planner = ZeroShotPlanner(planner_llm, max_length=60)
+        kw.setdefault("planning", "step")  # every planner step validated, one at a time
         return create_gba_agent(tools, planner=planner, function_calling_model=llm, **kw)
 
     return make
@@ -107,7 +108,10 @@ def test_real_model_routes_to_each_tool(llm):
         ]
     )
     agent = create_gba_agent(
-        [email, Lookup()], planner=ZeroShotPlanner(planner), function_calling_model=llm
+        [email, Lookup()],
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=llm,
+        planning="step",
     )
     state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
     assert [s["tool"] for s in state["steps"]] == ["lookup_fact", "send_email", "final_answer"]
@@ -137,6 +141,7 @@ def test_real_agent_interrupt_and_resume_with_sqlite(tmp_path, llm):
         planner=ZeroShotPlanner(planner),
         function_calling_model=llm,
         checkpointer=SqliteSaver(conn),
+        planning="step",
     )
     config = {"configurable": {"thread_id": "real"}}
     paused = agent.invoke({"request": "What is the weather where I live?"}, config)

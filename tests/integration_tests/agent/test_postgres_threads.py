@@ -38,6 +38,7 @@ def scripted_agent(checkpointer, planner_replies, answers=("Sunny in Oslo.",)): 
         planner=ZeroShotPlanner(ScriptedChatModel(replies=list(planner_replies))),
         function_calling_model=writer,
         checkpointer=checkpointer,
+        planning="step",
     )
 
 
@@ -146,6 +147,7 @@ def test_real_model_thread_resumes_from_a_new_connection(postgres_url, llm):
             planner=ZeroShotPlanner(ScriptedChatModel(replies=replies)),
             function_calling_model=llm,
             checkpointer=checkpointer,
+            planning="step",
         )
 
     with PostgresSaver.from_conn_string(postgres_url) as checkpointer:

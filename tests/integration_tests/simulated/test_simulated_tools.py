@@ -146,7 +146,7 @@ def test_agent_runs_in_the_simulated_environment():
         [WikipediaSearchTool(llm=tools_model)], tools_model, outcomes={"full": 1}
     )
     agent = create_gba_agent(
-        env, planner=ZeroShotPlanner(planner), function_calling_model=tools_model
+        env, planner=ZeroShotPlanner(planner), function_calling_model=tools_model, planning="step"
     )
     state = agent.invoke(
         {"request": "How tall is the Eiffel Tower?"}, {"configurable": {"thread_id": "r1"}}

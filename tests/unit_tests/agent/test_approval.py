@@ -47,7 +47,7 @@ def approval_agent(planner_replies, *, checkpointer=True, **kw):
         checkpointer=InMemorySaver() if checkpointer else None,
         interrupt_on=kw.pop("interrupt_on", {"send_email": True}),
         early_answer=kw.pop("early_answer", False),  # scripted: planner steps only
-        **kw,
+        **{"planning": "step", **kw},
     )
     return agent, email
 

@@ -57,7 +57,7 @@ def build(planner_replies, answers, tools=None, **kw):
         answer_model=writer,
         ask_user=False,
         early_answer=kw.pop("early_answer", False),  # scripted: planner steps only
-        **kw,
+        **{"planning": "step", **kw},  # scripted replies are single steps unless "ahead"
     )
     return agent, planner, writer
 
@@ -336,6 +336,31 @@ def test_planning_options_are_checked():
         )
 
 
+def test_planning_auto_plans_ahead_where_the_planner_can():
+    zero_shot = ScriptedChatModel(replies=[plan(("lookup", "How high is K2?")), plan()])
+    agent = create_gba_agent(
+        [Lookup()],
+        planner=ZeroShotPlanner(zero_shot),
+        answer_model=ScriptedChatModel(replies=[answer("K2 is 8,611 m high.")]),
+        ask_user=False,
+    )  # planning="auto", the default
+    out = agent.invoke({"request": "How high is K2?"})
+    assert out["steps"][0]["plan"]["plan_ahead"] == [{"tool": "lookup", "task": "How high is K2?"}]
+    assert "Write the plan" in zero_shot.calls[0][0].content
+    fine_tuned = ScriptedChatModel(
+        replies=[step("lookup", "How high is K2?"), step("final_answer")]
+    )
+    agent = create_gba_agent(
+        [Lookup()],
+        planner=FineTunedPlanner(fine_tuned),
+        answer_model=ScriptedChatModel(replies=[answer("K2 is 8,611 m high.")]),
+        ask_user=False,
+    )
+    out = agent.invoke({"request": "How high is K2?"})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer"]
+    assert "plan_ahead" not in out["steps"][0]["plan"]
+
+
 def test_a_name_answered_before_any_step_is_refused():
     agent, planner, _ = build(
         [plan(thoughts="Known."), plan(("lookup", "Who is the highest? Everest?"))],
@@ -386,6 +411,7 @@ def test_an_action_already_taken_is_not_taken_again():
         answer_model=ScriptedChatModel(replies=[answer("Sent 'Lunch' to ann@example.org.")]),
         ask_user=False,
         early_answer=False,
+        planning="step",
     )
     out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})
     assert sent == ["ann@example.org"]
@@ -412,6 +438,7 @@ def test_a_repeated_action_at_the_loop_limit_ends_the_run_with_an_answer():
         answer_model=ScriptedChatModel(replies=[answer("Sent to ann@example.org.")]),
         ask_user=False,
         early_answer=False,
+        planning="step",
         max_loops=1,
     )
     out = agent.invoke({"request": "Email ann@example.org that lunch is booked."})

@@ -57,7 +57,7 @@ def agent_with(planner_replies, tools, *, fc_replies=(), answers=("Done.",), **k
         planner=ZeroShotPlanner(planner),
         function_calling_model=fc,
         answer_model=writer,
-        **kw,
+        **{"planning": "step", **kw},  # scripted replies are single steps
     )
     return agent, planner, fc, writer
 
