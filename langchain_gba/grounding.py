@@ -237,8 +237,10 @@ def names_in(text: str, *, single: bool = False) -> list[str]:
 
     A capitalized word that starts a sentence (``NAME_STOPWORDS``) is not part of a name; a
     single capitalized word is not read as a name ("Katze", "Paris" are left alone) unless
-    ``single``: then a capitalized word inside a sentence and outside quotes is one too
-    ("born in Florence, Italy"; "The German word is 'Katze'" names nothing).
+    ``single``: then a capitalized word inside a sentence and outside quotes is one too ("born
+    in Florence, Italy"; "The German word is 'Katze'" names nothing). A word that starts a
+    sentence is left alone, so an answer that is only a name ("Yamuna.") names nothing: it
+    cannot be told from "Sunny." or "Done.".
     """
     found = []
     for m in (m for sentence in sentences(text) for m in _NAME.finditer(sentence)):
@@ -249,9 +251,12 @@ def names_in(text: str, *, single: bool = False) -> list[str]:
             found.append(" ".join(words).rstrip(".,;:!?"))
     if single:
         for sentence in sentences(_QUOTED.sub(" ", text)):
-            for word in re.findall(rf"(?<=[\s(]){_NAME_TOKEN}", sentence):
+            for word in re.findall(rf"(?<=[\s(]){_NAME_TOKEN}", sentence.strip()):
                 word = word.rstrip(".,;:!?'\u2019")
-                if word.split("'")[0] not in ("I", "OK") and not any(word in n for n in found):
+                head = re.split(r"['\u2019]", word)[0]
+                if head in ("I", "OK") or head.lower() in NAME_STOPWORDS:
+                    continue
+                if not any(word in n for n in found):
                     found.append(word)
     return found
 

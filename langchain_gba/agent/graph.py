@@ -45,6 +45,7 @@ from langchain_gba.agent.state import AgentInput, AgentOutput, AgentState
 from langchain_gba.exceptions import AgentConfigError
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
+from langchain_gba.tools.base import takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import FunctionCaller
 
@@ -126,7 +127,11 @@ def create_gba_agent(
             or with no step left, the answer keeps only its supported sentences and says what
             could not be established.
         planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
-            (``ZeroShotPlanner``), ``"step"`` with one that cannot (``FineTunedPlanner``).
+            (``ZeroShotPlanner``) and tools that take a task (search, calculator, ask_user);
+            ``"step"`` with one that cannot (``FineTunedPlanner``) or with tools whose
+            arguments are written by function calling or that need approval (actions: their
+            details come from a task the step planner writes with the results in view; a plan
+            ahead wrote "end date '2026-12-21 09:30:45'" for "at 09:30 for 45 minutes").
             ``"step"``: the planner writes one step at a time, seeing every result.
             ``"ahead"``: it writes the steps the request needs at once (one search per fact,
             then the calculation; ``Plan``), they run without a planner call between them,
@@ -182,7 +187,11 @@ def create_gba_agent(
         msg = f"planning must be 'auto', 'step' or 'ahead', got {planning!r}."
         raise AgentConfigError(msg)
     if planning == "auto":
-        planning = "ahead" if the_planner.can_plan_ahead else "step"
+        planning = (
+            "ahead"
+            if the_planner.can_plan_ahead and not _actions(tool_map, interrupt_on)
+            else "step"
+        )
     if planning == "ahead" and not the_planner.can_plan_ahead:
         msg = (
             f"{type(the_planner).__name__} plans one step at a time (it was trained on single "
@@ -294,3 +303,8 @@ def _check_tools(
     if ask_user and ASK_USER not in checked:
         checked[ASK_USER] = AskUserTool()
     return checked
+
+
+def _actions(tools: Mapping[str, BaseTool], interrupt_on: Mapping[str, Any] | None) -> list[str]:
+    """The tools with side effects: arguments written by function calling, or approval."""
+    return [n for n, t in tools.items() if not takes_task(t) or n in (interrupt_on or {})]
