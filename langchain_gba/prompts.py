@@ -20,6 +20,7 @@ __all__ = [
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
     "NOT_DONE",
+    "NOT_ANSWERED",
     "NOT_ESTABLISHED",
     "UNDONE_ACTIONS",
     "UNGROUNDED_NOTE",
@@ -769,6 +770,9 @@ GROUNDED_ANSWER_TASK = (
 """The answer writer's task after an answer was refused for a number no step produced."""
 
 NOT_ESTABLISHED = "I could not establish the rest: no step found or calculated it."
+NOT_ANSWERED = "I could not answer this: no step found what it needs."
+"""The answer when the writer only copied a tool's failure ("Error: ...", "No information
+found.")."""
 """Ends an answer whose unsupported sentences were left out (the step budget was spent)."""
 
 NOT_DONE = "I did not do this: {tools} did not run."

@@ -62,6 +62,7 @@ from langchain_gba.prompts import (
     LOOP_NOTE,
     LOOP_STOP_TASK,
     NO_INFORMATION,
+    NOT_ANSWERED,
     NOT_DONE,
     NOT_ESTABLISHED,
     SAME_RESULT_NOTE,
@@ -652,8 +653,14 @@ class Nodes:
         return [state["request"], *(str(s["observation"]) for s in ran)], done
 
     def _answered(self, state: AgentState, answer: str) -> dict[str, Any]:
-        """The run's answer, once it is grounded in the steps (or back to planning)."""
+        """The run's answer, once it is grounded in the steps (or back to planning).
+
+        An answer that only copies a failed step's message or "No information found." says
+        instead that the request could not be answered (``NOT_ANSWERED``).
+        """
         plan = dict(state["plan"] or {})
+        if _copies_a_failure(answer, state["steps"]):
+            return self._final({**plan, "copied_failure": answer}, NOT_ANSWERED)
         if self.grounded:
             sources, done = self._sources(state)
             check = check_answer(
@@ -778,6 +785,15 @@ def _repeated(steps: list[Step], tool: str, task: str) -> int | None:
     if same and not _any_result(steps[same[-1] + 1 :]):
         return same[-1]
     return None
+
+
+def _copies_a_failure(answer: str, steps: list[Step]) -> bool:
+    """Whether ``answer`` is a failed step's message, or the search's "No information found."."""
+    text = " ".join(answer.split())
+    if text.startswith(NO_INFORMATION) or text.startswith("Error:"):
+        return True
+    failures = [" ".join(str(s["observation"]).split()) for s in steps if s["error"]]
+    return len(text) >= 20 and any(f.startswith(text[:80]) for f in failures)
 
 
 def _any_result(steps: list[Step]) -> bool:

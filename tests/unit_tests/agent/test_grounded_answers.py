@@ -514,3 +514,29 @@ def test_a_failed_task_planned_again_with_no_new_result_is_a_loop():
     assert "Not done again" in steps[1]["observation"]
     assert steps[3]["error"] and "repeat_of" not in steps[3]["plan"]  # tried after a new result
     assert calc.calls == 2
+
+
+@pytest.mark.parametrize(
+    "written", ["Error: the results do not give every number", "No information found."]
+)
+def test_an_answer_that_copies_a_failure_says_it_could_not_answer(written):
+    from langchain_gba.prompts import NOT_ANSWERED
+
+    agent, _, _ = build(
+        [step("calculate_number", "Argentina's area divided by Chile's"), step("final_answer")],
+        [written],
+        tools=[Lookup(), Refusing()],
+    )
+    out = agent.invoke({"request": "How many times bigger than Chile is Argentina?"})
+    assert out["status"] == "answered"
+    assert out["answer"] == NOT_ANSWERED
+    assert out["steps"][-1]["plan"]["copied_failure"] == written
+
+
+def test_a_short_answer_is_not_read_as_a_copied_failure():
+    agent, _, _ = build(
+        [step("calculate_number", "Is it bigger?"), step("final_answer")],
+        ["No."],
+        tools=[Lookup(), Refusing()],
+    )
+    assert agent.invoke({"request": "Is Chile bigger than Argentina?"})["answer"] == "No."
