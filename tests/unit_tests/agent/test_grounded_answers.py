@@ -361,6 +361,23 @@ def test_planning_auto_plans_ahead_where_the_planner_can():
     assert "plan_ahead" not in out["steps"][0]["plan"]
 
 
+def test_planning_auto_keeps_the_step_planner_for_actions():
+    zero_shot = ScriptedChatModel(replies=[step("send_email", "Email Ann."), step("final_answer")])
+    agent = create_gba_agent(
+        [Lookup(), send_email],
+        planner=ZeroShotPlanner(zero_shot),
+        function_calling_model=ScriptedChatModel(
+            replies=[json.dumps({"recipient": "ann@example.org", "subject": "Hi", "body": "Hi"})]
+        ),
+        answer_model=ScriptedChatModel(replies=[answer("I emailed Ann.")]),
+        ask_user=False,
+        early_answer=False,
+    )  # planning="auto": send_email takes arguments
+    out = agent.invoke({"request": "Email ann@example.org hello."})
+    assert [s["tool"] for s in out["steps"]] == ["send_email", "final_answer"]
+    assert "Write the plan" not in zero_shot.calls[0][0].content
+
+
 def test_a_name_answered_before_any_step_is_refused():
     agent, planner, _ = build(
         [plan(thoughts="Known."), plan(("lookup", "Who is the highest? Everest?"))],
