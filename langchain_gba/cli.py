@@ -219,7 +219,8 @@ def run_interactively(agent: Any, request: str, *, quiet: bool = False) -> dict[
                             f"[bold cyan]Step {step}[/] [magenta]{plan['selected_tool']}[/]: "
                             f"{escape(plan['task'])}"
                         )
-                        show(f"  [dim]{escape(plan.get('thoughts', ''))}[/]")
+                        if plan.get("thoughts"):  # a plan's later steps have none of their own
+                            show(f"  [dim]{escape(plan['thoughts'])}[/]")
                         status.update(f"Running {plan['selected_tool']}...")
                     elif node == "write_arguments" and value.get("call"):
                         args = value["call"]["arguments"]
