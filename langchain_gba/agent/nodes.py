@@ -307,7 +307,24 @@ class Nodes:
         """The update when no planner call is needed: the step limit, or the plan's next step."""
         if (stop := self._stop(state)) is not None:
             return stop
+        if (asked := self._ask_after_search(state)) is not None:
+            return asked
         return self._next_planned(state) if self.planning == "ahead" else None
+
+    def _ask_after_search(self, state: AgentState) -> dict[str, Any] | None:
+        """The question to the user that went to the search (``_about_user``), if it found nothing.
+
+        "How many people are splitting the bill?" is about the user without saying "you": the
+        search finds nothing, so the user is asked after all.
+        """
+        steps = state["steps"]
+        last = steps[-1] if steps else None
+        if last is None or last["plan"].get("asked") != ASK_USER or not _unusable(last):
+            return None
+        if ASK_USER not in self.tools or _repeated(steps, ASK_USER, last["task"]) is not None:
+            return None
+        step = {**last["plan"], "selected_tool": ASK_USER, "asked": "search_first"}
+        return {"plan": step}
 
     # -- plan ahead: the steps of a plan run without a planner call between them -----------
 

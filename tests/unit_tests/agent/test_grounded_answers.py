@@ -557,3 +557,23 @@ def test_a_short_answer_is_not_read_as_a_copied_failure():
         tools=[Lookup(), Refusing()],
     )
     assert agent.invoke({"request": "Is Chile bigger than Argentina?"})["answer"] == "No."
+
+
+@pytest.mark.parametrize("planning", ["step", "ahead"])
+def test_a_question_the_search_cannot_answer_goes_to_the_user_after_all(planning):
+    asked = []
+    user = AskUserTool(ask=lambda question: asked.append(question) or "We are four.")
+    question = "How many people are splitting the bill?"
+    first = plan(("ask_user", question)) if planning == "ahead" else step("ask_user", question)
+    replies = [first] if planning == "ahead" else [first, step("final_answer", "Say it.")]
+    agent, _, _ = build(
+        replies,
+        ["Four people are splitting the bill."],
+        tools=[Lookup(), Calc(), user],
+        planning=planning,
+    )
+    out = agent.invoke({"request": "We split a bill of 90 dollars. How much does each pay?"})
+    search, ask = out["steps"][:2]
+    assert search["tool"] == "lookup" and search["observation"] == "No information found."
+    assert ask["tool"] == "ask_user" and ask["plan"]["asked"] == "search_first"
+    assert asked == [question] and ask["observation"] == "We are four."
