@@ -235,8 +235,7 @@ def _count(number: str, text: str) -> int:
     """
     target = float(THOUSANDS.sub("", number))
     return sum(
-        math.isclose(float(found), target, rel_tol=1e-6, abs_tol=1e-12)
-        or _rounded(found, target)
+        math.isclose(float(found), target, rel_tol=1e-6, abs_tol=1e-12) or _rounded(found, target)
         for found in NUMBER.findall(THOUSANDS.sub("", text))
     )
 
