@@ -40,12 +40,12 @@ from langchain_gba.agent.nodes import (
     WRITE_ANSWER,
     WRITE_ARGUMENTS,
     Nodes,
+    action_tools,
 )
 from langchain_gba.agent.state import AgentInput, AgentOutput, AgentState
 from langchain_gba.exceptions import AgentConfigError
 from langchain_gba.planner.planners import Planner, ZeroShotPlanner
 from langchain_gba.tools.ask_user import ASK_USER, AskUserTool
-from langchain_gba.tools.base import takes_task
 from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import FunctionCaller
 
@@ -183,13 +183,14 @@ def create_gba_agent(
         raise AgentConfigError(msg)
     tool_map = _check_tools(tools, ask_user=ask_user)
     the_planner = planner if isinstance(planner, Planner) else ZeroShotPlanner(planner)
+    approvals = approval_configs(interrupt_on, tool_map)
     if planning not in ("auto", "step", "ahead"):
         msg = f"planning must be 'auto', 'step' or 'ahead', got {planning!r}."
         raise AgentConfigError(msg)
     if planning == "auto":
         planning = (
             "ahead"
-            if the_planner.can_plan_ahead and not _actions(tool_map, interrupt_on)
+            if the_planner.can_plan_ahead and not action_tools(tool_map, approvals)
             else "step"
         )
     if planning == "ahead" and not the_planner.can_plan_ahead:
@@ -217,7 +218,7 @@ def create_gba_agent(
         max_steps=max_steps,
         max_observation_chars=max_observation_chars,
         max_loops=max_loops,
-        approvals=approval_configs(interrupt_on, tool_map),
+        approvals=approvals,
         grounded=grounded,
         planning=planning,
         replan=replan,
@@ -303,8 +304,3 @@ def _check_tools(
     if ask_user and ASK_USER not in checked:
         checked[ASK_USER] = AskUserTool()
     return checked
-
-
-def _actions(tools: Mapping[str, BaseTool], interrupt_on: Mapping[str, Any] | None) -> list[str]:
-    """The tools with side effects: arguments written by function calling, or approval."""
-    return [n for n, t in tools.items() if not takes_task(t) or n in (interrupt_on or {})]

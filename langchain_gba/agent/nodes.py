@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage, ToolCall
@@ -36,6 +37,7 @@ from langchain_gba.agent.steps import (
     new_step,
     observation_text,
     same_action,
+    same_steps,
     tool_observation,
 )
 from langchain_gba.exceptions import (
@@ -84,6 +86,7 @@ __all__ = [
     "WRITE_ANSWER",
     "WRITE_ARGUMENTS",
     "Nodes",
+    "action_tools",
 ]
 
 TAKE_REQUEST = "take_request"
@@ -129,11 +132,7 @@ class Nodes:
         self.planning = planning
         self.replan = replan
         self.max_refusals = max_refusals
-        self.action_tools = [
-            name
-            for name, tool in tools.items()
-            if name in self.approvals or not (takes_task(tool) or name == ASK_USER)
-        ]
+        self.action_tools = action_tools(tools, self.approvals)
         """Tools with side effects: those behind approval and those that take arguments."""
         self.kinds = {
             "calculate_number" if name == "calculate_number" else "search"
@@ -784,6 +783,16 @@ def _unusable(step: Step) -> bool:
     return step["error"] or bool(step["plan"].get("rejected")) or text.startswith(NO_INFORMATION)
 
 
+def action_tools(tools: Mapping[str, BaseTool], approved: Iterable[str] = ()) -> list[str]:
+    """The tools with side effects: arguments written by function calling, or behind approval."""
+    approved = set(approved)
+    return [
+        name
+        for name, tool in tools.items()
+        if name in approved or not (takes_task(tool) or name == ASK_USER)
+    ]
+
+
 def _repeated(steps: list[Step], tool: str, task: str) -> int | None:
     """The earlier step that ``task`` of ``tool`` repeats, or None.
 
@@ -791,11 +800,7 @@ def _repeated(steps: list[Step], tool: str, task: str) -> int | None:
     gave a usable result since (the calculator refused "The area of Argentina divided by the
     area of Chile" five times in a row when no search had found Chile's area).
     """
-    same = [
-        i
-        for i, s in enumerate(steps)
-        if "repeat_of" not in s["plan"] and earlier_step([s], tool, "task", task, failed=True) == 0
-    ]
+    same = [i for i in same_steps(steps, tool, "task", task) if "repeat_of" not in steps[i]["plan"]]
     done = [i for i in same if not steps[i]["error"]]
     if done:
         return done[0]

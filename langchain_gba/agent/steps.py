@@ -81,13 +81,20 @@ def earlier_step(
     result returned again. Failed steps count only with ``failed``: a failed task may be tried
     again (the results may have changed since), but the same failure again is no progress.
     """
+    same = [i for i in same_steps(steps, tool, field, text) if failed or not steps[i]["error"]]
+    return same[0] if same else None
+
+
+def same_steps(
+    steps: Sequence[Step], tool: str, field: Literal["task", "observation"], text: str
+) -> list[int]:
+    """The indices of the steps of ``tool`` (failed ones too) whose ``field`` matches ``text``."""
     wanted = _normalized(text)
-    for i, step in enumerate(steps):
-        if step["tool"] != tool or (step["error"] and not failed):
-            continue
-        if _normalized(str(step[field])) == wanted:
-            return i
-    return None
+    return [
+        i
+        for i, step in enumerate(steps)
+        if step["tool"] == tool and _normalized(str(step[field])) == wanted
+    ]
 
 
 def tool_observation(result: Any) -> tuple[Any, bool]:

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from bench_modules import load_bench
 
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _load() -> ModuleType:
-    name = "bench_agents_under_test"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "agents.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    path = list(sys.path)
-    try:
-        spec.loader.exec_module(module)
-    finally:  # it puts bench/ first, whose simulation.py would hide the simulation package
-        sys.path[:] = path
-    return module
-
-
-agents = _load()
+agents = load_bench("agents.py")
 
 
 @pytest.mark.parametrize(

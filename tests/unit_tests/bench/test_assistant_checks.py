@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from bench_modules import load_bench
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _load() -> ModuleType:
-    # By path, under its own name: examples/assistant.py is imported as ``assistant`` elsewhere.
-    name = "bench_assistant_under_test"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "assistant.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load_bench("assistant.py")
 
 LUNCH = {"title": "Lunch with Ann", "date": "2026-12-24", "time": "12:30"}
 ANN = {"recipient": "ann@example.org", "subject": "Lunch", "body": "Lunch is booked."}
