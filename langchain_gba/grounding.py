@@ -139,8 +139,10 @@ def supported(shown: Number, sources: Iterable[Number]) -> bool:
     sources = list(sources)
     if shown.scale != 1.0 and any(s.scale == shown.scale for s in sources):
         # "121.7 million" from "54.2 + 67.5 = 121.7" when the facts were "54.2 million", ...
-        bare = shown.value / shown.scale
-        if any(_close(s.value, bare) for s in sources if s.scale == 1.0):
+        # ... or rounded ("122 million" from 121.7)
+        bare = Number(shown.text, shown.value / shown.scale, 1.0, shown.decimals)
+        plain = [s.value for s in sources if s.scale == 1.0]
+        if any(_close(v, bare.value) or _rounded_from(bare, v) for v in plain):
             return True
     percent = shown.text.endswith(("%", "percent"))
     for source in sources:

@@ -17,8 +17,10 @@ __all__ = [
     "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
+    "DIRECT_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
+    "CALCULATED_ANSWER_TASK",
     "NOT_DONE",
     "NOT_ANSWERED",
     "NOT_ESTABLISHED",
@@ -390,8 +392,9 @@ PLAN_AHEAD_FIELD_DESCRIPTIONS = {
     ),
     "tool": "The tool that does this step.",
     "task": (
-        "What the tool should do, in plain words: a question for a search, the question for the "
-        "user, or the calculation naming the earlier results it uses."
+        "What the tool should do, in plain words: a question for a search (#1 in place of a name "
+        "that step 1 finds), the question for the user, or the calculation naming the earlier "
+        "results it uses."
     ),
 }
 """What each field of a plan ahead means: the schema's descriptions and the prompt's."""
@@ -406,9 +409,12 @@ from the user. Arithmetic is done by calculate_number only, never in the answer.
 Write the plan: the steps still needed to answer the request, in order. One search per fact \
 (two facts, two searches), then one calculation when the request asks for a difference, a \
 ratio, a total, a conversion or a number of years; its task names the earlier results it uses \
-(the calculator sees them). When the results so far answer the request, or it needs no tool (a \
-greeting, thanks, a question about words), the steps are empty: the answer follows the plan. \
-Reply with JSON:
+(the calculator sees them). When a search needs a name that an earlier step finds (the person \
+who invented something, the country that won something, the larger of two), write #1 for the \
+name step 1 finds, #2 for step 2: "Where was #1 born?"; the name is filled in once that step \
+has found it. When the results so far answer \
+the request, or it needs no tool (a greeting, thanks, a question about words), the steps are \
+empty: the answer follows the plan. Reply with JSON:
 {{"thoughts": "...", "steps": [{{"tool": "...", "task": "..."}}, ...]}}
 {examples}"""
 """Formatted with ``tools`` (``format_tools``) and ``examples`` (``format_plan_examples``)."""
@@ -442,6 +448,28 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
                 (_SEARCH, "When did the Golden Gate Bridge open?"),
                 (_SEARCH, "When did Apollo 11 land on the Moon?"),
                 (_CALC, "The year Apollo 11 landed minus the year the Golden Gate Bridge opened"),
+            ),
+        ),
+    ),
+    PlanAheadExample(
+        "In which country was the inventor of the telephone born?",
+        (
+            "Needs who invented the telephone (a search), then where #1, the person step 1 "
+            "finds, was born: a search.",
+            (
+                (_SEARCH, "Who invented the telephone?"),
+                (_SEARCH, "In which country was #1 born?"),
+            ),
+        ),
+    ),
+    PlanAheadExample(
+        "Which language is spoken in the country that won the 2010 FIFA World Cup?",
+        (
+            "Needs the winner (a search), then the language of #1, the country step 1 finds: a "
+            "search.",
+            (
+                (_SEARCH, "Which country won the 2010 FIFA World Cup?"),
+                (_SEARCH, "Which language is spoken in #1?"),
             ),
         ),
     ),
@@ -486,6 +514,20 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
         steps=(
             (_SEARCH, "How long is the Amazon River?", "The Amazon River is about 6,400 km long."),
             (_CALC, "The Amazon's length in km divided by 1.609", "6400 / 1.609 = 3977.63"),
+        ),
+    ),
+    PlanAheadExample(
+        "In which country was the inventor of the telephone born?",
+        (
+            "Needs where Alexander Graham Bell, found in step 1, was born: a search.",
+            ((_SEARCH, "In which country was Alexander Graham Bell born?"),),
+        ),
+        steps=(
+            (
+                _SEARCH,
+                "Who invented the telephone?",
+                "Alexander Graham Bell is credited with inventing the telephone.",
+            ),
         ),
     ),
     PlanAheadExample(
@@ -733,6 +775,15 @@ direction: lower, shorter, fewer). If the results do not answer the request, say
 found and what could not be found. Say an action was done only if a result says so. A request \
 that needs no facts (a greeting, thanks, a simple language task) you answer directly."""
 
+DIRECT_ANSWER_SYSTEM = """\
+You are a helpful assistant. Reply to the user's message directly, in one or two short \
+sentences: a greeting with a greeting, thanks or a goodbye in kind, a language task (a \
+translation, a synonym, a spelling, a word count) with its answer."""
+"""The answer writer's prompt when no step ran (the plan had no steps): the user's message is
+the whole prompt. With ``FINAL_ANSWER_SYSTEM`` and "No previous steps." the 1.5B model echoed
+the request ("Hi! Nice to meet you." for itself; "Thank you" for "Translate 'thank you' into
+French")."""
+
 FINAL_ANSWER_USER = """\
 {context}
 
@@ -762,6 +813,11 @@ GROUNDING_HOW = {
     "action": "An action is done with its tool. ",
 }
 """What the planner is told to do about an answer that was refused, per kind of tool it has."""
+
+CALCULATED_ANSWER_TASK = "Answer the request with the last step's result: {result}"
+"""The answer's task when a plan ahead ended with its calculation: the 1.5B writer repeated the
+search result before it ("about 35% of Iceland's roughly 395,000 residents live in Reykjavík")
+instead of the calculation that followed ("395000 * 35 / 100 = 138250")."""
 
 GROUNDED_ANSWER_TASK = (
     "{task} Use only numbers the results give; do not state {numbers}. If the results do not "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -52,11 +53,13 @@ from langchain_gba.grounding import (
     check_answer,
     numbers_in,
     sentences,
+    ungrounded_names,
 )
 from langchain_gba.planner.planners import Planner, tool_descriptions
 from langchain_gba.planner.step import copies_descriptions
 from langchain_gba.prompts import (
     ACTION_DONE_NOTE,
+    CALCULATED_ANSWER_TASK,
     COPIED_QUESTION_NOTE,
     EARLY_ANSWER_THOUGHTS,
     GROUNDED_ANSWER_TASK,
@@ -76,8 +79,9 @@ from langchain_gba.prompts import (
 )
 from langchain_gba.tools.ask_user import ASK_USER, addresses_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
-from langchain_gba.tools.final_answer import FINAL_ANSWER, FinalAnswerTool
+from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
+from langchain_gba.tools.search.summarize import SOURCES_HEADING
 
 __all__ = [
     "PLAN_STEP",
@@ -343,13 +347,73 @@ class Nodes:
         if pending and self.replan == "user" and steps and steps[-1]["tool"] == ASK_USER:
             return None  # the plan was written before the user's reply
         if not pending:  # the plan ran: answer (a refused answer plans again)
-            step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+            step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": self._answer_task(steps)}
             return {"plan": {**step, "planned": True}, "pending": None}
         first, *rest = pending
+        if self._refers_back(first):
+            first = self._filled_in(state, first)
+            if first is None:
+                return None  # the planner writes the name in, with the results in view
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
+        if "planned_task" in first:
+            step["planned_task"] = first["planned_task"]
         if self._replied_since(state, first):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
+
+    def _answer_task(self, steps: list[Step]) -> str:
+        """The answer's task once a plan ran: its calculation's result, if it ended with one."""
+        last = steps[-1] if steps else None
+        tool = self.tools.get(last["tool"]) if last else None
+        if last is None or tool is None or not reads_context(tool) or _unusable(last):
+            return ANSWER_TASK
+        return CALCULATED_ANSWER_TASK.format(result=str(last["observation"]).strip())
+
+    def _refers_back(self, planned: dict[str, Any]) -> bool:
+        """Whether ``planned`` names an earlier result by its step's number (``#1``), unread.
+
+        Its tool cannot read that result (a search, a question to the user; the calculator can).
+        """
+        tool = self.tools.get(planned["tool"])
+        refers = bool(_REFERENCE.search(planned["task"]))
+        return refers and tool is not None and not reads_context(tool)
+
+    def _filled_in(self, state: AgentState, planned: dict[str, Any]) -> dict[str, Any] | None:
+        """``planned`` with ``#N`` replaced by the name that step N of its plan found.
+
+        ReWOO's variables: the planner writes "In which county of England is #1?" before step 1
+        has found Liverpool (the 1.5B planner wrote "Where does the longest river flow?" before
+        a search had found which river is the longest). The name is the first one step N's
+        result gives that the request and the task do not. None when there is no such name, or
+        the task names several steps ("the higher of #1 and #2"): the planner plans again with
+        the results in.
+        """
+        task = planned["task"]
+        refs = {int(n) for n in _REFERENCE.findall(task)}
+        steps = state["steps"]
+        index = planned.get("since", len(steps)) + min(refs) - 1
+        if len(refs) != 1 or not 0 <= index < len(steps) or _unusable(steps[index]):
+            return None
+        found = str(steps[index]["observation"]).split(SOURCES_HEADING)[0]
+        names = ungrounded_names(found, [state["request"], task], single=True)
+        if not names:
+            return None
+        return {**planned, "task": _REFERENCE.sub(names[0], task), "planned_task": task}
+
+    def _written_out(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
+        """``step``, the first of a plan, with its references replaced by the latest result.
+
+        A plan's first step has no earlier plan step to name: a re-plan that still wrote "#1"
+        meant what the run found last (its first sentence).
+        """
+        if not self._refers_back({"tool": step["selected_tool"], "task": step["task"]}):
+            return step
+        found = [s for s in state["steps"] if s["tool"] != FINAL_ANSWER and not _unusable(s)]
+        if not found:
+            return step
+        subject = sentences(str(found[-1]["observation"]))[0].rstrip(".")[:MAX_SUBJECT_CHARS]
+        task = _REFERENCE.sub(lambda _: f"({subject})", step["task"])
+        return {**step, "task": task, "planned_task": step["task"]}
 
     def _replied_since(self, state: AgentState, planned: dict[str, Any]) -> bool:
         """Whether ``planned`` reads the run's results and the user replied after it was planned.
@@ -385,6 +449,7 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
+        step = self._written_out(state, step)
         return {**self._planned(state, step), "pending": rest}
 
     def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:
@@ -652,7 +717,7 @@ class Nodes:
 
     def _answer_input(self, state: AgentState) -> dict[str, Any]:
         plan = state["plan"] or {}
-        task = plan.get("task") or "Answer the request."
+        task = plan.get("task") or ANSWER_TASK
         refused = [n for s in state["steps"] for n in s.get("plan", {}).get("ungrounded", ())]
         if refused:  # an earlier answer stated numbers no step produced
             task = GROUNDED_ANSWER_TASK.format(task=task, numbers=", ".join(refused))
@@ -762,8 +827,11 @@ class Nodes:
         return self._answered(state, str(text))
 
 
-ANSWER_TASK = "Answer the request."
-"""The final task after a plan ahead ran, or an early answer (no planner call writes one)."""
+_REFERENCE = re.compile(r"#(\d+)\b")
+"""A planned step's reference to an earlier step's result (``#1``)."""
+
+MAX_SUBJECT_CHARS = 120
+"""The most characters of a result written into a task in place of a reference."""
 
 
 def _early(p: float) -> dict[str, Any]:

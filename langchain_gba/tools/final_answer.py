@@ -13,12 +13,19 @@ from langchain_core.tools import ArgsSchema, BaseTool
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import StructuredOutputError
-from langchain_gba.prompts import FINAL_ANSWER_SYSTEM, FINAL_ANSWER_USER
+from langchain_gba.prompts import (
+    DIRECT_ANSWER_SYSTEM,
+    FINAL_ANSWER_SYSTEM,
+    FINAL_ANSWER_USER,
+    NO_PREVIOUS_STEPS,
+)
 from langchain_gba.structured.route import structured_model
 
-__all__ = ["FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool", "cut_off_answer"]
+__all__ = ["ANSWER_TASK", "FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool", "cut_off_answer"]
 
 FINAL_ANSWER = "final_answer"
+ANSWER_TASK = "Answer the request."
+"""The answer's task when the planner wrote none (a plan ahead's answer, an early answer)."""
 CUT_OFF_MARK = "…"
 """Ends an answer the model was still writing when it reached ``max_tokens``."""
 
@@ -53,7 +60,7 @@ class FinalAnswerInput(BaseModel):
 
     request: str = Field(description="The user's request.")
     context: str = Field(description="The steps so far as Task/Result pairs.")
-    task: str = Field(default="Answer the request.", description="The planner's final task.")
+    task: str = Field(default=ANSWER_TASK, description="The planner's final task.")
 
 
 class FinalAnswerTool(BaseTool):
@@ -96,6 +103,9 @@ class FinalAnswerTool(BaseTool):
 
     @staticmethod
     def _messages(request: str, context: str, task: str) -> list[tuple[str, str]]:
+        if context.strip() in ("", NO_PREVIOUS_STEPS):  # no step ran: a reply to the message
+            message = request if task == ANSWER_TASK else f"{request}\n\n({task})"
+            return [("system", DIRECT_ANSWER_SYSTEM), ("human", message)]
         user = FINAL_ANSWER_USER.format(request=request, context=context, task=task)
         return [("system", FINAL_ANSWER_SYSTEM), ("human", user)]
 
@@ -103,7 +113,7 @@ class FinalAnswerTool(BaseTool):
         self,
         request: str,
         context: str,
-        task: str = "Answer the request.",
+        task: str = ANSWER_TASK,
         run_manager: CallbackManagerForToolRun | None = None,
         **_: Any,
     ) -> str:
@@ -113,9 +123,7 @@ class FinalAnswerTool(BaseTool):
             return self._salvaged(e)
         return str(out["answer"]).strip()
 
-    async def _arun(
-        self, request: str, context: str, task: str = "Answer the request.", **_: Any
-    ) -> str:
+    async def _arun(self, request: str, context: str, task: str = ANSWER_TASK, **_: Any) -> str:
         try:
             out = await self._writer().ainvoke(self._messages(request, context, task))
         except StructuredOutputError as e:

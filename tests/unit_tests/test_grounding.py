@@ -101,6 +101,9 @@ def test_a_calculation_on_scaled_facts_may_keep_their_scale_word():
     sources = ["Kenya: 54.2 million.", "Tanzania: 67.5 million.", "54.2 + 67.5 = 121.7"]
     assert ungrounded_numbers("Together 121.7 million people.", sources) == []
     assert ungrounded_numbers("Together 131.7 million people.", sources) == ["131.7 million"]
+    # rounded as a person would: the answer writer gave "122 million" for 121.7 (dev split)
+    assert ungrounded_numbers("About 122 million people.", sources) == []
+    assert ungrounded_numbers("About 123 million people.", sources) == ["123 million"]
     # no fact in millions: "121.7 million" is not the calculation's 121.7
     assert ungrounded_numbers("It is 121.7 million.", ["54.2 + 67.5 = 121.7"]) == ["121.7 million"]
 

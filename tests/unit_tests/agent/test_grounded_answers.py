@@ -155,6 +155,9 @@ def test_plan_ahead_runs_its_steps_with_one_planner_call():
     assert len(planner.calls) == 1
     assert out["steps"][0]["plan"]["plan_ahead"][2]["tool"] == "calc"
     assert "Write the plan" in planner.calls[0][0].content
+    # the plan ended with its calculation: the answer is told which result it gives
+    task = "Task: Answer the request with the last step's result: 8849 - 8611 = 238"
+    assert writer.calls[0][-1].content.endswith(task)
 
 
 def test_plan_ahead_plans_again_after_the_users_reply():
@@ -285,6 +288,84 @@ def test_plan_ahead_plans_again_after_a_step_finds_nothing():
     assert out["steps"][1]["observation"] == "No information found."
     assert len(planner.calls) == 2
     assert "No information found." in planner.calls[1][-1].content
+
+
+def test_a_search_that_names_an_earlier_result_gets_the_name_it_found(monkeypatch):
+    agent, planner, _ = build(
+        [plan(("lookup", "Which is the highest mountain?"), ("lookup", "How high is #1?"))],
+        ["Mount Everest is 8,849 m high."],
+        planning="ahead",
+        replan="failure",
+    )
+    monkeypatch.setitem(HEIGHTS, "highest", "The highest mountain is Mount Everest.")
+    out = agent.invoke({"request": "How high is the highest mountain?"})
+    second = out["steps"][1]
+    assert second["task"] == "How high is Mount Everest?"  # a name the request does not give
+    assert second["plan"]["planned_task"] == "How high is #1?"
+    assert second["observation"] == "Mount Everest is 8,849 m high."
+    assert len(planner.calls) == 1
+    assert out["answer"] == "Mount Everest is 8,849 m high."
+
+
+def test_a_search_that_names_several_results_is_planned_again_with_them_in(monkeypatch):
+    agent, planner, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("lookup", "How high is K2?"),
+                ("lookup", "Where is the higher of #1 and #2?"),
+            ),
+            plan(("lookup", "Where is Everest?")),
+        ],
+        ["Everest, the higher, is in Nepal."],
+        planning="ahead",
+        replan="failure",
+    )
+    monkeypatch.setitem(HEIGHTS, "where is everest", "Everest is in Nepal.")
+    out = agent.invoke({"request": "Where is the higher of Everest and K2?"})
+    assert [s["task"] for s in out["steps"][:3]] == [
+        "How high is Everest?",
+        "How high is K2?",
+        "Where is Everest?",
+    ]
+    assert len(planner.calls) == 2  # the planner compares, with both results in view
+    assert "K2 is 8,611 m high." in planner.calls[1][-1].content
+
+
+def test_a_reference_the_planner_writes_again_is_replaced_by_the_latest_result(monkeypatch):
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("lookup", "Where is #1 or #2?")),
+            plan(("lookup", "Where is #2?")),
+        ],
+        ["Everest is in Nepal."],
+        planning="ahead",
+        replan="failure",
+    )
+    monkeypatch.setitem(HEIGHTS, "everest is", "Everest is in Nepal.")
+    out = agent.invoke({"request": "Where is Everest?"})
+    second = out["steps"][1]
+    assert second["task"] == "Where is (Mount Everest is 8,849 m high)?"
+    assert second["plan"]["planned_task"] == "Where is #2?"
+    assert len(planner.calls) == 2
+
+
+def test_a_calculation_that_names_earlier_results_runs_without_a_planner_call():
+    agent, planner, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("lookup", "How high is K2?"),
+                ("calc", "#1 minus #2"),
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+        replan="failure",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "calc", "final_answer"]
+    assert len(planner.calls) == 1  # the calculator reads the results it names
 
 
 def test_plan_ahead_plans_again_after_a_refused_answer():
