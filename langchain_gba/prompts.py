@@ -61,6 +61,8 @@ __all__ = [
     "STRUCTURED_OUTPUT_RETRY",
     "SEARCH_SUMMARY_REQUEST_USER",
     "SEARCH_SUMMARY_SYSTEM",
+    "SEARCH_SELECT_SYSTEM",
+    "SEARCH_SELECT_USER",
     "SEARCH_SUMMARY_USER",
     "ZERO_SHOT_PLANNER_SYSTEM",
     "ZERO_SHOT_PLANNER_USER",
@@ -814,10 +816,12 @@ GROUNDING_HOW = {
 }
 """What the planner is told to do about an answer that was refused, per kind of tool it has."""
 
-CALCULATED_ANSWER_TASK = "Answer the request with the last step's result: {result}"
+CALCULATED_ANSWER_TASK = "Answer the request with {result}, the calculation's result."
 """The answer's task when a plan ahead ended with its calculation: the 1.5B writer repeated the
 search result before it ("about 35% of Iceland's roughly 395,000 residents live in Reykjavík")
-instead of the calculation that followed ("395000 * 35 / 100 = 138250")."""
+instead of the calculation that followed ("395000 * 35 / 100 = 138250"). Formatted with
+``result`` (the number after "="). Told "the last step's result: 395000 * 35 / 100 = 138250", it
+wrote "According to the last step's result, 395000 * 35 / 100 = 138250 people live in ..."."""
 
 GROUNDED_ANSWER_TASK = (
     "{task} Use only numbers the results give; do not state {numbers}. If the results do not "
@@ -864,6 +868,25 @@ From these sources, for that request: {task}
 Answer:"""
 """The summary's message when the tool knows the user's request (the agent passes it): a small
 planner's task may misname what the request needs, and the request names it."""
+
+SEARCH_SELECT_SYSTEM = (
+    "You pick the sentences of the numbered sources that answer a task. Reply with the numbers "
+    "of the one or two sentences that state what the task asks for, or 0 if no sentence does."
+)
+"""The search tool's default answer (``summary="sentences"``): the sources' own sentences,
+picked by number with a constrained decoder, so that the result states the facts as the source
+does and computes nothing. The written summary of the 1.5B model missed facts its sources stated
+("No information found." for Venice's 472 bridges; Chile's population for its area; "A year on
+Saturn lasts about 29.45 Jupiter years")."""
+
+SEARCH_SELECT_USER = """\
+Sentences:
+{sentences}
+
+{request}Task: {task}
+The numbers of the sentences that answer the task:"""
+"""Formatted with ``sentences`` (``1. (Title) text`` lines), ``request`` (``The user asked: ...``
+and a newline, or empty) and ``task``."""
 
 # -- calculate_number -------------------------------------------------------------------------
 

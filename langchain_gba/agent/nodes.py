@@ -367,7 +367,8 @@ class Nodes:
         tool = self.tools.get(last["tool"]) if last else None
         if last is None or tool is None or not reads_context(tool) or _unusable(last):
             return ANSWER_TASK
-        return CALCULATED_ANSWER_TASK.format(result=str(last["observation"]).strip())
+        result = str(last["observation"]).strip().rsplit(" = ", 1)[-1]
+        return CALCULATED_ANSWER_TASK.format(result=result)
 
     def _refers_back(self, planned: dict[str, Any]) -> bool:
         """Whether ``planned`` names an earlier result by its step's number (``#1``), unread.

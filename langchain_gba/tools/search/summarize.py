@@ -10,20 +10,28 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_gba._text import words
-from langchain_gba.grounding import grounded_text
+from langchain_gba.grounding import grounded_text, sentences
 from langchain_gba.prompts import (
     NO_INFORMATION,
+    SEARCH_SELECT_SYSTEM,
+    SEARCH_SELECT_USER,
     SEARCH_SUMMARY_REQUEST_USER,
     SEARCH_SUMMARY_SYSTEM,
     SEARCH_SUMMARY_USER,
 )
+from langchain_gba.structured.route import structured_model
 
 __all__ = [
+    "MAX_SENTENCES",
     "SOURCES_HEADING",
     "Source",
+    "aselect_sentences",
     "asummarize",
     "focus",
     "format_observation",
+    "select_sentences",
+    "selection_messages",
+    "source_sentences",
     "summarize",
     "summary_messages",
 ]
@@ -109,6 +117,90 @@ async def asummarize(
         return NO_INFORMATION
     out = await llm.ainvoke(summary_messages(task, sources, request))
     return _clean(out.text, task, sources, request)
+
+
+# -- the sources' own sentences, picked by number ----------------------------------------------
+
+MAX_SENTENCES = 40
+"""The most sentences offered to pick from (the sources' first ones)."""
+
+MAX_PICKED = 2
+"""The most sentences an answer picks."""
+
+
+def source_sentences(sources: Sequence[Source]) -> list[tuple[str, str]]:
+    """The sources' sentences as ``(title, sentence)``, in order, at most ``MAX_SENTENCES``.
+
+    A source's passages (joined with " … ") are split first, so no sentence spans two.
+    """
+    found = [
+        (source.title, sentence)
+        for source in sources
+        for passage in source.text.split(" … ")
+        for sentence in sentences(passage.strip(" …"))
+    ]
+    return found[:MAX_SENTENCES]
+
+
+def selection_messages(
+    task: str, listed: Sequence[tuple[str, str]], request: str = ""
+) -> list[BaseMessage]:
+    """The chat messages that ask an LLM for the numbers of the sentences that answer ``task``."""
+    lines = "\n".join(f"{i}. ({title}) {text}" for i, (title, text) in enumerate(listed, start=1))
+    request = " ".join(request.split())
+    asked = f"The user asked: {request}\n" if request and request != " ".join(task.split()) else ""
+    user = SEARCH_SELECT_USER.format(sentences=lines, request=asked, task=focus(task))
+    return [SystemMessage(SEARCH_SELECT_SYSTEM), HumanMessage(user)]
+
+
+def _selection_schema(n: int) -> dict[str, object]:
+    """``{"sentences": [...]}``: 1 to ``MAX_PICKED`` numbers from 0 (none) to ``n``."""
+    number = {"type": "integer", "enum": list(range(n + 1))}
+    picked = {"type": "array", "items": number, "minItems": 1, "maxItems": MAX_PICKED}
+    return {
+        "type": "object",
+        "properties": {"sentences": picked},
+        "required": ["sentences"],
+        "additionalProperties": False,
+    }
+
+
+def _picked(out: object, listed: Sequence[tuple[str, str]]) -> str:
+    """The picked sentences, each after its article's title unless it names it."""
+    numbers = out.get("sentences", []) if isinstance(out, dict) else []
+    chosen = dict.fromkeys(n for n in numbers if isinstance(n, int) and 0 < n <= len(listed))
+    texts = []
+    for n in chosen:
+        title, text = listed[n - 1]
+        texts.append(text if title.lower() in text.lower() else f"{title}: {text}")
+    return " ".join(texts) or NO_INFORMATION
+
+
+def select_sentences(
+    llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = ""
+) -> str:
+    """The sources' sentences that answer ``task`` (for ``request``), as they are written.
+
+    The LLM picks them by number (constrained decoding where ``llm`` supports it), so the
+    result states the facts as the source does and calculates nothing; :data:`NO_INFORMATION`
+    when it picks none.
+    """
+    listed = source_sentences(sources)
+    if not listed:
+        return NO_INFORMATION
+    picker = structured_model(llm, _selection_schema(len(listed)))
+    return _picked(picker.invoke(selection_messages(task, listed, request)), listed)
+
+
+async def aselect_sentences(
+    llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = ""
+) -> str:
+    """Async :func:`select_sentences`."""
+    listed = source_sentences(sources)
+    if not listed:
+        return NO_INFORMATION
+    picker = structured_model(llm, _selection_schema(len(listed)))
+    return _picked(await picker.ainvoke(selection_messages(task, listed, request)), listed)
 
 
 SOURCES_HEADING = "Sources:"

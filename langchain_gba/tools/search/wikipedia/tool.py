@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from langchain_core.callbacks import (
     AsyncCallbackManagerForToolRun,
@@ -28,9 +28,11 @@ from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.summarize import (
     Source,
+    aselect_sentences,
     asummarize,
     focus,
     format_observation,
+    select_sentences,
     summarize,
 )
 from langchain_gba.tools.search.wikipedia.index import WikipediaIndex
@@ -52,9 +54,9 @@ class WikipediaSearchTool(BaseTool):
 
     Retrieval: the task is embedded, candidates come from a binary FAISS index (Hamming) and are
     rescored with int8 vectors; an optional cross-encoder reranks them; the passages are grouped
-    by article and an LLM writes a short answer focused on the task, followed by the articles as
-    sources. When no passage is similar enough, or the LLM finds no answer in them, the
-    observation is "No information found."
+    by article and an LLM picks the sentences that answer the task (or writes a short answer:
+    ``summary="written"``), followed by the articles as sources. When no passage is similar
+    enough, or the LLM finds no answer in them, the observation is "No information found."
 
     Setup:
         ``pip install 'langchain-gba[search,local]'``
@@ -105,6 +107,10 @@ class WikipediaSearchTool(BaseTool):
 
     llm: BaseChatModel | None = None
     """The chat model that writes the answer (the embedded model when None)."""
+    summary: Literal["sentences", "written"] = "sentences"
+    """How the answer is made from the passages: the sentences that answer the task, as the
+    sources write them, picked by ``llm`` (``"sentences"``); or a summary ``llm`` writes
+    (``"written"``). ``bench/agents.py`` measures both."""
     index: WikipediaIndex | None = None
     """A loaded index; when None, ``index_path`` or else the built-in demo index."""
     index_path: str | None = None
@@ -232,7 +238,8 @@ class WikipediaSearchTool(BaseTool):
         sources = self.retrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        return format_observation(summarize(self.get_llm(), task, sources, request), sources)
+        answer = select_sentences if self.summary == "sentences" else summarize
+        return format_observation(answer(self.get_llm(), task, sources, request), sources)
 
     async def _arun(
         self,
@@ -245,8 +252,8 @@ class WikipediaSearchTool(BaseTool):
         sources = await self.aretrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        summary = await asummarize(self.get_llm(), task, sources, request)
-        return format_observation(summary, sources)
+        answer = aselect_sentences if self.summary == "sentences" else asummarize
+        return format_observation(await answer(self.get_llm(), task, sources, request), sources)
 
 
 def _queries(task: str, request: str) -> list[str]:
