@@ -77,7 +77,7 @@ from langchain_gba.prompts import (
     UNGROUNDED_NUMBERS,
     format_context,
 )
-from langchain_gba.tools.ask_user import ASK_USER, addresses_user
+from langchain_gba.tools.ask_user import ASK_USER, addresses_user, speaks_to_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
@@ -144,14 +144,13 @@ class Nodes:
             if name == "calculate_number" or (takes_task(tool) and name != ASK_USER)
         }
         """What the agent's tools can do for a refused answer (``GROUNDING_HOW``)."""
-        self.fact_tool = next(
-            (
-                name
-                for name, tool in tools.items()
-                if takes_task(tool) and not reads_context(tool) and name != ASK_USER
-            ),
-            None,
-        )
+        self.fact_tools = [
+            name
+            for name, tool in tools.items()
+            if takes_task(tool) and not reads_context(tool) and name != ASK_USER
+        ]
+        """The tools that find facts (the searches)."""
+        self.fact_tool = self.fact_tools[0] if self.fact_tools else None
         """Where a question to the user that is not about the user goes (the first search)."""
         self.described = [
             *tool_descriptions(tools.values()),
@@ -239,16 +238,19 @@ class Nodes:
         return {"steps": [new_step(repeat, args, note, error=False)], "plan": None, "loops": loops}
 
     def _about_user(self, step: dict[str, Any]) -> dict[str, Any]:
-        """``step``, with a question to the user that is not about the user sent to a search.
+        """``step``, with questions sent where they belong: the user's to the user, facts to search.
 
         The planner asked the user for facts ("How long is the Nile in kilometers?"): a real
         user is bothered and the simulated one has nothing to say. A question that does not
         speak to the user (``addresses_user``) goes to the first search tool (``asked`` keeps
-        the tool the planner chose).
+        the tool the planner chose). The other way round, a search task written to the user
+        ("What is your hourly wage?", ``speaks_to_user``) asks the user (``searched`` keeps the
+        search), when the agent may ask.
         """
-        if step.get("selected_tool") != ASK_USER or self.fact_tool is None:
-            return step
-        if addresses_user(step.get("task", "")):
+        tool, task = step.get("selected_tool"), step.get("task", "")
+        if tool in self.fact_tools and ASK_USER in self.tools and speaks_to_user(task):
+            return {**step, "selected_tool": ASK_USER, "searched": tool}
+        if tool != ASK_USER or self.fact_tool is None or addresses_user(task):
             return step
         return {**step, "selected_tool": self.fact_tool, "asked": ASK_USER}
 

@@ -12,7 +12,7 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
 
-__all__ = ["ASK_USER", "AskUserTool", "addresses_user"]
+__all__ = ["ASK_USER", "AskUserTool", "addresses_user", "speaks_to_user"]
 
 ASK_USER = "ask_user"
 
@@ -36,6 +36,21 @@ def addresses_user(question: str) -> bool:
         w.split("'")[0] == "I" and (k == 0 or not words[k - 1][:1].isupper())
         for k, w in enumerate(words)
     )
+
+
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.I)
+_QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d](?!\w)")
+
+
+def speaks_to_user(task: str) -> bool:
+    """Whether ``task`` is written to the user: it says "you" or "your" outside quotes.
+
+    The 1.5B planner sent questions for the user to the search ("What is your hourly wage?",
+    "What is the title and author of your current book?"), and a summary answered them from
+    whatever it found; the agent asks the user instead. A quoted "you" is a word, not the user
+    ("What is the German word for 'thank you'?").
+    """
+    return bool(_SECOND_PERSON.search(_QUOTED.sub(" ", task)))
 
 
 class AskUserTool(BaseTool):

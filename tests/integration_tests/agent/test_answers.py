@@ -57,3 +57,18 @@ def test_a_loop_is_cut_short_with_an_answer():
     assert state["status"] == "answered"
     assert len(state["steps"]) < 8  # the step budget was not burnt
     assert state["steps"][-1]["tool"] == "final_answer"
+
+
+def test_the_search_answers_with_its_sources_own_sentence(capable_llm):
+    """The default search result is the source's sentence as written, not a rewording."""
+    from langchain_gba.tools.registry import load_tools
+    from langchain_gba.tools.search.summarize import SOURCES_HEADING
+
+    search = load_tools(["wikipedia"], llm=capable_llm)[0]
+    observation = search.invoke({"task": "When was The Starry Night painted?"})
+    found = observation.split(SOURCES_HEADING)[0].strip()
+    assert "1889" in found, observation
+    sources = search.retrieve("When was The Starry Night painted?")
+    text = " ".join(s.text for s in sources)
+    sentence = found.split(": ", 1)[-1] if found.startswith("The Starry Night: ") else found
+    assert sentence.split(". ")[0] in text, (found, text)  # copied, not reworded

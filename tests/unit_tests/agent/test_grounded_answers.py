@@ -249,6 +249,42 @@ def test_a_question_about_the_user_goes_to_the_user(question):
     assert out["steps"][0]["observation"] == "I am 36."
 
 
+@pytest.mark.parametrize("planning", ["step", "ahead"])
+def test_a_search_written_to_the_user_asks_the_user(planning):
+    asked = []
+    user = AskUserTool(ask=lambda question: asked.append(question) or "I earn 20 euros an hour.")
+    task = "What is your hourly wage?"
+    first = plan(("lookup", task)) if planning == "ahead" else step("lookup", task)
+    agent, _, _ = build(
+        [first, plan() if planning == "ahead" else step("final_answer", "Say it.")],
+        ["You earn 20 euros an hour."],
+        tools=[Lookup(), Calc(), user],
+        planning=planning,
+    )
+    out = agent.invoke({"request": "How much do I earn in a day?"})
+    ask = out["steps"][0]
+    assert ask["tool"] == "ask_user" and ask["plan"]["searched"] == "lookup"
+    assert asked == [task] and ask["observation"] == "I earn 20 euros an hour."
+
+
+def test_a_quoted_you_is_a_word_not_the_user():
+    from langchain_gba.tools.ask_user import speaks_to_user
+
+    assert not speaks_to_user("What is the German word for 'thank you'?")
+    assert not speaks_to_user("Who wrote \u201cAll You Need Is Love\u201d?")
+    assert speaks_to_user("How far is it from your house to your parents' house?")
+    assert not speaks_to_user("How old will I be in 2030?")  # the request's words: a search
+
+
+def test_a_search_written_to_the_user_stays_a_search_without_ask_user():
+    agent, _, _ = build(
+        [step("lookup", "What is your hourly wage?"), step("final_answer", "Say it.")],
+        ["I could not find it."],
+    )
+    out = agent.invoke({"request": "How much do I earn in a day?"})
+    assert out["steps"][0]["tool"] == "lookup"
+
+
 def test_without_a_search_tool_every_question_goes_to_the_user():
     user = AskUserTool(ask=lambda q: "8,849 m.")
     agent, _, _ = build(

@@ -34,3 +34,47 @@ def test_a_summary_that_only_restates_the_task_is_no_information():
     assert summarize(echo, task, SOURCES) == NO_INFORMATION
     answer = ScriptedChatModel(replies=["Guernica was painted in 1937."])
     assert summarize(answer, task, SOURCES) == "Guernica was painted in 1937."
+
+
+# -- the sources' own sentences ---------------------------------------------------------------
+
+VENICE = Source(
+    "Venice",
+    "https://en.wikipedia.org/wiki/Venice",
+    "Venice is a city in Italy. It is built on 126 islands; portions of the city are linked by "
+    "472 bridges. … Venice was founded in the 5th century.",
+)
+
+
+def test_sentences_are_listed_by_passage_and_sentence():
+    from langchain_gba.tools.search.summarize import selection_messages, source_sentences
+
+    listed = source_sentences([VENICE])
+    assert [text for _, text in listed] == [
+        "Venice is a city in Italy.",
+        "It is built on 126 islands; portions of the city are linked by 472 bridges.",
+        "Venice was founded in the 5th century.",
+    ]
+    _, human = selection_messages("How many bridges?", listed, "Bridges per island in Venice?")
+    assert "2. (Venice) It is built on 126 islands;" in human.content
+    assert "The user asked: Bridges per island in Venice?\nTask: How many bridges?" in human.content
+
+
+def test_the_picked_sentences_are_the_result_as_written():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.prompts import NO_INFORMATION
+    from langchain_gba.tools.search.summarize import select_sentences
+
+    picker = ScriptedChatModel(replies=['{"sentences": [2]}'])
+    # a sentence that does not name its article gets the title in front
+    assert select_sentences(picker, "How many bridges does Venice have?", [VENICE]) == (
+        "Venice: It is built on 126 islands; portions of the city are linked by 472 bridges."
+    )
+    both = ScriptedChatModel(replies=['{"sentences": [1, 3]}'])
+    assert select_sentences(both, "Where and when?", [VENICE]) == (
+        "Venice is a city in Italy. Venice was founded in the 5th century."
+    )
+    none = ScriptedChatModel(replies=['{"sentences": [0]}'])
+    assert select_sentences(none, "How tall is the Eiffel Tower?", [VENICE]) == NO_INFORMATION
+    assert select_sentences(none, "Anything?", []) == NO_INFORMATION
