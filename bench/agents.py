@@ -36,8 +36,8 @@ Agents:
   ``llama-server --jinja`` serving the same GGUF, which parses the model's own tool-call format
   (``scripts/build_llama_server.sh`` builds it).
 - ``ahead`` / ``ahead_user``: ``ours`` with ``planning="ahead"`` (and ``replan="user"``).
-- ``ahead_written``: ``ahead`` with the search tool's written summary (``summary="written"``)
-  instead of the sources' own sentences.
+- ``ahead_sentences``: ``ahead`` with the search tool answering with the sources' own sentences
+  (``summary="sentences"``) instead of its written summary.
 
 Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
 error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
@@ -97,7 +97,7 @@ AGENTS = (
     "before",
     "ahead",
     "ahead_user",
-    "ahead_written",
+    "ahead_sentences",
     "react",
     "react_ours",
     "react_native",
@@ -346,9 +346,9 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
                 replan=replan,
                 **OURS_OPTIONS,
             )
-    if "ahead_written" in agents:  # the search tool writing its summary
-        written = [tools[0].model_copy(update={"summary": "written"}), *tools[1:]]
-        ahead["ahead_written"] = create_gba_agent(
+    if "ahead_sentences" in agents:  # the search tool picking its sources' sentences
+        written = [tools[0].model_copy(update={"summary": "sentences"}), *tools[1:]]
+        ahead["ahead_sentences"] = create_gba_agent(
             written,
             planner=planner,
             function_calling_model=llm,
@@ -366,7 +366,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "late": answering.get("late"),
         "ahead": ahead.get("ahead"),
         "ahead_user": ahead.get("ahead_user"),
-        "ahead_written": ahead.get("ahead_written"),
+        "ahead_sentences": ahead.get("ahead_sentences"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -598,7 +598,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ours": run_ours,
     "ahead": run_ours,
     "ahead_user": run_ours,
-    "ahead_written": run_ours,
+    "ahead_sentences": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -751,7 +751,7 @@ LABELS = {
     "before": "before (no prompt cache, one token per pass, no early answer)",
     "ahead": 'ours, planning="ahead"',
     "ahead_user": 'ours, planning="ahead", replan="user"',
-    "ahead_written": 'ours, planning="ahead", search summary="written"',
+    "ahead_sentences": 'ours, planning="ahead", search summary="sentences"',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -952,7 +952,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     colors = {
         "ahead": "#7b61ff",
         "ahead_user": "#c77dff",
-        "ahead_written": "#b8c0ff",
+        "ahead_sentences": "#b8c0ff",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

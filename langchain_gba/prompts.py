@@ -816,7 +816,9 @@ GROUNDING_HOW = {
 }
 """What the planner is told to do about an answer that was refused, per kind of tool it has."""
 
-CALCULATED_ANSWER_TASK = "Answer the request with {result}, the calculation's result."
+CALCULATED_ANSWER_TASK = (
+    "Answer the request in a sentence that gives {result}, the calculation's result."
+)
 """The answer's task when a plan ahead ended with its calculation: the 1.5B writer repeated the
 search result before it ("about 35% of Iceland's roughly 395,000 residents live in Reykjavík")
 instead of the calculation that followed ("395000 * 35 / 100 = 138250"). Formatted with
@@ -873,11 +875,14 @@ SEARCH_SELECT_SYSTEM = (
     "You pick the sentences of the numbered sources that answer a task. Reply with the numbers "
     "of the one or two sentences that state what the task asks for, or 0 if no sentence does."
 )
-"""The search tool's default answer (``summary="sentences"``): the sources' own sentences,
-picked by number with a constrained decoder, so that the result states the facts as the source
-does and computes nothing. The written summary of the 1.5B model missed facts its sources stated
-("No information found." for Venice's 472 bridges; Chile's population for its area; "A year on
-Saturn lasts about 29.45 Jupiter years")."""
+"""The search tool's other answer (``summary="sentences"``): the sources' own sentences, picked
+by number with a constrained decoder, so that the result states the facts as the source does and
+computes nothing. On 15 search tasks of the dev split's failures the picked sentences held the
+fact 12 times, the written summary 8 ("No information found." for Venice's 472 bridges; Chile's
+population for its area; "A year on Saturn lasts about 29.45 Jupiter years"); but end to end the
+picks that missed (a sentence about the Wright brothers without a year) and the longer results
+left the dev split's answers where they were (34 vs 35 of 47), 1.9 s slower per request: not the
+default."""
 
 SEARCH_SELECT_USER = """\
 Sentences:

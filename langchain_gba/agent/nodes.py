@@ -369,6 +369,8 @@ class Nodes:
         tool = self.tools.get(last["tool"]) if last else None
         if last is None or tool is None or not reads_context(tool) or _unusable(last):
             return ANSWER_TASK
+        if "repeat_of" in last["plan"]:  # a loop's note, not a result
+            return ANSWER_TASK
         result = str(last["observation"]).strip().rsplit(" = ", 1)[-1]
         return CALCULATED_ANSWER_TASK.format(result=result)
 

@@ -156,8 +156,20 @@ def test_plan_ahead_runs_its_steps_with_one_planner_call():
     assert out["steps"][0]["plan"]["plan_ahead"][2]["tool"] == "calc"
     assert "Write the plan" in planner.calls[0][0].content
     # the plan ended with its calculation: the answer is told which result it gives
-    task = "Task: Answer the request with 238, the calculation's result."
+    task = "Task: Answer the request in a sentence that gives 238, the calculation's result."
     assert writer.calls[0][-1].content.endswith(task)
+
+
+def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
+    agent, _, writer = build(
+        [plan(("calc", "Everest minus K2"), ("calc", "Everest minus K2"))],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+        replan="failure",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["steps"][1]["plan"]["repeat_of"] == 1
+    assert writer.calls[0][-1].content.endswith("Task: Answer the request.")
 
 
 def test_plan_ahead_plans_again_after_the_users_reply():
