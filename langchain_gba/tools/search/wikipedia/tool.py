@@ -55,8 +55,9 @@ class WikipediaSearchTool(BaseTool):
     Retrieval: the task is embedded, candidates come from a binary FAISS index (Hamming) and are
     rescored with int8 vectors; an optional cross-encoder reranks them; the passages are grouped
     by article and an LLM writes a short answer focused on the task (or picks the sources'
-    sentences that answer it: ``summary="sentences"``), followed by the articles as sources. When no passage is similar
-    enough, or the LLM finds no answer in them, the observation is "No information found."
+    sentences that answer it: ``summary="sentences"``), followed by the articles as sources.
+    When no passage is similar enough, or the LLM finds no answer in them, the observation is
+    "No information found."
 
     Setup:
         ``pip install 'langchain-gba[search,local]'``
