@@ -59,12 +59,14 @@ def test_a_loop_is_cut_short_with_an_answer():
     assert state["steps"][-1]["tool"] == "final_answer"
 
 
-def test_the_search_answers_with_its_sources_own_sentence(capable_llm):
-    """The default search result is the source's sentence as written, not a rewording."""
+def test_the_search_can_answer_with_its_sources_own_sentence(capable_llm):
+    """``summary="sentences"``: the result is the source's sentence as written, not a rewording."""
     from langchain_gba.tools.registry import load_tools
     from langchain_gba.tools.search.summarize import SOURCES_HEADING
 
-    search = load_tools(["wikipedia"], llm=capable_llm)[0]
+    search = load_tools(["wikipedia"], llm=capable_llm)[0].model_copy(
+        update={"summary": "sentences"}
+    )
     observation = search.invoke({"task": "When was The Starry Night painted?"})
     found = observation.split(SOURCES_HEADING)[0].strip()
     assert "1889" in found, observation
