@@ -36,6 +36,7 @@ Agents:
   ``llama-server --jinja`` serving the same GGUF, which parses the model's own tool-call format
   (``scripts/build_llama_server.sh`` builds it).
 - ``ahead`` / ``ahead_user``: ``ours`` with ``planning="ahead"`` (and ``replan="user"``).
+- ``ahead_check``: ``ahead`` with ``plan_check=True`` (the results checked once the plan ran).
 - ``ahead_sentences``: ``ahead`` with the search tool answering with the sources' own sentences
   (``summary="sentences"``) instead of its written summary.
 
@@ -98,6 +99,7 @@ AGENTS = (
     "ahead",
     "ahead_user",
     "ahead_sentences",
+    "ahead_check",
     "react",
     "react_ours",
     "react_native",
@@ -346,6 +348,17 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
                 replan=replan,
                 **OURS_OPTIONS,
             )
+    if "ahead_check" in agents:  # the results checked once the plan ran
+        ahead["ahead_check"] = create_gba_agent(
+            tools,
+            planner=planner,
+            function_calling_model=llm,
+            max_steps=max_steps,
+            ask_user=False,
+            planning="ahead",
+            plan_check=True,
+            **OURS_OPTIONS,
+        )
     if "ahead_sentences" in agents:  # the search tool picking its sources' sentences
         written = [tools[0].model_copy(update={"summary": "sentences"}), *tools[1:]]
         ahead["ahead_sentences"] = create_gba_agent(
@@ -367,6 +380,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead": ahead.get("ahead"),
         "ahead_user": ahead.get("ahead_user"),
         "ahead_sentences": ahead.get("ahead_sentences"),
+        "ahead_check": ahead.get("ahead_check"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -599,6 +613,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead": run_ours,
     "ahead_user": run_ours,
     "ahead_sentences": run_ours,
+    "ahead_check": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -752,6 +767,7 @@ LABELS = {
     "ahead": 'ours, planning="ahead"',
     "ahead_user": 'ours, planning="ahead", replan="user"',
     "ahead_sentences": 'ours, planning="ahead", search summary="sentences"',
+    "ahead_check": 'ours, planning="ahead", plan_check=True',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -953,6 +969,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead": "#7b61ff",
         "ahead_user": "#c77dff",
         "ahead_sentences": "#b8c0ff",
+        "ahead_check": "#5a189a",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

@@ -122,9 +122,11 @@ class Nodes:
         planning: str = "step",
         replan: str = "failure",
         early_answer: float | None = None,
+        plan_check: float | None = None,
     ) -> None:
         self.planner = planner
         self.early_answer = early_answer
+        self.plan_check = plan_check
         self.approvals = approvals or {}
         self.max_loops = max_loops
         self.tools = tools
@@ -264,8 +266,11 @@ class Nodes:
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
+                checked = self._checked(state)
+                if checked is not None and checked >= (self.plan_check or 0.0):
+                    return self._plan_ran(state, checked)
                 plan = self.planner.plan_ahead(*args, min_steps=_after_refusal(state))
-                return self._planned_ahead(state, plan.model_dump())
+                return self._planned_ahead(state, plan.model_dump(), checked)
             return self._planned(state, _with_p(self.planner.plan(*args).model_dump(), p))
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
@@ -280,8 +285,11 @@ class Nodes:
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
+                checked = await asyncio.to_thread(self._checked, state)
+                if checked is not None and checked >= (self.plan_check or 0.0):
+                    return self._plan_ran(state, checked)
                 plan = await self.planner.aplan_ahead(*args, min_steps=_after_refusal(state))
-                return self._planned_ahead(state, plan.model_dump())
+                return self._planned_ahead(state, plan.model_dump(), checked)
             step = (await self.planner.aplan(*args)).model_dump()
             return self._planned(state, _with_p(step, p))
         except (StructuredOutputError, ContextWindowError) as e:
@@ -349,8 +357,7 @@ class Nodes:
         if pending and self.replan == "user" and steps and steps[-1]["tool"] == ASK_USER:
             return None  # the plan was written before the user's reply
         if not pending:  # the plan ran: answer (a refused answer plans again)
-            step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": self._answer_task(steps)}
-            return {"plan": {**step, "planned": True}, "pending": None}
+            return None if self._to_check(state) else self._plan_ran(state)
         first, *rest = pending
         if self._refers_back(first):
             first = self._filled_in(state, first)
@@ -362,6 +369,38 @@ class Nodes:
         if self._replied_since(state, first):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
+
+    def _plan_ran(self, state: AgentState, p: float | None = None) -> dict[str, Any]:
+        """The answer step once a plan has run (with the plan check's probability, if asked)."""
+        task = self._answer_task(state["steps"])
+        step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": task, "planned": True}
+        return {"plan": _with_p(step, p), "pending": None}
+
+    def _to_check(self, state: AgentState) -> bool:
+        """Whether a plan that has run is checked before its answer (``plan_check``).
+
+        Once per run, after a usable result, with a planner that answers such a question.
+        """
+        steps = state["steps"]
+        if self.plan_check is None or self.planning != "ahead" or state.get("pending") != []:
+            return False
+        if not steps or _unusable(steps[-1]) or not self.planner.can_answer_questions:
+            return False
+        return not any("results_answer" in s["plan"] for s in steps)
+
+    def _checked(self, state: AgentState) -> float | None:
+        """The planner model's probability that the results answer the request, or None.
+
+        Asked only where ``_to_check``; a model that fails to answer counts as "No".
+        """
+        if not self._to_check(state):
+            return None
+        try:
+            return self.planner.results_answer(
+                state["request"], state["steps"], self.described, ahead=True
+            )
+        except (StructuredOutputError, ContextWindowError):
+            return 0.0
 
     def _answer_task(self, steps: list[Step]) -> str:
         """The answer's task once a plan ran: its calculation's result, if it ended with one."""
@@ -434,8 +473,13 @@ class Nodes:
         since = state["steps"][planned.get("since", len(state["steps"])) :]
         return any(s["tool"] == ASK_USER and not _unusable(s) for s in since)
 
-    def _planned_ahead(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any]:
+    def _planned_ahead(
+        self, state: AgentState, plan: dict[str, Any], checked: float | None = None
+    ) -> dict[str, Any]:
         """The plan's first step (the answer when it has none); the rest are ``pending``.
+
+        ``checked``: the plan check's probability that sent the run back to the planner,
+        kept in the first step's plan (``results_answer``).
 
         A planned step that repeats one already done with a usable result is dropped: a plan
         written again lists the steps still needed, but the 1.5B planner wrote the whole plan
@@ -445,7 +489,8 @@ class Nodes:
         planned = [p for p in plan.get("steps") or [] if not self._done(steps, p)]
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
-            return {"plan": {**step, "task": ANSWER_TASK, "plan_ahead": []}, "pending": None}
+            step = _with_p({**step, "task": self._answer_task(steps), "plan_ahead": []}, checked)
+            return {"plan": step, "pending": None}
         first, *rest = planned
         rest = [{**p, "since": len(steps)} for p in rest]
         step = {
@@ -454,7 +499,7 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
-        step = self._written_out(state, step)
+        step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
 
     def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:

@@ -251,15 +251,18 @@ class Planner(ABC):
         request: str,
         steps: Sequence[Mapping[str, Any]],
         tools: Iterable[ToolLike],
+        *,
+        ahead: bool = False,
     ) -> float:
         """The planner model's probability that the results so far answer ``request``.
 
-        Its own prompt for the next step with ``RESULTS_ANSWER_QUESTION`` appended, so an
-        in-process model reads only the new tokens (its prompt prefix stays evaluated, and the
-        step written after a "No" reuses all but the question).
+        Its own prompt for the next step (``ahead``: for a plan) with
+        ``RESULTS_ANSWER_QUESTION`` appended, so an in-process model reads only the new tokens
+        (its prompt prefix stays evaluated, and the step written after a "No" reuses all but
+        the question).
         """
         described = tool_descriptions(tools)
-        messages = list(self.fitted_messages(request, steps, described))
+        messages = list(self.fitted_messages(request, steps, described, ahead=ahead))
         role, text = messages[-1]
         messages[-1] = (role, text + RESULTS_ANSWER_QUESTION)
 

@@ -172,6 +172,40 @@ def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
     assert writer.calls[0][-1].content.endswith("Task: Answer the request.")
 
 
+def test_plan_check_plans_again_when_the_results_fall_short():
+    from langchain_gba.prompts import RESULTS_ANSWER_QUESTION
+
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?")),
+            json.dumps({"answer": "No"}),
+            plan(("lookup", "How high is K2?"), ("calc", "Everest minus K2")),
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+        plan_check=True,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "calc", "final_answer"]
+    assert planner.calls[1][-1].content.endswith(RESULTS_ANSWER_QUESTION)
+    assert "Write the plan" in planner.calls[1][0].content  # asked on the plan's own prompt
+    assert out["steps"][1]["plan"]["results_answer"] == 0.0
+    assert len(planner.calls) == 3  # checked once per run: not again after the second plan
+
+
+def test_plan_check_answers_when_the_results_suffice():
+    agent, planner, _ = build(
+        [plan(("lookup", "How high is Everest?")), json.dumps({"answer": "Yes"})],
+        ["Everest is 8,849 m high."],
+        planning="ahead",
+        plan_check=True,
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer"]
+    assert out["steps"][-1]["plan"]["results_answer"] == 1.0
+    assert len(planner.calls) == 2
+
+
 def test_plan_ahead_plans_again_after_the_users_reply():
     user = AskUserTool(ask=lambda question: "I was born in 1990.")
     agent, planner, _ = build(
