@@ -17,7 +17,6 @@ __all__ = [
     "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
-    "DIRECT_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
     "CALCULATED_ANSWER_TASK",
@@ -493,7 +492,7 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     ),
     PlanAheadExample(
         "Give me a synonym for 'happy'.",
-        ("A synonym is about words, not facts: answered directly.", ()),
+        ("Needs no fact: a question about words, answered directly.", ()),
     ),
     PlanAheadExample(
         "How long is the Amazon River in miles?",
@@ -522,9 +521,11 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
 """The plan-ahead examples: a plan per kind of request (two facts and a sum, a fact and a
 conversion, one fact, a calculation, a question back and a sum, a direct reply) and two
 re-plans (after the last result answered; after a search found nothing). The direct reply's
-thoughts name what it is about (a synonym): with "Needs no fact: a question about words, answered
-directly." the 1.5B planner copied that sentence and planned no step for 13 of the dev split's 14
-lookups (3 of 14 now; the 9 direct requests stay without a tool). None repeats a
+thoughts are copied into the plans of most lookups (13 of the dev split's 14 plan no step, and are
+answered, refused and searched); thoughts that name what it is about ("A synonym is about words,
+not facts") made the lookups search first (11 of 14 dev, 22 of 28 test) but the planner then
+answered multi-step requests in its own thoughts with no step (14 of the test split's 53 against
+4; multi-step 25 -> 18 of 43), so they stay. None repeats a
 labelled request, nor names what one does: with the Statue of Liberty here, the planner wrote
 this example's calculation for "Which French sculptor designed the Statue of Liberty?"."""
 
@@ -798,15 +799,6 @@ unless the request asks otherwise; a negative difference as a positive number wi
 direction: lower, shorter, fewer). If the results do not answer the request, say what they \
 found and what could not be found. Say an action was done only if a result says so. A request \
 that needs no facts (a greeting, thanks, a simple language task) you answer directly."""
-
-DIRECT_ANSWER_SYSTEM = """\
-You are a helpful assistant. Reply to the user's message directly, in one or two short \
-sentences: a greeting with a greeting, thanks or a goodbye in kind, a language task (a \
-translation, a synonym, a spelling, a word count) with its answer."""
-"""The answer writer's prompt when no step ran (the plan had no steps): the user's message is
-the whole prompt. With ``FINAL_ANSWER_SYSTEM`` and "No previous steps." the 1.5B model echoed
-the request ("Hi! Nice to meet you." for itself; "Thank you" for "Translate 'thank you' into
-French")."""
 
 FINAL_ANSWER_USER = """\
 {context}

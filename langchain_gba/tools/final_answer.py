@@ -13,12 +13,7 @@ from langchain_core.tools import ArgsSchema, BaseTool
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import StructuredOutputError
-from langchain_gba.prompts import (
-    DIRECT_ANSWER_SYSTEM,
-    FINAL_ANSWER_SYSTEM,
-    FINAL_ANSWER_USER,
-    NO_PREVIOUS_STEPS,
-)
+from langchain_gba.prompts import FINAL_ANSWER_SYSTEM, FINAL_ANSWER_USER
 from langchain_gba.structured.route import structured_model
 
 __all__ = ["ANSWER_TASK", "FINAL_ANSWER", "FinalAnswerInput", "FinalAnswerTool", "cut_off_answer"]
@@ -103,9 +98,6 @@ class FinalAnswerTool(BaseTool):
 
     @staticmethod
     def _messages(request: str, context: str, task: str) -> list[tuple[str, str]]:
-        if context.strip() in ("", NO_PREVIOUS_STEPS):  # no step ran: a reply to the message
-            message = request if task == ANSWER_TASK else f"{request}\n\n({task})"
-            return [("system", DIRECT_ANSWER_SYSTEM), ("human", message)]
         user = FINAL_ANSWER_USER.format(request=request, context=context, task=task)
         return [("system", FINAL_ANSWER_SYSTEM), ("human", user)]
 

@@ -74,10 +74,3 @@ def test_the_search_can_answer_with_its_sources_own_sentence(capable_llm):
     text = " ".join(s.text for s in sources)
     sentence = found.split(": ", 1)[-1] if found.startswith("The Starry Night: ") else found
     assert sentence.split(". ")[0] in text, (found, text)  # copied, not reworded
-
-
-def test_a_request_that_needs_no_tool_is_replied_to(capable_agent):
-    state = capable_agent.invoke({"request": "Translate 'good night' into Spanish."})
-    assert state["status"] == "answered", state
-    assert "buenas noches" in state["answer"].lower(), state["answer"]
-    assert _tools(state) == ["final_answer"], state["steps"]  # a plan with no step

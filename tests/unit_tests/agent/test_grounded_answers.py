@@ -740,3 +740,19 @@ def test_a_question_the_search_cannot_answer_goes_to_the_user_after_all(planning
     assert search["tool"] == "lookup" and search["observation"] == "No information found."
     assert ask["tool"] == "ask_user" and ask["plan"]["asked"] == "search_first"
     assert asked == [question] and ask["observation"] == "We are four."
+
+
+def test_the_reference_rule_is_told_only_with_examples_that_use_it():
+    from langchain_gba.prompts import (
+        PLAN_AHEAD_EXAMPLES,
+        REFERENCE_PLAN_EXAMPLES,
+        REFERENCES_RULE,
+        plan_ahead_messages,
+    )
+
+    tools = [("search_wikipedia", "Search."), ("calculate_number", "Calculate.")]
+    plain = plan_ahead_messages("Q?", [], tools)[0][1]
+    assert REFERENCES_RULE not in plain and "#1" not in plain
+    examples = PLAN_AHEAD_EXAMPLES + REFERENCE_PLAN_EXAMPLES
+    with_refs = plan_ahead_messages("Q?", [], tools, examples=examples)[0][1]
+    assert REFERENCES_RULE in with_refs and '"In which country was #1 born?"' in with_refs
