@@ -335,41 +335,27 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
                 ask_user=False,
                 **{**OURS_OPTIONS, "early_answer": early},
             )
+    sentences = [tools[0].model_copy(update={"summary": "sentences"}), *tools[1:]]
+    variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
+        # the same planner and tools, planning the whole request at once
+        "ahead": (tools, {"replan": "failure"}),
+        "ahead_user": (tools, {"replan": "user"}),
+        "ahead_check": (tools, {"plan_check": True}),  # the results checked once the plan ran
+        "ahead_sentences": (sentences, {}),  # the search picking its sources' sentences
+    }
     ahead: dict[str, Any] = {}
-    for name, replan in (("ahead", "failure"), ("ahead_user", "user")):
-        if name in agents:  # the same planner and tools, planning the whole request at once
+    for name, (agent_tools, options) in variants.items():
+        if name in agents:
             ahead[name] = create_gba_agent(
-                tools,
+                agent_tools,
                 planner=planner,
                 function_calling_model=llm,
                 max_steps=max_steps,
                 ask_user=False,
                 planning="ahead",
-                replan=replan,
+                **options,
                 **OURS_OPTIONS,
             )
-    if "ahead_check" in agents:  # the results checked once the plan ran
-        ahead["ahead_check"] = create_gba_agent(
-            tools,
-            planner=planner,
-            function_calling_model=llm,
-            max_steps=max_steps,
-            ask_user=False,
-            planning="ahead",
-            plan_check=True,
-            **OURS_OPTIONS,
-        )
-    if "ahead_sentences" in agents:  # the search tool picking its sources' sentences
-        written = [tools[0].model_copy(update={"summary": "sentences"}), *tools[1:]]
-        ahead["ahead_sentences"] = create_gba_agent(
-            written,
-            planner=planner,
-            function_calling_model=llm,
-            max_steps=max_steps,
-            ask_user=False,
-            planning="ahead",
-            **OURS_OPTIONS,
-        )
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     for model in (llm, planner.model):
         model.invoke("Hello", max_tokens=1)
