@@ -7,6 +7,7 @@ trajectories, and the fine-tuning that trains on them: change them here, and onl
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -601,13 +602,13 @@ def plan_ahead_messages(
     ``final_answer`` is left out of the tool list (the answer follows the plan).
     """
     tools = [(n, d) for n, d in tools if n != "final_answer"]
-    shown = PLAN_AHEAD_EXAMPLES if examples is None else tuple(examples)
-    names = [n for n, _ in tools]
-    refers = any("#1" in task for e in shown if e.tools() <= set(names) for _, task in e.plan[1])
+    shown = format_plan_examples(
+        PLAN_AHEAD_EXAMPLES if examples is None else examples, [n for n, _ in tools]
+    )
     system = PLAN_AHEAD_SYSTEM.format(
         tools=format_tools(tools),
-        references=REFERENCES_RULE if refers else "",
-        examples=format_plan_examples(shown, names),
+        references=REFERENCES_RULE if re.search(r"#\d", shown) else "",  # an example refers
+        examples=shown,
     )
     user = ZERO_SHOT_PLANNER_USER.format(request=request, context=format_context(steps))
     return [("system", system), ("human", user)]
