@@ -37,6 +37,8 @@ Agents:
   (``scripts/build_llama_server.sh`` builds it).
 - ``ahead`` / ``ahead_user``: ``ours`` with ``planning="ahead"`` (and ``replan="user"``).
 - ``ahead_check``: ``ahead`` with ``plan_check=True`` (the results checked once the plan ran).
+- ``ahead_writer``: ``ahead`` with ``search_as_asked=False`` (a second plan after a refused
+  answer from memory, and the answer writer after every search).
 - ``ahead_sentences``: ``ahead`` with the search tool answering with the sources' own sentences
   (``summary="sentences"``) instead of its written summary.
 
@@ -100,6 +102,7 @@ AGENTS = (
     "ahead_user",
     "ahead_sentences",
     "ahead_check",
+    "ahead_writer",
     "react",
     "react_ours",
     "react_native",
@@ -342,6 +345,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_user": (tools, {"replan": "user"}),
         "ahead_check": (tools, {"plan_check": True}),  # the results checked once the plan ran
         "ahead_sentences": (sentences, {}),  # the search picking its sources' sentences
+        "ahead_writer": (tools, {"search_as_asked": False}),  # re-plan and writer after a search
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -367,6 +371,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_user": ahead.get("ahead_user"),
         "ahead_sentences": ahead.get("ahead_sentences"),
         "ahead_check": ahead.get("ahead_check"),
+        "ahead_writer": ahead.get("ahead_writer"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -600,6 +605,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_user": run_ours,
     "ahead_sentences": run_ours,
     "ahead_check": run_ours,
+    "ahead_writer": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -754,6 +760,7 @@ LABELS = {
     "ahead_user": 'ours, planning="ahead", replan="user"',
     "ahead_sentences": 'ours, planning="ahead", search summary="sentences"',
     "ahead_check": 'ours, planning="ahead", plan_check=True',
+    "ahead_writer": 'ours, planning="ahead", search_as_asked=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -956,6 +963,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_user": "#c77dff",
         "ahead_sentences": "#b8c0ff",
         "ahead_check": "#5a189a",
+        "ahead_writer": "#9d8df1",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

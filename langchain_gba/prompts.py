@@ -41,6 +41,7 @@ __all__ = [
     "TOOL_RESULTS_SYSTEM",
     "RESULTS_ANSWER_QUESTION",
     "EARLY_ANSWER_THOUGHTS",
+    "SEARCHED_REQUEST_THOUGHTS",
     "TOOL_TASK",
     "NO_PREVIOUS_STEPS",
     "LOOP_NOTE",
@@ -731,6 +732,10 @@ step (one forward pass over a few new tokens instead of a ~50-token step)."""
 EARLY_ANSWER_THOUGHTS = "Known: the results answer the request. Missing: nothing: final_answer."
 """The ``thoughts`` recorded for a step that ``RESULTS_ANSWER_QUESTION`` ended (the planner's own
 format, so recorded trajectories stay valid training data)."""
+
+SEARCHED_REQUEST_THOUGHTS = "The answer from memory was refused: the request is searched as asked."
+"""The ``thoughts`` recorded for the search of the request itself that follows a plan without
+steps whose answer named what no result gives (``Nodes._searched_request``; no planner call)."""
 
 TOOL_RESULTS_REPLY = """\
 {request}

@@ -88,6 +88,7 @@ def create_gba_agent(
     replan: Literal["failure", "user"] = "failure",
     early_answer: bool | float = True,
     plan_check: bool | float = False,
+    search_as_asked: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -165,6 +166,12 @@ def create_gba_agent(
             number) it plans again, with the results in view, before the answer is written.
             The probability is kept in the step's plan (``results_answer``). Off by default
             (README: measured on the dev split).
+        search_as_asked: with ``planning="ahead"``, two shortcuts through a lookup. When a
+            plan without steps had its answer refused (it named what no step found), the
+            request is searched as the user wrote it, without a second plan; and when a run's
+            one tool step searched the request as written and found it, its summary is the
+            answer (no answer writer). With one search tool only (which one is the planner's
+            choice otherwise). ``False``: the planner plans again and the writer writes.
         name: the graph's name.
 
     Returns:
@@ -236,6 +243,7 @@ def create_gba_agent(
         replan=replan,
         early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),
         plan_check=_threshold(plan_check, PLAN_CHECK_THRESHOLD),
+        search_as_asked=search_as_asked,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

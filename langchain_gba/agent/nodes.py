@@ -71,6 +71,7 @@ from langchain_gba.prompts import (
     NOT_DONE,
     NOT_ESTABLISHED,
     SAME_RESULT_NOTE,
+    SEARCHED_REQUEST_THOUGHTS,
     UNDONE_ACTIONS,
     UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
@@ -79,6 +80,7 @@ from langchain_gba.prompts import (
 )
 from langchain_gba.tools.ask_user import ASK_USER, addresses_user, speaks_to_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
+from langchain_gba.tools.calculate import gives_numbers
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
 from langchain_gba.tools.search.summarize import SOURCES_HEADING
@@ -123,8 +125,10 @@ class Nodes:
         replan: str = "failure",
         early_answer: float | None = None,
         plan_check: float | None = None,
+        search_as_asked: bool = True,
     ) -> None:
         self.planner = planner
+        self.search_as_asked = search_as_asked
         self.early_answer = early_answer
         self.plan_check = plan_check
         self.approvals = approvals or {}
@@ -352,6 +356,8 @@ class Nodes:
         """
         pending = state.get("pending")
         steps = state["steps"]
+        if (searched := self._searched_request(state)) is not None:
+            return searched
         if pending is None or (steps and _unusable(steps[-1])):
             return None
         if pending and self.replan == "user" and steps and steps[-1]["tool"] == ASK_USER:
@@ -370,11 +376,66 @@ class Nodes:
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
 
+    def _searched_request(self, state: AgentState) -> dict[str, Any] | None:
+        """The search of the request itself, when a plan without steps had its answer refused.
+
+        The planner took most lookups for questions it could answer from memory ("Who painted
+        the Mona Lisa?"); grounding refused the answer, since it named what no step found, and
+        a second plan then wrote one search, often worded worse than the request ("Who was
+        Abraham Lincoln's president?" for "What number president ... was Abraham Lincoln?").
+        The request is searched as asked, without that planner call, when one search tool is
+        there and the refused answer is a fact the request does not bring the numbers for (a
+        request with numbers may need the calculator: the planner plans again). Once the
+        search ran, the plan has run (``_plan_ran``); an answer refused again plans again.
+        """
+        steps = state["steps"]
+        if not self.search_as_asked or len(steps) != 1:
+            return None
+        if steps[0]["tool"] != FINAL_ANSWER or not steps[0]["error"]:
+            return None
+        refused = steps[0]["plan"]
+        if len(self.fact_tools) != 1 or refused.get("undone"):
+            return None
+        if refused.get("ungrounded") and gives_numbers(state["request"]):
+            return None
+        if not (refused.get("ungrounded") or refused.get("unnamed")):
+            return None
+        step = {
+            "thoughts": SEARCHED_REQUEST_THOUGHTS,
+            "selected_tool": self.fact_tools[0],
+            "task": state["request"],
+            "planned": True,
+            "plan_ahead": [{"tool": self.fact_tools[0], "task": state["request"]}],
+        }
+        return {**self._planned(state, step), "pending": []}
+
     def _plan_ran(self, state: AgentState, p: float | None = None) -> dict[str, Any]:
         """The answer step once a plan has run (with the plan check's probability, if asked)."""
-        task = self._answer_task(state["steps"])
+        steps = state["steps"]
+        task = self._answer_task(steps)
         step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": task, "planned": True}
+        if (found := self._asked_as_requested(state)) is not None:
+            step["answered_by"] = found + 1
         return {"plan": _with_p(step, p), "pending": None}
+
+    def _asked_as_requested(self, state: AgentState) -> int | None:
+        """The search step whose result is the answer as it stands, or None.
+
+        When the run's one tool step searched the request as the user wrote it and found it,
+        its summary already answers the request in a sentence; the answer writer would write
+        it again (~1.5 s on 2 cores). The answer is then that summary (its grounding checked
+        as any answer's). A search of a reworded task, or one result among several, is written
+        up by the answer writer.
+        """
+        ran = [i for i, s in enumerate(state["steps"]) if s["tool"] != FINAL_ANSWER]
+        if not self.search_as_asked or len(ran) != 1:
+            return None
+        step = state["steps"][ran[0]]
+        if step["tool"] not in self.fact_tools or _unusable(step) or "repeat_of" in step["plan"]:
+            return None
+        if _as_asked(step["task"]) != _as_asked(state["request"]):
+            return None
+        return ran[0]
 
     def _to_check(self, state: AgentState) -> bool:
         """Whether a plan that has run is checked before its answer (``plan_check``).
@@ -860,8 +921,18 @@ class Nodes:
         text = "I could not write the answer (the model's output was unusable)."
         return {"status": "failed", "error": error, "plan": None, "messages": [AIMessage(text)]}
 
+    def _found_answer(self, state: AgentState) -> str | None:
+        """The answer a search step already wrote (``_asked_as_requested``), if the plan says so."""
+        number = (state["plan"] or {}).get("answered_by")
+        if not number:
+            return None
+        found = str(state["steps"][number - 1]["observation"]).split(SOURCES_HEADING)[0]
+        return found.strip() or None
+
     def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the answer from the request and the steps; the run ends if it is grounded."""
+        if (found := self._found_answer(state)) is not None:
+            return self._answered(state, found)
         try:
             text = self.answer_tool.invoke(self._answer_input(state), config)
         except Exception as e:
@@ -870,6 +941,8 @@ class Nodes:
 
     async def aanswer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Async ``answer``."""
+        if (found := self._found_answer(state)) is not None:
+            return self._answered(state, found)
         try:
             text = await self.answer_tool.ainvoke(self._answer_input(state), config)
         except Exception as e:
@@ -882,6 +955,11 @@ _REFERENCE = re.compile(r"#(\d+)\b")
 
 MAX_SUBJECT_CHARS = 120
 """The most characters of a result written into a task in place of a reference."""
+
+
+def _as_asked(text: str) -> str:
+    """``text`` for comparing questions: lower case, single spaces, no closing punctuation."""
+    return " ".join(text.lower().split()).rstrip(" ?.!")
 
 
 def _early(p: float) -> dict[str, Any]:

@@ -251,6 +251,14 @@ class CalculatorTool(BaseTool):
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
             raise CalculationError(msg)
+        if context and (twice := used_twice(given, expression)) is not None:
+            msg = (
+                f"the expression {expression!r} takes {twice} from itself, but the results give "
+                f"{twice} once: the calculation needs a second number that no result gives yet. "
+                "Find the missing fact first (a search), then calculate with both numbers."
+            )
+            logger.info("Refused %r for %r: %s used twice", expression, task, twice)
+            raise CalculationError(msg)
         try:
             return self.calculate(expression)
         except CalculationError as e:
@@ -264,13 +272,7 @@ KNOWN_CONSTANTS = frozenset({360.0, 365.0, 366.0, 1024.0, 3600.0, 86400.0})
 
 
 def _numbers(text: str) -> set[float]:
-    found = set()
-    for raw in _NUMBER.findall(GROUPED_THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)):
-        try:
-            found.add(float(raw.replace(",", ".")))
-        except ValueError:
-            continue
-    return found
+    return set(_number_list(text))
 
 
 NUMBER_WORDS = frozenset(
@@ -310,6 +312,42 @@ def invented_numbers(task: str, expression: str) -> list[str]:
             continue
         invented.append(format_number(value))
     return invented
+
+
+def used_twice(given: str, expression: str) -> str | None:
+    """The number an expression subtracts from or divides by itself, if ``given`` states it once.
+
+    With one of two facts found, the 1.5B calculator wrote "72 - 72" for "the year of completion
+    minus the year construction began" (and the answer said it took 0 years): the second number
+    was missing, and the model used the first one twice.
+    """
+    try:
+        tree = ast.parse(normalize_expression(expression), mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Sub | ast.Div):
+            continue
+        left, right = node.left, node.right
+        if not (isinstance(left, ast.Constant) and isinstance(right, ast.Constant)):
+            continue
+        if left.value != right.value or not isinstance(left.value, int | float):
+            continue
+        stated = [v for v in _number_list(given) if v == float(left.value)]
+        if len(stated) < 2:
+            return format_number(left.value)
+    return None
+
+
+def _number_list(text: str) -> list[float]:
+    """Every number ``text`` states, repeats included."""
+    found = []
+    for raw in _NUMBER.findall(GROUPED_THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)):
+        try:
+            found.append(float(raw.replace(",", ".")))
+        except ValueError:
+            continue
+    return found
 
 
 def known_numbers(context: str) -> str:

@@ -542,6 +542,7 @@ def test_planning_auto_keeps_the_step_planner_for_actions():
 
 
 def test_a_name_answered_before_any_step_is_refused():
+    """The refused answer's request is searched as asked; it finds nothing, so the planner plans."""
     agent, planner, _ = build(
         [plan(thoughts="Known."), plan(("lookup", "Who is the highest? Everest?"))],
         ["Mount Everest is the highest.", "Mount Everest is the highest."],
@@ -549,11 +550,55 @@ def test_a_name_answered_before_any_step_is_refused():
     )
     out = agent.invoke({"request": "Which mountain is the highest on Earth?"})
     tools = [s["tool"] for s in out["steps"]]
-    assert tools == ["final_answer", "lookup", "final_answer"]
+    assert tools == ["final_answer", "lookup", "lookup", "final_answer"]
     refused = out["steps"][0]
     assert refused["error"] and refused["plan"]["unnamed"] == ["Mount Everest"]
     assert "names what no result gives yet" in refused["observation"]
+    searched = out["steps"][1]
+    assert searched["task"] == "Which mountain is the highest on Earth?"
+    assert searched["plan"]["thoughts"].startswith("The answer from memory was refused")
+    assert searched["observation"] == "No information found."
+    assert len(planner.calls) == 2
     assert out["answer"] == "Mount Everest is the highest."
+
+
+def test_after_a_refused_answer_the_request_is_searched_and_its_summary_answers():
+    """No second plan and no answer writer: the search of the request already answers it."""
+    agent, planner, writer = build(
+        [plan(thoughts="Known.")], ["Everest is 8,000 m high."], planning="ahead"
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    assert [s["tool"] for s in out["steps"]] == ["final_answer", "lookup", "final_answer"]
+    assert out["steps"][0]["plan"]["ungrounded"] == ["8,000"]
+    assert out["steps"][1]["task"] == "How high is Everest?"
+    assert out["steps"][2]["plan"]["answered_by"] == 2
+    assert out["answer"] == "Mount Everest is 8,849 m high."
+    assert len(planner.calls) == 1 and len(writer.calls) == 1
+
+
+async def test_a_planned_search_of_the_request_as_asked_is_the_answer():
+    agent, planner, writer = build([plan(("lookup", "how high is everest"))], [], planning="ahead")
+    out = await agent.ainvoke({"request": "How high is Everest?"})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "final_answer"]
+    assert out["answer"] == "Mount Everest is 8,849 m high." and not writer.calls
+
+
+def test_a_reworded_search_or_a_request_with_numbers_goes_the_usual_way():
+    agent, _, writer = build(
+        [plan(("lookup", "Height of K2"))], ["K2 is 8,611 m high."], planning="ahead"
+    )
+    out = agent.invoke({"request": "How high is K2?"})
+    assert out["answer"] == "K2 is 8,611 m high." and len(writer.calls) == 1
+    assert "answered_by" not in out["steps"][-1]["plan"]
+    # the answer's number is refused and the request gives numbers ("K2"): the planner plans
+    agent, planner, _ = build(
+        [plan(thoughts="Known."), plan(("lookup", "How high is K2?"))],
+        ["K2 is 8,000 m high.", "K2 is 8,611 m high."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": "How high is K2?"})
+    assert [s["tool"] for s in out["steps"]] == ["final_answer", "lookup", "final_answer"]
+    assert len(planner.calls) == 2
 
 
 def test_an_action_already_taken_is_not_taken_again():

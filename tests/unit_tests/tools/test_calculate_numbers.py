@@ -41,6 +41,27 @@ def test_numbers_in_the_planners_earlier_tasks_are_not_facts(tool) -> None:
         tool.invoke({"task": "1911 - 1903", "context": context})
 
 
+_COLOSSEUM = (
+    "Request: How many years did it take to build the Colosseum?\n\n"
+    "Task: When did construction of the Colosseum begin?\n"
+    "Result: Construction of the Colosseum began in 72."
+)
+
+
+def test_a_number_taken_from_itself_is_a_missing_second_number(tool) -> None:
+    """Only the start year was found: "72 - 72" is refused, so the end year is searched for."""
+    with pytest.raises(CalculationError, match="takes 72 from itself.*second number"):
+        tool.invoke({"task": "72 - 72", "context": _COLOSSEUM})
+    with pytest.raises(CalculationError, match="takes 72 from itself"):
+        tool.invoke({"task": "(72 + 1) * (72 / 72)", "context": _COLOSSEUM})
+
+
+def test_a_number_the_results_give_twice_may_be_taken_from_itself(tool) -> None:
+    context = _COLOSSEUM + "\n\nTask: When was it completed?\nResult: It was completed in 72."
+    assert tool.invoke({"task": "72 - 72", "context": context}) == "72 - 72 = 0"
+    assert tool.invoke({"task": "5 - 5"}) == "5 - 5 = 0"  # no context: the user's own sum
+
+
 def test_without_a_context_the_task_is_the_source(tool) -> None:
     assert tool.invoke({"task": "2026 - 1911"}) == "2026 - 1911 = 115"
 
