@@ -33,6 +33,7 @@ from langchain_gba.agent.state import AgentState, Step
 from langchain_gba.agent.steps import (
     earlier_step,
     error_observation,
+    findings,
     identifying,
     known_so_far,
     new_step,
@@ -83,7 +84,7 @@ from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import gives_numbers
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
-from langchain_gba.tools.search.summarize import SOURCES_HEADING
+from langchain_gba.tools.search.summarize import finding
 
 __all__ = [
     "PLAN_STEP",
@@ -366,9 +367,10 @@ class Nodes:
             return None if self._to_check(state) else self._plan_ran(state)
         first, *rest = pending
         if self._refers_back(first):
-            first = self._filled_in(state, first)
-            if first is None:
+            filled = self._filled_in(state, first)
+            if filled is None:
                 return None  # the planner writes the name in, with the results in view
+            first = filled
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
         if "planned_task" in first:
             step["planned_task"] = first["planned_task"]
@@ -499,7 +501,7 @@ class Nodes:
         index = planned.get("since", len(steps)) + min(refs) - 1
         if len(refs) != 1 or not 0 <= index < len(steps) or _unusable(steps[index]):
             return None
-        found = str(steps[index]["observation"]).split(SOURCES_HEADING)[0]
+        found = finding(str(steps[index]["observation"]))
         names = ungrounded_names(found, [state["request"], task], single=True)
         if not names:
             return None
@@ -834,7 +836,7 @@ class Nodes:
             task = GROUNDED_ANSWER_TASK.format(task=task, numbers=", ".join(refused))
         return {
             "request": state["request"],
-            "context": format_context(_answer_context(state["steps"])),
+            "context": format_context(findings(_answer_context(state["steps"]))),
             "task": task,
         }
 
@@ -926,7 +928,7 @@ class Nodes:
         number = (state["plan"] or {}).get("answered_by")
         if not number:
             return None
-        found = str(state["steps"][number - 1]["observation"]).split(SOURCES_HEADING)[0]
+        found = finding(str(state["steps"][number - 1]["observation"]))
         return found.strip() or None
 
     def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:

@@ -14,10 +14,12 @@ from langchain_gba._text import words
 from langchain_gba.agent.state import Step
 from langchain_gba.prompts import format_context
 from langchain_gba.tools.final_answer import FINAL_ANSWER
+from langchain_gba.tools.search.summarize import finding
 
 __all__ = [
     "MAX_CONTEXT_CHARS",
     "earlier_step",
+    "findings",
     "error_observation",
     "identifying",
     "known_so_far",
@@ -38,17 +40,23 @@ def known_so_far(request: str, steps: Sequence[Step]) -> str:
     """The request and the results of the steps that ran (no errors, repeats or answers).
 
     What a tool that reads the context (the calculator) gets beside its task: the latest results
-    that fit ``MAX_CONTEXT_CHARS``, in ``format_context``'s form.
+    that fit ``MAX_CONTEXT_CHARS``, in ``format_context``'s form, without searches' sources.
     """
     ran = [
         s
         for s in steps
         if not s.get("error") and "repeat_of" not in s.get("plan", {}) and s["tool"] != FINAL_ANSWER
     ]
+    ran = findings(ran)
     head = f"Request: {request}\n\n"
     while ran and len(head) + len(format_context(ran)) > MAX_CONTEXT_CHARS:
         ran = ran[1:]
     return (head + format_context(ran))[:MAX_CONTEXT_CHARS]
+
+
+def findings(steps: Sequence[Step]) -> list[Step]:
+    """``steps`` with each search result cut to its finding (no list of sources, ``finding``)."""
+    return [{**s, "observation": finding(str(s["observation"]))} for s in steps]
 
 
 def new_step(plan: dict[str, Any], args: dict[str, Any], observation: str, *, error: bool) -> Step:

@@ -207,6 +207,19 @@ SOURCES_HEADING = "Sources:"
 """The line after the summary that starts the list of sources (``format_observation``)."""
 
 
+def finding(observation: str) -> str:
+    """A search observation without its lists of sources and of what was skipped.
+
+    What the calculator and the answer writer read of a search: the list's titles and URLs cost
+    ~20 prompt tokens a source (up to three a search, each step of each later call), and its
+    ``[1]`` is a number no fact states. Other tools' results come back unchanged.
+    """
+    text = str(observation)
+    for heading in (f"\n\n{SOURCES_HEADING}\n", "\n\nSkipped:\n"):
+        text = text.split(heading, 1)[0]
+    return text
+
+
 def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:
     """The observation the agent reads: the summary, then the sources, then what failed."""
     lines = [summary]

@@ -583,6 +583,38 @@ async def test_a_planned_search_of_the_request_as_asked_is_the_answer():
     assert out["answer"] == "Mount Everest is 8,849 m high." and not writer.calls
 
 
+class SourcedLookup(Lookup):
+    """``Lookup`` with the search tools' list of sources after the finding."""
+
+    def _run(self, task: str, **kw: object) -> str:
+        found = super()._run(task, **kw)
+        return f"{found}\n\nSources:\n[1] Mountains <https://en.wikipedia.org/wiki/Mountain>"
+
+
+class ContextCalc(Calc):
+    contexts: list[str] = []
+
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        self.contexts.append(context)
+        return "8849 - 8611 = 238"
+
+
+def test_the_calculator_and_the_writer_read_findings_without_their_sources():
+    calc = ContextCalc(contexts=[])
+    agent, planner, writer = build(
+        [plan(("lookup", "How high is Everest?"), ("lookup", "How high is K2?"), ("calc", "diff"))],
+        ["Everest is 238 m higher than K2."],
+        tools=[SourcedLookup(), calc],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["answer"] == "Everest is 238 m higher than K2."
+    assert out["steps"][0]["observation"].endswith("<https://en.wikipedia.org/wiki/Mountain>")
+    for text in (calc.contexts[0], writer.calls[0][-1].content):
+        assert "Result: Mount Everest is 8,849 m high.\n\nTask: How high is K2?" in text
+        assert "Sources:" not in text and "[1]" not in text
+
+
 def test_a_reworded_search_or_a_request_with_numbers_goes_the_usual_way():
     agent, _, writer = build(
         [plan(("lookup", "Height of K2"))], ["K2 is 8,611 m high."], planning="ahead"

@@ -78,3 +78,13 @@ def test_the_picked_sentences_are_the_result_as_written():
     none = ScriptedChatModel(replies=['{"sentences": [0]}'])
     assert select_sentences(none, "How tall is the Eiffel Tower?", [VENICE]) == NO_INFORMATION
     assert select_sentences(none, "Anything?", []) == NO_INFORMATION
+
+
+def test_the_finding_of_an_observation_leaves_out_its_sources_and_what_was_skipped():
+    from langchain_gba.tools.search.summarize import finding, format_observation
+
+    observed = format_observation("Guernica was painted in 1937.", SOURCES, ["a page timed out"])
+    assert "Sources:\n[1] Guernica <https://en.wikipedia.org/wiki/Guernica>" in observed
+    assert finding(observed) == "Guernica was painted in 1937."
+    assert finding("2026 - 1937 = 89") == "2026 - 1937 = 89"
+    assert finding("Sources: a word, not the list.") == "Sources: a word, not the list."
