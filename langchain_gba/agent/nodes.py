@@ -473,7 +473,9 @@ class Nodes:
             return ANSWER_TASK
         if "repeat_of" in last["plan"]:  # a loop's note, not a result
             return ANSWER_TASK
-        result = str(last["observation"]).strip().rsplit(" = ", 1)[-1]
+        expression, _, result = str(last["observation"]).strip().rpartition(" = ")
+        if result.startswith("-") and _DIFFERENCE.fullmatch(expression):
+            result = result[1:]  # "6190 - 6967.15 = -777.15": the difference asked is 777.15
         return CALCULATED_ANSWER_TASK.format(result=result)
 
     def _refers_back(self, planned: dict[str, Any]) -> bool:
@@ -951,6 +953,13 @@ class Nodes:
             return self._answer_failed(e)
         return self._answered(state, str(text))
 
+
+_DIFFERENCE = re.compile(r"\d[\d.,]* - \d[\d.,]*")
+"""A calculation that is one difference of two numbers (the calculator's normalized form).
+
+The 1.5B calculator wrote such differences in either order ("6190 - 6967.15 = -777.15" for the
+height difference between Aconcagua and Denali), and the answer then gave "-777.15 metres";
+the answer is told the difference's size, and says which is higher from the facts."""
 
 _REFERENCE = re.compile(r"#(\d+)\b")
 """A planned step's reference to an earlier step's result (``#1``)."""

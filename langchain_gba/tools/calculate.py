@@ -251,13 +251,13 @@ class CalculatorTool(BaseTool):
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
             raise CalculationError(msg)
-        if context and (twice := used_twice(given, expression)) is not None:
+        if context and (lack := missing_operand(given, expression)) is not None:
             msg = (
-                f"the expression {expression!r} takes {twice} from itself, but the results give "
-                f"{twice} once: the calculation needs a second number that no result gives yet. "
-                "Find the missing fact first (a search), then calculate with both numbers."
+                f"the expression {expression!r} {lack}: the calculation needs a number that "
+                "no result gives yet. Find the missing fact first (a search, or the user for "
+                "details about them), then calculate with it."
             )
-            logger.info("Refused %r for %r: %s used twice", expression, task, twice)
+            logger.info("Refused %r for %r: it %s", expression, task, lack)
             raise CalculationError(msg)
         try:
             return self.calculate(expression)
@@ -314,28 +314,39 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     return invented
 
 
-def used_twice(given: str, expression: str) -> str | None:
-    """The number an expression subtracts from or divides by itself, if ``given`` states it once.
+def missing_operand(given: str, expression: str) -> str | None:
+    """Why ``expression`` lacks a number, or None: an operation on a number ``given`` lacks.
 
     With one of two facts found, the 1.5B calculator wrote "72 - 72" for "the year of completion
-    minus the year construction began" (and the answer said it took 0 years): the second number
-    was missing, and the model used the first one twice.
+    minus the year construction began" (the answer said it took 0 years), "134 / 1" for "the
+    population divided by the area" and "2026 - 0" for "the current year minus your age" (no
+    age was given): the missing number became the known one again, or a number that changes
+    nothing. Such an operation counts only when ``given`` does not state its numbers so (a
+    year given twice may be taken from itself).
     """
     try:
         tree = ast.parse(normalize_expression(expression), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
+    stated = _number_list(given)
     for node in ast.walk(tree):
-        if not isinstance(node, ast.BinOp) or not isinstance(node.op, ast.Sub | ast.Div):
+        if not isinstance(node, ast.BinOp):
             continue
-        left, right = node.left, node.right
-        if not (isinstance(left, ast.Constant) and isinstance(right, ast.Constant)):
-            continue
-        if left.value != right.value or not isinstance(left.value, int | float):
-            continue
-        stated = [v for v in _number_list(given) if v == float(left.value)]
-        if len(stated) < 2:
-            return format_number(left.value)
+        left, right = (_value(node.left), _value(node.right))
+        if isinstance(node.op, ast.Sub | ast.Div) and left is not None and left == right:
+            if stated.count(left) < 2:
+                return f"takes {format_number(left)} from itself"
+        identity = 0.0 if isinstance(node.op, ast.Add | ast.Sub) else None
+        identity = 1.0 if isinstance(node.op, ast.Mult | ast.Div) else identity
+        if identity is not None and right == identity and identity not in stated:
+            return f"works with {format_number(identity)}, which changes nothing"
+    return None
+
+
+def _value(node: ast.expr) -> float | None:
+    """A number literal's value, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
     return None
 
 

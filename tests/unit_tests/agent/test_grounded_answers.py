@@ -160,6 +160,22 @@ def test_plan_ahead_runs_its_steps_with_one_planner_call():
     assert writer.calls[0][-1].content.endswith(task)
 
 
+def test_a_difference_written_the_other_way_round_gives_its_size():
+    class Backwards(Calc):
+        def _run(self, task: str, context: str = "", **_: object) -> str:
+            return "8611 - 8849 = -238"
+
+    agent, _, writer = build(
+        [plan(("calc", "K2's height minus Everest's"))],
+        ["Everest is 238 m higher than K2."],
+        tools=[Lookup(), Backwards()],
+        planning="ahead",
+    )
+    agent.invoke({"request": REQUEST})
+    task = "Task: Answer the request in a sentence that gives 238, the calculation's result."
+    assert writer.calls[0][-1].content.endswith(task)
+
+
 def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
     agent, _, writer = build(
         [plan(("calc", "Everest minus K2"), ("calc", "Everest minus K2"))],

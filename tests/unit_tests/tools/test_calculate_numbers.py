@@ -50,16 +50,26 @@ _COLOSSEUM = (
 
 def test_a_number_taken_from_itself_is_a_missing_second_number(tool) -> None:
     """Only the start year was found: "72 - 72" is refused, so the end year is searched for."""
-    with pytest.raises(CalculationError, match="takes 72 from itself.*second number"):
+    with pytest.raises(CalculationError, match="takes 72 from itself.*needs a number"):
         tool.invoke({"task": "72 - 72", "context": _COLOSSEUM})
     with pytest.raises(CalculationError, match="takes 72 from itself"):
         tool.invoke({"task": "(72 + 1) * (72 / 72)", "context": _COLOSSEUM})
+
+
+@pytest.mark.parametrize("expression", ["72 / 1", "72 - 0", "72 + 0", "72 * 1"])
+def test_an_operation_that_changes_nothing_is_a_missing_number(tool, expression) -> None:
+    """ "134 / 1" for "the population divided by the area": no area had been found."""
+    with pytest.raises(CalculationError, match="which changes nothing"):
+        tool.invoke({"task": expression, "context": _COLOSSEUM})
 
 
 def test_a_number_the_results_give_twice_may_be_taken_from_itself(tool) -> None:
     context = _COLOSSEUM + "\n\nTask: When was it completed?\nResult: It was completed in 72."
     assert tool.invoke({"task": "72 - 72", "context": context}) == "72 - 72 = 0"
     assert tool.invoke({"task": "5 - 5"}) == "5 - 5 = 0"  # no context: the user's own sum
+    given = _COLOSSEUM.replace("in 72", "in 72, 1 year after the fire")
+    assert tool.invoke({"task": "72 * 1", "context": given}) == "72 * 1 = 72"
+    assert tool.invoke({"task": "1 * 72", "context": _COLOSSEUM}) == "1 * 72 = 72"
 
 
 def test_without_a_context_the_task_is_the_source(tool) -> None:
