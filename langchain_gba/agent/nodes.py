@@ -386,9 +386,11 @@ class Nodes:
         a second plan then wrote one search, often worded worse than the request ("Who was
         Abraham Lincoln's president?" for "What number president ... was Abraham Lincoln?").
         The request is searched as asked, without that planner call, when one search tool is
-        there and the refused answer is a fact the request does not bring the numbers for (a
-        request with numbers may need the calculator: the planner plans again). Once the
-        search ran, the plan has run (``_plan_ran``); an answer refused again plans again.
+        there and the refused answer is one fact the request does not bring the numbers for:
+        a request with numbers may need the calculator, and an answer with several figures
+        ("39 plays and 154 sonnets" for "How many plays and sonnets ... in total?") may need
+        several lookups and a sum; for those the planner plans again. Once the search ran,
+        the plan has run (``_plan_ran``); an answer refused again plans again.
         """
         steps = state["steps"]
         if not self.search_as_asked or len(steps) != 1:
@@ -400,6 +402,8 @@ class Nodes:
             return None
         if refused.get("ungrounded") and gives_numbers(state["request"]):
             return None
+        if len(refused.get("ungrounded") or ()) > 1:
+            return None  # several figures: maybe several facts and a sum; the planner plans
         if not (refused.get("ungrounded") or refused.get("unnamed")):
             return None
         step = {

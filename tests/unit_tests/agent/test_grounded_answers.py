@@ -647,6 +647,15 @@ def test_a_reworded_search_or_a_request_with_numbers_goes_the_usual_way():
     out = agent.invoke({"request": "How high is K2?"})
     assert [s["tool"] for s in out["steps"]] == ["final_answer", "lookup", "final_answer"]
     assert len(planner.calls) == 2
+    # several figures from memory: maybe several facts and a sum, so the planner plans
+    agent, planner, _ = build(
+        [plan(thoughts="Known."), plan(("lookup", "How high is Everest?"))],
+        ["Everest is 8,800 m high, 29,000 ft.", "Mount Everest is 8,849 m high."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": "How high is Everest?"})
+    assert out["steps"][0]["plan"]["ungrounded"] == ["8,800", "29,000"]
+    assert out["steps"][1]["task"] == "How high is Everest?" and len(planner.calls) == 2
 
 
 def test_an_action_already_taken_is_not_taken_again():
