@@ -350,10 +350,14 @@ class Nodes:
         """The plan's next step (the answer after its last one); None to plan (again).
 
         The planner plans again when there is no plan, or when the last step failed, found
-        nothing or was rejected: the rest of the plan may depend on it. With ``replan="user"``
-        it also plans again after the user's reply: the steps planned after a question guessed
-        what the user would say ("The user's hourly wage divided by 8" for a reply of a monthly
-        salary and hours a month; "50 minus your current age" for a year of birth).
+        nothing or was rejected: the rest of the plan may depend on it. So it does after a
+        planned step that repeated an earlier one (not run again): the 1.5B planner wrote "When
+        was the Statue of Liberty dedicated?" twice where the second search was the Titanic's,
+        and the calculation after it then subtracted the day of the month from the year. With
+        ``replan="user"`` it also plans again after the user's reply: the steps planned after a
+        question guessed what the user would say ("The user's hourly wage divided by 8" for a
+        reply of a monthly salary and hours a month; "50 minus your current age" for a year of
+        birth).
         """
         pending = state.get("pending")
         steps = state["steps"]
@@ -363,6 +367,8 @@ class Nodes:
             return None
         if pending and self.replan == "user" and steps and steps[-1]["tool"] == ASK_USER:
             return None  # the plan was written before the user's reply
+        if pending and steps and "repeat_of" in steps[-1]["plan"]:
+            return None  # the rest counted on a new result from the repeated step
         if not pending:  # the plan ran: answer (a refused answer plans again)
             return None if self._to_check(state) else self._plan_ran(state)
         first, *rest = pending

@@ -176,6 +176,27 @@ def test_a_difference_written_the_other_way_round_gives_its_size():
     assert writer.calls[0][-1].content.endswith(task)
 
 
+def test_a_planned_step_that_repeats_one_plans_the_rest_again():
+    agent, planner, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("lookup", "How high is Everest?"),
+                ("calc", "Everest's height minus K2's height"),
+            ),
+            plan(("lookup", "How high is K2?"), ("calc", "Everest's height minus K2's height")),
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools == ["lookup", "lookup", "lookup", "calc", "final_answer"]
+    assert out["steps"][1]["plan"]["repeat_of"] == 1 and len(planner.calls) == 2
+    assert "Not done again" in planner.calls[1][-1].content
+    assert out["steps"][2]["task"] == "How high is K2?"
+
+
 def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
     agent, _, writer = build(
         [plan(("calc", "Everest minus K2"), ("calc", "Everest minus K2"))],
