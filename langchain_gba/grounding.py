@@ -325,16 +325,45 @@ def _first_object(sentence: str, objects: Sequence[str]) -> bool:
 _CLAUSE = re.compile(r",\s+|;\s+|\s+\(|\s+[-\u2013\u2014]\s+")
 
 
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(
+    rf"\b(?P<on>[Oo]n\s+)?(?:(?P<day>\d{{1,2}})\s+(?:{_MONTHS})|(?:{_MONTHS})\s+(?P<day2>\d{{1,2}}),?)"
+    r"\s+(?P<year>\d{4})\b"
+)
+"""A date with its day: "15 May 1814", "May 15, 1814" (and "on" before it)."""
+
+
+def _without_unknown_days(sentence: str, known: Sequence[Number]) -> str:
+    """``sentence`` with a date's day and month left out where only its year is known.
+
+    Asked when Napoleon abdicated, from "Emperor of the French from 18 May 1804 until his first
+    abdication in 1814", the 1.5B summary wrote "Napoleon abdicated on 15 May 1814.": the year
+    is the source's, the day the model's. "Napoleon abdicated in 1814." keeps the fact.
+    """
+
+    def year_only(m: re.Match[str]) -> str:
+        day = numbers_in(m.group("day") or m.group("day2"))
+        year = numbers_in(m.group("year"))
+        if not day or not year or supported(day[0], known) or not supported(year[0], known):
+            return m.group(0)
+        on = m.group("on") or ""
+        return ("In " if on.startswith("O") else "in " if on else "") + m.group("year")
+
+    return _DATE.sub(year_only, sentence)
+
+
 def grounded_text(text: str, sources: Sequence[str]) -> str:
     """``text`` without what states numbers no text of ``sources`` gives.
 
-    Sentence by sentence: a sentence with an unsupported number keeps its clauses before the
-    first clause that states one ("It sank in 1912, which was 114 years before 2026." → "It sank
-    in 1912."); a sentence that starts with one is left out. Empty when nothing is left.
+    Sentence by sentence: a date whose day no source gives keeps its year only, if a source
+    gives that (``_without_unknown_days``); a sentence with an unsupported number keeps its
+    clauses before the first clause that states one ("It sank in 1912, which was 114 years
+    before 2026." → "It sank in 1912."); a sentence that starts with one is left out. Empty
+    when nothing is left.
     """
     known = [n for source in sources for n in numbers_in(source, words=True)]
     kept = []
-    for sentence in sentences(text):
+    for sentence in map(lambda s: _without_unknown_days(s, known), sentences(text)):
         if all(supported(n, known) for n in numbers_in(sentence)):
             kept.append(sentence)
             continue

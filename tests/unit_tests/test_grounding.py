@@ -162,6 +162,18 @@ def test_a_claim_of_an_action_done_is_not_read_as_another():
     assert action_claims(answer, ["create_event"], done=["send_email"]) == ["create_event"]
 
 
+def test_grounded_text_keeps_the_year_of_a_date_whose_day_no_source_gives():
+    sources = ["Emperor of the French from 18 May 1804 until his first abdication in 1814."]
+    assert grounded_text("Napoleon abdicated on 15 May 1814.", sources) == (
+        "Napoleon abdicated in 1814."
+    )
+    assert grounded_text("On May 15, 1814, he abdicated.", sources) == "In 1814, he abdicated."
+    assert grounded_text("He was crowned on 18 May 1804.", sources) == (
+        "He was crowned on 18 May 1804."
+    )
+    assert grounded_text("He was born on 15 August 1769.", sources) == ""  # the year is not given
+
+
 def test_grounded_text_keeps_the_fact_and_drops_the_sum():
     sources = ["RMS Titanic sank on 15 April 1912 in the North Atlantic."]
     text = "The Titanic sank in 1912, which was 114 years before 2026. It was British."
