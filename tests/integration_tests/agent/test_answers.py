@@ -28,6 +28,24 @@ def test_a_lookup_is_answered_from_the_corpus(capable_agent):
     assert len(state["steps"]) <= 3
 
 
+def test_a_lookup_answered_from_memory_is_searched_as_asked(capable_agent):
+    """The planner plans no step; the answer is refused; the request itself is searched.
+
+    No second plan and no answer writer: the search of the request as asked is the answer
+    (``search_as_asked``, the default).
+    """
+    request = "Who wrote the novel Moby-Dick?"
+    state = capable_agent.invoke({"request": request})
+    assert state["status"] == "answered", state
+    assert "Melville" in state["answer"]
+    steps = state["steps"]
+    assert _tools(state) == ["final_answer", "search_wikipedia", "final_answer"], steps
+    assert steps[0]["error"] and steps[0]["plan"]["plan_ahead"] == []
+    assert steps[1]["task"] == request and steps[1]["plan"]["planned"]
+    assert steps[2]["plan"]["answered_by"] == 2
+    assert state["answer"] == steps[1]["observation"].split("\n\nSources:")[0]
+
+
 def test_a_calculation_is_answered(capable_agent):
     state = capable_agent.invoke({"request": "What is 15% of 640?"})
     assert state["status"] == "answered", state
