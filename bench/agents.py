@@ -39,6 +39,8 @@ Agents:
 - ``ahead_check``: ``ahead`` with ``plan_check=True`` (the results checked once the plan ran).
 - ``ahead_writer``: ``ahead`` with ``search_as_asked=False`` (a second plan after a refused
   answer from memory, and the answer writer after every search).
+- ``ahead_calc_task``: ``ahead`` with ``calculate_as_asked=False`` (a one-calculation plan's
+  calculator gets the planner's task, not the request).
 - ``ahead_sentences``: ``ahead`` with the search tool answering with the sources' own sentences
   (``summary="sentences"``) instead of its written summary.
 
@@ -103,6 +105,7 @@ AGENTS = (
     "ahead_sentences",
     "ahead_check",
     "ahead_writer",
+    "ahead_calc_task",
     "react",
     "react_ours",
     "react_native",
@@ -346,6 +349,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_check": (tools, {"plan_check": True}),  # the results checked once the plan ran
         "ahead_sentences": (sentences, {}),  # the search picking its sources' sentences
         "ahead_writer": (tools, {"search_as_asked": False}),  # re-plan and writer after a search
+        "ahead_calc_task": (tools, {"calculate_as_asked": False}),  # the planner's calc task
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -372,6 +376,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_sentences": ahead.get("ahead_sentences"),
         "ahead_check": ahead.get("ahead_check"),
         "ahead_writer": ahead.get("ahead_writer"),
+        "ahead_calc_task": ahead.get("ahead_calc_task"),
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -606,6 +611,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_sentences": run_ours,
     "ahead_check": run_ours,
     "ahead_writer": run_ours,
+    "ahead_calc_task": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -761,6 +767,7 @@ LABELS = {
     "ahead_sentences": 'ours, planning="ahead", search summary="sentences"',
     "ahead_check": 'ours, planning="ahead", plan_check=True',
     "ahead_writer": 'ours, planning="ahead", search_as_asked=False',
+    "ahead_calc_task": 'ours, planning="ahead", calculate_as_asked=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -964,6 +971,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_sentences": "#b8c0ff",
         "ahead_check": "#5a189a",
         "ahead_writer": "#9d8df1",
+        "ahead_calc_task": "#e0aaff",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

@@ -89,6 +89,7 @@ def create_gba_agent(
     early_answer: bool | float = True,
     plan_check: bool | float = False,
     search_as_asked: bool = True,
+    calculate_as_asked: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -172,6 +173,10 @@ def create_gba_agent(
             one tool step searched the request as written and found it, its summary is the
             answer (no answer writer). With one search tool only (which one is the planner's
             choice otherwise). ``False``: the planner plans again and the writer writes.
+        calculate_as_asked: with ``planning="ahead"``, a first plan that is one calculation,
+            for a request that gives numbers, hands the calculator the request as written
+            (the planner's task is kept in the step's ``planned_task``); ``False``: the
+            planner's task.
         name: the graph's name.
 
     Returns:
@@ -244,6 +249,7 @@ def create_gba_agent(
         early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),
         plan_check=_threshold(plan_check, PLAN_CHECK_THRESHOLD),
         search_as_asked=search_as_asked,
+        calculate_as_asked=calculate_as_asked,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -127,9 +127,11 @@ class Nodes:
         early_answer: float | None = None,
         plan_check: float | None = None,
         search_as_asked: bool = True,
+        calculate_as_asked: bool = True,
     ) -> None:
         self.planner = planner
         self.search_as_asked = search_as_asked
+        self.calculate_as_asked = calculate_as_asked
         self.early_answer = early_answer
         self.plan_check = plan_check
         self.approvals = approvals or {}
@@ -574,8 +576,29 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
+        if self._calculated_as_asked(state, planned):
+            step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
+
+    def _calculated_as_asked(self, state: AgentState, planned: list[dict[str, Any]]) -> bool:
+        """Whether a plan of one calculation works on the request as the user wrote it.
+
+        When no tool has run and the request gives numbers, a plan that is one calculation is
+        the request's own arithmetic; the planner's rewording got it wrong where the user's
+        words were plain ("3 pizzas cut into 8 slices each multiplied by 5 people" for "there
+        are 5 of us. how many slices does each get?"; "98.6 °F minus 32 multiplied by 5/9").
+        The calculator reads the request (its task); the planner's task stays in the step's
+        ``planned_task``.
+        """
+        if not self.calculate_as_asked or len(planned) != 1:
+            return False
+        tool = self.tools.get(planned[0]["tool"])
+        if tool is None or not reads_context(tool):
+            return False
+        if any(s["tool"] != FINAL_ANSWER for s in state["steps"]):
+            return False
+        return gives_numbers(state["request"])
 
     def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:
         """Whether the planned step's tool (after ``_about_user``) already did its task."""

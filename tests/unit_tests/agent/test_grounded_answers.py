@@ -197,6 +197,35 @@ def test_a_planned_step_that_repeats_one_plans_the_rest_again():
     assert out["steps"][2]["task"] == "How high is K2?"
 
 
+class Slices(Calc):
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        return "3 * 8 / 5 = 4.8"
+
+
+def test_a_plan_of_one_calculation_works_on_the_request_as_written():
+    calc = Slices()
+    agent, _, _ = build(
+        [plan(("calc", "3 pizzas of 8 slices multiplied by 5 people"))],
+        ["Each gets 4.8 slices."],
+        tools=[Lookup(), calc],
+        planning="ahead",
+    )
+    request = "We ordered 3 pizzas cut into 8 slices each and there are 5 of us. Slices each?"
+    out = agent.invoke({"request": request})
+    first = out["steps"][0]
+    assert first["task"] == request and first["arguments"]["task"] == request
+    assert first["plan"]["planned_task"] == "3 pizzas of 8 slices multiplied by 5 people"
+    # off, or after a search, the planner's task
+    agent, _, _ = build(
+        [plan(("calc", "3 * 8 / 5"))],
+        ["Each gets 4.8 slices."],
+        tools=[Lookup(), Slices()],
+        planning="ahead",
+        calculate_as_asked=False,
+    )
+    assert agent.invoke({"request": request})["steps"][0]["task"] == "3 * 8 / 5"
+
+
 def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
     agent, _, writer = build(
         [plan(("calc", "Everest minus K2"), ("calc", "Everest minus K2"))],
