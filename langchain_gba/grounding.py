@@ -363,7 +363,7 @@ def grounded_text(text: str, sources: Sequence[str]) -> str:
     """
     known = [n for source in sources for n in numbers_in(source, words=True)]
     kept = []
-    for sentence in map(lambda s: _without_unknown_days(s, known), sentences(text)):
+    for sentence in (_without_unknown_days(s, known) for s in sentences(text)):
         if all(supported(n, known) for n in numbers_in(sentence)):
             kept.append(sentence)
             continue

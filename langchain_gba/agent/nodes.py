@@ -22,6 +22,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.graph import END
 from langgraph.types import interrupt
 
+from langchain_gba._text import words
 from langchain_gba.agent.approval import (
     APPROVE_CALL,
     ApprovalConfig,
@@ -406,13 +407,12 @@ class Nodes:
         if steps[0]["tool"] != FINAL_ANSWER or not steps[0]["error"]:
             return None
         refused = steps[0]["plan"]
+        figures = refused.get("ungrounded") or []
         if len(self.fact_tools) != 1 or refused.get("undone"):
             return None
-        if refused.get("ungrounded") and gives_numbers(state["request"]):
-            return None
-        if len(refused.get("ungrounded") or ()) > 1:
+        if not (figures or refused.get("unnamed")) or len(figures) > 1:
             return None  # several figures: maybe several facts and a sum; the planner plans
-        if not (refused.get("ungrounded") or refused.get("unnamed")):
+        if figures and gives_numbers(state["request"]):
             return None
         step = {
             "thoughts": SEARCHED_REQUEST_THOUGHTS,
@@ -447,7 +447,7 @@ class Nodes:
         step = state["steps"][ran[0]]
         if step["tool"] not in self.fact_tools or _unusable(step) or "repeat_of" in step["plan"]:
             return None
-        if _as_asked(step["task"]) != _as_asked(state["request"]):
+        if words(step["task"]) != words(state["request"]):
             return None
         return ran[0]
 
@@ -999,11 +999,6 @@ _REFERENCE = re.compile(r"#(\d+)\b")
 
 MAX_SUBJECT_CHARS = 120
 """The most characters of a result written into a task in place of a reference."""
-
-
-def _as_asked(text: str) -> str:
-    """``text`` for comparing questions: lower case, single spaces, no closing punctuation."""
-    return " ".join(text.lower().split()).rstrip(" ?.!")
 
 
 def _early(p: float) -> dict[str, Any]:
