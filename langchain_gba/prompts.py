@@ -918,9 +918,28 @@ and a newline, or empty) and ``task``."""
 CALCULATOR_SYSTEM = """\
 You turn a calculation task into one arithmetic expression. Use only the numbers in the task, \
 the operators + - * / ** and parentheses, and these functions: {functions}; constants: \
-{constants}. Reply with JSON: {{"expression": "..."}}"""
-"""Formatted with ``functions`` and ``constants`` (comma-separated names). Kept short: with the
-embedded 135M model, examples and extra rules in this prompt made the expressions worse."""
+{constants}. Reply with JSON: {{"expression": "..."}}
+
+Examples:
+Task: How many times as big is Lake A (82,100 km²) as Lake B (31,500 km²)?
+{{"expression": "82100 / 31500"}}
+Task: How many minutes are there in 2 weeks?
+{{"expression": "2 * 7 * 24 * 60"}}
+Task: 50 °F in Celsius
+{{"expression": "(50 - 32) * 5 / 9"}}
+Task: 25 °C in Fahrenheit
+{{"expression": "25 * 9 / 5 + 32"}}
+Task: 10 km in miles, 1.609 km per mile
+{{"expression": "10 / 1.609"}}
+Task: 30% of a population of 2.1 million
+{{"expression": "2.1 * 1000000 * 30 / 100"}}
+Task: 2 cakes of 12 pieces shared by 8 people: pieces each?
+{{"expression": "2 * 12 / 8"}}"""
+"""Formatted with ``functions`` and ``constants`` (comma-separated names). The examples are the
+operations the 1.5B model wrote wrong on the dev and hand-written requests (a ratio written as
+a relative difference, a conversion multiplied the wrong way, a share of millions); with them it
+wrote 56 of 78 recorded calculations right against 52 (tasks as the user asked them). Earlier,
+with the 135M model as the default, examples made its expressions worse."""
 
 CALCULATOR_USER = "Task: {task}"
 

@@ -383,7 +383,7 @@ class Nodes:
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
         if "planned_task" in first:
             step["planned_task"] = first["planned_task"]
-        if self._replied_since(state, first):
+        if self._replied_since(state, first) or self._calculated_as_asked(state, [first], rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
 
@@ -581,23 +581,29 @@ class Nodes:
         step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
 
-    def _calculated_as_asked(self, state: AgentState, planned: list[dict[str, Any]]) -> bool:
-        """Whether a plan of one calculation works on the request as the user wrote it.
+    def _calculated_as_asked(
+        self, state: AgentState, planned: list[dict[str, Any]], rest: list[Any] | None = None
+    ) -> bool:
+        """Whether the plan's last step, a calculation, works on the request as the user wrote it.
 
-        When no tool has run and the request gives numbers, a plan that is one calculation is
-        the request's own arithmetic; the planner's rewording got it wrong where the user's
-        words were plain ("3 pizzas cut into 8 slices each multiplied by 5 people" for "there
-        are 5 of us. how many slices does each get?"; "98.6 °F minus 32 multiplied by 5/9").
-        The calculator reads the request (its task); the planner's task stays in the step's
-        ``planned_task``.
+        ``planned``: the step (or the whole plan, when it is written), ``rest``: the steps
+        planned after it. The last calculation of a plan is the request's own arithmetic, on the
+        numbers the request and the results give; the planner's rewording got it wrong where the
+        user's words were plain ("3 pizzas cut into 8 slices each multiplied by 5 people" for
+        "there are 5 of us. how many slices does each get?"; "The difference between the city
+        limits of Istanbul and Moscow divided by the city limit of Moscow" for "Istanbul is how
+        many times as big as Moscow?"; "The percentage ... minus 100%" for a share of a
+        population). The calculator reads the request (its task) beside the results; the
+        planner's task stays in the step's ``planned_task``. Before any tool ran, only for a
+        request that gives numbers.
         """
-        if not self.calculate_as_asked or len(planned) != 1:
+        if not self.calculate_as_asked or len(planned) != 1 or rest:
             return False
         tool = self.tools.get(planned[0]["tool"])
         if tool is None or not reads_context(tool):
             return False
-        if any(s["tool"] != FINAL_ANSWER for s in state["steps"]):
-            return False
+        if any(s["tool"] != FINAL_ANSWER and not _unusable(s) for s in state["steps"]):
+            return True
         return gives_numbers(state["request"])
 
     def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:
