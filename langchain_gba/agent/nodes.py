@@ -53,6 +53,7 @@ from langchain_gba.grounding import (
     Grounding,
     action_claims,
     check_answer,
+    names_in,
     numbers_in,
     sentences,
     ungrounded_names,
@@ -380,6 +381,8 @@ class Nodes:
             if filled is None:
                 return None  # the planner writes the name in, with the results in view
             first = filled
+        elif (named := self._named(state, first)) is not None:
+            first = named
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
         if "planned_task" in first:
             step["planned_task"] = first["planned_task"]
@@ -520,6 +523,37 @@ class Nodes:
         if not names:
             return None
         return {**planned, "task": _REFERENCE.sub(names[0], task), "planned_task": task}
+
+    def _named(self, state: AgentState, planned: dict[str, Any]) -> dict[str, Any] | None:
+        """``planned``, a search that names nothing, with the name its plan's last result found.
+
+        A chained lookup planned ahead refers to the first result in words, not by ``#1``: "Where
+        was the painter born?" after "Who painted the Sistine Chapel ceiling?", "Where does the
+        longest river flow?" after the search that found the Volga; searched as written, it
+        finds another painter or river. The name is the first one the last result of this plan
+        gives of which the request and the task say no word, written after the task ("Where was
+        the painter born? (Michelangelo)"). None when the task names something, or no result of
+        this plan gives a new name.
+        """
+        tool = self.tools.get(planned["tool"])
+        if tool is None or reads_context(tool) or planned["tool"] == ASK_USER:
+            return None
+        task = planned["task"]
+        if names_in(task, single=True) or "since" not in planned:
+            return None
+        found = [
+            s
+            for s in state["steps"][planned["since"] :]
+            if s["tool"] not in (FINAL_ANSWER, ASK_USER) and not _unusable(s)
+        ]
+        if not found:
+            return None
+        known = set(words(f"{state['request']} {task}"))
+        text = finding(str(found[-1]["observation"]))
+        names = [n for n in names_in(text, single=True) if not known & _capitalized(n)]
+        if not names:  # "Mount Everest" is no new name when the request says "Everest"
+            return None
+        return {**planned, "task": f"{task.rstrip()} ({names[0]})", "planned_task": task}
 
     def _written_out(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
         """``step``, the first of a plan, with its references replaced by the latest result.
@@ -999,6 +1033,11 @@ _DIFFERENCE = re.compile(r"\d[\d.,]* - \d[\d.,]*")
 The 1.5B calculator wrote such differences in either order ("6190 - 6967.15 = -777.15" for the
 height difference between Aconcagua and Denali), and the answer then gave "-777.15 metres";
 the answer is told the difference's size, and says which is higher from the facts."""
+
+def _capitalized(name: str) -> set[str]:
+    """The capitalized words of ``name``, as ``words`` writes them ("Republic of Florence")."""
+    return set(words(" ".join(w for w in name.split() if w[:1].isupper())))
+
 
 _REFERENCE = re.compile(r"#(\d+)\b")
 """A planned step's reference to an earlier step's result (``#1``)."""

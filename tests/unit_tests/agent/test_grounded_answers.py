@@ -228,7 +228,7 @@ def test_a_plan_of_one_calculation_works_on_the_request_as_written():
 
 def test_the_last_calculation_of_a_plan_works_on_the_request_as_written():
     agent, _, _ = build(
-        [plan(("lookup", "Height of Everest"), ("lookup", "Height of K2"), ("calc", "K2 - Everest"))],
+        [plan(("lookup", "Everest"), ("lookup", "K2"), ("calc", "K2 - Everest"))],
         ["Everest is 238 m higher than K2."],
         planning="ahead",
     )
@@ -236,7 +236,7 @@ def test_the_last_calculation_of_a_plan_works_on_the_request_as_written():
     calculated = out["steps"][2]
     assert calculated["tool"] == "calc" and calculated["task"] == REQUEST
     assert calculated["plan"]["planned_task"] == "K2 - Everest"
-    assert [s["task"] for s in out["steps"][:2]] == ["Height of Everest", "Height of K2"]
+    assert [s["task"] for s in out["steps"][:2]] == ["Everest", "K2"]
 
 
 def test_a_repeated_calculation_is_no_result_for_the_answer_to_give():
@@ -454,6 +454,31 @@ def test_a_search_that_names_an_earlier_result_gets_the_name_it_found(monkeypatc
     assert second["observation"] == "Mount Everest is 8,849 m high."
     assert len(planner.calls) == 1
     assert out["answer"] == "Mount Everest is 8,849 m high."
+
+
+def test_a_search_that_names_nothing_gets_the_name_its_plan_found(monkeypatch):
+    agent, planner, _ = build(
+        [
+            plan(
+                ("lookup", "Which is the highest mountain?"),
+                ("lookup", "How high is the mountain?"),
+                ("lookup", "How high is K2?"),
+            )
+        ],
+        ["Mount Everest is 8,849 m high; K2 is 8,611 m high."],
+        planning="ahead",
+        replan="failure",
+        grounded=False,
+    )
+    monkeypatch.setitem(HEIGHTS, "highest", "The highest mountain is Mount Everest.")
+    out = agent.invoke({"request": "How high is the highest mountain?"})
+    second, third = out["steps"][1:3]
+    assert second["task"] == "How high is the mountain? (Mount Everest)"
+    assert second["plan"]["planned_task"] == "How high is the mountain?"
+    assert second["observation"] == "Mount Everest is 8,849 m high."
+    assert third["task"] == "How high is K2?"  # it names what it searches
+    assert "planned_task" not in third["plan"]
+    assert len(planner.calls) == 1
 
 
 def test_a_search_that_names_several_results_is_planned_again_with_them_in(monkeypatch):
