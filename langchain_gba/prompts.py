@@ -842,7 +842,8 @@ CALCULATED_ANSWER_TASK = (
 """The answer's task when a plan ahead ended with its calculation: the 1.5B writer repeated the
 search result before it ("about 35% of Iceland's roughly 395,000 residents live in Reykjavík")
 instead of the calculation that followed ("395000 * 35 / 100 = 138250"). Formatted with
-``result`` (the number after "="). Told "the last step's result: 395000 * 35 / 100 = 138250", it
+``result`` (the number after "=", rounded as the request asks or a person would:
+``rounding.rounded_for``; handed every digit, it wrote "6.0" for 6.05 "to one decimal"). Told "the last step's result: 395000 * 35 / 100 = 138250", it
 wrote "According to the last step's result, 395000 * 35 / 100 = 138250 people live in ..."."""
 
 GROUNDED_ANSWER_TASK = (

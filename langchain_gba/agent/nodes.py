@@ -81,6 +81,7 @@ from langchain_gba.prompts import (
     UNGROUNDED_NUMBERS,
     format_context,
 )
+from langchain_gba.rounding import rounded_for
 from langchain_gba.tools.ask_user import ASK_USER, addresses_user, speaks_to_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import gives_numbers
@@ -429,7 +430,7 @@ class Nodes:
     def _plan_ran(self, state: AgentState, p: float | None = None) -> dict[str, Any]:
         """The answer step once a plan has run (with the plan check's probability, if asked)."""
         steps = state["steps"]
-        task = self._answer_task(steps)
+        task = self._answer_task(state["request"], steps)
         step = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": task, "planned": True}
         if (found := self._asked_as_requested(state)) is not None:
             step["answered_by"] = found + 1
@@ -480,8 +481,12 @@ class Nodes:
         except (StructuredOutputError, ContextWindowError):
             return 0.0
 
-    def _answer_task(self, steps: list[Step]) -> str:
-        """The answer's task once a plan ran: its calculation's result, if it ended with one."""
+    def _answer_task(self, request: str, steps: list[Step]) -> str:
+        """The answer's task once a plan ran: its calculation's result, if it ended with one.
+
+        The result is rounded as the request asks, else as a person would (``rounded_for``);
+        the step keeps every digit.
+        """
         last = steps[-1] if steps else None
         tool = self.tools.get(last["tool"]) if last else None
         if last is None or tool is None or not reads_context(tool) or _unusable(last):
@@ -491,7 +496,7 @@ class Nodes:
         expression, _, result = str(last["observation"]).strip().rpartition(" = ")
         if result.startswith("-") and _DIFFERENCE.fullmatch(expression):
             result = result[1:]  # "6190 - 6967.15 = -777.15": the difference asked is 777.15
-        return CALCULATED_ANSWER_TASK.format(result=result)
+        return CALCULATED_ANSWER_TASK.format(result=rounded_for(result, request))
 
     def _refers_back(self, planned: dict[str, Any]) -> bool:
         """Whether ``planned`` names an earlier result by its step's number (``#1``), unread.
@@ -600,7 +605,10 @@ class Nodes:
         planned = [p for p in plan.get("steps") or [] if not self._done(steps, p)]
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
-            step = _with_p({**step, "task": self._answer_task(steps), "plan_ahead": []}, checked)
+            step = _with_p(
+                {**step, "task": self._answer_task(state["request"], steps), "plan_ahead": []},
+                checked,
+            )
             return {"plan": step, "pending": None}
         first, *rest = planned
         rest = [{**p, "since": len(steps)} for p in rest]
@@ -1033,6 +1041,7 @@ _DIFFERENCE = re.compile(r"\d[\d.,]* - \d[\d.,]*")
 The 1.5B calculator wrote such differences in either order ("6190 - 6967.15 = -777.15" for the
 height difference between Aconcagua and Denali), and the answer then gave "-777.15 metres";
 the answer is told the difference's size, and says which is higher from the facts."""
+
 
 def _capitalized(name: str) -> set[str]:
     """The capitalized words of ``name``, as ``words`` writes them ("Republic of Florence")."""

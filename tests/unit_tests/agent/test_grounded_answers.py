@@ -176,6 +176,24 @@ def test_a_difference_written_the_other_way_round_gives_its_size():
     assert writer.calls[0][-1].content.endswith(task)
 
 
+def test_the_answer_gets_the_result_rounded_as_the_request_asks():
+    class Ratio(Calc):
+        def _run(self, task: str, context: str = "", **_: object) -> str:
+            return "8849 / 8611 = 1.02763906631"
+
+    request = "How many times as high as K2 is Everest? To one decimal."
+    agent, _, writer = build(
+        [plan(("calc", "Everest's height divided by K2's"))],
+        ["Everest is 1.0 times as high as K2."],
+        tools=[Lookup(), Ratio()],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": request})
+    task = "Task: Answer the request in a sentence that gives 1.0, the calculation's result."
+    assert writer.calls[0][-1].content.endswith(task)
+    assert out["steps"][0]["observation"].endswith("1.02763906631")  # the step keeps it all
+
+
 def test_a_planned_step_that_repeats_one_plans_the_rest_again():
     agent, planner, _ = build(
         [
