@@ -173,10 +173,10 @@ def create_gba_agent(
             one tool step searched the request as written and found it, its summary is the
             answer (no answer writer). With one search tool only (which one is the planner's
             choice otherwise). ``False``: the planner plans again and the writer writes.
-        calculate_as_asked: with ``planning="ahead"``, a first plan that is one calculation,
-            for a request that gives numbers, hands the calculator the request as written
-            (the planner's task is kept in the step's ``planned_task``); ``False``: the
-            planner's task.
+        calculate_as_asked: with ``planning="ahead"``, the last step of a plan, when it is a
+            calculation, hands the calculator the request as written, beside the results (the
+            planner's task is kept in the step's ``planned_task``; before any tool ran, only
+            for a request that gives numbers); ``False``: the planner's task.
         name: the graph's name.
 
     Returns:
