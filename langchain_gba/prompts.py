@@ -843,8 +843,9 @@ CALCULATED_ANSWER_TASK = (
 search result before it ("about 35% of Iceland's roughly 395,000 residents live in Reykjavík")
 instead of the calculation that followed ("395000 * 35 / 100 = 138250"). Formatted with
 ``result`` (the number after "=", rounded as the request asks or a person would:
-``rounding.rounded_for``; handed every digit, it wrote "6.0" for 6.05 "to one decimal"). Told "the last step's result: 395000 * 35 / 100 = 138250", it
-wrote "According to the last step's result, 395000 * 35 / 100 = 138250 people live in ..."."""
+``rounding.rounded_for``; handed every digit, it wrote "6.0" for 6.05 "to one decimal"). Told
+"the last step's result: 395000 * 35 / 100 = 138250", it wrote "According to the last step's
+result, 395000 * 35 / 100 = 138250 people live in ..."."""
 
 GROUNDED_ANSWER_TASK = (
     "{task} Use only numbers the results give; do not state {numbers}. If the results do not "

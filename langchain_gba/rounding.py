@@ -26,8 +26,12 @@ _WHOLE = re.compile(
     re.IGNORECASE,
 )
 
+MAX_SHORT_DECIMALS = 3
+"""A result with this many decimals or fewer is not rounded unless the request asks."""
+
 DEFAULT_DECIMALS = 2
-"""Decimals of a number of 1 or more when the request asks for none (trailing zeros dropped)."""
+"""Decimals of a long number of 1 or more when the request asks for none (trailing zeros
+dropped)."""
 
 DEFAULT_SIGNIFICANT = 3
 """Significant digits of a number below 1 when the request asks for none."""
@@ -49,10 +53,11 @@ def rounded_for(result: str, request: str) -> str:
     """``result`` (a calculator's number) rounded as ``request`` asks, else as a person would.
 
     A whole number stays as it is. Asked for decimals, the number gets exactly those
-    (``6.05497866287`` → ``6.1`` "to one decimal", ``3.70`` for two); otherwise two decimals
-    for a number of 1 or more (``1.17483074472`` → ``1.17``) and three significant digits below
-    1 (``0.00223768`` → ``0.00224``), trailing zeros dropped. Text that is no number is returned
-    as it is.
+    (``6.05497866287`` → ``6.1`` "to one decimal", ``3.70`` for two); otherwise a long decimal
+    (more than ``MAX_SHORT_DECIMALS``) gets two decimals for a number of 1 or more
+    (``1.17483074472`` → ``1.17``) and three significant digits below 1 (``0.00223768`` →
+    ``0.00224``), trailing zeros dropped; a short one stays (``384.399``, ``1157.625``). Text
+    that is no number is returned as it is.
     """
     try:
         value = float(result)
@@ -63,6 +68,8 @@ def rounded_for(result: str, request: str) -> str:
     decimals = requested_decimals(request)
     if decimals is not None:
         return f"{value:.{decimals}f}"
+    if len(result.partition(".")[2]) <= MAX_SHORT_DECIMALS:
+        return result  # no long decimal: "384.399" (a distance / 1000) is the number asked
     if abs(value) >= 1:
         text = f"{value:.{DEFAULT_DECIMALS}f}"
     else:

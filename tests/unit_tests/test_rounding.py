@@ -35,7 +35,9 @@ def test_the_decimals_a_request_asks_for(request_text, decimals):
         ("0.00000223768569595", "How many per m²?", "0.00000224"),
         ("2.5", "How many Jupiter years?", "2.5"),
         ("138250", "to one decimal", "138250"),  # whole numbers stay
-        ("-777.154", "How much lower?", "-777.15"),
+        ("-777.15437", "How much lower?", "-777.15"),
+        ("384.399", "The distance in km divided by 1,000?", "384.399"),  # not a long decimal
+        ("1157.625", "How much will I have?", "1157.625"),
         ("inf", "How many?", "inf"),
         ("about 3", "How many?", "about 3"),
     ],

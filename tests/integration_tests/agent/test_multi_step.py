@@ -30,6 +30,20 @@ def test_two_lookups_and_a_difference(capable_agent):
     assert ungrounded_numbers(state["answer"], _sources(state)) == []
 
 
+def test_a_ratio_is_calculated_as_asked_and_rounded_as_asked(capable_agent):
+    """The plan's last calculation gets the request; the answer, its result to one decimal."""
+    request = "How many times as high as Mount Kosciuszko is K2? Give one decimal."
+    state = capable_agent.invoke({"request": request})
+    assert state["status"] == "answered", state
+    calculated = [s for s in state["steps"] if s["tool"] == "calculate_number" and not s["error"]]
+    assert calculated, state["steps"]
+    last = calculated[-1]
+    assert last["task"] == request and "planned_task" in last["plan"], last
+    assert last["observation"].startswith("8611 / 2228 = 3.86"), last  # every digit kept
+    assert "3.9" in state["answer"], state["answer"]
+    assert ungrounded_numbers(state["answer"], _sources(state)) == []
+
+
 def test_a_lookup_that_does_not_answer_gives_no_invented_number(capable_llm):
     """The only source has no height: the answer states no number that no step produced."""
     from langchain_gba import ZeroShotPlanner, create_gba_agent
