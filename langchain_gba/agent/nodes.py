@@ -255,9 +255,9 @@ class Nodes:
         The planner asked the user for facts ("How long is the Nile in kilometers?"): a real
         user is bothered and the simulated one has nothing to say. A question that does not
         speak to the user (``addresses_user``) goes to the first search tool (``asked`` keeps
-        the tool the planner chose). The other way round, a search task written to the user
-        ("What is your hourly wage?", ``speaks_to_user``) asks the user (``searched`` keeps the
-        search), when the agent may ask.
+        the tool the planner chose). The other way round, a search task about the user ("What
+        is your hourly wage?", "What is the weather like where I live?": ``speaks_to_user``)
+        asks the user (``searched`` keeps the search), when the agent may ask.
         """
         tool, task = step.get("selected_tool"), step.get("task", "")
         if tool in self.fact_tools and ASK_USER in self.tools and speaks_to_user(task):

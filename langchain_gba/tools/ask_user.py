@@ -42,15 +42,37 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.I)
 _QUOTED = re.compile(r"(?<!\w)['\"\u2018\u201c][^'\"\u2019\u201d]*['\"\u2019\u201d](?!\w)")
 
 
+_TO_THE_ASSISTANT = re.compile(
+    r"^\W*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell|give|show|find)|"
+    r"do\s+you\s+know)\b",
+    re.IGNORECASE,
+)
+"""A request's polite frame, said to the assistant ("Can you tell me how many ...")."""
+
+
 def speaks_to_user(task: str) -> bool:
-    """Whether ``task`` is written to the user: it says "you" or "your" outside quotes.
+    """Whether ``task`` is about the user: "you"/"your", or "I"/"my" copied from the request.
 
     The 1.5B planner sent questions for the user to the search ("What is your hourly wage?",
-    "What is the title and author of your current book?"), and a summary answered them from
-    whatever it found; the agent asks the user instead. A quoted "you" is a word, not the user
-    ("What is the German word for 'thank you'?").
+    "What is the title and author of your current book?", and, copied from the request, "What
+    is the weather like where I live?", "What is the capital of the country where I was
+    born?"), and a summary answered them from whatever it found; the agent asks the user
+    instead. Outside quotes ("What is the German word for 'thank you'?" names a word), and
+    not a polite frame to the assistant ("Can you tell me how many ..."), nor an "I" that
+    starts the sentence ("I was wondering who ...") or follows a capitalized word ("World War
+    I").
     """
-    return bool(_SECOND_PERSON.search(_QUOTED.sub(" ", task)))
+    text = _TO_THE_ASSISTANT.sub(" ", _QUOTED.sub(" ", task))
+    if _SECOND_PERSON.search(text):
+        return True
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        words = [w.split("'")[0] for w in _WORD.findall(sentence)]
+        for k, word in enumerate(words):
+            if word.lower() in ("my", "mine", "myself"):
+                return True
+            if word in ("I", "i") and k > 0 and not words[k - 1][:1].isupper():
+                return True  # not the sentence's frame, nor a numeral ("World War I")
+    return False
 
 
 class AskUserTool(BaseTool):

@@ -404,7 +404,15 @@ def test_a_quoted_you_is_a_word_not_the_user():
     assert not speaks_to_user("What is the German word for 'thank you'?")
     assert not speaks_to_user("Who wrote \u201cAll You Need Is Love\u201d?")
     assert speaks_to_user("How far is it from your house to your parents' house?")
-    assert not speaks_to_user("How old will I be in 2030?")  # the request's words: a search
+    assert speaks_to_user("How old will I be in 2030?")  # the request's "I": the user's age
+    assert speaks_to_user("What is the weather like where i live?")
+    assert speaks_to_user("How much fuel will my car need?")
+    # a polite frame to the assistant, a sentence's "I" frame, a numeral: no user
+    assert not speaks_to_user("Can you tell me how many emperors lived in the Forbidden City?")
+    assert not speaks_to_user("Do you know who painted the Mona Lisa?")
+    assert not speaks_to_user("I was wondering who flew the command module on Apollo 11")
+    assert not speaks_to_user("Which treaty ended World War I?")
+    assert not speaks_to_user('Who sang "I Will Survive"?')
 
 
 def test_a_search_written_to_the_user_stays_a_search_without_ask_user():
