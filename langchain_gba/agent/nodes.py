@@ -387,7 +387,7 @@ class Nodes:
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
         if "planned_task" in first:
             step["planned_task"] = first["planned_task"]
-        if self._replied_since(state, first) or self._calculated_as_asked(state, [first], rest):
+        if self._replied_since(state, first) or self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
 
@@ -618,18 +618,17 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
-        if self._calculated_as_asked(state, planned):
+        if self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
 
     def _calculated_as_asked(
-        self, state: AgentState, planned: list[dict[str, Any]], rest: list[Any] | None = None
+        self, state: AgentState, planned: dict[str, Any], rest: list[Any]
     ) -> bool:
-        """Whether the plan's last step, a calculation, works on the request as the user wrote it.
+        """Whether ``planned``, a calculation with no step ``rest`` after it, works on the request.
 
-        ``planned``: the step (or the whole plan, when it is written), ``rest``: the steps
-        planned after it. The last calculation of a plan is the request's own arithmetic, on the
+        The last calculation of a plan is the request's own arithmetic, on the
         numbers the request and the results give; the planner's rewording got it wrong where the
         user's words were plain ("3 pizzas cut into 8 slices each multiplied by 5 people" for
         "there are 5 of us. how many slices does each get?"; "The difference between the city
@@ -639,9 +638,9 @@ class Nodes:
         planner's task stays in the step's ``planned_task``. Before any tool ran, only for a
         request that gives numbers.
         """
-        if not self.calculate_as_asked or len(planned) != 1 or rest:
+        if not self.calculate_as_asked or rest:
             return False
-        tool = self.tools.get(planned[0]["tool"])
+        tool = self.tools.get(planned["tool"])
         if tool is None or not reads_context(tool):
             return False
         if any(s["tool"] != FINAL_ANSWER and not _unusable(s) for s in state["steps"]):

@@ -31,11 +31,13 @@ def addresses_user(question: str) -> bool:
     """
     if _THE_USER.search(question):
         return True
-    words = _WORD.findall(question)
-    return any(
-        w.split("'")[0] == "I" and (k == 0 or not words[k - 1][:1].isupper())
-        for k, w in enumerate(words)
-    )
+    words = [w.split("'")[0] for w in _WORD.findall(question)]
+    return any(w == "I" and not _after_a_name(words, k) for k, w in enumerate(words))
+
+
+def _after_a_name(words: list[str], k: int) -> bool:
+    """Whether ``words[k]`` follows a capitalized word ("I" there is a numeral: "World War I")."""
+    return k > 0 and words[k - 1][:1].isupper()
 
 
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|yourselves)\b", re.I)
@@ -70,8 +72,8 @@ def speaks_to_user(task: str) -> bool:
         for k, word in enumerate(words):
             if word.lower() in ("my", "mine", "myself"):
                 return True
-            if word in ("I", "i") and k > 0 and not words[k - 1][:1].isupper():
-                return True  # not the sentence's frame, nor a numeral ("World War I")
+            if word in ("I", "i") and k > 0 and not _after_a_name(words, k):
+                return True  # not the sentence's frame ("I was wondering who ...")
     return False
 
 
