@@ -43,6 +43,8 @@ Agents:
   calculator gets the planner's task, not the request).
 - ``ahead_sentences``: ``ahead`` with the search tool answering with the sources' own sentences
   (``summary="sentences"``) instead of its written summary.
+- ``ahead_small_summary`` / ``ahead_small_answer``: ``ahead`` with one role on the 0.5B model
+  (``SMALL_MODEL``): the search tool's summary, or the answer writer (``answer_model``).
 
 Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
 error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
@@ -92,6 +94,8 @@ from profiling import PROFILE_HEADER, Profiler, profile_table  # noqa: E402
 DATA = Path(__file__).parent / "data" / "requests.jsonl"
 MODEL_DEFAULT = "qwen2.5-coder-1.5b-instruct"
 MODEL = MODEL_DEFAULT
+SMALL_MODEL = "qwen2.5-coder-0.5b-instruct"
+"""The smaller model of the ``ahead_small_*`` agents (one role each)."""
 FIELDS: tuple[str, ...] = ()  # the planner step's fields (default: PLAN_FIELDS)
 AGENTS = (
     "ours",
@@ -106,6 +110,8 @@ AGENTS = (
     "ahead_check",
     "ahead_writer",
     "ahead_calc_task",
+    "ahead_small_summary",
+    "ahead_small_answer",
     "react",
     "react_ours",
     "react_native",
@@ -342,6 +348,12 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
                 **{**OURS_OPTIONS, "early_answer": early},
             )
     sentences = [tools[0].model_copy(update={"summary": "sentences"}), *tools[1:]]
+    small = None
+    if {"ahead_small_summary", "ahead_small_answer"} & set(agents):
+        small = ChatLlamaCpp(model=SMALL_MODEL, max_tokens=256)
+        small.invoke("Hello", max_tokens=1)
+    small_summary = [tools[0].model_copy(update={"llm": small}), *tools[1:]]
+    small_summary[0]._llm = None  # built from ``llm`` on first use
     variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
         # the same planner and tools, planning the whole request at once
         "ahead": (tools, {"replan": "failure"}),
@@ -350,6 +362,8 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_sentences": (sentences, {}),  # the search picking its sources' sentences
         "ahead_writer": (tools, {"search_as_asked": False}),  # re-plan and writer after a search
         "ahead_calc_task": (tools, {"calculate_as_asked": False}),  # the planner's calc task
+        "ahead_small_summary": (small_summary, {}),  # the search summary on the 0.5B
+        "ahead_small_answer": (tools, {"answer_model": small}),  # the answer writer on the 0.5B
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -371,12 +385,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ours": ours,
         "early": answering.get("early"),
         "late": answering.get("late"),
-        "ahead": ahead.get("ahead"),
-        "ahead_user": ahead.get("ahead_user"),
-        "ahead_sentences": ahead.get("ahead_sentences"),
-        "ahead_check": ahead.get("ahead_check"),
-        "ahead_writer": ahead.get("ahead_writer"),
-        "ahead_calc_task": ahead.get("ahead_calc_task"),
+        **{name: ahead.get(name) for name in variants},
         "baseline": by_name,
         "user": user,
         "client": None,
@@ -612,6 +621,8 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_check": run_ours,
     "ahead_writer": run_ours,
     "ahead_calc_task": run_ours,
+    "ahead_small_summary": run_ours,
+    "ahead_small_answer": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -768,6 +779,8 @@ LABELS = {
     "ahead_check": 'ours, planning="ahead", plan_check=True',
     "ahead_writer": 'ours, planning="ahead", search_as_asked=False',
     "ahead_calc_task": 'ours, planning="ahead", calculate_as_asked=False',
+    "ahead_small_summary": 'ours, planning="ahead", search summary on the 0.5B',
+    "ahead_small_answer": 'ours, planning="ahead", answer_model=the 0.5B',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -972,6 +985,8 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_check": "#5a189a",
         "ahead_writer": "#9d8df1",
         "ahead_calc_task": "#e0aaff",
+        "ahead_small_summary": "#3c096c",
+        "ahead_small_answer": "#10002b",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

@@ -84,7 +84,7 @@ from langchain_gba.prompts import (
 from langchain_gba.rounding import rounded_for
 from langchain_gba.tools.ask_user import ASK_USER, addresses_user, speaks_to_user
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
-from langchain_gba.tools.calculate import gives_numbers
+from langchain_gba.tools.calculate import gives_numbers, names_operation
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
 from langchain_gba.tools.search.summarize import finding
@@ -384,9 +384,11 @@ class Nodes:
             first = filled
         elif (named := self._named(state, first)) is not None:
             first = named
+        first = self._looked_up(state, first)
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
-        if "planned_task" in first:
-            step["planned_task"] = first["planned_task"]
+        for key in ("planned_task", "planned_tool"):
+            if key in first:
+                step[key] = first[key]
         if self._replied_since(state, first) or self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         return {**self._planned(state, {**step, "planned": True}), "pending": rest}
@@ -560,6 +562,43 @@ class Nodes:
             return None
         return {**planned, "task": f"{task.rstrip()} ({names[0]})", "planned_task": task}
 
+    def _looked_up(self, state: AgentState, planned: dict[str, Any]) -> dict[str, Any]:
+        """``planned``, or the search it asks for when it is a calculation that asks for a fact.
+
+        The 1.5B planner wrote lookups as calculations: "The number of people living in
+        Finland" after a search had found Sweden's population (the calculator copied Sweden's
+        10.6 million), "How many days are there in a year on Jupiter?" after Saturn's year (it
+        multiplied Saturn's 29.45 years by 365). Such a task gives no number and names no
+        operation (``names_operation``), and it names something of the request that no result
+        of the run mentions; it goes to the search tool of the run's last result.
+        """
+        tool = self.tools.get(planned["tool"])
+        task = planned["task"]
+        if tool is None or not reads_context(tool) or names_operation(task):
+            return planned
+        steps = state["steps"]
+        found = [
+            s
+            for s in steps
+            if s["tool"] in self.tools
+            and s["tool"] not in (FINAL_ANSWER, ASK_USER)
+            and not reads_context(self.tools[s["tool"]])
+            and not _unusable(s)
+        ]
+        if not found:
+            return planned
+        requested = set(words(state["request"]))
+        known = set(words(" ".join(finding(str(s["observation"])) for s in steps)))
+        unfound = [
+            n
+            for n in names_in(task, single=True)
+            if _capitalized(n) & requested and not _capitalized(n) & known
+        ]
+        if not unfound:
+            return planned
+        logger.info("Planned calculation %r asks for %s: searched", task, unfound)
+        return {**planned, "tool": found[-1]["tool"], "planned_tool": planned["tool"]}
+
     def _written_out(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any]:
         """``step``, the first of a plan, with its references replaced by the latest result.
 
@@ -611,6 +650,7 @@ class Nodes:
             )
             return {"plan": step, "pending": None}
         first, *rest = planned
+        first = self._looked_up(state, first)
         rest = [{**p, "since": len(steps)} for p in rest]
         step = {
             "thoughts": plan["thoughts"],
@@ -618,6 +658,8 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
+        if "planned_tool" in first:
+            step["planned_tool"] = first["planned_tool"]
         if self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)

@@ -46,6 +46,7 @@ __all__ = [
     "CalculatorTool",
     "format_number",
     "gives_numbers",
+    "names_operation",
     "invented_numbers",
     "normalize_expression",
     "safe_eval",
@@ -292,6 +293,28 @@ def gives_numbers(task: str) -> bool:
     if re.search(r"\d", task):
         return True
     return bool(NUMBER_WORDS & set(re.findall(r"[a-z]+", task.lower())))
+
+
+OPERATION_WORDS = frozenset(
+    "add added adding plus sum total together combined subtract minus difference less fewer "
+    "more than times multiply multiplied product divide divided ratio quotient per each share "
+    "percent percentage average mean convert converted conversion between remain remaining left "
+    "longer shorter taller higher older younger bigger smaller larger heavier faster slower "
+    "increase decrease twice half double triple round rounded calculate compute".split()
+)
+"""Words that say what to do with numbers (a task with none of them asks for no operation)."""
+
+
+def names_operation(task: str) -> bool:
+    """Whether ``task`` gives a number or says what to do with numbers.
+
+    "The number of people living in Finland" and "How many days are there in a year on
+    Jupiter?" say neither: planned as calculations, they ask for a fact (the 1.5B calculator
+    then copied Sweden's population, or multiplied Saturn's year by 365).
+    """
+    if re.search(r"(?<![A-Za-z])\d", task):  # a number, not a name's digit ("K2")
+        return True
+    return bool((NUMBER_WORDS | OPERATION_WORDS) & set(re.findall(r"[a-z]+", task.lower())))
 
 
 def invented_numbers(task: str, expression: str) -> list[str]:

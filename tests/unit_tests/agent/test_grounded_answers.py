@@ -507,6 +507,50 @@ def test_a_search_that_names_nothing_gets_the_name_its_plan_found(monkeypatch):
     assert len(planner.calls) == 1
 
 
+def test_a_calculation_that_asks_for_a_fact_no_result_gave_is_searched():
+    agent, planner, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("calc", "The height of K2"),  # no number, no operation, K2 not found yet
+                ("calc", "Everest's height minus K2's height"),
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+        replan="failure",
+        calculate_as_asked=False,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [(s["tool"], s["task"]) for s in out["steps"][:3]] == [
+        ("lookup", "How high is Everest?"),
+        ("lookup", "The height of K2"),
+        ("calc", "Everest's height minus K2's height"),
+    ]
+    assert out["steps"][1]["plan"]["planned_tool"] == "calc"
+    assert out["steps"][1]["observation"] == "K2 is 8,611 m high."
+    assert "planned_tool" not in out["steps"][2]["plan"]  # it names an operation
+    assert len(planner.calls) == 1
+
+
+def test_a_calculation_without_an_operation_on_found_facts_stays_a_calculation():
+    agent, _, _ = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"),
+                ("lookup", "How high is K2?"),
+                ("calc", "The heights of Everest and K2"),  # both found: the calculator's
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        planning="ahead",
+        replan="failure",
+        calculate_as_asked=False,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "calc", "final_answer"]
+
+
 def test_a_search_that_names_several_results_is_planned_again_with_them_in(monkeypatch):
     agent, planner, _ = build(
         [

@@ -104,3 +104,23 @@ def test_the_prompt_lists_the_numbers_the_facts_state() -> None:
 )
 def test_a_task_is_taken_as_an_expression_only_when_it_is_one(task, expression):
     assert _as_expression(task) == expression
+
+
+@pytest.mark.parametrize(
+    ("task", "operation"),
+    [
+        ("The number of people living in Finland", False),
+        ("How many days are there in a year on Jupiter?", False),
+        ("The height of K2", False),  # a name's digit is no number
+        ("What is the population of Canada?", False),
+        ("The height of Mount Elbrus minus the height of Mont Blanc", True),
+        ("The ratio of Saturn's year to Jupiter's", True),
+        ("How many years between 1931 and 1970?", True),
+        ("Convert the distance to miles", True),
+        ("Half of the Volga's length", True),
+    ],
+)
+def test_a_task_names_an_operation_or_asks_for_a_fact(task: str, operation: bool) -> None:
+    from langchain_gba.tools.calculate import names_operation
+
+    assert names_operation(task) is operation
