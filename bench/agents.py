@@ -1158,6 +1158,7 @@ def main() -> None:
         "--split", choices=["dev", "test", "all"], default="all", help="the requests' split"
     )
     parser.add_argument("--kinds", default=None, help="comma-separated request kinds only")
+    parser.add_argument("--ids", default=None, help="comma-separated request ids only")
     parser.add_argument("--shapes", default=None, help="comma-separated request shapes only")
     parser.add_argument("--per-shape", type=int, default=None, help="the first N of each shape")
     parser.add_argument(
@@ -1207,6 +1208,8 @@ def main() -> None:
         items = [x for x in items if x["kind"] in args.kinds.split(",")]
     if args.shapes:
         items = [x for x in items if x.get("shape") in args.shapes.split(",")]
+    if args.ids:
+        items = [x for x in items if x["id"] in args.ids.split(",")]
     if args.per_shape:
         seen: Counter[str] = Counter()
         kept = []
