@@ -45,6 +45,7 @@ Agents:
   (``summary="sentences"``) instead of its written summary.
 - ``ahead_small_summary`` / ``ahead_small_answer``: ``ahead`` with one role on the 0.5B model
   (``SMALL_MODEL``): the search tool's summary, or the answer writer (``answer_model``).
+- ``ahead_names``: ``ahead`` with ``grounded_names=True`` (an answer's names checked after tools).
 
 Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
 error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
@@ -112,6 +113,7 @@ AGENTS = (
     "ahead_calc_task",
     "ahead_small_summary",
     "ahead_small_answer",
+    "ahead_names",
     "react",
     "react_ours",
     "react_native",
@@ -364,6 +366,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_calc_task": (tools, {"calculate_as_asked": False}),  # the planner's calc task
         "ahead_small_summary": (small_summary, {}),  # the search summary on the 0.5B
         "ahead_small_answer": (tools, {"answer_model": small}),  # the answer writer on the 0.5B
+        "ahead_names": (tools, {"grounded_names": True}),  # names checked after tools too
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -623,6 +626,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_calc_task": run_ours,
     "ahead_small_summary": run_ours,
     "ahead_small_answer": run_ours,
+    "ahead_names": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -781,6 +785,7 @@ LABELS = {
     "ahead_calc_task": 'ours, planning="ahead", calculate_as_asked=False',
     "ahead_small_summary": 'ours, planning="ahead", search summary on the 0.5B',
     "ahead_small_answer": 'ours, planning="ahead", answer_model=the 0.5B',
+    "ahead_names": 'ours, planning="ahead", grounded_names=True',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -987,6 +992,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_calc_task": "#e0aaff",
         "ahead_small_summary": "#3c096c",
         "ahead_small_answer": "#10002b",
+        "ahead_names": "#e5b3fe",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

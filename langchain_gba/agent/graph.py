@@ -84,6 +84,7 @@ def create_gba_agent(
     interrupt_on: Mapping[str, bool | ApprovalConfig] | None = None,
     check_fit: bool | float = False,
     grounded: bool = True,
+    grounded_names: bool = False,
     planning: Literal["auto", "step", "ahead"] = "auto",
     replan: Literal["failure", "user"] = "failure",
     early_answer: bool | float = True,
@@ -134,6 +135,10 @@ def create_gba_agent(
             what is unsupported (a step of ``final_answer`` with ``error``); after two refusals,
             or with no step left, the answer keeps only its supported sentences and says what
             could not be established.
+        grounded_names: with ``grounded``, the names the answer states (capitalized words)
+            must come from the request or a step's result too. Always so for an answer written
+            before any tool ran (a name can only come from the model's memory); with this, also
+            after tools ran ("It flows into the Black Sea" where the search said the Caspian).
         planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
             (``ZeroShotPlanner``) and tools that take a task (search, calculator, ask_user);
             ``"step"`` with one that cannot (``FineTunedPlanner``) or with tools whose
@@ -244,6 +249,7 @@ def create_gba_agent(
         max_loops=max_loops,
         approvals=approvals,
         grounded=grounded,
+        grounded_names=grounded_names,
         planning=planning,
         replan=replan,
         early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),

@@ -124,6 +124,7 @@ class Nodes:
         max_loops: int = 2,
         approvals: dict[str, ApprovalConfig] | None = None,
         grounded: bool = True,
+        grounded_names: bool = False,
         max_refusals: int = 2,
         planning: str = "step",
         replan: str = "failure",
@@ -145,6 +146,7 @@ class Nodes:
         self.max_steps = max_steps
         self.max_observation_chars = max_observation_chars
         self.grounded = grounded
+        self.grounded_names = grounded_names
         self.planning = planning
         self.replan = replan
         self.max_refusals = max_refusals
@@ -986,7 +988,8 @@ class Nodes:
                 sources,
                 action_tools=self.action_tools,
                 done=done,
-                names=len(sources) == 1,  # no step informed it: a name is from memory
+                # no step informed it: a name is from memory
+                names=self.grounded_names or len(sources) == 1,
             )
             if not check.ok:
                 return self._ungrounded(state, plan, answer, check)

@@ -724,6 +724,30 @@ def test_a_name_answered_before_any_step_is_refused():
     assert out["answer"] == "Mount Everest is the highest."
 
 
+@pytest.mark.parametrize("grounded_names", [False, True])
+def test_a_name_answered_after_tools_is_refused_when_names_are_grounded(grounded_names, monkeypatch):
+    monkeypatch.setitem(HEIGHTS, "range", "K2 is in the Karakoram.")
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("lookup", "How high is K2?")),
+            plan(("lookup", "Which range is K2 in?")),
+        ],
+        ["K2, the second highest, is in the Andes.", "K2 is in the Karakoram."],
+        planning="ahead",
+        grounded_names=grounded_names,
+    )
+    out = agent.invoke({"request": "Which range is the second highest of Everest and K2 in?"})
+    if not grounded_names:  # the name from memory is the answer
+        assert out["answer"] == "K2, the second highest, is in the Andes."
+        assert len(planner.calls) == 1
+        return
+    refused = out["steps"][2]
+    assert refused["error"] and refused["plan"]["unnamed"] == ["Andes"]
+    assert out["steps"][3]["task"] == "Which range is K2 in?"
+    assert out["answer"] == "K2 is in the Karakoram."
+    assert len(planner.calls) == 2
+
+
 def test_after_a_refused_answer_the_request_is_searched_and_its_summary_answers():
     """No second plan and no answer writer: the search of the request already answers it."""
     agent, planner, writer = build(
