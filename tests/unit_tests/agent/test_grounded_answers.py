@@ -725,7 +725,7 @@ def test_a_name_answered_before_any_step_is_refused():
 
 
 @pytest.mark.parametrize("grounded_names", [False, True])
-def test_a_name_answered_after_tools_is_refused_when_names_are_grounded(grounded_names, monkeypatch):
+def test_a_name_answered_after_tools_is_refused_with_grounded_names(grounded_names, monkeypatch):
     monkeypatch.setitem(HEIGHTS, "range", "K2 is in the Karakoram.")
     agent, planner, _ = build(
         [
