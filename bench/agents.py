@@ -504,7 +504,15 @@ def run_ours(agent: Any, request: str, max_steps: int) -> dict[str, Any]:
                     k: v
                     for k, v in (s.get("plan") or {}).items()
                     if k
-                    in ("thoughts", "plan_ahead", "planned_task", "ungrounded", "results_answer")
+                    in (
+                        "thoughts",
+                        "plan_ahead",
+                        "planned_task",
+                        "planned_tool",
+                        "ungrounded",
+                        "unnamed",
+                        "results_answer",
+                    )
                     and v not in (None, "", [])
                 },
             }
