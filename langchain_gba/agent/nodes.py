@@ -240,7 +240,11 @@ class Nodes:
             step = {**step, "task": state["request"], "copied_task": step["task"]}
         step = self._about_user(step)
         tool = step.get("selected_tool", "")
-        earlier = None if tool == FINAL_ANSWER else _repeated(steps, tool, step["task"])
+        earlier = (
+            None
+            if tool == FINAL_ANSWER
+            else _repeated(steps, tool, step["task"], reads_results=self._reads_results(tool))
+        )
         if earlier is None:
             return {"plan": step}
         loops, stop = self._looped(state)
@@ -692,10 +696,24 @@ class Nodes:
         return gives_numbers(state["request"])
 
     def _done(self, steps: list[Step], planned: dict[str, Any]) -> bool:
-        """Whether the planned step's tool (after ``_about_user``) already did its task."""
+        """Whether the planned step's tool (after ``_about_user``) already did its task.
+
+        A calculation done before results that came after it is not done: it reads them.
+        """
         tool = self._about_user({"selected_tool": planned["tool"], "task": planned["task"]})
-        earlier = earlier_step(steps, tool["selected_tool"], "task", planned["task"])
-        return earlier is not None and not _unusable(steps[earlier])
+        name = tool["selected_tool"]
+        earlier = earlier_step(steps, name, "task", planned["task"])
+        if earlier is None or _unusable(steps[earlier]):
+            return False
+        if not self._reads_results(name):
+            return True
+        latest = same_steps(steps, name, "task", planned["task"])[-1]
+        return not _any_result(steps[latest + 1 :])
+
+    def _reads_results(self, name: str) -> bool:
+        """Whether the tool ``name`` reads the run's results (the calculator's context)."""
+        tool = self.tools.get(name)
+        return tool is not None and reads_context(tool)
 
     @staticmethod
     def route_plan(state: AgentState) -> str:
@@ -1126,16 +1144,22 @@ def action_tools(tools: Mapping[str, BaseTool], approved: Iterable[str] = ()) ->
     ]
 
 
-def _repeated(steps: list[Step], tool: str, task: str) -> int | None:
+def _repeated(
+    steps: list[Step], tool: str, task: str, *, reads_results: bool = False
+) -> int | None:
     """The earlier step that ``task`` of ``tool`` repeats, or None.
 
     A task done before repeats it; one that failed before repeats the failure unless a tool
     gave a usable result since (the calculator refused "The area of Argentina divided by the
-    area of Chile" five times in a row when no search had found Chile's area).
+    area of Chile" five times in a row when no search had found Chile's area). A task of a
+    tool that ``reads_results`` (the calculator) repeats one done before only if no usable
+    result came since: with a new one it is a new calculation (the request's sum, computed
+    first with Sweden's population taken for Finland's, was "not done again" once a search
+    had found Finland's).
     """
     same = [i for i in same_steps(steps, tool, "task", task) if "repeat_of" not in steps[i]["plan"]]
     done = [i for i in same if not steps[i]["error"]]
-    if done:
+    if done and not (reads_results and _any_result(steps[done[-1] + 1 :])):
         return done[0]
     if same and not _any_result(steps[same[-1] + 1 :]):
         return same[-1]

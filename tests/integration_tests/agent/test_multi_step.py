@@ -44,6 +44,39 @@ def test_a_ratio_is_calculated_as_asked_and_rounded_as_asked(capable_agent):
     assert ungrounded_numbers(state["answer"], _sources(state)) == []
 
 
+def test_a_calculation_planned_for_a_fact_is_searched(capable_llm):
+    """A plan's fact written as a calculation runs as a search on the real tools and model."""
+    import json
+
+    from scripted import ScriptedChatModel
+
+    from langchain_gba import ZeroShotPlanner, create_gba_agent
+    from langchain_gba.tools.registry import load_tools
+
+    steps = [
+        {"tool": "search_wikipedia", "task": "How high is K2?"},
+        {"tool": "calculate_number", "task": "The height of Mount Kosciuszko"},
+        {"tool": "calculate_number", "task": "K2's height minus Kosciuszko's height"},
+    ]
+    planner = ScriptedChatModel(replies=[json.dumps({"thoughts": "Two heights.", "steps": steps})])
+    agent = create_gba_agent(
+        load_tools(["wikipedia", "calculator"], llm=capable_llm),
+        planner=ZeroShotPlanner(planner),
+        function_calling_model=capable_llm,
+        max_steps=6,
+        ask_user=False,
+        planning="ahead",
+    )
+    request = "How many metres higher is K2 than Mount Kosciuszko?"
+    state = agent.invoke({"request": request})
+    looked_up = state["steps"][1]
+    assert looked_up["tool"] == "search_wikipedia", state["steps"]
+    assert looked_up["plan"]["planned_tool"] == "calculate_number"
+    assert "2,228" in looked_up["observation"], looked_up
+    assert "6383" in state["answer"].replace(",", ""), state["steps"]
+    assert len(planner.calls) == 1
+
+
 def test_a_lookup_that_does_not_answer_gives_no_invented_number(capable_llm):
     """The only source has no height: the answer states no number that no step produced."""
     from langchain_gba import ZeroShotPlanner, create_gba_agent

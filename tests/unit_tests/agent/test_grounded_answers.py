@@ -533,6 +533,25 @@ def test_a_calculation_that_asks_for_a_fact_no_result_gave_is_searched():
     assert len(planner.calls) == 1
 
 
+def test_a_calculation_done_before_a_new_result_runs_again():
+    agent, planner, _ = build(
+        [
+            step("lookup", "How high is Everest?"),
+            step("calc", "Everest's height minus K2's height"),
+            step("lookup", "How high is K2?"),
+            step("calc", "Everest's height minus K2's height"),  # K2 found since: runs
+            step("final_answer", "Say the difference."),
+        ],
+        ["Everest is 238 m higher than K2."],
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "calc", "lookup", "calc", "final_answer"]
+    again = out["steps"][3]
+    assert "repeat_of" not in again["plan"]  # run, not "Not done again"
+    assert again["observation"].startswith("8849 - 8611 = 238")
+    assert out["answer"] == "Everest is 238 m higher than K2."
+
+
 def test_a_calculation_without_an_operation_on_found_facts_stays_a_calculation():
     agent, _, _ = build(
         [
