@@ -578,9 +578,8 @@ class Nodes:
         operation (``names_operation``), and it names something of the request that no result
         of the run mentions; it goes to the search tool of the run's last result.
         """
-        tool = self.tools.get(planned["tool"])
         task = planned["task"]
-        if tool is None or not reads_context(tool) or names_operation(task):
+        if not self._reads_results(planned["tool"]) or names_operation(task):
             return planned
         steps = state["steps"]
         found = [
@@ -588,7 +587,7 @@ class Nodes:
             for s in steps
             if s["tool"] in self.tools
             and s["tool"] not in (FINAL_ANSWER, ASK_USER)
-            and not reads_context(self.tools[s["tool"]])
+            and not self._reads_results(s["tool"])
             and not _unusable(s)
         ]
         if not found:
@@ -1006,7 +1005,7 @@ class Nodes:
                 sources,
                 action_tools=self.action_tools,
                 done=done,
-                # no step informed it: a name is from memory
+                # always when no step informed it: a name is then from memory
                 names=self.grounded_names or len(sources) == 1,
             )
             if not check.ok:
