@@ -202,10 +202,32 @@ OBJECT_WORDS = {
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\d\"'(])|\n+")
 
+ABBREVIATIONS = frozenset(
+    "st mt ft mr mrs ms dr prof sr jr no vs ca approx gen col lt capt sgt rev fr est inc ltd co "
+    "jan feb mar apr jun jul aug sep sept oct nov dec".split()
+)
+"""Words that end with a full stop inside a sentence ("St. Peter's Basilica", "Mt. Fuji")."""
+
+_LAST_WORD = re.compile(r"(?:^|\s)\(?([A-Za-z]+)\.$")
+
 
 def sentences(text: str) -> list[str]:
-    """``text`` split into sentences (after ``.``, ``!``, ``?`` or ``;`` and a capital)."""
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    """``text`` split into sentences (after ``.``, ``!``, ``?`` or ``;`` and a capital).
+
+    Not after an abbreviation or an initial ("St. Peter's Basilica", "J. R. R. Tolkien"): the
+    search summary's check then cut "It took 120 years to build St." from "Peter's Basilica".
+    """
+    out: list[str] = []
+    for part in _SENTENCE.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        last = _LAST_WORD.search(out[-1]) if out else None
+        if last and (len(last.group(1)) == 1 or last.group(1).lower() in ABBREVIATIONS):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def _objects(tool: str) -> tuple[str, ...]:

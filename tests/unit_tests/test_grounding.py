@@ -121,6 +121,28 @@ def test_sentences():
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "It took 120 years to build St. Peter's Basilica. It opened in 1626.",
+            ["It took 120 years to build St. Peter's Basilica.", "It opened in 1626."],
+        ),
+        (
+            "J. R. R. Tolkien wrote it. Then he left.",
+            ["J. R. R. Tolkien wrote it.", "Then he left."],
+        ),
+        (
+            "Mt. Fuji is 3,776 m high.\nIt is in Japan.",
+            ["Mt. Fuji is 3,776 m high.", "It is in Japan."],
+        ),
+        ("He came in Sept. 1990. He left.", ["He came in Sept. 1990.", "He left."]),
+    ],
+)
+def test_sentences_do_not_end_at_an_abbreviation_or_initial(text: str, expected: list[str]) -> None:
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
     ("answer", "claimed"),
     [
         (

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_gba._text import words
-from langchain_gba.grounding import grounded_text, sentences
+from langchain_gba.grounding import grounded_text, numbers_in, sentences
 from langchain_gba.prompts import (
     NO_INFORMATION,
     SEARCH_SELECT_SYSTEM,
@@ -25,10 +26,14 @@ __all__ = [
     "MAX_SENTENCES",
     "SOURCES_HEADING",
     "Source",
+    "AS_WRITTEN",
+    "FOCUS_SENTENCES",
     "aselect_sentences",
     "asummarize",
     "focus",
+    "focused",
     "format_observation",
+    "ranked",
     "select_sentences",
     "selection_messages",
     "source_sentences",
@@ -79,14 +84,74 @@ def summary_messages(task: str, sources: Sequence[Source], request: str = "") ->
     return [SystemMessage(SEARCH_SUMMARY_SYSTEM), HumanMessage(user)]
 
 
-def _clean(text: str, task: str, sources: Sequence[Source] = (), request: str = "") -> str:
+# -- the sentences that matter, first ----------------------------------------------------------
+
+FOCUS_SENTENCES = 5
+"""Sentences of the sources a summary reads when they are ranked (:func:`focused`)."""
+
+AS_WRITTEN = 2
+"""Ranked sentences that stand in for a summary refused for a number no source gives."""
+
+
+def ranked(
+    task: str, sources: Sequence[Source], embed: Callable[[list[str]], Any]
+) -> list[tuple[int, str]]:
+    """The sentences of ``sources`` as ``(source number, sentence)``, most like ``task`` first.
+
+    ``embed`` turns texts into unit vectors (an ``Embedder``'s ``encode``); each sentence is
+    embedded after its article's title, so "It orbits the Sun ..." is Jupiter's.
+    """
+    listed = [
+        (n, sentence)
+        for n, source in enumerate(sources)
+        for passage in source.text.split(" … ")
+        for sentence in sentences(passage.strip(" …"))
+    ]
+    if not listed:
+        return []
+    vectors = embed([task, *(f"{sources[n].title}: {text}" for n, text in listed)])
+    scores = vectors[1:] @ vectors[0]
+    return [listed[i] for i in sorted(range(len(listed)), key=lambda i: -float(scores[i]))]
+
+
+def focused(
+    task: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+    k: int = FOCUS_SENTENCES,
+) -> list[Source]:
+    """The ``k`` sentences of ``sources`` most like ``task``, best first, under their sources.
+
+    The 1.5B summary answered from a source's first sentences: Chile's population for its area
+    (the area is two sentences on). Sources are ordered by their best sentence, those with none
+    of the ``k`` left out; sources with ``k`` sentences or fewer come back as they are. On 33
+    dev and hand-written search tasks (lookups and the facts of multi-step requests) the
+    summary held the fact as often (24/33) in 0.44× the seconds (a third of the prompt).
+    """
+    best = ranked(task, sources, embed)
+    return list(sources) if len(best) <= k else _grouped(sources, best[:k])
+
+
+def _grouped(sources: Sequence[Source], best: Sequence[tuple[int, str]]) -> list[Source]:
+    kept: dict[int, list[str]] = {}
+    for n, text in best:
+        kept.setdefault(n, []).append(text)
+    return [Source(sources[n].title, sources[n].url, " ".join(texts)) for n, texts in kept.items()]
+
+
+def _clean(
+    text: str, task: str, sources: Sequence[Source] = (), request: str = "", as_written: str = ""
+) -> str:
     """The summary, or :data:`NO_INFORMATION` when it says so or only restates the task.
 
     A small model that finds nothing sometimes echoes the task ("The year 1906 of Pablo
     Picasso's work."); read as a result, the echo looks like an answer. What the summary
     computes itself is left out (``grounded_text``: every number must be in the sources, the
     task or the request): told not to, the 1.5B model still wrote "sank in 1912, which was 104
-    years before 2026", and the answer took it.
+    years before 2026", and the answer took it. When that cuts a number and ``as_written`` is
+    given (the sources' sentences most like the task), those sentences are the result: the
+    cut left "It took 1626." of "It took 1626 - 1506 = 120 years to build ...", and nothing of
+    an answer that added a height in feet from memory.
     """
     text = " ".join(str(text).split())
     if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
@@ -95,28 +160,68 @@ def _clean(text: str, task: str, sources: Sequence[Source] = (), request: str = 
         return NO_INFORMATION
     if sources:
         given = [task, request, *(f"{s.title} {s.text}" for s in sources)]
-        text = grounded_text(text, given) or NO_INFORMATION
+        grounded = grounded_text(text, given)
+        if as_written and len(numbers_in(grounded)) < len(numbers_in(text)):
+            return as_written
+        text = grounded or NO_INFORMATION
     return text
 
 
-def summarize(llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = "") -> str:
+def summarize(
+    llm: BaseChatModel,
+    task: str,
+    sources: Sequence[Source],
+    request: str = "",
+    *,
+    embed: Callable[[list[str]], Any] | None = None,
+    k: int = FOCUS_SENTENCES,
+) -> str:
     """Answer ``task`` (a step of ``request``, when given) from ``sources`` with ``llm``.
 
-    :data:`NO_INFORMATION` when they cannot.
+    :data:`NO_INFORMATION` when they cannot. With ``embed`` (texts to unit vectors), the
+    summary reads only the ``k`` sentences most like the task (:func:`focused`), and a summary
+    that states a number they do not give is replaced by the best two of them, as written.
     """
     if not sources:
         return NO_INFORMATION
-    return _clean(llm.invoke(summary_messages(task, sources, request)).text, task, sources, request)
+    sources, as_written = _focus_on(task, sources, embed, k)
+    out = llm.invoke(summary_messages(task, sources, request))
+    return _clean(out.text, task, sources, request, as_written)
 
 
 async def asummarize(
-    llm: BaseChatModel, task: str, sources: Sequence[Source], request: str = ""
+    llm: BaseChatModel,
+    task: str,
+    sources: Sequence[Source],
+    request: str = "",
+    *,
+    embed: Callable[[list[str]], Any] | None = None,
+    k: int = FOCUS_SENTENCES,
 ) -> str:
     """Async :func:`summarize`."""
     if not sources:
         return NO_INFORMATION
+    sources, as_written = _focus_on(task, sources, embed, k)
     out = await llm.ainvoke(summary_messages(task, sources, request))
-    return _clean(out.text, task, sources, request)
+    return _clean(out.text, task, sources, request, as_written)
+
+
+def _focus_on(
+    task: str, sources: Sequence[Source], embed: Callable[[list[str]], Any] | None, k: int
+) -> tuple[list[Source], str]:
+    """The sources a summary reads and the sentences that stand in for a refused one."""
+    if embed is None:
+        return list(sources), ""
+    best = ranked(task, sources, embed)
+    read = list(sources) if len(best) <= k else _grouped(sources, best[:k])
+    return read, _as_written([(sources[n].title, text) for n, text in best[:AS_WRITTEN]])
+
+
+def _as_written(listed: Sequence[tuple[str, str]]) -> str:
+    """Sentences as a result, each after its article's title unless it names it."""
+    return " ".join(
+        text if title.lower() in text.lower() else f"{title}: {text}" for title, text in listed
+    )
 
 
 # -- the sources' own sentences, picked by number ----------------------------------------------
@@ -169,11 +274,7 @@ def _picked(out: object, listed: Sequence[tuple[str, str]]) -> str:
     """The picked sentences, each after its article's title unless it names it."""
     numbers = out.get("sentences", []) if isinstance(out, dict) else []
     chosen = dict.fromkeys(n for n in numbers if isinstance(n, int) and 0 < n <= len(listed))
-    texts = []
-    for n in chosen:
-        title, text = listed[n - 1]
-        texts.append(text if title.lower() in text.lower() else f"{title}: {text}")
-    return " ".join(texts) or NO_INFORMATION
+    return _as_written([listed[n - 1] for n in chosen]) or NO_INFORMATION
 
 
 def select_sentences(

