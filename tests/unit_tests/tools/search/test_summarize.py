@@ -6,7 +6,13 @@ import numpy as np
 
 from langchain_gba._text import words
 from langchain_gba.grounding import sentences
-from langchain_gba.tools.search.summarize import Source, focus, focused, summary_messages
+from langchain_gba.tools.search.summarize import (
+    Source,
+    focus,
+    focused,
+    ranked,
+    summary_messages,
+)
 
 SOURCES = [Source("Guernica", "https://en.wikipedia.org/wiki/Guernica", "Painted in 1937.")]
 
@@ -132,3 +138,52 @@ def test_every_kept_sentence_keeps_its_source():
         original = {s.title: s.text for s in (DANUBE, VOLGA)}[source.title]
         assert all(sentence in original for sentence in sentences(source.text))
     assert sum(len(sentences(s.text)) for s in out) == 3
+
+
+ST_PETERS = Source(
+    "St. Peter's Basilica",
+    "",
+    "It is a church of the Italian Renaissance in Vatican City. It replaced the ageing Old "
+    "St. Peter's Basilica. Construction of the present basilica began on 18 April 1506 and was "
+    "completed on 18 November 1626. It is the largest church in the world by interior measure.",
+)
+BUILD = "How long did it take to build the present basilica?"
+
+
+def test_a_summary_that_computes_gives_way_to_the_best_sentences_as_written():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.tools.search.summarize import summarize
+
+    computed = "It took 1626 - 1506 = 120 years to build the present St. Peter's Basilica."
+    out = summarize(
+        ScriptedChatModel(replies=[computed]), BUILD, [ST_PETERS], embed=_bag_of_words, k=2
+    )
+    best = ranked(BUILD, [ST_PETERS], _bag_of_words)
+    assert best[0][1].startswith("Construction of the present basilica began")
+    assert best[1][1] == "It replaced the ageing Old St. Peter's Basilica."  # names its article
+    assert out == f"St. Peter's Basilica: {best[0][1]} {best[1][1]}"
+    # without ranking, what the check leaves of it, as before
+    assert summarize(ScriptedChatModel(replies=[computed]), BUILD, [ST_PETERS]) == "It took 1626."
+
+
+def test_a_summary_the_sources_support_is_kept_with_ranking():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.tools.search.summarize import summarize
+
+    said = "Construction began in 1506 and was completed in 1626."
+    out = summarize(ScriptedChatModel(replies=[said]), BUILD, [ST_PETERS], embed=_bag_of_words)
+    assert out == said
+
+
+def test_the_summary_reads_only_the_ranked_sentences():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.tools.search.summarize import summarize
+
+    model = ScriptedChatModel(replies=["It was completed in 1626."])
+    summarize(model, BUILD, [ST_PETERS], embed=_bag_of_words, k=1)
+    read = model.calls[0][-1].content
+    assert "Construction of the present basilica began" in read
+    assert "largest church" not in read
