@@ -141,7 +141,7 @@ class WikipediaSearchTool(BaseTool):
     task by the index's embedder (``summarize.focused``), and a summary refused for a number
     no passage gives is replaced by the best two as written; None: the passages as retrieved.
     Not with ``retriever`` (no embedder). On 33 dev and hand-written search tasks with the
-    1.5B: the fact in the summary as often (24/33), the summary in 0.44× the seconds."""
+    1.5B: the fact in the summary as often (24/33), from 0.74× the characters."""
 
     _index: WikipediaIndex | None = PrivateAttr(default=None)
     _llm: BaseChatModel | None = PrivateAttr(default=None)
