@@ -46,8 +46,10 @@ Agents:
 - ``ahead_small_summary`` / ``ahead_small_answer``: ``ahead`` with one role on the 0.5B model
   (``SMALL_MODEL``): the search tool's summary, or the answer writer (``answer_model``).
 - ``ahead_names``: ``ahead`` with ``grounded_names=True`` (an answer's names checked after tools).
-- ``ahead_unfocused``: ``ahead`` with the search summary reading the passages as retrieved
-  (``focus_sentences=None``), not the sentences most like the task.
+- ``ahead_focused``: ``ahead`` with the search summary reading the passages' 5 sentences most
+  like the task (``focus_sentences=5``), not the passages as retrieved.
+- ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
+  session; the "before" of ``s8-test-focus``, when 5 was the default).
 
 Metrics per agent: runs that crashed (an exception out of ``invoke``) or hit a parse/validation
 error (ours: the planner's output unusable, or no valid arguments; ReAct: an invalid tool call, or
@@ -117,6 +119,7 @@ AGENTS = (
     "ahead_small_answer",
     "ahead_names",
     "ahead_unfocused",
+    "ahead_focused",
     "react",
     "react_ours",
     "react_native",
@@ -361,6 +364,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     small_summary = [tools[0].model_copy(update={"llm": small}), *tools[1:]]
     small_summary[0]._llm = None  # built from ``llm`` on first use
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
+    focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
     variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
         # the same planner and tools, planning the whole request at once
         "ahead": (tools, {"replan": "failure"}),
@@ -373,6 +377,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_small_answer": (tools, {"answer_model": small}),  # the answer writer on the 0.5B
         "ahead_names": (tools, {"grounded_names": True}),  # names checked after tools too
         "ahead_unfocused": (unfocused, {}),  # the summary reads the passages as retrieved
+        "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -641,6 +646,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_small_answer": run_ours,
     "ahead_names": run_ours,
     "ahead_unfocused": run_ours,
+    "ahead_focused": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -801,6 +807,7 @@ LABELS = {
     "ahead_small_answer": 'ours, planning="ahead", answer_model=the 0.5B',
     "ahead_names": 'ours, planning="ahead", grounded_names=True',
     "ahead_unfocused": 'ours, planning="ahead", search focus_sentences=None',
+    "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",
@@ -1009,6 +1016,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_small_answer": "#10002b",
         "ahead_names": "#e5b3fe",
         "ahead_unfocused": "#9d4edd",
+        "ahead_focused": "#7b2cbf",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

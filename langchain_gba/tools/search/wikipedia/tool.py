@@ -27,7 +27,6 @@ from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.summarize import (
-    FOCUS_SENTENCES,
     Source,
     aselect_sentences,
     asummarize,
@@ -136,12 +135,14 @@ class WikipediaSearchTool(BaseTool):
     """Characters of passages kept per article."""
     reranker: Reranker | None = None
     """Optional cross-encoder (see ``CrossEncoderReranker``)."""
-    focus_sentences: int | None = FOCUS_SENTENCES
-    """The written summary reads only this many sentences of the passages, those most like the
-    task by the index's embedder (``summarize.focused``), and a summary refused for a number
-    no passage gives is replaced by the best two as written; None: the passages as retrieved.
-    Not with ``retriever`` (no embedder). On 33 dev and hand-written search tasks with the
-    1.5B: the fact in the summary as often (24/33), from 0.74× the characters."""
+    focus_sentences: int | None = None
+    """When set (e.g. ``FOCUS_SENTENCES``, 5), the written summary reads only this many
+    sentences of the passages, those most like the task by the index's embedder
+    (``summarize.focused``), and a summary refused for a number no passage gives is replaced by
+    the best two as written. Not with ``retriever`` (no embedder). Off by default: with the
+    1.5B, 24/33 dev and hand-written search tasks either way (Chile's area gained); held out,
+    lookups 28/28 either way, multi-step 15/18 against 16/18 (the Yangtze's "third-longest
+    river" for its length), no faster (``bench/agents.py --agents ahead,ahead_focused``)."""
 
     _index: WikipediaIndex | None = PrivateAttr(default=None)
     _llm: BaseChatModel | None = PrivateAttr(default=None)

@@ -105,10 +105,10 @@ def test_score_margin_keeps_only_close_runners_up(small_index: WikipediaIndex) -
     assert len(loose.retrieve(task)) >= len(kept)
 
 
-def test_the_summary_reads_the_sentences_most_like_the_task(capable_llm) -> None:  # type: ignore[no-untyped-def]
-    """The bundled index and the default model: Chile's area is two sentences into its passage;
-    read whole, the 1.5B summary gave Chile's population (the first figure) for its area."""
-    tool = WikipediaSearchTool(llm=capable_llm)
+def test_a_focused_summary_reads_the_sentences_most_like_the_task(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """``focus_sentences`` on the bundled index and the default model: Chile's area is two
+    sentences into its passage; read whole, the 1.5B summary gave Chile's population for it."""
+    tool = WikipediaSearchTool(llm=capable_llm, focus_sentences=5)
     task = "What is the area of Chile?"
     request = "Roughly how many times bigger than Chile is Argentina by area? Give two decimals."
     sources = tool.retrieve(task, request=request)
