@@ -128,13 +128,15 @@ def focused(
     dev and hand-written search tasks (lookups and the facts of multi-step requests) the
     summary held the fact as often (24/33) from 0.74× the characters.
     """
-    best = ranked(task, sources, embed)
-    return list(sources) if len(best) <= k else _grouped(sources, best[:k])
+    return _read(sources, ranked(task, sources, embed), k)
 
 
-def _grouped(sources: Sequence[Source], best: Sequence[tuple[int, str]]) -> list[Source]:
+def _read(sources: Sequence[Source], best: Sequence[tuple[int, str]], k: int) -> list[Source]:
+    """The ``k`` best sentences under their sources; all of them when there are no more."""
+    if len(best) <= k:
+        return list(sources)
     kept: dict[int, list[str]] = {}
-    for n, text in best:
+    for n, text in best[:k]:
         kept.setdefault(n, []).append(text)
     return [Source(sources[n].title, sources[n].url, " ".join(texts)) for n, texts in kept.items()]
 
@@ -213,8 +215,8 @@ def _focus_on(
     if embed is None:
         return list(sources), ""
     best = ranked(task, sources, embed)
-    read = list(sources) if len(best) <= k else _grouped(sources, best[:k])
-    return read, _as_written([(sources[n].title, text) for n, text in best[:AS_WRITTEN]])
+    shown = [(sources[n].title, text) for n, text in best[:AS_WRITTEN]]
+    return _read(sources, best, k), _as_written(shown)
 
 
 def _as_written(listed: Sequence[tuple[str, str]]) -> str:
