@@ -48,6 +48,8 @@ Agents:
 - ``ahead_names``: ``ahead`` with ``grounded_names=True`` (an answer's names checked after tools).
 - ``ahead_focused``: ``ahead`` with the search summary reading the passages' 5 sentences most
   like the task (``focus_sentences=5``), not the passages as retrieved.
+- ``ahead_quoted``: ``ahead`` with the 2 passage sentences most like the task shown under
+  the search summary (``quote_sentences=2``).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -120,6 +122,7 @@ AGENTS = (
     "ahead_names",
     "ahead_unfocused",
     "ahead_focused",
+    "ahead_quoted",
     "react",
     "react_ours",
     "react_native",
@@ -365,6 +368,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     small_summary[0]._llm = None  # built from ``llm`` on first use
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
+    quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
     variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
         # the same planner and tools, planning the whole request at once
         "ahead": (tools, {"replan": "failure"}),
@@ -378,6 +382,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_names": (tools, {"grounded_names": True}),  # names checked after tools too
         "ahead_unfocused": (unfocused, {}),  # the summary reads the passages as retrieved
         "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
+        "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -647,6 +652,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_names": run_ours,
     "ahead_unfocused": run_ours,
     "ahead_focused": run_ours,
+    "ahead_quoted": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -808,6 +814,7 @@ LABELS = {
     "ahead_names": 'ours, planning="ahead", grounded_names=True',
     "ahead_unfocused": 'ours, planning="ahead", search focus_sentences=None',
     "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
+    "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

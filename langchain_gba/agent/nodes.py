@@ -87,7 +87,7 @@ from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import gives_numbers, names_operation
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
-from langchain_gba.tools.search.summarize import finding
+from langchain_gba.tools.search.summarize import finding, summary_of
 
 __all__ = [
     "PLAN_STEP",
@@ -1072,7 +1072,7 @@ class Nodes:
         number = (state["plan"] or {}).get("answered_by")
         if not number:
             return None
-        found = finding(str(state["steps"][number - 1]["observation"]))
+        found = summary_of(str(state["steps"][number - 1]["observation"]))
         return found.strip() or None
 
     def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from langchain_gba.structured.route import structured_model
 
 __all__ = [
     "MAX_SENTENCES",
+    "QUOTED_HEADING",
     "SOURCES_HEADING",
     "Source",
     "AS_WRITTEN",
@@ -33,12 +34,14 @@ __all__ = [
     "focus",
     "focused",
     "format_observation",
+    "quoted",
     "ranked",
     "select_sentences",
     "selection_messages",
     "source_sentences",
     "summarize",
     "summary_messages",
+    "summary_of",
 ]
 
 _SEARCH_PREFACE = re.compile(
@@ -309,6 +312,32 @@ async def aselect_sentences(
 SOURCES_HEADING = "Sources:"
 """The line after the summary that starts the list of sources (``format_observation``)."""
 
+QUOTED_HEADING = "In the sources:"
+"""The line after the summary that starts the sources' own sentences (``quoted``)."""
+
+
+def quoted(
+    task: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+    k: int = AS_WRITTEN,
+) -> list[str]:
+    """The ``k`` sentences of ``sources`` most like ``task``, as written, each after its title.
+
+    Shown under the summary (:func:`format_observation`), they give the planner, the
+    calculator and the answer writer the figures the source states beside the summary's
+    reading of them: the 1.5B summary wrote Chile's population for its area, the Danube's rank
+    for its length, Angel Falls' 979 m for its main plunge, while the sentence most like the
+    task held the asked-for figure.
+    """
+    best = ranked(task, sources, embed)[:k]
+    return [_as_written([(sources[n].title, text)]) for n, text in best]
+
+
+def summary_of(observation: str) -> str:
+    """A search observation's summary alone: without sources, quotes or what was skipped."""
+    return finding(observation).split(f"\n\n{QUOTED_HEADING}\n", 1)[0]
+
 
 def finding(observation: str) -> str:
     """A search observation without its lists of sources and of what was skipped.
@@ -323,9 +352,20 @@ def finding(observation: str) -> str:
     return text
 
 
-def format_observation(summary: str, sources: Sequence[Source], skipped: Sequence[str] = ()) -> str:
-    """The observation the agent reads: the summary, then the sources, then what failed."""
+def format_observation(
+    summary: str,
+    sources: Sequence[Source],
+    skipped: Sequence[str] = (),
+    quotes: Sequence[str] = (),
+) -> str:
+    """The observation the agent reads: the summary, then what failed.
+
+    Between them, when the summary found something: the sources' own sentences (``quotes``,
+    :func:`quoted`), then the list of sources.
+    """
     lines = [summary]
+    if quotes and summary != NO_INFORMATION:
+        lines += ["", QUOTED_HEADING] + [f"- {q}" for q in quotes]
     if sources and summary != NO_INFORMATION:
         lines += ["", SOURCES_HEADING]
         lines += [

@@ -32,6 +32,7 @@ from langchain_gba.tools.search.summarize import (
     asummarize,
     focus,
     format_observation,
+    quoted,
     select_sentences,
     summarize,
 )
@@ -143,6 +144,12 @@ class WikipediaSearchTool(BaseTool):
     1.5B, 24/33 dev and hand-written search tasks either way (Chile's area gained); held out,
     lookups 28/28 either way, multi-step 15/18 against 16/18 (the Yangtze's "third-longest
     river" for its length), no faster (``bench/agents.py --agents ahead,ahead_focused``)."""
+    quote_sentences: int = 0
+    """When set (e.g. 2), the result shows, under the written summary, this many sentences of
+    the passages as written, those most like the task by the index's embedder
+    (``summarize.quoted``, "In the sources:"), when the summary found something. The planner,
+    calculator and answer writer read them; an answer that is the summary itself leaves them
+    out. Not with ``retriever`` (no embedder)."""
 
     _index: WikipediaIndex | None = PrivateAttr(default=None)
     _llm: BaseChatModel | None = PrivateAttr(default=None)
@@ -254,7 +261,7 @@ class WikipediaSearchTool(BaseTool):
             found = select_sentences(self.get_llm(), task, sources, request)
         else:
             found = summarize(self.get_llm(), task, sources, request, **self._focus())
-        return format_observation(found, sources)
+        return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
     async def _arun(
         self,
@@ -271,13 +278,19 @@ class WikipediaSearchTool(BaseTool):
             found = await aselect_sentences(self.get_llm(), task, sources, request)
         else:
             found = await asummarize(self.get_llm(), task, sources, request, **self._focus())
-        return format_observation(found, sources)
+        return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
     def _focus(self) -> dict[str, Any]:
         """``summarize``'s ranking arguments: the index's embedder, or none."""
         if not self.focus_sentences or self.retriever is not None:
             return {}
         return {"embed": self.get_index().embedder.encode, "k": self.focus_sentences}
+
+    def _quotes(self, task: str, sources: Sequence[Source], found: str) -> list[str]:
+        """The sentences shown under the summary (``quote_sentences``), or none."""
+        if not self.quote_sentences or self.retriever is not None or found == NO_INFORMATION:
+            return []
+        return quoted(task, sources, self.get_index().embedder.encode, self.quote_sentences)
 
 
 def _queries(task: str, request: str) -> list[str]:
