@@ -1047,3 +1047,18 @@ def test_the_reference_rule_is_told_only_with_examples_that_use_it():
     examples = PLAN_AHEAD_EXAMPLES + REFERENCE_PLAN_EXAMPLES
     with_refs = plan_ahead_messages("Q?", [], tools, examples=examples)[0][1]
     assert REFERENCES_RULE in with_refs and '"In which country was #1 born?"' in with_refs
+
+
+def test_a_summary_that_answers_leaves_its_quoted_sentences_out(monkeypatch):
+    """The sentences quoted under a search summary are for the steps, not the answer."""
+    from langchain_gba.tools.search.summarize import Source, format_observation
+
+    quote = "Mount Everest: Its elevation of 8,848.86 m was most recently established in 2020."
+    observed = format_observation(
+        "Mount Everest is 8,849 m high.", [Source("Mount Everest", "", "")], quotes=[quote]
+    )
+    monkeypatch.setitem(HEIGHTS, "everest", observed)
+    agent, planner, writer = build([plan(("lookup", "how high is everest"))], [], planning="ahead")
+    out = agent.invoke({"request": "How high is Everest?"})
+    assert out["steps"][0]["observation"] == observed  # the quotes are in the step
+    assert out["answer"] == "Mount Everest is 8,849 m high." and not writer.calls

@@ -187,3 +187,32 @@ def test_the_summary_reads_only_the_ranked_sentences():
     read = model.calls[0][-1].content
     assert "Construction of the present basilica began" in read
     assert "largest church" not in read
+
+
+# -- the sources' own sentences under the summary -----------------------------------------------
+
+
+def test_the_sentences_most_like_the_task_are_quoted_as_written_after_their_titles():
+    from langchain_gba.tools.search.summarize import quoted
+
+    out = quoted("What is the length of the Danube?", [VOLGA, DANUBE], _bag_of_words, k=2)
+    assert out[0] == "Originating in Germany, the Danube flows southeast for a length of 2,850 km."
+    assert len(out) == 2
+    assert out[1].removeprefix("Danube: ").removeprefix("Volga: ") in DANUBE.text + VOLGA.text
+    volga = quoted("Where does the river flow into?", [VOLGA], _bag_of_words, k=1)
+    assert volga == ["Volga: It flows into the Caspian."]  # a sentence that does not name it
+
+
+def test_quotes_stand_between_the_summary_and_the_sources_and_answers_leave_them_out():
+    from langchain_gba.prompts import NO_INFORMATION
+    from langchain_gba.tools.search.summarize import finding, format_observation, summary_of
+
+    quotes = ["Danube: Originating in Germany, the Danube flows southeast for 2,850 km."]
+    said = "The Danube is the second-longest river in Europe."
+    observed = format_observation(said, [DANUBE], quotes=quotes)
+    assert observed.startswith(f"{said}\n\nIn the sources:\n- {quotes[0]}\n\nSources:\n[1] Danube")
+    assert finding(observed) == f"{said}\n\nIn the sources:\n- {quotes[0]}"  # what steps read
+    assert summary_of(observed) == said  # what an answer that is the summary says
+    assert summary_of("2026 - 1937 = 89") == "2026 - 1937 = 89"
+    # nothing found: nothing quoted, and the result still reads as nothing found
+    assert format_observation(NO_INFORMATION, [DANUBE], quotes=quotes) == NO_INFORMATION

@@ -9,7 +9,7 @@ from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskWithRequestInput, reads_request, takes_task
 from langchain_gba.tools.search import WikipediaIndex, WikipediaSearchTool
 from langchain_gba.tools.search.exceptions import IndexCorruptedError
-from langchain_gba.tools.search.summarize import finding, ranked
+from langchain_gba.tools.search.summarize import finding, ranked, summary_of
 from langchain_gba.tools.search.wikipedia import CrossEncoderReranker
 
 
@@ -117,3 +117,19 @@ def test_a_focused_summary_reads_the_sentences_most_like_the_task(capable_llm) -
     assert best[0][1] not in sources[0].text[:200]  # not the passage's first sentences
     observation = tool.invoke({"task": task, "request": request})
     assert "756,102" in finding(observation)
+
+
+def test_quoted_sentences_give_the_figure_the_summary_left_out(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """``quote_sentences`` on the bundled index and the default model: whatever the summary
+    says of Chile's area, the sentence stating it is under the summary, as written, and an
+    answer that is the summary leaves it out."""
+    tool = WikipediaSearchTool(llm=capable_llm, quote_sentences=2)
+    task = "What is the area of Chile?"
+    observation = tool.invoke({"task": task})
+    summary, rest = observation.split("\n\nIn the sources:\n", 1)
+    quotes = rest.split("\n\nSources:\n", 1)[0].splitlines()
+    assert len(quotes) == 2 and all(q.startswith("- ") for q in quotes)
+    assert "756,102 square kilometers" in quotes[0]
+    assert summary_of(observation) == summary and "In the sources" not in summary
+    plain = WikipediaSearchTool(llm=capable_llm).invoke({"task": task})
+    assert "In the sources:" not in plain  # off by default
