@@ -155,10 +155,6 @@ class CalculatorTool(BaseTool):
     """The structured-output route (see ``structured_model``); ``"prompted"`` for any model."""
     limits: CalculatorLimits = DEFAULT_LIMITS
     """Bounds of the evaluator."""
-    number_units: bool = False
-    """List the known numbers with the word each fact writes after it ("2194 miles, 3531
-    kilometers"; ``known_numbers(units=True)``), so a result that gives a figure in two units
-    is not subtracted across them."""
 
     _llm: BaseChatModel | None = PrivateAttr(default=None)
     _writer: Runnable[Any, Any] | None = PrivateAttr(default=None)
@@ -183,9 +179,7 @@ class CalculatorTool(BaseTool):
                 task, context = call["task"], call.get("context", "")
                 user = (
                     CALCULATOR_CONTEXT_USER.format(
-                        task=task,
-                        context=context,
-                        numbers=known_numbers(context, units=self.number_units),
+                        task=task, context=context, numbers=known_numbers(context)
                     )
                     if context
                     else CALCULATOR_USER.format(task=task)
@@ -390,44 +384,14 @@ def _number_list(text: str) -> list[float]:
     return found
 
 
-def known_numbers(context: str, *, units: bool = False) -> str:
+def known_numbers(context: str) -> str:
     """The numbers the context's facts state, as an expression writes them (``"1961"``).
 
     Listed in the calculator's prompt: the 1.5B model miscopied "1961" from a search result
-    as 2061 (and a shorter context as 418); with the list it copied it right. With ``units``,
-    each number is listed with the word the fact writes after it (``"2194 miles, 3531
-    kilometers"``), once per unit.
+    as 2061 (and a shorter context as 418); with the list it copied it right.
     """
     facts = "\n".join(line for line in _facts(context).splitlines() if not _SOURCE_LINE.match(line))
-    if not units:
-        return ", ".join(format_number(v) for v in sorted(_numbers(facts))) or "none"
-    listed = sorted(set(_numbers_with_units(facts)))
-    shown = [format_number(v) + ("" if u in ("", "%") else " ") + u for v, u in listed]
-    return ", ".join(shown) or "none"
-
-
-_UNIT_AFTER = re.compile(r"\s?((?:square|sq\.?|cubic)\s+[^\W\d_]+|%|°\s?[CF]\b|[^\W\d_]+[²³]?)")
-"""The word after a number that says what it counts: "km²", "square kilometers", "%", "miles"."""
-
-_NOT_UNITS = frozenset(
-    "a an and are as at be before but by for from has had have in is it its of on or since "
-    "than that the these this those to until was were when which while with".split()
-)
-
-
-def _numbers_with_units(text: str) -> list[tuple[float, str]]:
-    """Every number ``text`` states with the word after it (empty when it is no unit)."""
-    text = GROUPED_THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
-    found = []
-    for m in _NUMBER.finditer(text):
-        try:
-            value = float(m.group().replace(",", "."))
-        except ValueError:
-            continue
-        after = _UNIT_AFTER.match(text, m.end())
-        unit = after.group(1) if after and after.group(1).lower() not in _NOT_UNITS else ""
-        found.append((value, unit))
-    return found
+    return ", ".join(format_number(v) for v in sorted(_numbers(facts))) or "none"
 
 
 _SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s|^\s*Sources:")

@@ -124,30 +124,3 @@ def test_a_task_names_an_operation_or_asks_for_a_fact(task: str, operation: bool
     from langchain_gba.tools.calculate import names_operation
 
     assert names_operation(task) is operation
-
-
-def test_known_numbers_can_say_what_each_counts() -> None:
-    """A figure given in two units is listed in both, each with its word (``number_units``)."""
-    context = (
-        "Request: In miles, how much longer is the Volga than the Danube?\n"
-        "Task: How long is the Volga?\nResult: The Volga is 3,531 kilometers (2,194 miles) long.\n"
-        "Result: Mongolia has 3.5 million people on 1,564,116 square kilometers; 30% and 25 °C."
-    )
-    assert known_numbers(context, units=True) == (
-        "3.5 million, 25 °C, 30%, 2194 miles, 3531 kilometers, 1564116 square kilometers"
-    )
-    assert known_numbers("Result: It was built in 1912 and sank.", units=True) == "1912"
-    assert known_numbers(context) == "3.5, 25, 30, 2194, 3531, 1564116"  # the default
-
-
-def test_the_calculator_lists_units_when_asked() -> None:
-    from scripted import ScriptedChatModel
-
-    from langchain_gba.tools.calculate import CalculatorTool
-
-    model = ScriptedChatModel(replies=['{"expression": "3531 / 2194"}'])
-    tool = CalculatorTool(llm=model, method="prompted", number_units=True)
-    context = "Result: The Volga is 3,531 kilometers (2,194 miles) long."
-    out = tool.invoke({"task": "Kilometres per mile, from the Volga", "context": context})
-    assert out == "3531 / 2194 = 1.60938924339"
-    assert "Numbers known: 2194 miles, 3531 kilometers" in model.calls[0][-1].content
