@@ -50,6 +50,8 @@ Agents:
   like the task (``focus_sentences=5``), not the passages as retrieved.
 - ``ahead_quoted``: ``ahead`` with the 2 passage sentences most like the task shown under
   the search summary (``quote_sentences=2``).
+- ``ahead_two_units``: ``ahead`` with ``two_units_check=False`` (the calculator may subtract a
+  figure's miles from its kilometres; the check is the default since the ninth session).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -123,6 +125,7 @@ AGENTS = (
     "ahead_unfocused",
     "ahead_focused",
     "ahead_quoted",
+    "ahead_two_units",
     "react",
     "react_ours",
     "react_native",
@@ -369,6 +372,10 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
+    one_unit = [
+        t.model_copy(update={"two_units_check": False}) if t.name == "calculate_number" else t
+        for t in tools
+    ]
     variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
         # the same planner and tools, planning the whole request at once
         "ahead": (tools, {"replan": "failure"}),
@@ -383,6 +390,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_unfocused": (unfocused, {}),  # the summary reads the passages as retrieved
         "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
         "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
+        "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -653,6 +661,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_unfocused": run_ours,
     "ahead_focused": run_ours,
     "ahead_quoted": run_ours,
+    "ahead_two_units": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -815,6 +824,7 @@ LABELS = {
     "ahead_unfocused": 'ours, planning="ahead", search focus_sentences=None',
     "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
     "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
+    "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

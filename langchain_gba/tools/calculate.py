@@ -155,6 +155,10 @@ class CalculatorTool(BaseTool):
     """The structured-output route (see ``structured_model``); ``"prompted"`` for any model."""
     limits: CalculatorLimits = DEFAULT_LIMITS
     """Bounds of the evaluator."""
+    two_units_check: bool = True
+    """Refuse an operation on one figure that a result gives in two units ("3531 - 2194" from
+    "3,531 kilometers (2,194 miles)"; ``conversions``), as a missing number: the run looks for
+    the figure it lacks."""
 
     _llm: BaseChatModel | None = PrivateAttr(default=None)
     _writer: Runnable[Any, Any] | None = PrivateAttr(default=None)
@@ -252,7 +256,10 @@ class CalculatorTool(BaseTool):
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
             raise CalculationError(msg)
-        if context and (lack := missing_operand(given, expression)) is not None:
+        lack = (
+            missing_operand(given, expression, two_units=self.two_units_check) if context else None
+        )
+        if lack is not None:
             msg = (
                 f"the expression {expression!r} {lack}: the calculation needs a number that "
                 "no result gives yet. Find the missing fact first (a search, or the user for "
@@ -337,7 +344,7 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     return invented
 
 
-def missing_operand(given: str, expression: str) -> str | None:
+def missing_operand(given: str, expression: str, *, two_units: bool = True) -> str | None:
     """Why ``expression`` lacks a number, or None: an operation on a number ``given`` lacks.
 
     With one of two facts found, the 1.5B calculator wrote "72 - 72" for "the year of completion
@@ -345,17 +352,23 @@ def missing_operand(given: str, expression: str) -> str | None:
     population divided by the area" and "2026 - 0" for "the current year minus your age" (no
     age was given): the missing number became the known one again, or a number that changes
     nothing. Such an operation counts only when ``given`` does not state its numbers so (a
-    year given twice may be taken from itself).
+    year given twice may be taken from itself). So does an operation on one figure given in two
+    units (:func:`conversions`): "3531 - 2194" for the Volga's kilometres minus the Danube's,
+    which no result gave, took the Volga's miles.
     """
     try:
         tree = ast.parse(normalize_expression(expression), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     stated = _number_list(given)
+    converted = conversions(given) if two_units else set()
     for node in ast.walk(tree):
         if not isinstance(node, ast.BinOp):
             continue
         left, right = (_value(node.left), _value(node.right))
+        if left is not None and right is not None and frozenset((left, right)) in converted:
+            pair = f"{format_number(left)} and {format_number(right)}"
+            return f"takes {pair}, one figure written in two units"
         if isinstance(node.op, ast.Sub | ast.Div) and left is not None and left == right:
             if stated.count(left) < 2:
                 return f"takes {format_number(left)} from itself"
@@ -364,6 +377,42 @@ def missing_operand(given: str, expression: str) -> str | None:
         if identity is not None and right == identity and identity not in stated:
             return f"works with {format_number(identity)}, which changes nothing"
     return None
+
+
+_CONVERSION = re.compile(
+    r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s*(?P<u1>(?:square |sq |cubic )?[^\W\d_]{1,12}[²³]?)"
+    r"(?:\s+[^\W\d_]+)?\s*(?:\(\s*(?:about |approximately |c\. )?"
+    r"|,?\s*(?:which is )?(?:equivalent to|or about|or roughly|or)\s+)"
+    r"(?P<b>\d+(?:\.\d+)?)\s*(?P<u2>[^\W\d_]{1,12}[²³]?)",
+    re.IGNORECASE,
+)
+"""A figure, its unit and the same figure in another unit: "3,531 kilometers (2,194 miles)",
+"7,088 kilometers long, which is equivalent to 4,404 miles" (thousands separators removed)."""
+
+
+def conversions(text: str) -> set[frozenset[float]]:
+    """The pairs of numbers ``text`` gives as one figure in two units.
+
+    The 1.5B calculator subtracted a river's length in miles from the same length in
+    kilometres ("3531 - 2194" for the Volga minus the Danube, which no result gave) and divided
+    an area in km² by itself in mi².
+    """
+    text = GROUPED_THOUSANDS.sub(lambda m: m.group().replace(",", ""), text)
+    pairs = set()
+    for m in _CONVERSION.finditer(text):
+        u1, u2 = m.group("u1").lower(), m.group("u2").lower()
+        if u1 == u2 or u1 in _NOT_UNITS or u2 in _NOT_UNITS:
+            continue
+        a, b = float(m.group("a")), float(m.group("b"))
+        if a != b:
+            pairs.add(frozenset((a, b)))
+    return pairs
+
+
+_NOT_UNITS = frozenset(
+    "a an and are as at be but by for from in is it of on or than that the to was were with "
+    "which".split()
+)
 
 
 def _value(node: ast.expr) -> float | None:

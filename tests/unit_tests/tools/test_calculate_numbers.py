@@ -72,6 +72,41 @@ def test_a_number_the_results_give_twice_may_be_taken_from_itself(tool) -> None:
     assert tool.invoke({"task": "1 * 72", "context": _COLOSSEUM}) == "1 * 72 = 72"
 
 
+_VOLGA = (
+    "Request: How many kilometres longer is the Volga than the Danube?\n\n"
+    "Task: How long is the Volga?\nResult: The Volga is 3,531 kilometers (2,194 miles) long.\n\n"
+    "Task: How long is the Danube?\nResult: The Danube is the second-longest river in Europe."
+)
+
+
+@pytest.mark.parametrize("expression", ["3531 - 2194", "(3531 - 2194) * 1000", "2194 / 3531"])
+def test_one_figure_in_two_units_is_a_missing_number(tool, expression) -> None:
+    """The Danube's length was not found: the Volga's miles are not the Danube's kilometres."""
+    with pytest.raises(CalculationError, match="takes .* one figure written in two units"):
+        tool.invoke({"task": expression, "context": _VOLGA})
+    assert tool.invoke({"task": "3531 - 2850", "context": _VOLGA + " It is 2,850 km long."})
+    unchecked = tool.model_copy(update={"two_units_check": False})
+    assert unchecked.invoke({"task": expression, "context": _VOLGA}).startswith(expression)
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("It is 3,531 kilometers (2,194 miles) long.", {(2194, 3531)}),
+        ("The area is 2,780,085 km² (1,073,397 mi²).", {(1073397, 2780085)}),
+        ("It is 7,088 kilometers long, which is equivalent to 4,404 miles.", {(4404, 7088)}),
+        ("Its area is 1,564,116 square kilometres (603,909 sq mi).", {(603909, 1564116)}),
+        ("It is 979 m (3,212 ft) high.", {(979, 3212)}),
+        ("Built between 1922 and 1931; 3 or 4 people; 25 years (1990 to 2015).", set()),
+        ("He died in 1912 (aged 50). 63 years and 216 days. Born 1881 (Málaga).", set()),
+    ],
+)
+def test_figures_given_in_two_units_are_paired(text, pairs) -> None:
+    from langchain_gba.tools.calculate import conversions
+
+    assert conversions(text) == {frozenset(map(float, p)) for p in pairs}
+
+
 def test_without_a_context_the_task_is_the_source(tool) -> None:
     assert tool.invoke({"task": "2026 - 1911"}) == "2026 - 1911 = 115"
 
