@@ -301,3 +301,22 @@ def test_in_langgraphs_tool_node_a_failure_is_an_error_message_not_a_crash() -> 
     out = graph.compile().invoke({"messages": [AIMessage("", tool_calls=[call])]})
     message = out["messages"][-1]
     assert message.status == "error" and "Division by zero" in message.content
+
+
+_VOLGA = (
+    "Request: If you laid the Volga next to the Danube, how many kilometres longer would the "
+    "Volga be?\n\nTask: How long is the Volga?\nResult: The Volga is 3,531 kilometers (2,194 "
+    "miles) long.\n\nTask: How long is the Danube?\nResult: The Danube is a river in Europe, the "
+    "second-longest after the Volga."
+)
+
+
+def test_one_figure_in_two_units_is_refused_on_the_default_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """The Danube's length was never found; the 1.5B wrote "3531 - 2194" (the Volga's
+    kilometres minus its own miles) in 12 recorded runs. Refused, the run looks for it."""
+    task = "If you laid the Volga next to the Danube, how many kilometres longer would it be?"
+    checked = CalculatorTool(llm=capable_llm, handle_tool_error=False)
+    with pytest.raises(CalculationError, match="3531 and 2194, one figure written in two units"):
+        checked.invoke({"task": task, "context": _VOLGA})
+    unchecked = CalculatorTool(llm=capable_llm, handle_tool_error=False, two_units_check=False)
+    assert unchecked.invoke({"task": task, "context": _VOLGA}).startswith("3531 - 2194 = ")
