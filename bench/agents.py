@@ -52,6 +52,8 @@ Agents:
   the search summary (``quote_sentences=2``).
 - ``ahead_two_units``: ``ahead`` with ``two_units_check=False`` (the calculator may subtract a
   figure's miles from its kilometres; the check is the default since the ninth session).
+- ``ahead_any_unit``: ``ahead`` with ``grounded_units=False`` (an answer may write a number in
+  a unit no step gives it in; checked by default since the ninth session).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -126,6 +128,7 @@ AGENTS = (
     "ahead_focused",
     "ahead_quoted",
     "ahead_two_units",
+    "ahead_any_unit",
     "react",
     "react_ours",
     "react_native",
@@ -391,6 +394,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
         "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
+        "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -662,6 +666,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_focused": run_ours,
     "ahead_quoted": run_ours,
     "ahead_two_units": run_ours,
+    "ahead_any_unit": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -825,6 +830,7 @@ LABELS = {
     "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
     "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
+    "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

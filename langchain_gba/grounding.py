@@ -26,6 +26,7 @@ __all__ = [
     "sentences",
     "supported",
     "ungrounded_names",
+    "mislabelled_numbers",
     "ungrounded_numbers",
 ]
 
@@ -157,13 +158,90 @@ def supported(shown: Number, sources: Iterable[Number]) -> bool:
     return False
 
 
-def ungrounded_numbers(answer: str, sources: Sequence[str]) -> list[str]:
-    """The numbers ``answer`` states that no text of ``sources`` gives (each as written, once)."""
+def ungrounded_numbers(answer: str, sources: Sequence[str], *, units: bool = False) -> list[str]:
+    """The numbers ``answer`` states that no text of ``sources`` gives (each as written, once).
+
+    ``units``: also a number the sources give in another unit of the same kind only
+    (:func:`mislabelled_numbers`).
+    """
     known = [n for text in sources for n in numbers_in(text, words=True)]
     out: list[str] = []
     for shown in numbers_in(answer):
         if not supported(shown, known) and shown.text not in out:
             out.append(shown.text)
+    if units:
+        out += [n for n in mislabelled_numbers(answer, sources) if n not in out]
+    return out
+
+
+_UNIT_WORDS = {
+    "length": {
+        "m": "m metre metres meter meters",
+        "km": "km kilometre kilometres kilometer kilometers",
+        "mi": "mi mile miles",
+        "ft": "ft foot feet",
+        "cm": "cm centimetre centimetres centimeter centimeters",
+        "mm": "mm millimetre millimetres millimeter millimeters",
+        "yd": "yd yard yards",
+    },
+    "area": {
+        "km2": "km² km2 sq_km square_kilometre square_kilometres square_kilometer "
+        "square_kilometers",
+        "mi2": "mi² sq_mi square_mile square_miles",
+        "m2": "m² sq_m square_metre square_metres square_meter square_meters",
+        "ha": "ha hectare hectares",
+        "acre": "acre acres",
+    },
+    "mass": {
+        "kg": "kg kilogram kilograms kilogramme kilogrammes",
+        "g": "g gram grams gramme grammes",
+        "lb": "lb lbs pound pounds",
+    },
+    "temperature": {"C": "°c celsius", "F": "°f fahrenheit"},
+}
+UNITS = {
+    word.replace("_", " "): (kind, unit)
+    for kind, table in _UNIT_WORDS.items()
+    for unit, written in table.items()
+    for word in written.split()
+}
+"""Unit words (lower case) to their kind and unit: "kilometres" → ("length", "km")."""
+
+_UNIT_AFTER = re.compile(
+    r"\s*(?:degrees\s+)?((?:square|sq\.?)\s+[a-z]+|°\s?[cf]\b|[a-z]+[²2]?)", re.IGNORECASE
+)
+
+
+def _units_of(text: str) -> list[tuple[Number, tuple[str, str] | None]]:
+    """The numbers of ``text`` (as :func:`numbers_in`) with the unit written after each."""
+    text = _TIME.sub(r"\1 \2", _ISO_DATE.sub(r"\1 \2 \3", text))
+    out = []
+    for m, number in zip(_NUMBER.finditer(text), numbers_in(text), strict=True):
+        after = _UNIT_AFTER.match(text, m.end())
+        word = " ".join(after.group(1).lower().replace("sq.", "sq").split()) if after else ""
+        out.append((number, UNITS.get(word.replace("° ", "°"))))
+    return out
+
+
+def mislabelled_numbers(answer: str, sources: Sequence[str]) -> list[str]:
+    """The numbers ``answer`` writes with a unit that the sources give only in another unit.
+
+    The 1.5B answer writer turned "299,792,458 metres per second" into "299,792,458
+    kilometres per second" for "How many kilometres does light travel in one second?": the
+    number is in a result, its unit is not, and no step converted it. A number counts when
+    every source that gives it (as :func:`supported` reads it) writes a unit of the same kind
+    (length, area, mass, temperature) and none the answer's; a source that gives it without a
+    unit (a calculator's result) supports it. Each as written (without its unit), once.
+    """
+    given = [pair for text in sources for pair in _units_of(text)]
+    out: list[str] = []
+    for shown, unit in _units_of(answer):
+        if unit is None or shown.value in FREE_NUMBERS:
+            continue
+        units = [u for n, u in given if supported(shown, [n])]
+        if units and all(u is not None and u[0] == unit[0] and u != unit for u in units):
+            if shown.text not in out:
+                out.append(shown.text)
     return out
 
 
@@ -423,6 +501,7 @@ def check_answer(
     action_tools: Iterable[str] = (),
     done: Iterable[str] = (),
     names: bool = False,
+    units: bool = True,
 ) -> Grounding:
     """Check ``answer`` against ``sources`` (the request and the results of the steps).
 
@@ -430,12 +509,14 @@ def check_answer(
     step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported.
     ``names``: names, single capitalized words included, must come from ``sources`` too (the
     agent asks it of an answer written before any tool ran, where a name can only come from the
-    model's memory: "Galileo Galilei was born in Florence" for Pisa).
+    model's memory: "Galileo Galilei was born in Florence" for Pisa). ``units``: a number
+    the sources give only in another unit of its kind is unsupported too
+    (:func:`mislabelled_numbers`).
     """
     finished = set(done)
     pending = [t for t in action_tools if t not in finished]
     return Grounding(
-        numbers=ungrounded_numbers(answer, sources),
+        numbers=ungrounded_numbers(answer, sources, units=units),
         actions=action_claims(answer, pending, done=finished & set(action_tools)),
         names=ungrounded_names(answer, sources, single=True) if names else [],
     )

@@ -85,6 +85,7 @@ def create_gba_agent(
     check_fit: bool | float = False,
     grounded: bool = True,
     grounded_names: bool = False,
+    grounded_units: bool = True,
     planning: Literal["auto", "step", "ahead"] = "auto",
     replan: Literal["failure", "user"] = "failure",
     early_answer: bool | float = True,
@@ -139,6 +140,9 @@ def create_gba_agent(
             must come from the request or a step's result too. Always so for an answer written
             before any tool ran (a name can only come from the model's memory); with this, also
             after tools ran ("It flows into the Black Sea" where the search said the Caspian).
+        grounded_units: with ``grounded``, a number the answer writes with a unit must not be
+            one the results give only in another unit of its kind ("299,792,458 kilometres
+            per second" from "299,792,458 metres per second"): the run goes back to convert it.
         planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
             (``ZeroShotPlanner``) and tools that take a task (search, calculator, ask_user);
             ``"step"`` with one that cannot (``FineTunedPlanner``) or with tools whose
@@ -250,6 +254,7 @@ def create_gba_agent(
         approvals=approvals,
         grounded=grounded,
         grounded_names=grounded_names,
+        grounded_units=grounded_units,
         planning=planning,
         replan=replan,
         early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),

@@ -125,6 +125,7 @@ class Nodes:
         approvals: dict[str, ApprovalConfig] | None = None,
         grounded: bool = True,
         grounded_names: bool = False,
+        grounded_units: bool = True,
         max_refusals: int = 2,
         planning: str = "step",
         replan: str = "failure",
@@ -147,6 +148,7 @@ class Nodes:
         self.max_observation_chars = max_observation_chars
         self.grounded = grounded
         self.grounded_names = grounded_names
+        self.grounded_units = grounded_units
         self.planning = planning
         self.replan = replan
         self.max_refusals = max_refusals
@@ -1007,6 +1009,7 @@ class Nodes:
                 done=done,
                 # always when no step informed it: a name is then from memory
                 names=self.grounded_names or len(sources) == 1,
+                units=self.grounded_units,
             )
             if not check.ok:
                 return self._ungrounded(state, plan, answer, check)

@@ -244,3 +244,33 @@ def test_an_answer_from_memory_may_name_no_place_the_request_does_not():
     assert check_answer(quoted, ["How do you say 'thank you' in German?"], names=True).ok
     chat = "Good evening! I'm doing well, thank you. How about yourself?"
     assert check_answer(chat, ["Good evening! How is it going?"], names=True).ok
+
+
+@pytest.mark.parametrize(
+    ("answer", "sources", "mislabelled"),
+    [
+        # the unit no step gives: the 1.5B answer writer relabelled metres as kilometres
+        (
+            "It travels 299,792,458 kilometres per second.",
+            ["299,792,458 metres per second"],
+            ["299,792,458"],
+        ),
+        ("It is 4,404 km long.", ["It is 7,088 km (4,404 mi) long."], ["4,404"]),
+        ("It covers 756,102 sq mi.", ["It covers 756,102 km²."], ["756,102"]),
+        ("It was 37 °F.", ["It was 37 degrees Celsius."], ["37"]),
+        # the same unit written another way, a number with no unit, a calculator's result
+        ("It is 7,088 kilometers long.", ["It is 7,088 km (4,404 mi) long."], []),
+        ("It covers 756,102 square kilometres.", ["It covers 756,102 km2."], []),
+        ("It is 8,849 m high.", ["It is 8,848.86 metres high."], []),
+        ("It is 2064 miles longer.", ["4404 - 2340 = 2064"], []),
+        ("It is 2064 miles longer.", ["It is 2,064 km long.", "4404 - 2340 = 2064"], []),
+        ("There are 472 bridges.", ["Venice has 472 km of canals."], []),  # no unit answered
+        ("It was 37 °C.", ["98.6 °F is 37 degrees Celsius."], []),
+    ],
+)
+def test_a_number_given_in_another_unit_is_mislabelled(answer, sources, mislabelled) -> None:  # type: ignore[no-untyped-def]
+    from langchain_gba.grounding import check_answer, mislabelled_numbers
+
+    assert mislabelled_numbers(answer, sources) == mislabelled
+    assert check_answer(answer, sources).numbers == mislabelled
+    assert check_answer(answer, sources, units=False).numbers == []

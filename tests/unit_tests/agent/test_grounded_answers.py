@@ -1062,3 +1062,30 @@ def test_a_summary_that_answers_leaves_its_quoted_sentences_out(monkeypatch):
     out = agent.invoke({"request": "How high is Everest?"})
     assert out["steps"][0]["observation"] == observed  # the quotes are in the step
     assert out["answer"] == "Mount Everest is 8,849 m high." and not writer.calls
+
+
+@pytest.mark.parametrize("grounded_units", [True, False])
+def test_a_number_relabelled_in_another_unit_goes_back_to_the_planner(
+    grounded_units, monkeypatch
+):
+    """ "299,792,458 kilometres per second" from "299,792,458 metres per second": no step
+    converted it (``grounded_units``, the default)."""
+    monkeypatch.setitem(HEIGHTS, "light", "Light travels 299,792,458 metres per second.")
+    agent, planner, writer = build(
+        [
+            step("lookup", "How far does light travel in a second?"),
+            step("final_answer", "Say how far."),
+            step("calc", "299,792,458 metres in kilometres"),
+            step("final_answer", "Say how far."),
+        ],
+        ["Light travels 299,792,458 kilometres per second.", "It travels 238 km."],
+        grounded_units=grounded_units,
+    )
+    out = agent.invoke({"request": "How many kilometres does light travel in one second?"})
+    if not grounded_units:
+        assert out["answer"] == "Light travels 299,792,458 kilometres per second."
+        return
+    refused = out["steps"][1]
+    assert refused["error"] and refused["plan"]["ungrounded"] == ["299,792,458"]
+    assert [s["tool"] for s in out["steps"]][2:] == ["calc", "final_answer"]
+    assert out["answer"] == "It travels 238 km."
