@@ -1065,9 +1065,7 @@ def test_a_summary_that_answers_leaves_its_quoted_sentences_out(monkeypatch):
 
 
 @pytest.mark.parametrize("grounded_units", [True, False])
-def test_a_number_relabelled_in_another_unit_goes_back_to_the_planner(
-    grounded_units, monkeypatch
-):
+def test_a_number_relabelled_in_another_unit_goes_back_to_the_planner(grounded_units, monkeypatch):
     """ "299,792,458 kilometres per second" from "299,792,458 metres per second": no step
     converted it (``grounded_units``, the default)."""
     monkeypatch.setitem(HEIGHTS, "light", "Light travels 299,792,458 metres per second.")
