@@ -159,6 +159,9 @@ class CalculatorTool(BaseTool):
     """Refuse an operation on one figure that a result gives in two units ("3531 - 2194" from
     "3,531 kilometers (2,194 miles)"; ``conversions``), as a missing number: the run looks for
     the figure it lacks."""
+    copy_check: bool = True
+    """Refuse an expression that is one number ("1626" for how long a building took: only
+    its completion year was found), as a missing number."""
 
     _llm: BaseChatModel | None = PrivateAttr(default=None)
     _writer: Runnable[Any, Any] | None = PrivateAttr(default=None)
@@ -256,9 +259,8 @@ class CalculatorTool(BaseTool):
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
             raise CalculationError(msg)
-        lack = (
-            missing_operand(given, expression, two_units=self.two_units_check) if context else None
-        )
+        checks = {"two_units": self.two_units_check, "copies": self.copy_check}
+        lack = missing_operand(given, expression, **checks) if context else None
         if lack is not None:
             msg = (
                 f"the expression {expression!r} {lack}: the calculation needs a number that "
@@ -344,7 +346,9 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     return invented
 
 
-def missing_operand(given: str, expression: str, *, two_units: bool = True) -> str | None:
+def missing_operand(
+    given: str, expression: str, *, two_units: bool = True, copies: bool = True
+) -> str | None:
     """Why ``expression`` lacks a number, or None: an operation on a number ``given`` lacks.
 
     With one of two facts found, the 1.5B calculator wrote "72 - 72" for "the year of completion
@@ -354,12 +358,16 @@ def missing_operand(given: str, expression: str, *, two_units: bool = True) -> s
     nothing. Such an operation counts only when ``given`` does not state its numbers so (a
     year given twice may be taken from itself). So does an operation on one figure given in two
     units (:func:`conversions`): "3531 - 2194" for the Volga's kilometres minus the Danube's,
-    which no result gave, took the Volga's miles.
+    which no result gave, took the Volga's miles. And, with ``copies``, an expression that is
+    one number: "1626" for how long St. Peter's took to build (only its completion year was
+    found), "10.6" for the people of Sweden and Finland together.
     """
     try:
         tree = ast.parse(normalize_expression(expression), mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
+    if copies and _value(_unsigned(tree.body)) is not None:
+        return "does no calculation: it is one number"
     stated = _number_list(given)
     converted = conversions(given) if two_units else set()
     for node in ast.walk(tree):
@@ -413,6 +421,13 @@ _NOT_UNITS = frozenset(
     "a an and are as at be but by for from in is it of on or than that the to was were with "
     "which".split()
 )
+
+
+def _unsigned(node: ast.expr) -> ast.expr:
+    """``node`` without a leading sign (``-295`` → ``295``)."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        node = node.operand
+    return node
 
 
 def _value(node: ast.expr) -> float | None:
