@@ -54,8 +54,8 @@ Agents:
   figure's miles from its kilometres; the check is the default since the ninth session).
 - ``ahead_any_unit``: ``ahead`` with ``grounded_units=False`` (an answer may write a number in
   a unit no step gives it in; checked by default since the ninth session).
-- ``ahead_copies``: ``ahead`` with ``copy_check=False`` (the calculator may answer with one
-  number it copied, "1626 = 1626").
+- ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
+  that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -379,7 +379,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
     copying = [
-        t.model_copy(update={"copy_check": False}) if t.name == "calculate_number" else t
+        t.model_copy(update={"copy_check": True}) if t.name == "calculate_number" else t
         for t in tools
     ]
     one_unit = [
@@ -402,7 +402,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
         "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
-        "ahead_copies": (copying, {}),  # the calculator may answer with a number it copied
+        "ahead_copies": (copying, {}),  # the calculator refuses a number it only copied
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -840,7 +840,7 @@ LABELS = {
     "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
-    "ahead_copies": 'ours, planning="ahead", calculator copy_check=False',
+    "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

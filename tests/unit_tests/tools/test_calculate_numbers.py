@@ -164,9 +164,9 @@ def test_a_task_names_an_operation_or_asks_for_a_fact(task: str, operation: bool
 @pytest.mark.parametrize("expression", ["1912", "-1912", "(1912)", "1912.000000000000"])
 def test_one_number_is_no_calculation(tool, expression) -> None:
     """ "1626 = 1626" for how long St. Peter's took: only its completion year was found."""
+    checked = tool.model_copy(update={"copy_check": True})
     with pytest.raises(CalculationError, match="does no calculation: it is one number"):
-        tool.invoke({"task": expression, "context": _TITANIC})
-    unchecked = tool.model_copy(update={"copy_check": False})
-    assert unchecked.invoke({"task": expression, "context": _TITANIC}).endswith("1912")
-    assert tool.invoke({"task": "round(1912.4)", "context": _TITANIC + " 1912.4"})
-    assert tool.invoke({"task": "1912"}) == "1912 = 1912"  # no context: the user's own number
+        checked.invoke({"task": expression, "context": _TITANIC})
+    assert tool.invoke({"task": expression, "context": _TITANIC}).endswith("1912")  # default
+    assert checked.invoke({"task": "round(1912.4)", "context": _TITANIC + " 1912.4"})
+    assert checked.invoke({"task": "1912"}) == "1912 = 1912"  # no context: the user's number
