@@ -21,12 +21,12 @@ __all__ = [
     "action_claims",
     "check_answer",
     "grounded_text",
+    "mislabelled_numbers",
     "numbers_in",
     "names_in",
     "sentences",
     "supported",
     "ungrounded_names",
-    "mislabelled_numbers",
     "ungrounded_numbers",
 ]
 
