@@ -353,9 +353,10 @@ def missing_operand(
     """Why ``expression`` lacks a number, or None: an operation on a number ``given`` lacks.
 
     With one of two facts found, the 1.5B calculator wrote "72 - 72" for "the year of completion
-    minus the year construction began" (the answer said it took 0 years), "134 / 1" for "the
-    population divided by the area" and "2026 - 0" for "the current year minus your age" (no
-    age was given): the missing number became the known one again, or a number that changes
+    minus the year construction began" (the answer said it took 0 years), "1940 + 1940" for
+    both of Churchill's terms (only the year he became Prime Minister was found), "134 / 1" for
+    "the population divided by the area" and "2026 - 0" for "the current year minus your age"
+    (no age was given): the missing number became the known one again, or a number that changes
     nothing. Such an operation counts only when ``given`` does not state its numbers so (a
     year given twice may be taken from itself). So does an operation on one figure given in two
     units (:func:`conversions`): "3531 - 2194" for the Volga's kilometres minus the Danube's,
@@ -378,9 +379,11 @@ def missing_operand(
         if left is not None and right is not None and frozenset((left, right)) in converted:
             pair = f"{format_number(left)} and {format_number(right)}"
             return f"takes {pair}, one figure written in two units"
-        if isinstance(node.op, ast.Sub | ast.Div) and left is not None and left == right:
+        if isinstance(node.op, ast.Sub | ast.Div | ast.Add) and left is not None and left == right:
             if stated.count(left) < 2:
-                return f"takes {format_number(left)} from itself"
+                verb = "adds" if isinstance(node.op, ast.Add) else "takes"
+                joined = "to" if isinstance(node.op, ast.Add) else "from"
+                return f"{verb} {format_number(left)} {joined} itself"
         identity = 0.0 if isinstance(node.op, ast.Add | ast.Sub) else None
         identity = 1.0 if isinstance(node.op, ast.Mult | ast.Div) else identity
         if identity is not None and right == identity and identity not in stated:

@@ -56,6 +56,23 @@ def test_a_number_taken_from_itself_is_a_missing_second_number(tool) -> None:
         tool.invoke({"task": "(72 + 1) * (72 / 72)", "context": _COLOSSEUM})
 
 
+_CHURCHILL = (
+    "Request: Adding up both of his terms, how many years was Winston Churchill Prime Minister?"
+    "\n\nTask: When did Winston Churchill become Prime Minister?\n"
+    "Result: Winston Churchill became Prime Minister in 1940."
+)
+
+
+def test_a_number_added_to_itself_is_a_missing_second_number(tool) -> None:
+    """Only the first term's start was found: "1940 + 1940" is refused, the terms searched."""
+    with pytest.raises(CalculationError, match="adds 1940 to itself.*needs a number"):
+        tool.invoke({"task": "1940 + 1940", "context": _CHURCHILL})
+    # a product of a number with itself is a square, not a copy
+    assert tool.invoke({"task": "1940 * 1940", "context": _CHURCHILL}).endswith("= 3763600")
+    twice = _CHURCHILL + "\n\nTask: When did his second term begin?\nResult: In 1940 too."
+    assert tool.invoke({"task": "1940 + 1940", "context": twice}) == "1940 + 1940 = 3880"
+
+
 @pytest.mark.parametrize("expression", ["72 / 1", "72 - 0", "72 + 0", "72 * 1"])
 def test_an_operation_that_changes_nothing_is_a_missing_number(tool, expression) -> None:
     """ "134 / 1" for "the population divided by the area": no area had been found."""
