@@ -54,6 +54,9 @@ Agents:
   figure's miles from its kilometres; the check is the default since the ninth session).
 - ``ahead_any_unit``: ``ahead`` with ``grounded_units=False`` (an answer may write a number in
   a unit no step gives it in; checked by default since the ninth session).
+- ``ahead_unmeasured``: ``ahead`` with ``measure_check=False`` (a search summary that gives no
+  length or area where its task asks for one stays the result; checked by default since the
+  tenth session).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -132,6 +135,7 @@ AGENTS = (
     "ahead_two_units",
     "ahead_any_unit",
     "ahead_copies",
+    "ahead_unmeasured",
     "react",
     "react_ours",
     "react_native",
@@ -378,6 +382,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
+    unmeasured = [tools[0].model_copy(update={"measure_check": False}), *tools[1:]]
     copying = [
         t.model_copy(update={"copy_check": True}) if t.name == "calculate_number" else t
         for t in tools
@@ -403,6 +408,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
         "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
         "ahead_copies": (copying, {}),  # the calculator refuses a number it only copied
+        "ahead_unmeasured": (unmeasured, {}),  # a summary without the asked length stays
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -676,6 +682,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_two_units": run_ours,
     "ahead_any_unit": run_ours,
     "ahead_copies": run_ours,
+    "ahead_unmeasured": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -841,6 +848,7 @@ LABELS = {
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
     "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
+    "ahead_unmeasured": 'ours, planning="ahead", search measure_check=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

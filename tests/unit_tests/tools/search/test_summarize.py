@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+from stand_ins import bag_of_words
 
-from langchain_gba._text import words
 from langchain_gba.grounding import sentences
 from langchain_gba.tools.search.summarize import (
     Source,
@@ -103,13 +102,6 @@ def test_the_finding_of_an_observation_leaves_out_its_sources_and_what_was_skipp
 # -- the sentences that matter, first ----------------------------------------------------------
 
 
-def _bag_of_words(texts: list[str]) -> np.ndarray:
-    """Unit vectors of counts of words over 3 letters (a stand-in for an embedder)."""
-    vocab = sorted({w for t in texts for w in words(t) if len(w) > 3})
-    out = np.array([[words(t).count(w) for w in vocab] for t in texts], dtype=np.float32)
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-
-
 DANUBE = Source(
     "Danube",
     "https://en.wikipedia.org/wiki/Danube",
@@ -121,7 +113,7 @@ VOLGA = Source("Volga", "", "The Volga is the longest river in Europe. It flows 
 
 
 def test_the_sentences_most_like_the_task_come_first_under_their_sources():
-    out = focused("What is the length of the Danube?", [VOLGA, DANUBE], _bag_of_words, k=2)
+    out = focused("What is the length of the Danube?", [VOLGA, DANUBE], bag_of_words, k=2)
     assert [s.title for s in out] == ["Danube"]
     assert out[0].text.startswith("Originating in Germany, the Danube flows southeast")
     assert out[0].url == DANUBE.url
@@ -129,11 +121,11 @@ def test_the_sentences_most_like_the_task_come_first_under_their_sources():
 
 
 def test_sources_with_few_sentences_come_back_as_they_are():
-    assert focused("How long is the Volga?", [VOLGA], _bag_of_words, k=5) == [VOLGA]
+    assert focused("How long is the Volga?", [VOLGA], bag_of_words, k=5) == [VOLGA]
 
 
 def test_every_kept_sentence_keeps_its_source():
-    out = focused("Which river flows into the Caspian?", [DANUBE, VOLGA], _bag_of_words, k=3)
+    out = focused("Which river flows into the Caspian?", [DANUBE, VOLGA], bag_of_words, k=3)
     for source in out:
         original = {s.title: s.text for s in (DANUBE, VOLGA)}[source.title]
         assert all(sentence in original for sentence in sentences(source.text))
@@ -157,9 +149,9 @@ def test_a_summary_that_computes_gives_way_to_the_best_sentences_as_written():
 
     computed = "It took 1626 - 1506 = 120 years to build the present St. Peter's Basilica."
     out = summarize(
-        ScriptedChatModel(replies=[computed]), BUILD, [ST_PETERS], embed=_bag_of_words, k=2
+        ScriptedChatModel(replies=[computed]), BUILD, [ST_PETERS], embed=bag_of_words, k=2
     )
-    best = ranked(BUILD, [ST_PETERS], _bag_of_words)
+    best = ranked(BUILD, [ST_PETERS], bag_of_words)
     assert best[0][1].startswith("Construction of the present basilica began")
     assert best[1][1] == "It replaced the ageing Old St. Peter's Basilica."  # names its article
     assert out == f"St. Peter's Basilica: {best[0][1]} {best[1][1]}"
@@ -173,7 +165,7 @@ def test_a_summary_the_sources_support_is_kept_with_ranking():
     from langchain_gba.tools.search.summarize import summarize
 
     said = "Construction began in 1506 and was completed in 1626."
-    out = summarize(ScriptedChatModel(replies=[said]), BUILD, [ST_PETERS], embed=_bag_of_words)
+    out = summarize(ScriptedChatModel(replies=[said]), BUILD, [ST_PETERS], embed=bag_of_words)
     assert out == said
 
 
@@ -183,7 +175,7 @@ def test_the_summary_reads_only_the_ranked_sentences():
     from langchain_gba.tools.search.summarize import summarize
 
     model = ScriptedChatModel(replies=["It was completed in 1626."])
-    summarize(model, BUILD, [ST_PETERS], embed=_bag_of_words, k=1)
+    summarize(model, BUILD, [ST_PETERS], embed=bag_of_words, k=1)
     read = model.calls[0][-1].content
     assert "Construction of the present basilica began" in read
     assert "largest church" not in read
@@ -195,11 +187,11 @@ def test_the_summary_reads_only_the_ranked_sentences():
 def test_the_sentences_most_like_the_task_are_quoted_as_written_after_their_titles():
     from langchain_gba.tools.search.summarize import quoted
 
-    out = quoted("What is the length of the Danube?", [VOLGA, DANUBE], _bag_of_words, k=2)
+    out = quoted("What is the length of the Danube?", [VOLGA, DANUBE], bag_of_words, k=2)
     assert out[0] == "Originating in Germany, the Danube flows southeast for a length of 2,850 km."
     assert len(out) == 2
     assert out[1].removeprefix("Danube: ").removeprefix("Volga: ") in DANUBE.text + VOLGA.text
-    volga = quoted("Where does the river flow into?", [VOLGA], _bag_of_words, k=1)
+    volga = quoted("Where does the river flow into?", [VOLGA], bag_of_words, k=1)
     assert volga == ["Volga: It flows into the Caspian."]  # a sentence that does not name it
 
 

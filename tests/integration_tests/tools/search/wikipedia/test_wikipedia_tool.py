@@ -133,3 +133,32 @@ def test_quoted_sentences_give_the_figure_the_summary_left_out(capable_llm) -> N
     assert summary_of(observation) == summary and "In the sources" not in summary
     plain = WikipediaSearchTool(llm=capable_llm).invoke({"task": task})
     assert "In the sources:" not in plain  # off by default
+
+
+_DANUBE_RANK = "The Danube is a river in Europe, the second-longest after the Volga."
+
+
+def test_a_summary_without_the_asked_length_gives_way_to_the_sentence_stating_it() -> None:
+    """The bundled index and its embedder, the 1.5B's summary of the Danube replayed: its rank
+    for its length. The passage's sentence with the length is the result, as written."""
+    from scripted import ScriptedChatModel
+
+    tool = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_DANUBE_RANK]))
+    observation = tool.invoke({"task": "How long is the Danube?"})
+    assert "the Danube flows southeast for 2,850" in finding(observation)
+    assert _DANUBE_RANK not in observation
+    unchecked = WikipediaSearchTool(
+        llm=ScriptedChatModel(replies=[_DANUBE_RANK]), measure_check=False
+    )
+    assert finding(unchecked.invoke({"task": "How long is the Danube?"})) == _DANUBE_RANK
+    # a task that asks no length keeps its summary
+    kept = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_DANUBE_RANK]))
+    assert finding(kept.invoke({"task": "Where does the Danube flow?"})) == _DANUBE_RANK
+
+
+def test_the_mississippis_length_is_found_on_the_real_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """End to end with the default model: whatever its summary says of the Mississippi, the
+    result gives the river's own length (2,340 mi), not the Missouri's (2,341 mi)."""
+    tool = WikipediaSearchTool(llm=capable_llm)
+    found = finding(tool.invoke({"task": "How long is the Mississippi?"}))
+    assert "2,340" in found and "2,341" not in found

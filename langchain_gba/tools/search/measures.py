@@ -1,0 +1,134 @@
+"""A search task that asks for a length or an area, and a summary that does not give one.
+
+The 1.5B summary answered "How long is the Danube?" with "The Danube is a river in Europe, the
+second-longest after the Volga." and "What is the area of Chile?" with Chile's population,
+while a later sentence of the same passage gave the figure ("flows southeast for 2,850 km",
+"covers a territorial area of 756,102 square kilometers"). Such a summary is no answer to its
+task; the passage's own sentence that states the measure is (:func:`measured`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_gba._text import words
+from langchain_gba.tools.search.summarize import Source, _as_written, ranked
+
+__all__ = ["MEASURES", "asked_measure", "measured", "states_measure"]
+
+_NUMBER = r"\d[\d,]*(?:\.\d+)?"
+
+MEASURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "area": (
+        # lower case only: "the Greater Tokyo Area" is a name
+        re.compile(r"\barea\b|(?i:(?<!per )\bsquare (?:kilo)?met|\bhow (?:big|large) is\b)"),
+        re.compile(
+            rf"{_NUMBER}\s*(?:km²|km2|mi²|mi2|m²|sq\.?\s*(?:km|mi|m)\b|square\s+"
+            r"(?:kilomet|met|mile)|hectares?\b|ha\b|acres?\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    "length": (
+        re.compile(
+            r"\blength\b|\bhow long (?:is|are)\b|\btall\b|\bheight\b|\bhow high\b|\belevation\b"
+            r"|\bhow deep\b|\bdepth\b|\bdistance\b|\bhow far\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            rf"{_NUMBER}(?:\s|-)*(?:km|kilomet(?:re|er)s?|m|met(?:re|er)s?|mi|miles?|ft|feet|"
+            r"foot|cm|centimet(?:re|er)s?|inch(?:es)?)\b",
+            re.IGNORECASE,
+        ),
+    ),
+}
+"""Per measure: how a task asks for it, and how a text states one (a number and its unit)."""
+
+_NOT_A_LENGTH = re.compile(
+    r"\b(?:years?|months?|days?|hours?|minutes?|seconds?|take|took|time|ago|old|age)\b",
+    re.IGNORECASE,
+)
+"""Words of a task whose "how long" asks for a time ("How long did it take to build it?")."""
+
+_UNIT_WORDS = {
+    "area": re.compile(r"km²|km2|mi²|square|sq\b|hectares?|acres?", re.IGNORECASE),
+    "length": re.compile(
+        r"\b(?:km|kilomet(?:re|er)s?|met(?:re|er)s?|miles?|feet|ft|foot)\b", re.IGNORECASE
+    ),
+}
+
+_TASK_WORDS = frozenset(
+    "a an the of in on at to for from by with and or is are was were be what which who how "
+    "long tall high deep far big large height length area elevation depth distance surface "
+    "square total its it does do did much many metres meters kilometres kilometers miles feet "
+    "km mi m ft in".split()
+)
+
+
+def asked_measure(task: str) -> str | None:
+    """The measure ``task`` asks for: ``"area"``, ``"length"`` (heights, depths, distances)."""
+    if MEASURES["area"][0].search(task):
+        return "area"
+    if MEASURES["length"][0].search(task) and not _NOT_A_LENGTH.search(task):
+        return "length"
+    return None
+
+
+def states_measure(text: str, measure: str) -> bool:
+    """Whether ``text`` gives a figure of ``measure``.
+
+    A number with its unit ("2,850 km"), or a number in a text that names the unit elsewhere
+    ("The height of Denali in metres is 6,190."), or a bare number ("4,807.3"): the summary
+    answered.
+    """
+    if MEASURES[measure][1].search(text):
+        return True
+    numbers = re.findall(rf"{_NUMBER}(?:\s+[^\W\d_]+)?", text)
+    if not numbers:
+        return False
+    if _UNIT_WORDS[measure].search(text):
+        return True
+    # a bare figure ("4,807.3"), not a count ("18.5 million") nor a figure of another unit
+    return any(len(n.split()) == 1 for n in numbers)
+
+
+def measured(
+    task: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+    measure: str,
+) -> str | None:
+    """The sentence of ``sources`` most like ``task`` that states its ``measure``, as written.
+
+    Only a sentence about what the task names: the words it writes with a capital (not at a
+    sentence's start) in the sentence or its article's title (all of one or two, all but one
+    of more), else two of its other words; and a
+    sentence of an article whose title holds them first ("How long is the Mississippi?": the
+    Mississippi River's "flows generally south for 2,340 mi", not the Missouri River's "2,341
+    mi ... before entering the Mississippi River"). None when no sentence qualifies.
+    """
+    names, needed = _named(task)
+    if not names:
+        return None
+    found = [
+        (n, sentence)
+        for n, sentence in ranked(task, sources, embed)
+        if MEASURES[measure][1].search(sentence)
+        and len(names & set(words(f"{sources[n].title} {sentence}"))) >= needed
+    ]
+    titled = [(n, t) for n, t in found if len(names & set(words(sources[n].title))) >= needed]
+    for n, sentence in titled + found:
+        return _as_written([(sources[n].title, sentence)])
+    return None
+
+
+def _named(task: str) -> tuple[set[str], int]:
+    """What ``task`` is about, and how many of those words a sentence must hold."""
+    # a capital after a space, not at a sentence's start ("... per foot. Use 0.3048 m")
+    capitalized = {w.lower() for w in re.findall(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'-]*", task)}
+    names = {w for n in capitalized for w in words(n)} - _TASK_WORDS - {"i"}
+    if names:  # all of one or two names; of more, all but one ("Christ the Redeemer in Rio")
+        return names, len(names) if len(names) <= 2 else len(names) - 1
+    content = set(words(task)) - _TASK_WORDS
+    return content, min(2, len(content))

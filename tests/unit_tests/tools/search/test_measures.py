@@ -1,0 +1,97 @@
+"""A search task that asks for a length or an area, and a summary that gives none."""
+
+from __future__ import annotations
+
+import pytest
+from stand_ins import bag_of_words
+
+from langchain_gba.tools.search.measures import asked_measure, measured, states_measure
+from langchain_gba.tools.search.summarize import Source
+
+
+@pytest.mark.parametrize(
+    ("task", "measure"),
+    [
+        ("How long is the Danube?", "length"),
+        ("What is the height of Christ the Redeemer in Rio?", "length"),
+        ("how tall is the eiffel tower", "length"),
+        ("What is the depth of Lake Baikal in metres?", "length"),
+        ("How far is the Moon from the Earth?", "length"),
+        ("What is the area of Chile?", "area"),
+        ("How big is Lake Victoria in square kilometres?", "area"),
+        ("How long did it take to build St. Peter's Basilica?", None),  # a time
+        ("How long is a day on Mars in hours?", None),
+        ("How many people live in the Greater Tokyo Area?", None),  # a name
+        ("How many people are there per square kilometre in Mexico?", None),  # a density
+        ("Who designed the Sydney Opera House?", None),
+    ],
+)
+def test_the_measure_a_task_asks_for(task, measure) -> None:
+    assert asked_measure(task) == measure
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "states"),
+    [
+        ("The Danube flows for 2,850 km (1,770 mi).", "length", True),
+        ("The height of Denali in metres is 6,190.", "length", True),  # the unit named first
+        ("4,807.3", "length", True),  # a bare figure answers
+        ("It is 30-metre tall.", "length", True),
+        ("The Danube is a river in Europe, the second-longest after the Volga.", "length", False),
+        ("No information found.", "length", False),
+        ("Chile covers 756,102 square kilometers.", "area", True),
+        ("It covers 2,780,085 km2 (1,073,397 mi2).", "area", True),
+        ("According to the 2024 census, Chile had a population of 18.5 million.", "area", False),
+        ("The lake is 68,800 km² in area.", "area", True),
+    ],
+)
+def test_a_text_states_a_measure_with_a_number(text, measure, states) -> None:
+    assert states_measure(text, measure) is states
+
+
+DANUBE = Source(
+    "Danube",
+    "",
+    "The Danube is a river in Europe, the second-longest after the Volga. It was once a frontier "
+    "of the Roman Empire. … Originating in Germany, the Danube flows southeast for 2,850 km "
+    "(1,770 mi), passing through ten countries.",
+)
+MISSISSIPPI = Source(
+    "Mississippi River",
+    "",
+    "The Mississippi River is the second-longest river in the United States. From Lake Itasca "
+    "it flows generally south for 2,340 mi to the Gulf of Mexico.",
+)
+MISSOURI = Source(
+    "Missouri River",
+    "",
+    "The Missouri River, the nation's longest, flows for 2,341 mi (3,767 km) before entering "
+    "the Mississippi River north of St. Louis, the Mississippi's long course.",
+)
+
+
+def test_the_sentence_that_states_the_measure_is_the_result_as_written() -> None:
+    task = "How long is the Danube?"
+    out = measured(task, [DANUBE], bag_of_words, "length")
+    assert out == "Originating in Germany, the Danube flows southeast for 2,850 km (1,770 mi), " + (
+        "passing through ten countries."
+    )
+
+
+def test_the_article_the_task_names_comes_before_one_that_mentions_it() -> None:
+    """The Missouri's sentence names the Mississippi too, and more alike in words: not it."""
+    task = "How long is the Mississippi?"
+    out = measured(task, [MISSOURI, MISSISSIPPI], bag_of_words, "length")
+    assert (
+        out
+        == "Mississippi River: From Lake Itasca it flows generally south for 2,340 mi to "
+        + ("the Gulf of Mexico.")
+    )
+
+
+def test_no_sentence_about_what_the_task_names_is_no_result() -> None:
+    assert measured("How long is the Yangtze?", [DANUBE, MISSOURI], bag_of_words, "length") is None
+    # a task with two names needs both in the sentence or its title
+    two = "What are the lengths of the Volga and the Danube?"
+    assert measured(two, [DANUBE], bag_of_words, "length") is None
+    assert measured("What is the area of the Danube?", [DANUBE], bag_of_words, "area") is None
