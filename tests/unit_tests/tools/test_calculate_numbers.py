@@ -73,6 +73,20 @@ def test_a_number_added_to_itself_is_a_missing_second_number(tool) -> None:
     assert tool.invoke({"task": "1940 + 1940", "context": twice}) == "1940 + 1940 = 3880"
 
 
+def test_a_citation_is_no_number_of_the_results(tool) -> None:
+    """ "According to source [1]" gives no 1: "134 / 1" still changes nothing."""
+    context = (
+        "Request: How many people are there per square kilometre in Mexico?\n\n"
+        "Task: What is the population of Mexico?\n"
+        "Result: According to source [1], Mexico has over 134 million people."
+    )
+    with pytest.raises(CalculationError, match="works with 1, which changes nothing"):
+        tool.invoke({"task": "134 / 1", "context": context})
+    from langchain_gba.tools.calculate import known_numbers
+
+    assert known_numbers(context) == "134"
+
+
 @pytest.mark.parametrize("expression", ["72 / 1", "72 - 0", "72 + 0", "72 * 1"])
 def test_an_operation_that_changes_nothing_is_a_missing_number(tool, expression) -> None:
     """ "134 / 1" for "the population divided by the area": no area had been found."""
