@@ -57,6 +57,9 @@ Agents:
 - ``ahead_unmeasured``: ``ahead`` with ``measure_check=False`` (a search summary that gives no
   length or area where its task asks for one stays the result; checked by default since the
   tenth session).
+- ``ahead_uncompared``: ``ahead`` with ``grounded_comparisons=False`` (an answer may give a
+  found figure as a difference, "3,531 kilometers longer"; checked by default since the tenth
+  session).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -136,6 +139,7 @@ AGENTS = (
     "ahead_any_unit",
     "ahead_copies",
     "ahead_unmeasured",
+    "ahead_uncompared",
     "react",
     "react_ours",
     "react_native",
@@ -409,6 +413,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
         "ahead_copies": (copying, {}),  # the calculator refuses a number it only copied
         "ahead_unmeasured": (unmeasured, {}),  # a summary without the asked length stays
+        "ahead_uncompared": (tools, {"grounded_comparisons": False}),  # a found figure as a gap
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -683,6 +688,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_any_unit": run_ours,
     "ahead_copies": run_ours,
     "ahead_unmeasured": run_ours,
+    "ahead_uncompared": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -849,6 +855,7 @@ LABELS = {
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
     "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
     "ahead_unmeasured": 'ours, planning="ahead", search measure_check=False',
+    "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

@@ -20,6 +20,7 @@ __all__ = [
     "Grounding",
     "action_claims",
     "check_answer",
+    "compared_numbers",
     "grounded_text",
     "mislabelled_numbers",
     "numbers_in",
@@ -243,6 +244,47 @@ def mislabelled_numbers(answer: str, sources: Sequence[str]) -> list[str]:
             if shown.text not in out:
                 out.append(shown.text)
     return out
+
+
+_COMPARED = re.compile(
+    r"\s*(?:[^\W\d_]+\s+){0,2}?(?:longer|shorter|taller|higher|lower|more|fewer|less|larger|"
+    r"smaller|bigger|older|younger|greater|deeper|shallower|farther|further|heavier|lighter|"
+    r"wider|narrower|earlier|later|times)\b",
+    re.IGNORECASE,
+)
+"""What follows a number that compares two quantities: "681 kilometres longer", "1.54 times"."""
+
+
+def compared_numbers(answer: str, sources: Sequence[str], comparing: Sequence[str]) -> list[str]:
+    """The numbers ``answer`` gives as a comparison that no calculation or source compares.
+
+    "681 kilometres longer", "1.54 times": a difference or a ratio, which the calculator works
+    out. The 1.5B answer writer, after two searches and no calculation, wrote "The Volga ... would
+    be 3,531 kilometers longer" (the Volga's length as the difference) and "Mont Blanc is
+    4,807.3 meters higher than Mount Fuji": each number is in a result, the comparison in none.
+    Such a number is supported by a text of ``comparing`` (the request, the calculator's
+    results: "multiplied by 2"), or by a text of ``sources`` that gives it as a comparison too.
+    Each as written, once.
+    """
+    computed = [n for text in comparing for n in numbers_in(text)]
+    compared = [n for text in sources for n in _compared_in(text)]
+    out: list[str] = []
+    for shown in _compared_in(answer):
+        if shown.value in FREE_NUMBERS or supported(shown, computed + compared):
+            continue
+        if shown.text not in out:
+            out.append(shown.text)
+    return out
+
+
+def _compared_in(text: str) -> list[Number]:
+    """The numbers of ``text`` that a comparison word follows."""
+    text = _TIME.sub(r"\1 \2", _ISO_DATE.sub(r"\1 \2 \3", text))
+    return [
+        number
+        for m, number in zip(_NUMBER.finditer(text), numbers_in(text), strict=True)
+        if _COMPARED.match(text, m.end())
+    ]
 
 
 COMPLETED = (
@@ -502,6 +544,7 @@ def check_answer(
     done: Iterable[str] = (),
     names: bool = False,
     units: bool = True,
+    comparing: Sequence[str] | None = None,
 ) -> Grounding:
     """Check ``answer`` against ``sources`` (the request and the results of the steps).
 
@@ -511,12 +554,17 @@ def check_answer(
     agent asks it of an answer written before any tool ran, where a name can only come from the
     model's memory: "Galileo Galilei was born in Florence" for Pisa). ``units``: a number
     the sources give only in another unit of its kind is unsupported too
-    (:func:`mislabelled_numbers`).
+    (:func:`mislabelled_numbers`). ``comparing``: the texts whose numbers an answer may give as
+    a difference or a ratio (the request, the calculator's results); given, one it gives so
+    must come from them (:func:`compared_numbers`).
     """
     finished = set(done)
     pending = [t for t in action_tools if t not in finished]
+    numbers = ungrounded_numbers(answer, sources, units=units)
+    if comparing is not None:
+        numbers += [n for n in compared_numbers(answer, sources, comparing) if n not in numbers]
     return Grounding(
-        numbers=ungrounded_numbers(answer, sources, units=units),
+        numbers=numbers,
         actions=action_claims(answer, pending, done=finished & set(action_tools)),
         names=ungrounded_names(answer, sources, single=True) if names else [],
     )

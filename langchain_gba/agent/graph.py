@@ -86,6 +86,7 @@ def create_gba_agent(
     grounded: bool = True,
     grounded_names: bool = False,
     grounded_units: bool = True,
+    grounded_comparisons: bool = True,
     planning: Literal["auto", "step", "ahead"] = "auto",
     replan: Literal["failure", "user"] = "failure",
     early_answer: bool | float = True,
@@ -143,6 +144,11 @@ def create_gba_agent(
         grounded_units: with ``grounded``, a number the answer writes with a unit must not be
             one the results give only in another unit of its kind ("299,792,458 kilometres
             per second" from "299,792,458 metres per second"): the run goes back to convert it.
+        grounded_comparisons: with ``grounded``, a number the answer gives as a difference or
+            a ratio ("681 kilometres longer", "1.54 times") must come from the calculator or
+            the request, or from a result that compares so too ("The Volga ... would be 3,531
+            kilometers longer" gave its length as the difference): the run goes back to
+            calculate it.
         planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
             (``ZeroShotPlanner``) and tools that take a task (search, calculator, ask_user);
             ``"step"`` with one that cannot (``FineTunedPlanner``) or with tools whose
@@ -255,6 +261,7 @@ def create_gba_agent(
         grounded=grounded,
         grounded_names=grounded_names,
         grounded_units=grounded_units,
+        grounded_comparisons=grounded_comparisons,
         planning=planning,
         replan=replan,
         early_answer=_threshold(early_answer, EARLY_ANSWER_THRESHOLD),

@@ -126,6 +126,7 @@ class Nodes:
         grounded: bool = True,
         grounded_names: bool = False,
         grounded_units: bool = True,
+        grounded_comparisons: bool = True,
         max_refusals: int = 2,
         planning: str = "step",
         replan: str = "failure",
@@ -149,6 +150,7 @@ class Nodes:
         self.grounded = grounded
         self.grounded_names = grounded_names
         self.grounded_units = grounded_units
+        self.grounded_comparisons = grounded_comparisons
         self.planning = planning
         self.replan = replan
         self.max_refusals = max_refusals
@@ -991,6 +993,21 @@ class Nodes:
         done = {s["tool"] for s in ran if not s.get("plan", {}).get("rejected")}
         return [state["request"], *(str(s["observation"]) for s in ran)], done
 
+    def _comparing(self, state: AgentState) -> list[str] | None:
+        """The texts whose numbers an answer may give as a comparison, or None (not checked).
+
+        The request and the results of the tools that calculate (those that read the run's
+        results, as the calculator does).
+        """
+        if not self.grounded_comparisons:
+            return None
+        calculated = [
+            str(s["observation"])
+            for s in state["steps"]
+            if not s["error"] and (tool := self.tools.get(s["tool"])) and reads_context(tool)
+        ]
+        return [state["request"], *calculated]
+
     def _answered(self, state: AgentState, answer: str) -> dict[str, Any]:
         """The run's answer, once it is grounded in the steps (or back to planning).
 
@@ -1010,6 +1027,7 @@ class Nodes:
                 # always when no step informed it: a name is then from memory
                 names=self.grounded_names or len(sources) == 1,
                 units=self.grounded_units,
+                comparing=self._comparing(state),
             )
             if not check.ok:
                 return self._ungrounded(state, plan, answer, check)

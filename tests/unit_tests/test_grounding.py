@@ -274,3 +274,42 @@ def test_a_number_given_in_another_unit_is_mislabelled(answer, sources, mislabel
     assert mislabelled_numbers(answer, sources) == mislabelled
     assert check_answer(answer, sources).numbers == mislabelled
     assert check_answer(answer, sources, units=False).numbers == []
+
+
+_VOLGA = [
+    "If you laid the Volga next to the Danube, how many kilometres longer would the Volga be?",
+    "The Volga is 3,531 kilometers long.",
+    "Originating in Germany, the Danube flows southeast for 2,850 km (1,770 mi).",
+]
+
+
+@pytest.mark.parametrize(
+    ("answer", "comparing", "unsupported"),
+    [
+        # a found length given as the difference: no step compared
+        ("The Volga is 3,531 kilometers long, so it is 3,531 kilometers longer.", [], ["3,531"]),
+        ("The Volga is 681 kilometres longer than the Danube.", ["3531 - 2850 = 681"], []),
+        ("Antarctica is about 1.54 times larger.", ["14200000 / 9200000 = 1.54347826087"], []),
+        ("It is 2 times as long.", [], ["2"]),
+        ("It is 2 times the Nile's length.", ["How long is the Nile, times 2?"], []),  # asked
+        ("The Volga is 3,531 kilometers long.", [], []),  # a length, no comparison
+        ("It flows 2,850 km, longer than the Rhine.", [], []),  # the comparison is not the number
+        ("It is 1 time longer.", [], []),  # free numbers
+    ],
+)
+def test_a_number_given_as_a_comparison_comes_from_a_calculation(
+    answer, comparing, unsupported
+) -> None:
+    from langchain_gba.grounding import compared_numbers
+
+    assert compared_numbers(answer, _VOLGA, comparing) == unsupported
+
+
+def test_a_result_that_compares_supports_the_same_comparison() -> None:
+    from langchain_gba.grounding import check_answer, compared_numbers
+
+    said = ["Mont Blanc is 1,031.06 m higher than Mount Fuji."]
+    assert compared_numbers("Mont Blanc is 1,031.06 m higher than Fuji.", said, []) == []
+    claim = "The Volga would be 3,531 kilometers longer."
+    assert check_answer(claim, _VOLGA, comparing=[]).numbers == ["3,531"]
+    assert check_answer(claim, _VOLGA).numbers == []  # not checked without ``comparing``

@@ -1087,3 +1087,29 @@ def test_a_number_relabelled_in_another_unit_goes_back_to_the_planner(grounded_u
     assert refused["error"] and refused["plan"]["ungrounded"] == ["299,792,458"]
     assert [s["tool"] for s in out["steps"]][2:] == ["calc", "final_answer"]
     assert out["answer"] == "It travels 238 km."
+
+
+@pytest.mark.parametrize("grounded_comparisons", [True, False])
+def test_a_found_figure_given_as_a_difference_goes_back_to_the_planner(
+    grounded_comparisons,
+):
+    """ "8,849 m higher than K2": Everest's height as the difference, which no step worked out
+    (``grounded_comparisons``, the default); the run calculates it."""
+    agent, planner, writer = build(
+        [
+            step("lookup", "How high are Everest and K2?"),
+            step("final_answer", "Say how much higher."),
+            step("calc", "Everest's height minus K2's"),
+            step("final_answer", "Say how much higher."),
+        ],
+        ["Everest is 8,849 m higher than K2.", "Everest is 238 m higher than K2."],
+        grounded_comparisons=grounded_comparisons,
+    )
+    out = agent.invoke({"request": REQUEST})
+    if not grounded_comparisons:
+        assert out["answer"] == "Everest is 8,849 m higher than K2."
+        return
+    refused = out["steps"][1]
+    assert refused["error"] and refused["plan"]["ungrounded"] == ["8,849"]
+    assert [s["tool"] for s in out["steps"]][2:] == ["calc", "final_answer"]
+    assert out["answer"] == "Everest is 238 m higher than K2."  # the calculator's difference
