@@ -21,6 +21,7 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
+from langchain_gba.grounding import numbers_in
 from langchain_gba.prompts import CALCULATOR_CONTEXT_USER, CALCULATOR_SYSTEM, CALCULATOR_USER
 from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.arithmetic import (
@@ -333,9 +334,11 @@ def invented_numbers(task: str, expression: str) -> list[str]:
     A small model asked to calculate with a fact it was not given (a length, a year, a
     population) writes the number from memory, often wrongly; such a number must come from a
     search first. Small numbers (unit conversions, percentages, counts), powers of ten, a few
-    unit constants (``KNOWN_CONSTANTS``) and a task number scaled by 100 are allowed.
+    unit constants (``KNOWN_CONSTANTS``) and a task number scaled by 100 are allowed, and so
+    is a number written with a scale word, in full ("134 million" as 134000000: a density from
+    a population in millions had been refused as invented).
     """
-    given = _numbers(task)
+    given = _numbers(task) | {n.value for n in numbers_in(_CITATION.sub(" ", task))}
     scaled = given | {g * 100 for g in given} | {g / 100 for g in given}
     invented = []
     for value in sorted(_numbers(expression)):

@@ -201,3 +201,16 @@ def test_one_number_is_no_calculation(tool, expression) -> None:
     assert tool.invoke({"task": expression, "context": _TITANIC}).endswith("1912")  # default
     assert checked.invoke({"task": "round(1912.4)", "context": _TITANIC + " 1912.4"})
     assert checked.invoke({"task": "1912"}) == "1912 = 1912"  # no context: the user's number
+
+
+def test_a_number_with_a_scale_word_may_be_written_in_full(tool) -> None:
+    """ "134 million" in a result is 134000000 in an expression, not an invented number."""
+    context = (
+        "Request: How many people are there per square kilometre in Mexico?\n\n"
+        "Task: What is the population of Mexico?\nResult: Mexico has 134 million people.\n\n"
+        "Task: What is the area of Mexico?\nResult: The area of Mexico is 1,972,550 km²."
+    )
+    out = tool.invoke({"task": "134000000 / 1972550", "context": context})
+    assert out.startswith("134000000 / 1972550 = 67.93")
+    with pytest.raises(CalculationError, match="^neither the task nor the results"):
+        tool.invoke({"task": "135000000 / 1972550", "context": context})
