@@ -29,6 +29,7 @@ __all__ = [
     "supported",
     "ungrounded_names",
     "ungrounded_numbers",
+    "worked_out_numbers",
 ]
 
 FREE_NUMBERS = frozenset({0.0, 1.0})
@@ -473,6 +474,22 @@ _DATE = re.compile(
     r"\s+(?P<year>\d{4})\b"
 )
 """A date with its day: "15 May 1814", "May 15, 1814" (and "on" before it)."""
+
+
+def worked_out_numbers(text: str, sources: Sequence[str]) -> list[Number]:
+    """The numbers ``text`` states that no text of ``sources`` gives, years and dates left out.
+
+    What a summary worked out (a count of years, an age, a ratio), or recalled as a quantity;
+    a year or a date no source gives is a fact the model recalled ("born on 15 May 1769"), not
+    a sum: the sources' sentences do not stand in for that.
+    """
+    known = [n for source in sources for n in numbers_in(source, words=True)]
+    return [
+        n
+        for n in numbers_in(_DATE.sub(" ", text))
+        if not supported(n, known)
+        and not (n.decimals == 0 and n.scale == 1 and 1000 <= n.value <= 2100)
+    ]
 
 
 def _without_unknown_days(sentence: str, known: Sequence[Number]) -> str:

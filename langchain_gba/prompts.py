@@ -50,6 +50,7 @@ __all__ = [
     "SAME_RESULT_NOTE",
     "PLANNER_EXAMPLES",
     "PLAN_AHEAD_EXAMPLES",
+    "SPAN_PLAN_EXAMPLE",
     "REFERENCE_PLAN_EXAMPLES",
     "REFERENCES_RULE",
     "PLAN_AHEAD_FIELD_DESCRIPTIONS",
@@ -449,6 +450,23 @@ class PlanAheadExample(NamedTuple):
 _SEARCH = "search_wikipedia"
 _CALC = "calculate_number"
 
+SPAN_PLAN_EXAMPLE = PlanAheadExample(
+    "For how many years was Angela Merkel Chancellor of Germany?",
+    (
+        "Needs the year her time as Chancellor began and the year it ended (one search), then "
+        "their difference: calculate_number.",
+        (
+            (_SEARCH, "From which year to which year was Angela Merkel Chancellor of Germany?"),
+            (_CALC, "The year her time as Chancellor ended minus the year it began"),
+        ),
+    ),
+)
+"""How long one thing lasted: its first and last year from one search, then their difference.
+Without it the 1.5B planner searched a birth year or an age for such requests ("How old was
+Nelson Mandela when he became President"), or asked the user "How old are you?", and the dev
+split's "For how many years was the Empire State Building the tallest building in the world?"
+searched its height in every recorded run."""
+
 PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     PlanAheadExample(
         "How many years after the Golden Gate Bridge opened did Apollo 11 land on the Moon?",
@@ -461,6 +479,7 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
             ),
         ),
     ),
+    SPAN_PLAN_EXAMPLE,
     PlanAheadExample(
         "How long is the Amazon River in miles?",
         (

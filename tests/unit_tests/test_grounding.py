@@ -12,6 +12,7 @@ from langchain_gba.grounding import (
     numbers_in,
     sentences,
     ungrounded_numbers,
+    worked_out_numbers,
 )
 
 EVEREST = [
@@ -194,6 +195,17 @@ def test_grounded_text_keeps_the_year_of_a_date_whose_day_no_source_gives():
         "He was crowned on 18 May 1804."
     )
     assert grounded_text("He was born on 15 August 1769.", sources) == ""  # the year is not given
+
+
+def test_worked_out_numbers_are_quantities_no_source_gives_not_years_or_dates():
+    sources = ["Shah Jahan was the fifth Mughal Emperor from 1628 until his deposition in 1658."]
+    found = worked_out_numbers("He ruled for 30 years, from 1628, aged 36 in 1628.", sources)
+    assert [n.text for n in found] == ["30", "36"]
+    assert worked_out_numbers("He was born on 5 January 1592.", sources) == []
+    assert worked_out_numbers("He was born in 1592.", sources) == []
+    scaled = worked_out_numbers("About 1.5 million people.", sources)
+    assert [n.text for n in scaled] == ["1.5 million"]
+    assert worked_out_numbers("He ruled from 1628 to 1658.", sources) == []
 
 
 def test_grounded_text_keeps_the_fact_and_drops_the_sum():

@@ -11,7 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_gba._text import words
-from langchain_gba.grounding import grounded_text, numbers_in, sentences
+from langchain_gba.grounding import grounded_text, numbers_in, sentences, worked_out_numbers
 from langchain_gba.prompts import (
     NO_INFORMATION,
     SEARCH_SELECT_SYSTEM,
@@ -145,7 +145,11 @@ def _read(sources: Sequence[Source], best: Sequence[tuple[int, str]], k: int) ->
 
 
 def _clean(
-    text: str, task: str, sources: Sequence[Source] = (), request: str = "", as_written: str = ""
+    text: str,
+    task: str,
+    sources: Sequence[Source] = (),
+    request: str = "",
+    as_written: str | Callable[[], str] = "",
 ) -> str:
     """The summary, or :data:`NO_INFORMATION` when it says so or only restates the task.
 
@@ -156,7 +160,11 @@ def _clean(
     years before 2026", and the answer took it. When that cuts a number and ``as_written`` is
     given (the sources' sentences most like the task), those sentences are the result: the
     cut left "It took 1626." of "It took 1626 - 1506 = 120 years to build ...", and nothing of
-    an answer that added a height in feet from memory.
+    an answer that added a height in feet from memory; told "For how many years did Shah Jahan
+    rule", it wrote "for 29 years" where the source gives "from 1628 until his deposition in
+    1658". ``as_written`` may be a function: called only when nothing is left of the summary
+    and what was cut is a quantity, not a year or a date (a birth date the sources do not give
+    is a fact recalled, and "No information found." is the truth of it).
     """
     text = " ".join(str(text).split())
     if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
@@ -167,7 +175,10 @@ def _clean(
         given = [task, request, *(f"{s.title} {s.text}" for s in sources)]
         grounded = grounded_text(text, given)
         if as_written and len(numbers_in(grounded)) < len(numbers_in(text)):
-            return as_written
+            if not callable(as_written):
+                return as_written
+            if not grounded and worked_out_numbers(text, given):
+                return as_written() or NO_INFORMATION
         text = grounded or NO_INFORMATION
     return text
 
@@ -179,13 +190,14 @@ def summarize(
     request: str = "",
     *,
     embed: Callable[[list[str]], Any] | None = None,
-    k: int = FOCUS_SENTENCES,
+    k: int | None = FOCUS_SENTENCES,
 ) -> str:
     """Answer ``task`` (a step of ``request``, when given) from ``sources`` with ``llm``.
 
-    :data:`NO_INFORMATION` when they cannot. With ``embed`` (texts to unit vectors), the
-    summary reads only the ``k`` sentences most like the task (:func:`focused`), and a summary
-    that states a number they do not give is replaced by the best two of them, as written.
+    :data:`NO_INFORMATION` when they cannot. With ``embed`` (texts to unit vectors), a summary
+    that states a number the sources do not give is replaced by their two sentences most like
+    the task, as written; with ``k`` too, the summary reads only the ``k`` sentences most like
+    the task (:func:`focused`).
     """
     if not sources:
         return NO_INFORMATION
@@ -201,7 +213,7 @@ async def asummarize(
     request: str = "",
     *,
     embed: Callable[[list[str]], Any] | None = None,
-    k: int = FOCUS_SENTENCES,
+    k: int | None = FOCUS_SENTENCES,
 ) -> str:
     """Async :func:`summarize`."""
     if not sources:
@@ -212,14 +224,24 @@ async def asummarize(
 
 
 def _focus_on(
-    task: str, sources: Sequence[Source], embed: Callable[[list[str]], Any] | None, k: int
-) -> tuple[list[Source], str]:
-    """The sources a summary reads and the sentences that stand in for a refused one."""
+    task: str, sources: Sequence[Source], embed: Callable[[list[str]], Any] | None, k: int | None
+) -> tuple[list[Source], str | Callable[[], str]]:
+    """The sources a summary reads and the sentences that stand in for a refused one.
+
+    With ``k`` None the summary reads every source, and the sentences are ranked only when a
+    summary is refused (one embedding pass, not one per search).
+    """
     if embed is None:
         return list(sources), ""
+    if k is None:
+        return list(sources), lambda: _best_as_written(sources, ranked(task, sources, embed))
     best = ranked(task, sources, embed)
-    shown = [(sources[n].title, text) for n, text in best[:AS_WRITTEN]]
-    return _read(sources, best, k), _as_written(shown)
+    return _read(sources, best, k), _best_as_written(sources, best)
+
+
+def _best_as_written(sources: Sequence[Source], best: Sequence[tuple[int, str]]) -> str:
+    """The :data:`AS_WRITTEN` sentences ranked first, as a result."""
+    return _as_written([(sources[n].title, text) for n, text in best[:AS_WRITTEN]])
 
 
 def _as_written(listed: Sequence[tuple[str, str]]) -> str:

@@ -159,6 +159,14 @@ class WikipediaSearchTool(BaseTool):
     a quoted lake for the request's) and took ~1.3× the time (``bench/agents.py --agents
     ahead,ahead_quoted``)."""
 
+    as_written_fallback: bool = True
+    """When nothing is left of the written summary once the numbers the passages do not give
+    are cut, and one of them is a quantity it worked out ("ruled the Mughal Empire for 29
+    years" from "from 1628 until his deposition in 1658"), the result is the passages' two
+    sentences most like the task, as written, not "No information found.". A year or a date
+    no passage gives (a birth date recalled) still finds nothing. Ranked by the index's
+    embedder only then. Not with ``retriever`` (no embedder)."""
+
     measure_check: bool = True
     """When the task asks for a length or an area (a height, a depth, a distance) and the
     written summary gives none, the result is instead the passages' sentence most like the task
@@ -300,7 +308,7 @@ class WikipediaSearchTool(BaseTool):
 
     def _focus(self) -> dict[str, Any]:
         """``summarize``'s ranking arguments: the index's embedder, or none."""
-        if not self.focus_sentences or self.retriever is not None:
+        if self.retriever is not None or not (self.focus_sentences or self.as_written_fallback):
             return {}
         return {"embed": self.get_index().embedder.encode, "k": self.focus_sentences}
 

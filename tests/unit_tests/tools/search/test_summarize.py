@@ -169,6 +169,61 @@ def test_a_summary_the_sources_support_is_kept_with_ranking():
     assert out == said
 
 
+SHAH_JAHAN = Source(
+    "Shah Jahan",
+    "https://en.wikipedia.org/wiki/Shah_Jahan",
+    "Shah Jahan I was the fifth Mughal Emperor from 1628 until his deposition in 1658. His "
+    "reign marked the zenith of Mughal architectural and cultural achievements.",
+)
+RULE = "When did Shah Jahan rule the Mughal Empire?"
+
+
+def test_without_focus_a_worked_out_number_gives_way_to_the_sentences_as_written():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.prompts import NO_INFORMATION
+    from langchain_gba.tools.search.summarize import summarize
+
+    computed = "Shah Jahan ruled the Mughal Empire for 29 years."  # the 1.5B's summary
+    embedded: list[list[str]] = []
+
+    def embed(texts: list[str]):
+        embedded.append(texts)
+        return bag_of_words(texts)
+
+    model = ScriptedChatModel(replies=[computed])
+    out = summarize(model, RULE, [SHAH_JAHAN], embed=embed, k=None)
+    assert "zenith" in model.calls[0][-1].content  # every sentence read, none left out
+    assert out.startswith("Shah Jahan I was the fifth Mughal Emperor from 1628")
+    assert "1658" in out
+    # without an embedder the check leaves nothing of it
+    assert summarize(ScriptedChatModel(replies=[computed]), RULE, [SHAH_JAHAN]) == NO_INFORMATION
+    # a summary the source supports is kept, and nothing is embedded for it
+    embedded.clear()
+    said = "Shah Jahan ruled from 1628 until 1658."
+    kept = summarize(ScriptedChatModel(replies=[said]), RULE, [SHAH_JAHAN], embed=embed, k=None)
+    assert kept == said
+    assert embedded == []
+
+
+def test_a_recalled_date_stays_no_information_and_a_supported_part_stays():
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.prompts import NO_INFORMATION
+    from langchain_gba.tools.search.summarize import summarize
+
+    def ask(reply: str, task: str = "When was Shah Jahan born?") -> str:
+        model = ScriptedChatModel(replies=[reply])
+        return summarize(model, task, [SHAH_JAHAN], embed=bag_of_words, k=None)
+
+    # a birth date no source gives is recalled, not worked out: nothing stands in for it
+    assert ask("Shah Jahan was born on 5 January 1592.") == NO_INFORMATION
+    assert ask("Shah Jahan was born in 1592.") == NO_INFORMATION
+    # what the check leaves of a sum is kept ("It sank in 1912." of "..., 104 years before")
+    out = ask("He became emperor in 1628, which was 398 years before 2026.", RULE)
+    assert out == "He became emperor in 1628."
+
+
 def test_the_summary_reads_only_the_ranked_sentences():
     from scripted import ScriptedChatModel
 

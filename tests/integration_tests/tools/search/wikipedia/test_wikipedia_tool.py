@@ -162,3 +162,31 @@ def test_the_mississippis_length_is_found_on_the_real_model(capable_llm) -> None
     tool = WikipediaSearchTool(llm=capable_llm)
     found = finding(tool.invoke({"task": "How long is the Mississippi?"}))
     assert "2,340" in found and "2,341" not in found
+
+
+_SHAH_JAHAN_SUM = "Shah Jahan ruled the Mughal Empire for 29 years."
+_RULE = "When did Shah Jahan rule the Mughal Empire?"
+_RULE_REQUEST = "For how many years did Shah Jahan rule the Mughal Empire?"
+
+
+def test_a_worked_out_summary_gives_way_to_the_sentences_as_written() -> None:
+    """The bundled index and its embedder, the 1.5B's summary replayed: a number of years it
+    worked out, which no passage gives. The passages' sentences with the years are the result;
+    without the fallback, nothing is left of the summary."""
+    from scripted import ScriptedChatModel
+
+    tool = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_SHAH_JAHAN_SUM]))
+    found = finding(tool.invoke({"task": _RULE, "request": _RULE_REQUEST}))
+    assert "from 1628 until his deposition in 1658" in found and "29" not in found
+    cut = WikipediaSearchTool(
+        llm=ScriptedChatModel(replies=[_SHAH_JAHAN_SUM]), as_written_fallback=False
+    )
+    assert cut.invoke({"task": _RULE, "request": _RULE_REQUEST}) == NO_INFORMATION
+
+
+def test_shah_jahans_reign_is_found_on_the_real_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """End to end with the default model, told the request: the result gives the first and the
+    last year of the reign as the source does, whatever the summary worked out."""
+    tool = WikipediaSearchTool(llm=capable_llm)
+    found = finding(tool.invoke({"task": _RULE, "request": _RULE_REQUEST}))
+    assert "1628" in found and "1658" in found
