@@ -550,13 +550,22 @@ class Nodes:
         finds another painter or river. The name is the first one the last result of this plan
         gives of which the request and the task say no word, written after the task ("Where was
         the painter born? (Michelangelo)"). None when the task names something, or no result of
-        this plan gives a new name.
+        this plan gives a new name. A task that names only what the request names counts as
+        naming nothing when it writes a description the request defines ("the author's time in
+        Polynesia" after "The author of Moby-Dick ..."): searched as written, it found another
+        author's account (``_described``).
         """
         tool = self.tools.get(planned["tool"])
         if tool is None or reads_context(tool) or planned["tool"] == ASK_USER:
             return None
         task = planned["task"]
-        if names_in(task, single=True) or "since" not in planned:
+        if "since" not in planned or speaks_to_user(task):
+            return None
+        named = names_in(task, single=True)
+        requested = set(words(state["request"]))
+        if named and not (
+            _described(task, state["request"]) and all(_capitalized(n) & requested for n in named)
+        ):
             return None
         found = [
             s
@@ -1123,6 +1132,20 @@ _DIFFERENCE = re.compile(r"\d[\d.,]* - \d[\d.,]*")
 The 1.5B calculator wrote such differences in either order ("6190 - 6967.15 = -777.15" for the
 height difference between Aconcagua and Denali), and the answer then gave "-777.15 metres";
 the answer is told the difference's size, and says which is higher from the facts."""
+
+
+_DEFINED = re.compile(r"\bthe\s+(\w+)\s+(?:of|who|that|which|where|whose)\b", re.I)
+"""A description a request defines: "the author of Moby-Dick", "the city where ..."."""
+
+
+def _described(task: str, request: str) -> bool:
+    """Whether ``task`` refers to something by a description ``request`` defines.
+
+    "the author" (or "the author's") in the task, not followed by "of" (which says whose it
+    is: "the summit of K2"), where the request says "the author of Moby-Dick".
+    """
+    nouns = {m.group(1).lower() for m in _DEFINED.finditer(request)}
+    return any(re.search(rf"\bthe\s+{re.escape(n)}\b(?!\s+of\b)", task, re.I) for n in nouns)
 
 
 def _capitalized(name: str) -> set[str]:

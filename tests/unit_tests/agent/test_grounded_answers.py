@@ -507,6 +507,33 @@ def test_a_search_that_names_nothing_gets_the_name_its_plan_found(monkeypatch):
     assert len(planner.calls) == 1
 
 
+def test_a_search_by_a_description_the_request_defines_gets_the_name_its_plan_found(
+    monkeypatch,
+):
+    agent, _, _ = build(
+        [
+            plan(
+                ("lookup", "Which mountain did the climber of Everest name?"),
+                ("lookup", "How high is the mountain the climber named near Everest?"),
+                ("lookup", "How high did the climber of Everest climb?"),  # "of" says whose
+            )
+        ],
+        ["K2 is 8,611 m high."],
+        planning="ahead",
+        replan="failure",
+        grounded=False,
+    )
+    monkeypatch.setitem(HEIGHTS, "which", "The climber named K2.")
+    request = "How high is the mountain that the climber of Everest named?"
+    out = agent.invoke({"request": request})
+    second, third = out["steps"][1:3]
+    # "Everest" is the request's own name; "the mountain" is the request's description
+    assert second["task"] == "How high is the mountain the climber named near Everest? (K2)"
+    assert second["observation"] == "Mount Everest is 8,849 m high. K2 is 8,611 m high."
+    assert third["task"] == "How high did the climber of Everest climb?"
+    assert "planned_task" not in third["plan"]
+
+
 def test_a_calculation_that_asks_for_a_fact_no_result_gave_is_searched():
     agent, planner, _ = build(
         [
