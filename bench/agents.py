@@ -60,8 +60,9 @@ Agents:
 - ``ahead_uncompared``: ``ahead`` with ``grounded_comparisons=False`` (an answer may give a
   found figure as a difference, "3,531 kilometers longer"; checked by default since the tenth
   session).
-- ``ahead_nospan``: ``ahead`` without the plan example of how long one thing lasted
-  (``SPAN_PLAN_EXAMPLE``, shown by default since the twelfth session).
+- ``ahead_span``: ``ahead`` with the plan example of how long one thing lasted
+  (``SPAN_PLAN_EXAMPLES``; the default of the twelfth session's run ``s11-test-multi``, off
+  since: two held-out requests won, two lost).
 - ``ahead_cut``: ``ahead`` with ``as_written_fallback=False`` (a search summary that states a
   number it worked out keeps what is left once the number is cut, often "No information
   found."; the passages' sentences as written stand in for it by default since the twelfth
@@ -146,7 +147,7 @@ AGENTS = (
     "ahead_copies",
     "ahead_unmeasured",
     "ahead_uncompared",
-    "ahead_nospan",
+    "ahead_span",
     "ahead_cut",
     "react",
     "react_ours",
@@ -356,7 +357,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     from langchain_gba import ChatLlamaCpp, create_gba_agent
     from langchain_gba.models import resolve_model_path
     from langchain_gba.planner import PLAN_FIELDS, ZeroShotPlanner
-    from langchain_gba.prompts import PLAN_AHEAD_EXAMPLES, SPAN_PLAN_EXAMPLE
+    from langchain_gba.prompts import SPAN_PLAN_EXAMPLES
     from langchain_gba.tools.ask_user import AskUserTool
     from langchain_gba.tools.registry import load_tools
 
@@ -405,11 +406,11 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         t.model_copy(update={"two_units_check": False}) if t.name == "calculate_number" else t
         for t in tools
     ]
-    no_span = ZeroShotPlanner(
+    spans = ZeroShotPlanner(
         planner.model,
         fields=planner.fields,
         own_context=False,  # the planner's own model and context
-        plan_examples=[e for e in PLAN_AHEAD_EXAMPLES if e is not SPAN_PLAN_EXAMPLE],
+        plan_examples=SPAN_PLAN_EXAMPLES,
     )
     variants: dict[str, tuple[list[Any], dict[str, Any]]] = {
         # the same planner and tools, planning the whole request at once
@@ -430,7 +431,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_copies": (copying, {}),  # the calculator refuses a number it only copied
         "ahead_unmeasured": (unmeasured, {}),  # a summary without the asked length stays
         "ahead_uncompared": (tools, {"grounded_comparisons": False}),  # a found figure as a gap
-        "ahead_nospan": (tools, {"planner": no_span}),  # no plan shown for how long a thing lasted
+        "ahead_span": (tools, {"planner": spans}),  # a plan shown for how long a thing lasted
         "ahead_cut": (cut, {}),  # a summary's worked-out number cut, not the sentences as written
     }
     ahead: dict[str, Any] = {}
@@ -706,7 +707,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_copies": run_ours,
     "ahead_unmeasured": run_ours,
     "ahead_uncompared": run_ours,
-    "ahead_nospan": run_ours,
+    "ahead_span": run_ours,
     "ahead_cut": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
@@ -875,7 +876,7 @@ LABELS = {
     "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
     "ahead_unmeasured": 'ours, planning="ahead", search measure_check=False',
     "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
-    "ahead_nospan": 'ours, planning="ahead", no plan example of how long a thing lasted',
+    "ahead_span": 'ours, planning="ahead", the plan example of how long a thing lasted',
     "ahead_cut": 'ours, planning="ahead", search as_written_fallback=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",

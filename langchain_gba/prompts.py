@@ -51,6 +51,7 @@ __all__ = [
     "PLANNER_EXAMPLES",
     "PLAN_AHEAD_EXAMPLES",
     "SPAN_PLAN_EXAMPLE",
+    "SPAN_PLAN_EXAMPLES",
     "REFERENCE_PLAN_EXAMPLES",
     "REFERENCES_RULE",
     "PLAN_AHEAD_FIELD_DESCRIPTIONS",
@@ -465,7 +466,11 @@ SPAN_PLAN_EXAMPLE = PlanAheadExample(
 Without it the 1.5B planner searched a birth year or an age for such requests ("How old was
 Nelson Mandela when he became President"), or asked the user "How old are you?", and the dev
 split's "For how many years was the Empire State Building the tallest building in the world?"
-searched its height in every recorded run."""
+searched its height in every recorded run. Not shown by default (``SPAN_PLAN_EXAMPLES`` shows
+it): held out, it won two such requests (Mandela's presidency, Napoleon's years as Emperor)
+and lost two others whose plans it changed (the years Shah Jahan had reigned when he
+commissioned the Taj Mahal became his whole reign; Shakespeare's plays plus sonnets lost its
+sum), and it rewrote most plans of the 43 (``bench/agents.py --agents ahead_span``)."""
 
 PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
     PlanAheadExample(
@@ -479,7 +484,6 @@ PLAN_AHEAD_EXAMPLES: tuple[PlanAheadExample, ...] = (
             ),
         ),
     ),
-    SPAN_PLAN_EXAMPLE,
     PlanAheadExample(
         "How long is the Amazon River in miles?",
         (
@@ -549,6 +553,14 @@ answered multi-step requests in its own thoughts with no step (14 of the test sp
 4; multi-step 25 -> 18 of 43), so they stay. None repeats a
 labelled request, nor names what one does: with the Statue of Liberty here, the planner wrote
 this example's calculation for "Which French sculptor designed the Statue of Liberty?"."""
+
+SPAN_PLAN_EXAMPLES: tuple[PlanAheadExample, ...] = (
+    PLAN_AHEAD_EXAMPLES[0],
+    SPAN_PLAN_EXAMPLE,
+    *PLAN_AHEAD_EXAMPLES[1:],
+)
+"""``PLAN_AHEAD_EXAMPLES`` with ``SPAN_PLAN_EXAMPLE`` second, as measured:
+``ZeroShotPlanner(plan_examples=SPAN_PLAN_EXAMPLES)``."""
 
 
 REFERENCE_PLAN_EXAMPLES: tuple[PlanAheadExample, ...] = (

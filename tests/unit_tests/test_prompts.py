@@ -99,3 +99,21 @@ def test_format_parameters_lists_types_requirement_choices_and_defaults() -> Non
         "- tags (array or null, optional)",
     ]
     assert format_parameters({"type": "object", "properties": {}}) == "(none)"
+
+
+def test_the_span_example_is_shown_second_only_when_asked_for():
+    from langchain_gba.prompts import (
+        PLAN_AHEAD_EXAMPLES,
+        SPAN_PLAN_EXAMPLE,
+        SPAN_PLAN_EXAMPLES,
+        plan_ahead_messages,
+    )
+
+    tools = [("search_wikipedia", "Search."), ("calculate_number", "Calculate.")]
+    assert SPAN_PLAN_EXAMPLE not in PLAN_AHEAD_EXAMPLES
+    assert SPAN_PLAN_EXAMPLES[1] is SPAN_PLAN_EXAMPLE
+    assert SPAN_PLAN_EXAMPLES[:1] + SPAN_PLAN_EXAMPLES[2:] == PLAN_AHEAD_EXAMPLES
+    merkel = "Angela Merkel Chancellor of Germany"
+    assert merkel not in plan_ahead_messages("Q?", [], tools)[0][1]
+    shown = plan_ahead_messages("Q?", [], tools, examples=SPAN_PLAN_EXAMPLES)[0][1]
+    assert shown.index("Golden Gate") < shown.index(merkel) < shown.index("Amazon River")
