@@ -149,7 +149,9 @@ def _clean(
     task: str,
     sources: Sequence[Source] = (),
     request: str = "",
-    as_written: str | Callable[[], str] = "",
+    as_written: Callable[[], str] | None = None,
+    *,
+    any_cut: bool = False,
 ) -> str:
     """The summary, or :data:`NO_INFORMATION` when it says so or only restates the task.
 
@@ -162,9 +164,9 @@ def _clean(
     cut left "It took 1626." of "It took 1626 - 1506 = 120 years to build ...", and nothing of
     an answer that added a height in feet from memory; told "For how many years did Shah Jahan
     rule", it wrote "for 29 years" where the source gives "from 1628 until his deposition in
-    1658". ``as_written`` may be a function: called only when nothing is left of the summary
-    and what was cut is a quantity, not a year or a date (a birth date the sources do not give
-    is a fact recalled, and "No information found." is the truth of it).
+    1658". ``as_written`` is called when nothing is left of the summary and what was cut is a
+    quantity, not a year or a date (a birth date the sources do not give is a fact recalled,
+    and "No information found." is the truth of it); with ``any_cut``, whenever a number is cut.
     """
     text = " ".join(str(text).split())
     if not text or text.lower().startswith(NO_INFORMATION.rstrip(".").lower()):
@@ -174,11 +176,11 @@ def _clean(
     if sources:
         given = [task, request, *(f"{s.title} {s.text}" for s in sources)]
         grounded = grounded_text(text, given)
-        if as_written and len(numbers_in(grounded)) < len(numbers_in(text)):
-            if not callable(as_written):
-                return as_written
-            if not grounded and worked_out_numbers(text, given):
-                return as_written() or NO_INFORMATION
+        if as_written is not None and len(numbers_in(grounded)) < len(numbers_in(text)):
+            if any_cut or (not grounded and worked_out_numbers(text, given)):
+                written = as_written()
+                if written:
+                    return written
         text = grounded or NO_INFORMATION
     return text
 
@@ -201,9 +203,9 @@ def summarize(
     """
     if not sources:
         return NO_INFORMATION
-    sources, as_written = _focus_on(task, sources, embed, k)
+    sources, as_written, any_cut = _focus_on(task, sources, embed, k)
     out = llm.invoke(summary_messages(task, sources, request))
-    return _clean(out.text, task, sources, request, as_written)
+    return _clean(out.text, task, sources, request, as_written, any_cut=any_cut)
 
 
 async def asummarize(
@@ -218,27 +220,29 @@ async def asummarize(
     """Async :func:`summarize`."""
     if not sources:
         return NO_INFORMATION
-    sources, as_written = _focus_on(task, sources, embed, k)
+    sources, as_written, any_cut = _focus_on(task, sources, embed, k)
     out = await llm.ainvoke(summary_messages(task, sources, request))
-    return _clean(out.text, task, sources, request, as_written)
+    return _clean(out.text, task, sources, request, as_written, any_cut=any_cut)
 
 
 def _focus_on(
     task: str, sources: Sequence[Source], embed: Callable[[list[str]], Any] | None, k: int | None
-) -> tuple[list[Source], str | Callable[[], str]]:
-    """The sources a summary reads and the sentences that stand in for a refused one.
+) -> tuple[list[Source], Callable[[], str] | None, bool]:
+    """The sources a summary reads, what stands in for a refused one, and whether any cut does.
 
     With ``k`` None the summary reads every source, and the sentences are ranked only when a
     summary is refused (one embedding pass, not one per search).
     """
     if embed is None:
-        return list(sources), ""
+        return list(sources), None, False
     if k is None:
-        return list(sources), lambda: _best_as_written(
-            sources, _stating(ranked(task, sources, embed))
+        return (
+            list(sources),
+            lambda: _best_as_written(sources, _stating(ranked(task, sources, embed))),
+            False,
         )
     best = ranked(task, sources, embed)
-    return _read(sources, best, k), _best_as_written(sources, best)
+    return _read(sources, best, k), lambda: _best_as_written(sources, best), True
 
 
 def _stating(best: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
