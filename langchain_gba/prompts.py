@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 __all__ = [
     "CALCULATOR_SYSTEM",
     "CALCULATOR_CONTEXT_USER",
+    "CALCULATOR_REFUSED_USER",
     "CALCULATOR_USER",
     "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
@@ -975,6 +976,14 @@ wrote 56 of 78 recorded calculations right against 52 (tasks as the user asked t
 with the 135M model as the default, examples made its expressions worse."""
 
 CALCULATOR_USER = "Task: {task}"
+
+CALCULATOR_REFUSED_USER = """
+
+Not {expression}: it {reason}. Write the expression with the numbers the task needs, as the \
+results give them."""
+"""Appended to the calculator's message when its first expression was refused
+(``CalculatorTool(retry_refused=True)``): formatted with ``expression`` and ``reason`` ("takes
+7088 and 4404, one figure written in two units", "uses 126014024, which no result gives")."""
 
 CALCULATOR_CONTEXT_USER = """\
 Known so far (take numbers the task leaves out from here):

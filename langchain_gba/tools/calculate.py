@@ -22,7 +22,12 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
 from langchain_gba.grounding import numbers_in
-from langchain_gba.prompts import CALCULATOR_CONTEXT_USER, CALCULATOR_SYSTEM, CALCULATOR_USER
+from langchain_gba.prompts import (
+    CALCULATOR_CONTEXT_USER,
+    CALCULATOR_REFUSED_USER,
+    CALCULATOR_SYSTEM,
+    CALCULATOR_USER,
+)
 from langchain_gba.structured.route import structured_model
 from langchain_gba.tools.arithmetic import (
     CONSTANTS,
@@ -164,6 +169,10 @@ class CalculatorTool(BaseTool):
     """Refuse an expression that is one number ("1626" for how long a building took: only
     its completion year was found), as a missing number. Off by default: not yet measured on
     lookups, where a step-by-step planner's copies ("1912 = 1912") sat in right runs."""
+    retry_refused: bool = True
+    """When the agent's results are given and the expression is refused (a number no result
+    gives, one figure in two units, a number taken from itself), the model writes once more,
+    told which expression was refused and why; the second is refused in turn if it must be."""
 
     _llm: BaseChatModel | None = PrivateAttr(default=None)
     _writer: Runnable[Any, Any] | None = PrivateAttr(default=None)
@@ -193,6 +202,10 @@ class CalculatorTool(BaseTool):
                     if context
                     else CALCULATOR_USER.format(task=task)
                 )
+                if call.get("refused"):
+                    user += CALCULATOR_REFUSED_USER.format(
+                        expression=call["refused"], reason=call["reason"]
+                    )
                 return [("system", system), ("human", user)]
 
             self._writer = (messages | structured).with_config(run_name="calculator_expression")
@@ -213,10 +226,17 @@ class CalculatorTool(BaseTool):
         direct = _as_expression(task)
         if direct is not None:
             return self._observe(task, direct, context) if context else self.calculate(direct)
+        call = {"task": task, "context": context}
         try:
-            written = self.writer().invoke(
-                {"task": task, "context": context}, _child_config(run_manager)
-            )
+            written = self.writer().invoke(call, _child_config(run_manager))
+            try:
+                return self._observe(task, written.expression, context)
+            except _Refused as e:
+                if not (self.retry_refused and context):
+                    raise
+                logger.info("Writing again after %r was refused", written.expression)
+                call |= {"refused": written.expression, "reason": e.reason}
+                written = self.writer().invoke(call, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
         return self._observe(task, written.expression, context)
@@ -231,10 +251,17 @@ class CalculatorTool(BaseTool):
         direct = _as_expression(task)
         if direct is not None:
             return self._observe(task, direct, context) if context else self.calculate(direct)
+        call = {"task": task, "context": context}
         try:
-            written = await self.writer().ainvoke(
-                {"task": task, "context": context}, _child_config(run_manager)
-            )
+            written = await self.writer().ainvoke(call, _child_config(run_manager))
+            try:
+                return self._observe(task, written.expression, context)
+            except _Refused as e:
+                if not (self.retry_refused and context):
+                    raise
+                logger.info("Writing again after %r was refused", written.expression)
+                call |= {"refused": written.expression, "reason": e.reason}
+                written = await self.writer().ainvoke(call, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
         return self._observe(task, written.expression, context)
@@ -260,7 +287,12 @@ class CalculatorTool(BaseTool):
                 "calculate with the numbers found."
             )
             logger.info("Refused %r for %r: invented %s", expression, task, invented)
-            raise CalculationError(msg)
+            reason = (
+                f"uses {', '.join(invented)}, which no result gives"
+                if invented
+                else "uses numbers no result gives"
+            )
+            raise _Refused(msg, reason=reason)
         checks = {"two_units": self.two_units_check, "copies": self.copy_check}
         lack = missing_operand(given, expression, **checks) if context else None
         if lack is not None:
@@ -270,12 +302,20 @@ class CalculatorTool(BaseTool):
                 "details about them), then calculate with it."
             )
             logger.info("Refused %r for %r: it %s", expression, task, lack)
-            raise CalculationError(msg)
+            raise _Refused(msg, reason=lack)
         try:
             return self.calculate(expression)
         except CalculationError as e:
             msg = f"The expression {expression!r} written for the task cannot be calculated: {e}"
             raise CalculationError(msg) from e
+
+
+class _Refused(CalculationError):
+    """An expression refused for its numbers; ``reason`` says why, for the model's retry."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[eE][+-]?\d+)?")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from scripted import ScriptedChatModel
 
 from langchain_gba.exceptions import CalculationError
 from langchain_gba.tools import CalculatorTool
@@ -214,3 +217,60 @@ def test_a_number_with_a_scale_word_may_be_written_in_full(tool) -> None:
     assert out.startswith("134000000 / 1972550 = 67.93")
     with pytest.raises(CalculationError, match="^neither the task nor the results"):
         tool.invoke({"task": "135000000 / 1972550", "context": context})
+
+
+_NILE = (
+    "Request: In miles, how much longer is the Nile than the Mississippi?\n\n"
+    "Task: How long is the Nile?\n"
+    "Result: The Nile is 7,088 kilometers long, which is equivalent to 4,404 miles.\n\n"
+    "Task: How long is the Mississippi?\nResult: It flows south for 2,340 mi to the Gulf."
+)
+
+
+def _scripted_tool(*expressions: str, **fields) -> tuple[CalculatorTool, ScriptedChatModel]:
+    llm = ScriptedChatModel(replies=[json.dumps({"expression": e}) for e in expressions])
+    llm.calls = []
+    return CalculatorTool(llm=llm, method="prompted", handle_tool_error=False, **fields), llm
+
+
+def test_a_refused_expression_is_written_again_once_told_why() -> None:
+    """The Nile's miles minus its own kilometres is refused; told so, the model writes again."""
+    tool, llm = _scripted_tool("7088 - 4404", "4404 - 2340")
+    task = "In miles, how much longer is the Nile than the Mississippi?"
+    assert tool.invoke({"task": task, "context": _NILE}) == "4404 - 2340 = 2064"
+    first, second = (call[-1].content for call in llm.calls)
+    assert "Not 7088 - 4404: it takes 7088 and 4404, one figure written in two units" in second
+    assert second.startswith(first)
+
+
+def test_a_second_refusal_is_the_result() -> None:
+    """Written again with a number no result gives: refused, the run searches for the fact."""
+    tool, llm = _scripted_tool("1940 + 1940", "1940 + 1955")
+    task = "Adding up both of his terms, how many years was Churchill Prime Minister?"
+    with pytest.raises(CalculationError, match="^neither the task nor the results"):
+        tool.invoke({"task": task, "context": _CHURCHILL})
+    assert "Not 1940 + 1940: it adds 1940 to itself" in llm.calls[1][-1].content
+    assert len(llm.calls) == 2
+
+
+async def test_without_retry_the_first_refusal_stands() -> None:
+    tool, llm = _scripted_tool("7088 - 4404", retry_refused=False)
+    with pytest.raises(CalculationError, match="one figure written in two units"):
+        await tool.ainvoke({"task": "How much longer in miles?", "context": _NILE})
+    assert len(llm.calls) == 1
+
+
+async def test_async_writes_again_after_a_number_no_result_gives() -> None:
+    tool, llm = _scripted_tool("2026 - 1911", "2026 - 1912")
+    assert await tool.ainvoke({"task": "How long ago?", "context": _TITANIC}) == (
+        "2026 - 1912 = 114"
+    )
+    assert "Not 2026 - 1911: it uses 1911, which no result gives" in llm.calls[1][-1].content
+
+
+def test_an_expression_that_cannot_be_calculated_is_not_written_again() -> None:
+    """Only refused numbers are retried: a division by zero is the result as it is."""
+    tool, llm = _scripted_tool("2026 / (1912 - 1912)")
+    with pytest.raises(CalculationError, match="cannot be calculated"):
+        tool.invoke({"task": "How long ago?", "context": _TITANIC + " Again in 1912."})
+    assert len(llm.calls) == 1
