@@ -67,6 +67,12 @@ Agents:
   number it worked out keeps what is left once the number is cut, often "No information
   found."; the passages' sentences as written stand in for it by default since the twelfth
   session).
+- ``ahead_one_try``: ``ahead`` with ``retry_refused=False`` (a calculation refused for its
+  numbers is the step's result at once; by default since the thirteenth session the calculator
+  writes once more, told which expression was refused and why).
+- ``ahead_asks_any``: ``ahead`` with ``ask_in_world_requests=True`` (the planner may ask the
+  user "How old are you?" in a question about named things that never speaks of the user; not
+  asked by default since the thirteenth session).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -149,6 +155,8 @@ AGENTS = (
     "ahead_uncompared",
     "ahead_span",
     "ahead_cut",
+    "ahead_one_try",
+    "ahead_asks_any",
     "react",
     "react_ours",
     "react_native",
@@ -402,6 +410,10 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         t.model_copy(update={"copy_check": True}) if t.name == "calculate_number" else t
         for t in tools
     ]
+    one_try = [
+        t.model_copy(update={"retry_refused": False}) if t.name == "calculate_number" else t
+        for t in tools
+    ]
     one_unit = [
         t.model_copy(update={"two_units_check": False}) if t.name == "calculate_number" else t
         for t in tools
@@ -433,6 +445,8 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_uncompared": (tools, {"grounded_comparisons": False}),  # a found figure as a gap
         "ahead_span": (tools, {"planner": spans}),  # a plan shown for how long a thing lasted
         "ahead_cut": (cut, {}),  # a summary's worked-out number cut, not the sentences as written
+        "ahead_one_try": (one_try, {}),  # a refused calculation is not written again
+        "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -709,6 +723,8 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_uncompared": run_ours,
     "ahead_span": run_ours,
     "ahead_cut": run_ours,
+    "ahead_one_try": run_ours,
+    "ahead_asks_any": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -878,6 +894,8 @@ LABELS = {
     "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
     "ahead_span": 'ours, planning="ahead", the plan example of how long a thing lasted',
     "ahead_cut": 'ours, planning="ahead", search as_written_fallback=False',
+    "ahead_one_try": 'ours, planning="ahead", calculator retry_refused=False',
+    "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

@@ -18,6 +18,7 @@ __all__ = [
     "CALCULATOR_USER",
     "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
+    "WORLD_QUESTION_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
@@ -670,6 +671,14 @@ COPIED_QUESTION_NOTE = (
 )
 """The observation of an ``ask_user`` step whose task copies a field's description (the agent
 asks the user nothing; another tool's copied task becomes the request)."""
+
+WORLD_QUESTION_NOTE = (
+    "Not asked: the request asks about the world, not about the user, so the user has nothing "
+    "to add. Search for the facts it needs (then calculate with the numbers found), or select "
+    "final_answer if the results answer it."
+)
+"""The observation of an ``ask_user`` step that asks the user about themselves in a request
+about named things that never speaks of the user (``about_the_world``): not asked."""
 
 SAME_RESULT_NOTE = " (The same result as step {step}.)"
 """Appended to a result identical to an earlier step's result of the same tool."""

@@ -93,6 +93,7 @@ def create_gba_agent(
     plan_check: bool | float = False,
     search_as_asked: bool = True,
     calculate_as_asked: bool = True,
+    ask_in_world_requests: bool = False,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -192,6 +193,10 @@ def create_gba_agent(
             calculation, hands the calculator the request as written, beside the results (the
             planner's task is kept in the step's ``planned_task``; before any tool ran, only
             for a request that gives numbers); ``False``: the planner's task.
+        ask_in_world_requests: let the planner ask the user about themselves in a request
+            that is a question about named things and never speaks of the user ("How old are
+            you?" for the Great Pyramid's age). By default such a question is not asked: the
+            step's result says why, and the planner plans again (``about_the_world``).
         name: the graph's name.
 
     Returns:
@@ -268,6 +273,7 @@ def create_gba_agent(
         plan_check=_threshold(plan_check, PLAN_CHECK_THRESHOLD),
         search_as_asked=search_as_asked,
         calculate_as_asked=calculate_as_asked,
+        ask_in_world_requests=ask_in_world_requests,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -79,10 +79,16 @@ from langchain_gba.prompts import (
     UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
+    WORLD_QUESTION_NOTE,
     format_context,
 )
 from langchain_gba.rounding import rounded_for
-from langchain_gba.tools.ask_user import ASK_USER, addresses_user, speaks_to_user
+from langchain_gba.tools.ask_user import (
+    ASK_USER,
+    about_the_world,
+    addresses_user,
+    speaks_to_user,
+)
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import gives_numbers, names_operation
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
@@ -134,8 +140,10 @@ class Nodes:
         plan_check: float | None = None,
         search_as_asked: bool = True,
         calculate_as_asked: bool = True,
+        ask_in_world_requests: bool = False,
     ) -> None:
         self.planner = planner
+        self.ask_in_world_requests = ask_in_world_requests
         self.search_as_asked = search_as_asked
         self.calculate_as_asked = calculate_as_asked
         self.early_answer = early_answer
@@ -242,6 +250,8 @@ class Nodes:
                     "plan": None,
                 }
             step = {**step, "task": state["request"], "copied_task": step["task"]}
+        if self._beside_the_point(state, step):
+            return {"steps": [new_step(step, {}, WORLD_QUESTION_NOTE, error=True)], "plan": None}
         step = self._about_user(step)
         tool = step.get("selected_tool", "")
         earlier = (
@@ -258,6 +268,16 @@ class Nodes:
         args = dict(steps[earlier]["arguments"])  # the call it repeats
         repeat = {**step, "repeat_of": earlier + 1}  # kept out of the final answer's context
         return {"steps": [new_step(repeat, args, note, error=False)], "plan": None, "loops": loops}
+
+    def _beside_the_point(self, state: AgentState, step: dict[str, Any]) -> bool:
+        """Whether ``step`` asks the user about themselves in a request about the world.
+
+        "How old are you?" for "Roughly how many years old is the Great Pyramid of Giza as of
+        2026?" (``about_the_world``): not asked (``ask_in_world_requests`` allows it).
+        """
+        if self.ask_in_world_requests or step.get("selected_tool") != ASK_USER:
+            return False
+        return addresses_user(step.get("task", "")) and about_the_world(state["request"])
 
     def _about_user(self, step: dict[str, Any]) -> dict[str, Any]:
         """``step``, with questions sent where they belong: the user's to the user, facts to search.

@@ -12,7 +12,7 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
 
-__all__ = ["ASK_USER", "AskUserTool", "addresses_user", "speaks_to_user"]
+__all__ = ["ASK_USER", "AskUserTool", "about_the_world", "addresses_user", "speaks_to_user"]
 
 ASK_USER = "ask_user"
 
@@ -74,6 +74,30 @@ def speaks_to_user(task: str) -> bool:
                 return True
             if word in ("I", "i") and k > 0 and not _after_a_name(words, k):
                 return True  # not the sentence's frame ("I was wondering who ...")
+    return False
+
+
+_US = re.compile(r"\b(?:we|us|our|ours|ourselves)\b", re.I)
+
+
+def about_the_world(request: str) -> bool:
+    """Whether ``request`` is a question about named things that never speaks of the user.
+
+    "Roughly how many years old is the Great Pyramid of Giza as of 2026?": the 1.5B planner
+    asked the user "How old are you?" in every recorded run of it (and in runs of Napoleon's
+    and Queen Victoria's years), and the user had nothing to add. Such a request asks a
+    question ("?"), names something (a capitalized word inside a sentence) and says neither
+    "you", "I", "my", "me" nor "we"/"us"/"our". "What is the weather like today?" names
+    nothing (the user may be asked where they are); an instruction is no question.
+    """
+    if "?" not in request or speaks_to_user(request) or _THE_USER.search(request):
+        return False
+    if _US.search(_QUOTED.sub(" ", request)):
+        return False
+    for sentence in re.split(r"(?<=[.!?])\s+", request.strip()):
+        words = _WORD.findall(_QUOTED.sub(" ", sentence))
+        if any(w[:1].isupper() and w != "I" for w in words[1:]):
+            return True
     return False
 
 
