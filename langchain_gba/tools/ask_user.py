@@ -94,11 +94,14 @@ def about_the_world(request: str) -> bool:
         return False
     if _US.search(_QUOTED.sub(" ", request)):
         return False
+    named = False
     for sentence in re.split(r"(?<=[.!?])\s+", request.strip()):
-        words = _WORD.findall(_QUOTED.sub(" ", sentence))
-        if any(w[:1].isupper() and w != "I" for w in words[1:]):
-            return True
-    return False
+        words = [w.split("'")[0] for w in _WORD.findall(_QUOTED.sub(" ", sentence))]
+        for k, word in enumerate(words):
+            if word == "I" and (k < 2 or not _after_a_name(words, k)):
+                return False  # "Am I older than ...?" ("World War I" is a name)
+            named = named or (k > 0 and word[:1].isupper() and word != "I")
+    return named
 
 
 class AskUserTool(BaseTool):

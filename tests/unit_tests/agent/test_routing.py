@@ -226,6 +226,57 @@ def test_a_question_that_copies_the_instructions_is_not_asked():
     assert "Not asked" in planner.calls[1][-1].content
 
 
+def test_the_user_is_not_asked_about_themselves_in_a_question_about_the_world():
+    """ "How old are you?" for the Great Pyramid's age: not asked; the planner is told why."""
+    lookup = Lookup(seen=[])
+    replies = [step("ask_user", "How old are you?"), step("lookup", "When was it built?")]
+    agent, planner, _, _ = agent_with(
+        [*replies, step("final_answer")], [lookup], checkpointer=InMemorySaver()
+    )
+    request = "Roughly how many years old is the Great Pyramid of Giza as of 2026?"
+    out = agent.invoke({"request": request}, {"configurable": {"thread_id": "w"}})
+    assert "__interrupt__" not in out and out["status"] == "answered"
+    first = out["steps"][0]
+    assert first["tool"] == "ask_user" and first["error"]
+    assert first["observation"].startswith("Not asked: the request asks about the world")
+    assert "Not asked" in planner.calls[1][-1].content
+    assert lookup.seen == ["When was it built?"]
+
+
+def test_the_user_is_asked_when_the_request_speaks_of_them_or_the_option_allows_it():
+    config = {"configurable": {"thread_id": "u"}}
+    ask = [step("ask_user", "How old are you?"), step("final_answer")]
+    agent, *_ = agent_with(ask, [Lookup()], checkpointer=InMemorySaver())
+    out = agent.invoke({"request": "Am I older than the Eiffel Tower?"}, config)
+    assert out["__interrupt__"][0].value["question"] == "How old are you?"
+    agent, *_ = agent_with(
+        ask, [Lookup()], checkpointer=InMemorySaver(), ask_in_world_requests=True
+    )
+    out = agent.invoke({"request": "How old is the Eiffel Tower?"}, config)
+    assert out["__interrupt__"][0].value["question"] == "How old are you?"
+
+
+@pytest.mark.parametrize(
+    ("request_", "world"),
+    [
+        ("Roughly how many years old is the Great Pyramid of Giza as of 2026?", True),
+        ("Napoleon was Emperor of the French for how many years before he abdicated?", True),
+        ("What is the German word for 'cat'?", True),
+        ("What is the weather like today?", False),  # names nothing: where the user is
+        ("How much fuel do I need for my trip to Lyon?", False),
+        ("How far is Paris from us?", False),
+        ("Book a table at Luigi's tonight.", False),  # no question
+        ("Which planet is the largest?", False),
+        ("Am I older than the Eiffel Tower?", False),
+        ("How long did World War I last?", True),
+    ],
+)
+def test_a_request_about_the_world_names_things_and_never_the_user(request_, world):
+    from langchain_gba.tools.ask_user import about_the_world
+
+    assert about_the_world(request_) is world
+
+
 def test_a_repeated_task_is_not_run_again_and_the_planner_is_told():
     lookup = Lookup(seen=[])
     replies = [step("lookup", "Find X."), step("lookup", "find x"), step("final_answer")]
