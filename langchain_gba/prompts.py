@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "CALCULATOR_SYSTEM",
+    "CALCULATOR_NUMBERS_SYSTEM",
     "CALCULATOR_CONTEXT_USER",
     "CALCULATOR_REFUSED_USER",
     "CALCULATOR_USER",
@@ -958,31 +959,66 @@ and a newline, or empty) and ``task``."""
 
 # -- calculate_number -------------------------------------------------------------------------
 
-CALCULATOR_SYSTEM = """\
+CALCULATOR_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "How many times as big is Lake A (82,100 km²) as Lake B (31,500 km²)?",
+        "Lake A 82,100 km²; Lake B 31,500 km²",
+        "82100 / 31500",
+    ),
+    (
+        "How many minutes are there in 2 weeks?",
+        "2 weeks; 7 days a week, 24 hours a day, 60 minutes an hour",
+        "2 * 7 * 24 * 60",
+    ),
+    ("50 °F in Celsius", "50 °F", "(50 - 32) * 5 / 9"),
+    ("25 °C in Fahrenheit", "25 °C", "25 * 9 / 5 + 32"),
+    ("10 km in miles, 1.609 km per mile", "10 km; 1.609 km per mile", "10 / 1.609"),
+    ("30% of a population of 2.1 million", "30%; 2.1 million people", "2.1 * 1000000 * 30 / 100"),
+    (
+        "2 cakes of 12 pieces shared by 8 people: pieces each?",
+        "2 cakes; 12 pieces each; 8 people",
+        "2 * 12 / 8",
+    ),
+)
+"""The calculator's worked examples: task, the numbers it takes (``CALCULATOR_NUMBERS_SYSTEM``
+only) and the expression."""
+
+
+def _calculator_examples(numbers: bool) -> str:
+    """The examples as the calculator's prompt shows them (braces doubled for ``format``)."""
+    lines = []
+    for task, given, expression in CALCULATOR_EXAMPLES:
+        reply = (
+            {"numbers": given, "expression": expression} if numbers else {"expression": expression}
+        )
+        lines += [f"Task: {task}", json.dumps(reply, ensure_ascii=False)]
+    return "\n".join(lines).replace("{", "{{").replace("}", "}}")
+
+
+_CALCULATOR_RULES = """\
 You turn a calculation task into one arithmetic expression. Use only the numbers in the task, \
 the operators + - * / ** and parentheses, and these functions: {functions}; constants: \
-{constants}. Reply with JSON: {{"expression": "..."}}
+{constants}. """
 
-Examples:
-Task: How many times as big is Lake A (82,100 km²) as Lake B (31,500 km²)?
-{{"expression": "82100 / 31500"}}
-Task: How many minutes are there in 2 weeks?
-{{"expression": "2 * 7 * 24 * 60"}}
-Task: 50 °F in Celsius
-{{"expression": "(50 - 32) * 5 / 9"}}
-Task: 25 °C in Fahrenheit
-{{"expression": "25 * 9 / 5 + 32"}}
-Task: 10 km in miles, 1.609 km per mile
-{{"expression": "10 / 1.609"}}
-Task: 30% of a population of 2.1 million
-{{"expression": "2.1 * 1000000 * 30 / 100"}}
-Task: 2 cakes of 12 pieces shared by 8 people: pieces each?
-{{"expression": "2 * 12 / 8"}}"""
+CALCULATOR_SYSTEM = (
+    _CALCULATOR_RULES
+    + 'Reply with JSON: {{"expression": "..."}}\n\nExamples:\n'
+    + _calculator_examples(numbers=False)
+)
 """Formatted with ``functions`` and ``constants`` (comma-separated names). The examples are the
 operations the 1.5B model wrote wrong on the dev and hand-written requests (a ratio written as
 a relative difference, a conversion multiplied the wrong way, a share of millions); with them it
 wrote 56 of 78 recorded calculations right against 52 (tasks as the user asked them). Earlier,
 with the 135M model as the default, examples made its expressions worse."""
+
+CALCULATOR_NUMBERS_SYSTEM = (
+    _CALCULATOR_RULES
+    + 'Reply with JSON: {{"numbers": "...", "expression": "..."}}: first the numbers the '
+    "calculation takes, each with what it is, as the task or the results give them; then the "
+    "expression.\n\nExamples:\n" + _calculator_examples(numbers=True)
+)
+"""``CALCULATOR_SYSTEM`` for ``CalculatorTool(show_numbers=True)``: the model names the numbers
+it takes before it writes the expression."""
 
 CALCULATOR_USER = "Task: {task}"
 

@@ -24,6 +24,7 @@ from langchain_gba.exceptions import CalculationError, StructuredOutputError
 from langchain_gba.grounding import numbers_in
 from langchain_gba.prompts import (
     CALCULATOR_CONTEXT_USER,
+    CALCULATOR_NUMBERS_SYSTEM,
     CALCULATOR_REFUSED_USER,
     CALCULATOR_SYSTEM,
     CALCULATOR_USER,
@@ -48,6 +49,7 @@ __all__ = [
     "FUNCTIONS",
     "CalculationError",
     "CalculatorExpression",
+    "CalculatorWorkedExpression",
     "CalculatorLimits",
     "CalculatorTool",
     "format_number",
@@ -94,6 +96,17 @@ class CalculatorExpression(BaseModel):
         pattern=EXPRESSION_PATTERN,
         description="One arithmetic expression with the numbers of the task, e.g. (12 + 3) * 4",
     )
+
+
+class CalculatorWorkedExpression(BaseModel):
+    """The numbers a calculation takes, each with what it is, then its expression."""
+
+    numbers: str = Field(
+        min_length=1,
+        max_length=160,
+        description="The numbers the calculation takes, each with what it is, as given",
+    )
+    expression: str = CalculatorExpression.model_fields["expression"]
 
 
 def default_calculator_llm() -> BaseChatModel:
@@ -169,6 +182,10 @@ class CalculatorTool(BaseTool):
     """Refuse an expression that is one number ("1626" for how long a building took: only
     its completion year was found), as a missing number. Off by default: not yet measured on
     lookups, where a step-by-step planner's copies ("1912 = 1912") sat in right runs."""
+    show_numbers: bool = False
+    """The model first names the numbers the calculation takes, each with what it is ("reign
+    began 1837; Empress of India 1876"), then writes the expression
+    (``CalculatorWorkedExpression``, ``CALCULATOR_NUMBERS_SYSTEM``)."""
     retry_refused: bool = True
     """When the agent's results are given and the expression is refused (a number no result
     gives, one figure in two units, a number taken from itself), the model writes once more,
@@ -186,8 +203,9 @@ class CalculatorTool(BaseTool):
     def writer(self) -> Runnable[Any, CalculatorExpression]:
         """A runnable from a task, or ``{"task", "context"}``, to the model's expression."""
         if self._writer is None:
-            structured = structured_model(self.get_llm(), CalculatorExpression, method=self.method)
-            system = CALCULATOR_SYSTEM.format(
+            schema = CalculatorWorkedExpression if self.show_numbers else CalculatorExpression
+            structured = structured_model(self.get_llm(), schema, method=self.method)
+            system = (CALCULATOR_NUMBERS_SYSTEM if self.show_numbers else CALCULATOR_SYSTEM).format(
                 functions=", ".join(FUNCTIONS), constants=", ".join(CONSTANTS)
             )
 

@@ -274,3 +274,14 @@ def test_an_expression_that_cannot_be_calculated_is_not_written_again() -> None:
     with pytest.raises(CalculationError, match="cannot be calculated"):
         tool.invoke({"task": "How long ago?", "context": _TITANIC + " Again in 1912."})
     assert len(llm.calls) == 1
+
+
+def test_show_numbers_names_the_numbers_before_the_expression() -> None:
+    reply = json.dumps({"numbers": "sank in 1912", "expression": "2026 - 1912"})
+    llm = ScriptedChatModel(replies=[reply])
+    llm.calls = []
+    tool = CalculatorTool(llm=llm, method="prompted", show_numbers=True, handle_tool_error=False)
+    assert tool.invoke({"task": "How long ago?", "context": _TITANIC}) == "2026 - 1912 = 114"
+    system = llm.calls[0][0].content
+    assert '{"numbers": "...", "expression": "..."}' in system
+    assert '"numbers": "50 °F", "expression": "(50 - 32) * 5 / 9"' in system
