@@ -215,7 +215,7 @@ class CalculatorTool(BaseTool):
                 task, context = call["task"], call.get("context", "")
                 user = (
                     CALCULATOR_CONTEXT_USER.format(
-                        task=task, context=context, numbers=known_numbers(context)
+                        task=task, context=signed_years(context), numbers=known_numbers(context)
                     )
                     if context
                     else CALCULATOR_USER.format(task=task)
@@ -523,10 +523,27 @@ def known_numbers(context: str) -> str:
     """The numbers the context's facts state, as an expression writes them (``"1961"``).
 
     Listed in the calculator's prompt: the 1.5B model miscopied "1961" from a search result
-    as 2061 (and a shorter context as 418); with the list it copied it right.
+    as 2061 (and a shorter context as 418); with the list it copied it right. A year before
+    the common era is listed as the negative number arithmetic needs ("c. 2600 BC": -2600).
     """
     facts = "\n".join(line for line in _facts(context).splitlines() if not _SOURCE_LINE.match(line))
-    return ", ".join(format_number(v) for v in sorted(_numbers(facts))) or "none"
+    before = {float(m.group("year")) for m in _BC_YEAR.finditer(facts)}
+    listed = [-v if v in before else v for v in sorted(_numbers(facts))]
+    return ", ".join(format_number(v) for v in listed) or "none"
+
+
+_BC_YEAR = re.compile(r"(?<![\d.,])(?P<year>\d{1,4})\s*(?:BC|BCE|B\.C\.)(?!\w)")
+"""A year before the common era ("2600 BC", "44 BCE"): the 1.5B calculator took "c. 2600 BC"
+for the year 2600 and wrote "2026 - 2600" for the Great Pyramid's age."""
+
+
+def signed_years(context: str) -> str:
+    """``context`` with each year before the common era also written as its negative number.
+
+    "built c. 2600 BC" reads "built c. 2600 BC (the year -2600)", so an expression counts
+    years across the era's start: 2026 - (-2600).
+    """
+    return _BC_YEAR.sub(lambda m: f"{m.group()} (the year -{m.group('year')})", context)
 
 
 _SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s|^\s*Sources:")

@@ -285,3 +285,19 @@ def test_show_numbers_names_the_numbers_before_the_expression() -> None:
     system = llm.calls[0][0].content
     assert '{"numbers": "...", "expression": "..."}' in system
     assert '"numbers": "50 °F", "expression": "(50 - 32) * 5 / 9"' in system
+
+
+def test_a_year_before_the_common_era_is_a_negative_number_to_the_calculator() -> None:
+    from langchain_gba.tools.calculate import signed_years
+
+    context = (
+        "Request: Roughly how many years old is the Great Pyramid of Giza as of 2026?\n\n"
+        "Task: When was it built?\nResult: It was built c. 2600 BC; Caesar died in 44 BCE."
+    )
+    assert known_numbers(context) == "-44, 2026, -2600"
+    assert "c. 2600 BC (the year -2600); Caesar died in 44 BCE (the year -44)" in signed_years(
+        context
+    )
+    assert signed_years("Version 3.5 BC of it") == "Version 3.5 BC of it"  # no year
+    tool = CalculatorTool(handle_tool_error=False)
+    assert tool.invoke({"task": "2026 - (-2600)", "context": context}) == "2026 - (-2600) = 4626"
