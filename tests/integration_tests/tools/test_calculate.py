@@ -320,3 +320,41 @@ def test_one_figure_in_two_units_is_refused_on_the_default_model(capable_llm) ->
         checked.invoke({"task": task, "context": _VOLGA})
     unchecked = CalculatorTool(llm=capable_llm, handle_tool_error=False, two_units_check=False)
     assert unchecked.invoke({"task": task, "context": _VOLGA}).startswith("3531 - 2194 = ")
+
+
+_NILE = (
+    "Request: In miles, how much longer is the Nile than the Mississippi?\n\n"
+    "Task: How long is the Nile?\nResult: The Nile is 7,088 kilometers long, which is equivalent "
+    "to 4,404 miles.\n\nTask: How long is the Mississippi?\nResult: From its traditional source "
+    "of Lake Itasca in northern Minnesota, it flows generally south for 2,340 mi to the "
+    "Mississippi River Delta in the Gulf of Mexico."
+)
+
+
+def test_a_refused_expression_is_written_again_on_the_default_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """Recorded: "7088 - 4404" (the Nile's kilometres minus its own miles), refused, then written
+    again in every later step until the run gave up. Told why, the 1.5B takes the Mississippi's
+    2,340 miles (either way round: the agent gives a backwards difference as its size)."""
+    task = "In miles, how much longer is the Nile than the Mississippi?"
+    tool = CalculatorTool(llm=capable_llm, handle_tool_error=False)
+    assert re.fullmatch(
+        r"(4404 - 2340 = 2064|2340 - 4404 = -2064)", tool.invoke({"task": task, "context": _NILE})
+    )
+    once = tool.model_copy(update={"retry_refused": False})
+    once._writer = None
+    with pytest.raises(CalculationError, match="7088 and 4404, one figure written in two units"):
+        once.invoke({"task": task, "context": _NILE})
+
+
+def test_a_year_before_the_common_era_counts_back_on_the_default_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
+    """Recorded: "2026 - 2600 = -574" for the Great Pyramid's age ("c. 2600 BC")."""
+    context = (
+        "Request: Roughly how many years old is the Great Pyramid of Giza as of 2026?\n\n"
+        "Task: When was the Great Pyramid of Giza built?\n"
+        "Result: The Great Pyramid of Giza was built c. 2600 BC."
+    )
+    task = "Roughly how many years old is the Great Pyramid of Giza as of 2026?"
+    observation = CalculatorTool(llm=capable_llm, handle_tool_error=False).invoke(
+        {"task": task, "context": context}
+    )
+    assert observation.endswith("= 4626"), observation
