@@ -67,6 +67,10 @@ Agents:
   number it worked out keeps what is left once the number is cut, often "No information
   found."; the passages' sentences as written stand in for it by default since the twelfth
   session).
+- ``ahead_nothing``: ``ahead`` with ``unfound_fallback=False`` (a search summary that found
+  nothing for a task asking for a number stays "No information found."; by default since the
+  thirteenth session the passages' sentences that state a number about what the task names
+  stand in for it).
 - ``ahead_one_try``: ``ahead`` with ``retry_refused=False`` (a calculation refused for its
   numbers is the step's result at once; by default since the thirteenth session the calculator
   writes once more, told which expression was refused and why).
@@ -155,6 +159,7 @@ AGENTS = (
     "ahead_uncompared",
     "ahead_span",
     "ahead_cut",
+    "ahead_nothing",
     "ahead_one_try",
     "ahead_asks_any",
     "react",
@@ -406,6 +411,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
     unmeasured = [tools[0].model_copy(update={"measure_check": False}), *tools[1:]]
     cut = [tools[0].model_copy(update={"as_written_fallback": False}), *tools[1:]]
+    unfound = [tools[0].model_copy(update={"unfound_fallback": False}), *tools[1:]]
     copying = [
         t.model_copy(update={"copy_check": True}) if t.name == "calculate_number" else t
         for t in tools
@@ -445,6 +451,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_uncompared": (tools, {"grounded_comparisons": False}),  # a found figure as a gap
         "ahead_span": (tools, {"planner": spans}),  # a plan shown for how long a thing lasted
         "ahead_cut": (cut, {}),  # a summary's worked-out number cut, not the sentences as written
+        "ahead_nothing": (unfound, {}),  # a summary that found nothing stays so
         "ahead_one_try": (one_try, {}),  # a refused calculation is not written again
         "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
     }
@@ -723,6 +730,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_uncompared": run_ours,
     "ahead_span": run_ours,
     "ahead_cut": run_ours,
+    "ahead_nothing": run_ours,
     "ahead_one_try": run_ours,
     "ahead_asks_any": run_ours,
     "ours_nocache": run_ours,
@@ -894,6 +902,7 @@ LABELS = {
     "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
     "ahead_span": 'ours, planning="ahead", the plan example of how long a thing lasted',
     "ahead_cut": 'ours, planning="ahead", search as_written_fallback=False',
+    "ahead_nothing": 'ours, planning="ahead", search unfound_fallback=False',
     "ahead_one_try": 'ours, planning="ahead", calculator retry_refused=False',
     "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
     "react": "LangGraph create_react_agent",

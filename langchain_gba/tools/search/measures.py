@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_gba._text import words
+from langchain_gba.grounding import numbers_in
 from langchain_gba.tools.search.summarize import Source, _as_written, ranked
 
-__all__ = ["MEASURES", "asked_measure", "measured", "states_measure"]
+__all__ = ["MEASURES", "asked_measure", "asks_number", "measured", "stated", "states_measure"]
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
@@ -108,19 +109,61 @@ def measured(
     Mississippi River's "flows generally south for 2,340 mi", not the Missouri River's "2,341
     mi ... before entering the Mississippi River"). None when no sentence qualifies.
     """
+    found = _about(task, sources, embed, MEASURES[measure][1].search)
+    return _as_written([(sources[n].title, s) for n, s in found[:1]]) if found else None
+
+
+_ASKS_NUMBER = re.compile(
+    r"\b(?:when|what year|which year|how (?:many|much|long|old|far|high|tall|big|large|deep|"
+    r"heavy)|population|area|height|length|distance|number of)\b",
+    re.IGNORECASE,
+)
+"""How a task asks for a number: a year, a count, an amount, a measure."""
+
+
+def asks_number(task: str) -> bool:
+    """Whether ``task`` asks for a number ("When did ...", "How many ...", "the population")."""
+    return bool(_ASKS_NUMBER.search(task))
+
+
+def stated(
+    task: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+    k: int = 2,
+) -> str | None:
+    """The ``k`` sentences of ``sources`` most like ``task`` that state a number, as written.
+
+    Only sentences about what the task names, those of an article it names first (as
+    :func:`measured`), each once. The 1.5B summary found nothing for "When did Winston
+    Churchill resign from Prime Minister?" and "Adding up both of his terms, how many years in
+    total was Winston Churchill Prime Minister?" where the passage says "Prime Minister of the
+    United Kingdom from 1940 to 1945, ... and again from 1951 to 1955". None when no sentence
+    qualifies.
+    """
+    found = _about(task, sources, embed, lambda text: bool(numbers_in(text)))
+    seen: set[str] = set()
+    kept = [(n, s) for n, s in found if not (s in seen or seen.add(s))]
+    return _as_written([(sources[n].title, s) for n, s in kept[:k]]) if kept else None
+
+
+def _about(
+    task: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+    states: Callable[[str], Any],
+) -> list[tuple[int, str]]:
+    """The ranked sentences that ``states`` accepts about what ``task`` names, titled first."""
     names, needed = _named(task)
     if not names:
-        return None
+        return []
     found = [
         (n, sentence)
         for n, sentence in ranked(task, sources, embed)
-        if MEASURES[measure][1].search(sentence)
-        and len(names & set(words(f"{sources[n].title} {sentence}"))) >= needed
+        if states(sentence) and len(names & set(words(f"{sources[n].title} {sentence}"))) >= needed
     ]
     titled = [(n, t) for n, t in found if len(names & set(words(sources[n].title))) >= needed]
-    for n, sentence in titled + found:
-        return _as_written([(sources[n].title, sentence)])
-    return None
+    return titled + [(n, t) for n, t in found if (n, t) not in titled]
 
 
 def _named(task: str) -> tuple[set[str], int]:

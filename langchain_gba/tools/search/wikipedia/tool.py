@@ -27,7 +27,13 @@ from pydantic import PrivateAttr, model_validator
 from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
-from langchain_gba.tools.search.measures import asked_measure, measured, states_measure
+from langchain_gba.tools.search.measures import (
+    asked_measure,
+    asks_number,
+    measured,
+    stated,
+    states_measure,
+)
 from langchain_gba.tools.search.summarize import (
     Source,
     aselect_sentences,
@@ -167,6 +173,14 @@ class WikipediaSearchTool(BaseTool):
     no passage gives (a birth date recalled) still finds nothing. Ranked by the index's
     embedder only then. Not with ``retriever`` (no embedder)."""
 
+    unfound_fallback: bool = True
+    """When the written summary finds nothing ("No information found.") for a task that asks
+    for a number (a year, a count, an amount: ``measures.asks_number``), the result is the
+    passages' two sentences most like the task that state a number, about what the task names,
+    as written (``measures.stated``): the 1.5B summary found nothing for "When did Winston
+    Churchill resign from Prime Minister?" where the passage says "from 1940 to 1945, ... and
+    again from 1951 to 1955". Not with ``retriever`` (no embedder)."""
+
     measure_check: bool = True
     """When the task asks for a length or an area (a height, a depth, a distance) and the
     written summary gives none, the result is instead the passages' sentence most like the task
@@ -285,7 +299,7 @@ class WikipediaSearchTool(BaseTool):
             found = select_sentences(self.get_llm(), task, sources, request)
         else:
             found = summarize(self.get_llm(), task, sources, request, **self._focus())
-            found = self._measured(task, sources, found)
+            found = self._unfound(task, sources, self._measured(task, sources, found))
         return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
     async def _arun(
@@ -303,7 +317,7 @@ class WikipediaSearchTool(BaseTool):
             found = await aselect_sentences(self.get_llm(), task, sources, request)
         else:
             found = await asummarize(self.get_llm(), task, sources, request, **self._focus())
-            found = self._measured(task, sources, found)
+            found = self._unfound(task, sources, self._measured(task, sources, found))
         return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
     def _focus(self) -> dict[str, Any]:
@@ -325,6 +339,18 @@ class WikipediaSearchTool(BaseTool):
             return found
         logger.info("Summary %r gives no %s for %r: %r instead", found, measure, task, sentence)
         return sentence
+
+    def _unfound(self, task: str, sources: Sequence[Source], found: str) -> str:
+        """``found``, or sentences that state a number where it found none (the fallback)."""
+        if found != NO_INFORMATION or not self.unfound_fallback or self.retriever is not None:
+            return found
+        if not asks_number(task):
+            return found
+        written = stated(task, sources, self.get_index().embedder.encode)
+        if written is None:
+            return found
+        logger.info("Summary found nothing for %r: %r instead", task, written)
+        return written
 
     def _quotes(self, task: str, sources: Sequence[Source], found: str) -> list[str]:
         """The sentences shown under the summary (``quote_sentences``), or none."""

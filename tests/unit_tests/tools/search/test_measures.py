@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from stand_ins import bag_of_words
 
-from langchain_gba.tools.search.measures import asked_measure, measured, states_measure
+from langchain_gba.tools.search.measures import (
+    asked_measure,
+    asks_number,
+    measured,
+    stated,
+    states_measure,
+)
 from langchain_gba.tools.search.summarize import Source
 
 
@@ -95,3 +101,47 @@ def test_no_sentence_about_what_the_task_names_is_no_result() -> None:
     two = "What are the lengths of the Volga and the Danube?"
     assert measured(two, [DANUBE], bag_of_words, "length") is None
     assert measured("What is the area of the Danube?", [DANUBE], bag_of_words, "area") is None
+
+
+@pytest.mark.parametrize(
+    ("task", "asks"),
+    [
+        ("When did Winston Churchill resign from Prime Minister?", True),
+        ("How many plays did Shakespeare write?", True),
+        ("What is the population of Mexico?", True),
+        ("In what year was the Titanic launched?", True),
+        ("Who wrote Moby-Dick?", False),
+        ("Which river flows through Vienna?", False),
+    ],
+)
+def test_a_task_that_asks_for_a_number(task, asks) -> None:
+    assert asks_number(task) is asks
+
+
+CHURCHILL = Source(
+    "Winston Churchill",
+    "",
+    "Sir Winston Churchill was a British statesman who was Prime Minister of the United Kingdom "
+    "from 1940 to 1945, and again from 1951 to 1955. He was a writer and a painter. … For some "
+    "62 of the years between 1900 and 1964, he was a Member of Parliament.",
+)
+ATTLEE = Source(
+    "Clement Attlee",
+    "",
+    "Clement Attlee was Prime Minister from 1945 to 1951, after Winston Churchill.",
+)
+
+
+def test_the_sentences_that_state_a_number_about_what_the_task_names() -> None:
+    """The article the task names first, its sentences with a number, most alike first."""
+    task = "When was Winston Churchill Prime Minister?"
+    out = stated(task, [ATTLEE, CHURCHILL], bag_of_words)
+    assert out is not None
+    assert out.startswith("Sir Winston Churchill was a British statesman who was Prime Minister")
+    assert "He was a writer" not in out  # no number
+    assert stated(task, [ATTLEE, CHURCHILL], bag_of_words, k=1).count("Churchill") == 1
+
+
+def test_no_sentence_states_a_number_about_what_the_task_names() -> None:
+    assert stated("When was Herman Melville born?", [CHURCHILL, ATTLEE], bag_of_words) is None
+    assert stated("When did it rain?", [DANUBE], bag_of_words) is None  # names nothing it has
