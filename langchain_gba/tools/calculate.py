@@ -247,14 +247,10 @@ class CalculatorTool(BaseTool):
         call = {"task": task, "context": context}
         try:
             written = self.writer().invoke(call, _child_config(run_manager))
-            try:
-                return self._observe(task, written.expression, context)
-            except _Refused as e:
-                if not (self.retry_refused and context):
-                    raise
-                logger.info("Writing again after %r was refused", written.expression)
-                call |= {"refused": written.expression, "reason": e.reason}
-                written = self.writer().invoke(call, _child_config(run_manager))
+            again = self._first_try(call, written.expression)
+            if isinstance(again, str):
+                return again
+            written = self.writer().invoke(again, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
         return self._observe(task, written.expression, context)
@@ -272,17 +268,23 @@ class CalculatorTool(BaseTool):
         call = {"task": task, "context": context}
         try:
             written = await self.writer().ainvoke(call, _child_config(run_manager))
-            try:
-                return self._observe(task, written.expression, context)
-            except _Refused as e:
-                if not (self.retry_refused and context):
-                    raise
-                logger.info("Writing again after %r was refused", written.expression)
-                call |= {"refused": written.expression, "reason": e.reason}
-                written = await self.writer().ainvoke(call, _child_config(run_manager))
+            again = self._first_try(call, written.expression)
+            if isinstance(again, str):
+                return again
+            written = await self.writer().ainvoke(again, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
         return self._observe(task, written.expression, context)
+
+    def _first_try(self, call: dict[str, str], expression: str) -> str | dict[str, str]:
+        """The first expression's result, or the call that writes it again once refused."""
+        try:
+            return self._observe(call["task"], expression, call["context"])
+        except _Refused as e:
+            if not (self.retry_refused and call["context"]):
+                raise
+            logger.info("Writing again after %r was refused", expression)
+            return {**call, "refused": expression, "reason": e.reason}
 
     def _observe(self, task: str, expression: str, context: str = "") -> str:
         """Compute ``expression`` unless it uses a number that nothing it was given states.
