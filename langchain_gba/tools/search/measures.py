@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_gba._text import words
 from langchain_gba.grounding import numbers_in
-from langchain_gba.tools.search.summarize import Source, _as_written, ranked
+from langchain_gba.tools.search.summarize import Source, _as_written, as_needed, ranked
 
 __all__ = ["MEASURES", "asked_measure", "asks_number", "measured", "stated", "states_measure"]
 
@@ -132,18 +132,19 @@ def stated(
     embed: Callable[[list[str]], Any],
     k: int = 2,
 ) -> str | None:
-    """The ``k`` sentences of ``sources`` most like ``task`` that state a number, as written.
+    """Up to ``k`` sentences of ``sources`` most like ``task`` that state a number, as written.
 
     Only sentences about what the task names, those of an article it names first (as
-    :func:`measured`), each once. The 1.5B summary found nothing for "When did Winston
-    Churchill resign from Prime Minister?" and "Adding up both of his terms, how many years in
-    total was Winston Churchill Prime Minister?" where the passage says "Prime Minister of the
-    United Kingdom from 1940 to 1945, ... and again from 1951 to 1955". None when no sentence
-    qualifies.
+    :func:`measured`), each once; the second only when the first states one number
+    (:func:`~langchain_gba.tools.search.summarize.as_needed`). The 1.5B summary found nothing
+    for "When did Winston Churchill resign from Prime Minister?" and "Adding up both of his
+    terms, how many years in total was Winston Churchill Prime Minister?" where the passage
+    says "Prime Minister of the United Kingdom from 1940 to 1945, ... and again from 1951 to
+    1955". None when no sentence qualifies.
     """
     found = _about(task, sources, embed, lambda text: bool(numbers_in(text)))
     seen: set[str] = set()
-    kept = [(n, s) for n, s in found if not (s in seen or seen.add(s))]
+    kept = as_needed([(n, s) for n, s in found if not (s in seen or seen.add(s))])
     return _as_written([(sources[n].title, s) for n, s in kept[:k]]) if kept else None
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "SOURCES_HEADING",
     "Source",
     "AS_WRITTEN",
+    "as_needed",
     "FOCUS_SENTENCES",
     "aselect_sentences",
     "asummarize",
@@ -238,7 +239,7 @@ def _focus_on(
     if k is None:
         return (
             list(sources),
-            lambda: _best_as_written(sources, _stating(ranked(task, sources, embed))),
+            lambda: _best_as_written(sources, as_needed(_stating(ranked(task, sources, embed)))),
             False,
         )
     best = ranked(task, sources, embed)
@@ -259,6 +260,18 @@ def _stating(best: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
             seen.add(text)
             kept.append((n, text))
     return kept
+
+
+def as_needed(stating: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first of ranked sentences that state numbers, and the next only if it states one.
+
+    A first sentence with two numbers or more stands alone: Mandela "served as President of
+    South Africa from 1994 to 1999", then "he served as President of the African National
+    Congress from 1991 to 1997", and the 1.5B calculator took "1999 - 1991".
+    """
+    if stating and len(numbers_in(stating[0][1])) >= 2:
+        return list(stating[:1])
+    return list(stating[:AS_WRITTEN])
 
 
 def _best_as_written(sources: Sequence[Source], best: Sequence[tuple[int, str]]) -> str:

@@ -263,3 +263,13 @@ def test_quotes_stand_between_the_summary_and_the_sources_and_answers_leave_them
     assert summary_of("2026 - 1937 = 89") == "2026 - 1937 = 89"
     # nothing found: nothing quoted, and the result still reads as nothing found
     assert format_observation(NO_INFORMATION, [DANUBE], quotes=quotes) == NO_INFORMATION
+
+
+def test_a_first_sentence_with_two_numbers_stands_alone() -> None:
+    from langchain_gba.tools.search.summarize import as_needed
+
+    both = [(0, "He was President from 1994 to 1999."), (0, "He led the ANC from 1991 to 1997.")]
+    assert as_needed(both) == both[:1]
+    one = [(0, "It has 3.5 million people."), (0, "It covers 1,564,116 km2."), (0, "In 1990.")]
+    assert as_needed(one) == one[:2]
+    assert as_needed([]) == []
