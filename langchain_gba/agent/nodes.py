@@ -90,7 +90,7 @@ from langchain_gba.tools.ask_user import (
     speaks_to_user,
 )
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
-from langchain_gba.tools.calculate import gives_numbers, names_operation
+from langchain_gba.tools.calculate import OPERATION_WORDS, gives_numbers, names_operation
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
 from langchain_gba.tools.search.summarize import finding, summary_of
@@ -475,10 +475,13 @@ class Nodes:
         its summary already answers the request in a sentence; the answer writer would write
         it again (~1.5 s on 2 cores). The answer is then that summary (its grounding checked
         as any answer's). A search of a reworded task, or one result among several, is written
-        up by the answer writer.
+        up by the answer writer; so is one for a request that says what to do with numbers
+        ("Adding up both of his terms, how many years in total ..."): a search result states
+        facts, never their sum, and the sentence that stood in for a summary found nothing had
+        been taken for the answer.
         """
         ran = [i for i, s in enumerate(state["steps"]) if s["tool"] != FINAL_ANSWER]
-        if not self.search_as_asked or len(ran) != 1:
+        if not self.search_as_asked or len(ran) != 1 or _asks_operation(state["request"]):
             return None
         step = state["steps"][ran[0]]
         if step["tool"] not in self.fact_tools or _unusable(step) or "repeat_of" in step["plan"]:
@@ -1189,6 +1192,11 @@ def _early(p: float) -> dict[str, Any]:
 def _with_p(step: dict[str, Any], p: float | None) -> dict[str, Any]:
     """A planned step, with the probability the early-answer check gave (kept in its record)."""
     return step if p is None else {**step, "results_answer": round(p, 3)}
+
+
+def _asks_operation(request: str) -> bool:
+    """Whether ``request`` says what to do with numbers ("in total", "longer", "per")."""
+    return bool(OPERATION_WORDS & set(words(request)))
 
 
 def _unusable(step: Step) -> bool:

@@ -815,6 +815,19 @@ async def test_a_planned_search_of_the_request_as_asked_is_the_answer():
     assert out["answer"] == "Mount Everest is 8,849 m high." and not writer.calls
 
 
+async def test_a_search_as_asked_of_a_request_that_says_what_to_do_is_written_up():
+    """ "How much higher ...": a search result states facts, not the difference; the writer."""
+    agent, _, writer = build(
+        [plan(("lookup", "How much higher is Everest than 8,000 m?"))],
+        ["Everest is 849 m higher."],
+        planning="ahead",
+        grounded=False,
+    )
+    out = await agent.ainvoke({"request": "How much higher is Everest than 8,000 m?"})
+    assert "answered_by" not in out["steps"][-1]["plan"]
+    assert out["answer"] == "Everest is 849 m higher." and len(writer.calls) == 1
+
+
 class SourcedLookup(Lookup):
     """``Lookup`` with the search tools' list of sources after the finding."""
 
