@@ -148,9 +148,8 @@ def test_agent_runs_in_the_simulated_environment():
     agent = create_gba_agent(
         env, planner=ZeroShotPlanner(planner), function_calling_model=tools_model, planning="step"
     )
-    state = agent.invoke(
-        {"request": "How tall is the Eiffel Tower?"}, {"configurable": {"thread_id": "r1"}}
-    )
+    request = "How tall is the Eiffel Tower, and how far is it from where I live?"
+    state = agent.invoke({"request": request}, {"configurable": {"thread_id": "r1"}})
     assert state["status"] == "answered"
     first, user = state["steps"][:2]
     assert first["observation"].startswith(
