@@ -15,7 +15,13 @@ from typing import Any
 
 from langchain_gba._text import words
 from langchain_gba.grounding import numbers_in
-from langchain_gba.tools.search.summarize import Source, _as_written, as_needed, ranked
+from langchain_gba.tools.search.summarize import (
+    Source,
+    _as_written,
+    _stating,
+    as_needed,
+    ranked,
+)
 
 __all__ = ["MEASURES", "asked_measure", "asks_number", "measured", "stated", "states_measure"]
 
@@ -142,9 +148,7 @@ def stated(
     says "Prime Minister of the United Kingdom from 1940 to 1945, ... and again from 1951 to
     1955". None when no sentence qualifies.
     """
-    found = _about(task, sources, embed, lambda text: bool(numbers_in(text)))
-    seen: set[str] = set()
-    kept = as_needed([(n, s) for n, s in found if not (s in seen or seen.add(s))])
+    kept = as_needed(_stating(_about(task, sources, embed, numbers_in)))
     return _as_written([(sources[n].title, s) for n, s in kept[:k]]) if kept else None
 
 
