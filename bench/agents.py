@@ -77,6 +77,9 @@ Agents:
 - ``ahead_asks_any``: ``ahead`` with ``ask_in_world_requests=True`` (the planner may ask the
   user "How old are you?" in a question about named things that never speaks of the user; not
   asked by default since the thirteenth session).
+- ``ahead_steps_only``: ``ahead`` with ``calculation_in_thoughts=False`` (a plan whose thoughts
+  name the calculator but whose steps leave it out runs its steps as written; by default since
+  the fourteenth session it ends with the calculation on the request).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -162,6 +165,7 @@ AGENTS = (
     "ahead_nothing",
     "ahead_one_try",
     "ahead_asks_any",
+    "ahead_steps_only",
     "react",
     "react_ours",
     "react_native",
@@ -454,6 +458,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_nothing": (unfound, {}),  # a summary that found nothing stays so
         "ahead_one_try": (one_try, {}),  # a refused calculation is not written again
         "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
+        "ahead_steps_only": (tools, {"calculation_in_thoughts": False}),  # thoughts' sum not run
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -733,6 +738,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_nothing": run_ours,
     "ahead_one_try": run_ours,
     "ahead_asks_any": run_ours,
+    "ahead_steps_only": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -905,6 +911,7 @@ LABELS = {
     "ahead_nothing": 'ours, planning="ahead", search unfound_fallback=False',
     "ahead_one_try": 'ours, planning="ahead", calculator retry_refused=False',
     "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
+    "ahead_steps_only": 'ours, planning="ahead", calculation_in_thoughts=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

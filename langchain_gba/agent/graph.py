@@ -94,6 +94,7 @@ def create_gba_agent(
     search_as_asked: bool = True,
     calculate_as_asked: bool = True,
     ask_in_world_requests: bool = False,
+    calculation_in_thoughts: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -197,6 +198,10 @@ def create_gba_agent(
             that is a question about named things and never speaks of the user ("How old are
             you?" for the Great Pyramid's age). By default such a question is not asked: the
             step's result says why, and the planner plans again (``about_the_world``).
+        calculation_in_thoughts: with ``planning="ahead"``, a plan whose thoughts name the
+            calculator ("then sum them: calculate_number") but whose steps leave it out ends
+            with the calculator on the request, for a request that asks for a number, unless
+            it already calculated on the latest results. ``False``: the steps as written.
         name: the graph's name.
 
     Returns:
@@ -274,6 +279,7 @@ def create_gba_agent(
         search_as_asked=search_as_asked,
         calculate_as_asked=calculate_as_asked,
         ask_in_world_requests=ask_in_world_requests,
+        calculation_in_thoughts=calculation_in_thoughts,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -93,6 +93,7 @@ from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import OPERATION_WORDS, gives_numbers, names_operation
 from langchain_gba.tools.final_answer import ANSWER_TASK, FINAL_ANSWER, FinalAnswerTool
 from langchain_gba.tools.function_calling import Decision, FunctionCaller
+from langchain_gba.tools.search.measures import asks_number
 from langchain_gba.tools.search.summarize import finding, summary_of
 
 __all__ = [
@@ -141,8 +142,10 @@ class Nodes:
         search_as_asked: bool = True,
         calculate_as_asked: bool = True,
         ask_in_world_requests: bool = False,
+        calculation_in_thoughts: bool = True,
     ) -> None:
         self.planner = planner
+        self.calculation_in_thoughts = calculation_in_thoughts
         self.ask_in_world_requests = ask_in_world_requests
         self.search_as_asked = search_as_asked
         self.calculate_as_asked = calculate_as_asked
@@ -416,7 +419,7 @@ class Nodes:
             first = named
         first = self._looked_up(state, first)
         step = {"thoughts": "", "selected_tool": first["tool"], "task": first["task"]}
-        for key in ("planned_task", "planned_tool"):
+        for key in ("planned_task", "planned_tool", "from_thoughts"):
             if key in first:
                 step[key] = first[key]
         if self._replied_since(state, first) or self._calculated_as_asked(state, first, rest):
@@ -683,6 +686,7 @@ class Nodes:
         """
         steps = state["steps"]
         planned = [p for p in plan.get("steps") or [] if not self._done(steps, p)]
+        planned = self._with_thought_calculation(state, plan["thoughts"], planned)
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
             step = _with_p(
@@ -699,12 +703,37 @@ class Nodes:
             "task": first["task"],
             "plan_ahead": planned,
         }
-        if "planned_tool" in first:
-            step["planned_tool"] = first["planned_tool"]
+        for key in ("planned_tool", "from_thoughts"):
+            if key in first:
+                step[key] = first[key]
         if self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
+
+    def _with_thought_calculation(
+        self, state: AgentState, thoughts: str, planned: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``planned``, ending with the calculation its thoughts name when its steps leave it out.
+
+        The 1.5B planner's thoughts said "then sum them: calculate_number" while its steps held
+        only the lookup, and the answer writer then gave the lookup's figure as the total
+        (Churchill's terms as Prime Minister); so it did for a number of years, an age and a
+        density. For a request that asks for a number (``asks_number``), the plan then ends
+        with the calculator on the request as written (as a plan's last calculation does,
+        ``calculate_as_asked``), unless it already calculated on the latest results.
+        """
+        if not self.calculation_in_thoughts or not asks_number(state["request"]):
+            return planned
+        named = [n for n, t in self.tools.items() if reads_context(t) and n in thoughts]
+        if not named or any(p["tool"] == named[0] for p in planned):
+            return planned
+        steps = state["steps"]
+        done = [i for i, s in enumerate(steps) if s["tool"] == named[0] and not _unusable(s)]
+        if done and not _any_result(steps[done[-1] + 1 :]):
+            return planned
+        logger.info("Plan's thoughts name %s, its steps leave it out: added", named[0])
+        return [*planned, {"tool": named[0], "task": state["request"], "from_thoughts": True}]
 
     def _calculated_as_asked(
         self, state: AgentState, planned: dict[str, Any], rest: list[Any]

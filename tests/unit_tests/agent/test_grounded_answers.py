@@ -1153,3 +1153,71 @@ def test_a_found_figure_given_as_a_difference_goes_back_to_the_planner(
     assert refused["error"] and refused["plan"]["ungrounded"] == ["8,849"]
     assert [s["tool"] for s in out["steps"]][2:] == ["calc", "final_answer"]
     assert out["answer"] == "Everest is 238 m higher than K2."  # the calculator's difference
+
+
+def test_a_plan_ends_with_the_calculation_its_thoughts_name():
+    """ "then their difference: calc" with only lookups planned: the calculation is added."""
+    calc = ContextCalc(contexts=[])
+    thoughts = "Needs both heights (a search each), then their difference: calc."
+    agent, planner, writer = build(
+        [
+            plan(
+                ("lookup", "How high is Everest?"), ("lookup", "How high is K2?"), thoughts=thoughts
+            )
+        ],
+        ["Everest is 238 m higher than K2."],
+        tools=[Lookup(), calc],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "lookup", "calc", "final_answer"]
+    added = out["steps"][2]
+    assert added["task"] == REQUEST and added["plan"]["from_thoughts"]
+    assert len(planner.calls) == 1 and len(calc.contexts) == 1
+    assert "gives 238, the calculation's result" in writer.calls[0][-1].content
+
+
+@pytest.mark.parametrize(
+    ("request_", "thoughts", "options"),
+    [
+        (REQUEST, "Needs both heights (a search each), then their difference: calc.", {}),
+        (REQUEST, "Needs both heights: a search each.", {}),  # no calculation named
+        ("Which mountain is in Nepal?", "Needs a fact (a search): calc.", {}),  # no number asked
+        (REQUEST, "Needs both heights, then calc.", {"calculation_in_thoughts": False}),
+    ],
+)
+def test_a_plan_runs_as_written_where_no_calculation_is_missing(request_, thoughts, options):
+    calc = ContextCalc(contexts=[])
+    steps = [("lookup", "How high is Everest?"), ("lookup", "How high is K2?")]
+    if "difference" in thoughts:
+        steps.append(("calc", "Everest's height minus K2's"))
+    agent, *_ = build(
+        [plan(*steps, thoughts=thoughts)],
+        ["Everest is 8,849 m high and K2 8,611 m."],
+        tools=[Lookup(), calc],
+        planning="ahead",
+        **options,
+    )
+    out = agent.invoke({"request": request_})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools.count("calc") == ("difference" in thoughts)
+    assert not any(s["plan"].get("from_thoughts") for s in out["steps"])
+
+
+def test_no_calculation_is_added_after_one_on_the_latest_results():
+    """A re-plan whose thoughts still say calc, once calc has read every result: no second one."""
+    calc = ContextCalc(contexts=[])
+    thoughts = "Needs the difference: calc."
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("lookup", "How high is K2?"), ("calc", "d")),
+            plan(("lookup", "How high is K2?"), thoughts=thoughts),  # done already
+        ],
+        ["Everest is 300 m higher than K2.", "Everest is 238 m higher than K2."],
+        tools=[Lookup(), calc],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert out["steps"][3]["error"] and len(planner.calls) == 2  # 300 refused: planned again
+    assert [s["tool"] for s in out["steps"]].count("calc") == 1
+    assert len(calc.contexts) == 1 and out["answer"] == "Everest is 238 m higher than K2."
