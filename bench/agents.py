@@ -80,6 +80,9 @@ Agents:
 - ``ahead_steps_only``: ``ahead`` with ``calculation_in_thoughts=False`` (a plan whose thoughts
   name the calculator but whose steps leave it out runs its steps as written; by default since
   the fourteenth session it ends with the calculation on the request).
+- ``ahead_answers_own``: ``ahead`` with ``ask_users_own=False`` (a first plan without steps for
+  a request about the user's own things, "my favourite restaurant", is answered directly; by
+  default since the fourteenth session the planner is told only the user knows it).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -166,6 +169,7 @@ AGENTS = (
     "ahead_one_try",
     "ahead_asks_any",
     "ahead_steps_only",
+    "ahead_answers_own",
     "react",
     "react_ours",
     "react_native",
@@ -459,6 +463,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_one_try": (one_try, {}),  # a refused calculation is not written again
         "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
         "ahead_steps_only": (tools, {"calculation_in_thoughts": False}),  # thoughts' sum not run
+        "ahead_answers_own": (tools, {"ask_users_own": False}),  # "my restaurant" answered as is
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -739,6 +744,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_one_try": run_ours,
     "ahead_asks_any": run_ours,
     "ahead_steps_only": run_ours,
+    "ahead_answers_own": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -912,6 +918,7 @@ LABELS = {
     "ahead_one_try": 'ours, planning="ahead", calculator retry_refused=False',
     "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
     "ahead_steps_only": 'ours, planning="ahead", calculation_in_thoughts=False',
+    "ahead_answers_own": 'ours, planning="ahead", ask_users_own=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

@@ -20,6 +20,7 @@ __all__ = [
     "ACTION_DONE_NOTE",
     "COPIED_QUESTION_NOTE",
     "WORLD_QUESTION_NOTE",
+    "USERS_OWN_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
@@ -680,6 +681,14 @@ WORLD_QUESTION_NOTE = (
 )
 """The observation of an ``ask_user`` step that asks the user about themselves in a request
 about named things that never speaks of the user (``about_the_world``): not asked."""
+
+USERS_OWN_NOTE = (
+    "Not answered: the request speaks of the user's own {own}, which only the user knows. Ask "
+    "the user with ask_user what the answer needs to know about it, then select final_answer."
+)
+"""The observation of a plan without steps for a request that speaks of the user's own things
+(``users_own``: "my favourite restaurant"), before any step: no answer is written, and the
+planner plans again (at least one step). Formatted with ``own`` (the request's words)."""
 
 SAME_RESULT_NOTE = " (The same result as step {step}.)"
 """Appended to a result identical to an earlier step's result of the same tool."""

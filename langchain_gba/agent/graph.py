@@ -95,6 +95,7 @@ def create_gba_agent(
     calculate_as_asked: bool = True,
     ask_in_world_requests: bool = False,
     calculation_in_thoughts: bool = True,
+    ask_users_own: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -202,6 +203,11 @@ def create_gba_agent(
             calculator ("then sum them: calculate_number") but whose steps leave it out ends
             with the calculator on the request, for a request that asks for a number, unless
             it already calculated on the latest results. ``False``: the steps as written.
+        ask_users_own: with ``planning="ahead"`` and ``ask_user``, a first plan without steps
+            for a request that speaks of the user's own things ("my favourite restaurant",
+            ``users_own``; not a thanks or a greeting) writes no answer: the planner is told
+            that only the user knows it and plans again, at least one step. ``False``: it is
+            answered directly.
         name: the graph's name.
 
     Returns:
@@ -280,6 +286,7 @@ def create_gba_agent(
         calculate_as_asked=calculate_as_asked,
         ask_in_world_requests=ask_in_world_requests,
         calculation_in_thoughts=calculation_in_thoughts,
+        ask_users_own=ask_users_own,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

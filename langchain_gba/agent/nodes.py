@@ -79,6 +79,7 @@ from langchain_gba.prompts import (
     UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
+    USERS_OWN_NOTE,
     WORLD_QUESTION_NOTE,
     format_context,
 )
@@ -88,6 +89,7 @@ from langchain_gba.tools.ask_user import (
     about_the_world,
     addresses_user,
     speaks_to_user,
+    users_own,
 )
 from langchain_gba.tools.base import reads_context, reads_request, takes_task
 from langchain_gba.tools.calculate import OPERATION_WORDS, gives_numbers, names_operation
@@ -143,8 +145,10 @@ class Nodes:
         calculate_as_asked: bool = True,
         ask_in_world_requests: bool = False,
         calculation_in_thoughts: bool = True,
+        ask_users_own: bool = True,
     ) -> None:
         self.planner = planner
+        self.ask_users_own = ask_users_own
         self.calculation_in_thoughts = calculation_in_thoughts
         self.ask_in_world_requests = ask_in_world_requests
         self.search_as_asked = search_as_asked
@@ -687,6 +691,8 @@ class Nodes:
         steps = state["steps"]
         planned = [p for p in plan.get("steps") or [] if not self._done(steps, p)]
         planned = self._with_thought_calculation(state, plan["thoughts"], planned)
+        if not planned and (asked := self._users_own(state, plan)) is not None:
+            return asked
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
             step = _with_p(
@@ -710,6 +716,26 @@ class Nodes:
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)
         return {**self._planned(state, step), "pending": rest}
+
+    def _users_own(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any] | None:
+        """The note that sends a first plan without steps back, for a request about the user's own.
+
+        "Book a table for me at my favourite restaurant." was answered with "I found a table
+        for you at my favourite restaurant" and "in which language should i say hello to my
+        new neighbours?" with "Hello": the planner took them for questions about words. Before
+        any step, when the user can be asked and the request speaks of the user's own things
+        (``users_own``), no answer is written: the step says what only the user knows
+        (``USERS_OWN_NOTE``) and the planner plans again, at least one step.
+        """
+        if not self.ask_users_own or state["steps"] or ASK_USER not in self.tools:
+            return None
+        own = users_own(state["request"])
+        if own is None:
+            return None
+        step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+        note = USERS_OWN_NOTE.format(own=own.split(maxsplit=1)[1])
+        refused = new_step({**step, "plan_ahead": []}, {}, note, error=True)
+        return {"steps": [refused], "plan": None, "pending": None}
 
     def _with_thought_calculation(
         self, state: AgentState, thoughts: str, planned: list[dict[str, Any]]

@@ -12,7 +12,14 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_gba.exceptions import ToolError
 from langchain_gba.tools.base import TaskInput
 
-__all__ = ["ASK_USER", "AskUserTool", "about_the_world", "addresses_user", "speaks_to_user"]
+__all__ = [
+    "ASK_USER",
+    "AskUserTool",
+    "about_the_world",
+    "addresses_user",
+    "speaks_to_user",
+    "users_own",
+]
 
 ASK_USER = "ask_user"
 
@@ -102,6 +109,47 @@ def about_the_world(request: str) -> bool:
                 return False  # "Am I older than ...?" ("World War I" is a name)
             named = named or (k > 0 and word[:1].isupper() and word != "I")
     return named
+
+
+_SOCIAL = re.compile(
+    r"^\W*(?:thanks?|thank\s+you|cheers|hello|hi|hey|good\s+(?:morning|afternoon|evening|night)|"
+    r"(?:good)?bye|nice\s+to\s+meet)\b",
+    re.IGNORECASE,
+)
+"""A thanks, a greeting or a goodbye ("Thank you so much, that answers my question.")."""
+
+_OWN = re.compile(r"\b(?:my|our)\s+([\w'\u2019-]+(?:\s+[\w'\u2019-]+){0,2})", re.IGNORECASE)
+_PHRASE_END = frozenset(
+    "a an and are at back be but by can could did do does for from had has have in into is "
+    "need needs of on or should the to was were will with would".split()
+)
+
+
+def users_own(request: str) -> str | None:
+    """What ``request`` calls the user's own ("my favourite restaurant"), or None.
+
+    "Book a table for me at my favourite restaurant." and "in which language should i say
+    hello to my new neighbours?": the 1.5B planner took both for requests it could answer
+    directly ("a question about words") and answered without asking which restaurant or where
+    the neighbours are from, in every recorded run (19 runs). The phrase is "my" or "our" and
+    the words after it, up to three, outside quotes, and not in a thanks, a greeting or a
+    goodbye ("that answers my question").
+    """
+    text = _QUOTED.sub(" ", request)
+    if _SOCIAL.match(text):
+        return None
+    m = _OWN.search(text)
+    if m is None:
+        return None
+    words = m.group(1).split()
+    while words and words[-1].lower() in _PHRASE_END:
+        words.pop()
+    kept = []
+    for w in words:
+        if w.lower() in _PHRASE_END:
+            break
+        kept.append(w)
+    return " ".join([m.group(0).split()[0], *kept]) if kept else None
 
 
 class AskUserTool(BaseTool):

@@ -1221,3 +1221,55 @@ def test_no_calculation_is_added_after_one_on_the_latest_results():
     assert out["steps"][3]["error"] and len(planner.calls) == 2  # 300 refused: planned again
     assert [s["tool"] for s in out["steps"]].count("calc") == 1
     assert len(calc.contexts) == 1 and out["answer"] == "Everest is 238 m higher than K2."
+
+
+RESTAURANT = "Book a table for me at my favourite restaurant."
+
+
+def test_a_request_about_the_users_own_is_not_answered_before_asking():
+    """A first plan without steps for "my favourite restaurant": planned again, the user asked."""
+    asked = []
+    user = AskUserTool(ask=lambda q: asked.append(q) or "My favourite restaurant is Luigi's.")
+    direct = plan(thoughts="Needs no fact: a question about words, answered directly.")
+    agent, planner, writer = build(
+        [direct, plan(("ask_user", "Which is your favourite restaurant?"))],
+        ["I cannot book tables, but your favourite restaurant is Luigi's."],
+        tools=[Lookup(), Calc(), user],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": RESTAURANT})
+    note, question, answered = out["steps"]
+    assert note["tool"] == "final_answer" and note["error"]
+    assert note["observation"].startswith(
+        "Not answered: the request speaks of the user's own favourite restaurant"
+    )
+    assert "Not answered: the request speaks" in planner.calls[1][-1].content
+    assert asked == ["Which is your favourite restaurant?"]
+    assert answered["tool"] == "final_answer" and "Luigi" in out["answer"]
+    assert len(writer.calls) == 1  # no answer was written before the user was asked
+
+
+@pytest.mark.parametrize(
+    ("request_", "tools", "options"),
+    [
+        ("Thank you so much, that answers my question.", "user", {}),  # a thanks
+        ("What is the plural of 'my mouse'?", "user", {}),  # quoted
+        (RESTAURANT, "user", {"ask_users_own": False}),
+        (RESTAURANT, "none", {}),  # the user cannot be asked
+    ],
+)
+def test_a_plan_without_steps_is_answered_where_the_user_has_nothing_to_add(
+    request_, tools, options
+):
+    user = AskUserTool(ask=lambda q: "")
+    agent, planner, _ = build(
+        [plan(thoughts="Needs no fact.")],
+        ["You're welcome!"],
+        tools=[Lookup(), Calc(), *([user] if tools == "user" else [])],
+        planning="ahead",
+        grounded=False,
+        **options,
+    )
+    out = agent.invoke({"request": request_})
+    assert [s["tool"] for s in out["steps"]] == ["final_answer"]
+    assert out["answer"] == "You're welcome!" and len(planner.calls) == 1
