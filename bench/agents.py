@@ -83,6 +83,9 @@ Agents:
 - ``ahead_answers_own``: ``ahead`` with ``ask_users_own=False`` (a first plan without steps for
   a request about the user's own things, "my favourite restaurant", is answered directly; by
   default since the fourteenth session the planner is told only the user knows it).
+- ``ahead_misattributed``: ``ahead`` with the search's ``attribution_check=False`` (a summary
+  whose numbers all come from sentences not about what the task names stays; by default since
+  the fourteenth session the sentences about it that state a number replace it).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
@@ -170,6 +173,7 @@ AGENTS = (
     "ahead_asks_any",
     "ahead_steps_only",
     "ahead_answers_own",
+    "ahead_misattributed",
     "react",
     "react_ours",
     "react_native",
@@ -420,6 +424,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     unmeasured = [tools[0].model_copy(update={"measure_check": False}), *tools[1:]]
     cut = [tools[0].model_copy(update={"as_written_fallback": False}), *tools[1:]]
     unfound = [tools[0].model_copy(update={"unfound_fallback": False}), *tools[1:]]
+    unattributed = [tools[0].model_copy(update={"attribution_check": False}), *tools[1:]]
     copying = [
         t.model_copy(update={"copy_check": True}) if t.name == "calculate_number" else t
         for t in tools
@@ -464,6 +469,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
         "ahead_steps_only": (tools, {"calculation_in_thoughts": False}),  # thoughts' sum not run
         "ahead_answers_own": (tools, {"ask_users_own": False}),  # "my restaurant" answered as is
+        "ahead_misattributed": (unattributed, {}),  # a summary's number from another sentence
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -745,6 +751,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_asks_any": run_ours,
     "ahead_steps_only": run_ours,
     "ahead_answers_own": run_ours,
+    "ahead_misattributed": run_ours,
     "ours_nocache": run_ours,
     "early": run_ours,
     "late": run_ours,
@@ -919,6 +926,7 @@ LABELS = {
     "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
     "ahead_steps_only": 'ours, planning="ahead", calculation_in_thoughts=False',
     "ahead_answers_own": 'ours, planning="ahead", ask_users_own=False',
+    "ahead_misattributed": 'ours, planning="ahead", search attribution_check=False',
     "react": "LangGraph create_react_agent",
     "react_ours": "create_react_agent on our bind_tools",
     "react_native": "create_react_agent on llama-server --jinja",

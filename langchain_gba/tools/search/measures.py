@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_gba._text import words
-from langchain_gba.grounding import numbers_in
+from langchain_gba.grounding import FREE_NUMBERS, numbers_in
 from langchain_gba.tools.search.summarize import (
     Source,
     _as_written,
@@ -23,7 +23,15 @@ from langchain_gba.tools.search.summarize import (
     ranked,
 )
 
-__all__ = ["MEASURES", "asked_measure", "asks_number", "measured", "stated", "states_measure"]
+__all__ = [
+    "MEASURES",
+    "asked_measure",
+    "asks_number",
+    "measured",
+    "misattributed",
+    "stated",
+    "states_measure",
+]
 
 _NUMBER = r"\d[\d,]*(?:\.\d+)?"
 
@@ -150,6 +158,33 @@ def stated(
     """
     kept = as_needed(_stating(_about(task, sources, embed, numbers_in)))
     return _as_written([(sources[n].title, s) for n, s in kept[:k]]) if kept else None
+
+
+def misattributed(
+    task: str,
+    found: str,
+    sources: Sequence[Source],
+    embed: Callable[[list[str]], Any],
+) -> str | None:
+    """The sentences :func:`stated` gives, where ``found`` took its numbers from other sentences.
+
+    The 1.5B summary answered "What are Winston Churchill's terms as Prime Minister?" with
+    "Winston Churchill's terms as Prime Minister were 62 years." from "For some 62 of the years
+    between 1900 and 1964, he was a Member of Parliament", while the sentence about him as
+    Prime Minister says "from 1940 to 1945, ... and again from 1951 to 1955"; the calculator
+    then wrote "62 = 62". When no number ``found`` states (beyond the task's own and 0 or 1)
+    is in a sentence about what the task names that states a number, those sentences, as
+    written, replace it. None when ``found`` states no such number, when one of its numbers is
+    in such a sentence, or when no sentence is about what the task names.
+    """
+    given = {n.value for n in numbers_in(task)}
+    shown = {n.value for n in numbers_in(found)} - given - FREE_NUMBERS
+    if not shown:
+        return None
+    about = _about(task, sources, embed, numbers_in)
+    if not about or shown & {n.value for _, s in about for n in numbers_in(s)}:
+        return None
+    return stated(task, sources, embed)
 
 
 def _about(

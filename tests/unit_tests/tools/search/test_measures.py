@@ -9,6 +9,7 @@ from langchain_gba.tools.search.measures import (
     asked_measure,
     asks_number,
     measured,
+    misattributed,
     stated,
     states_measure,
 )
@@ -145,3 +146,33 @@ def test_the_sentences_that_state_a_number_about_what_the_task_names() -> None:
 def test_no_sentence_states_a_number_about_what_the_task_names() -> None:
     assert stated("When was Herman Melville born?", [CHURCHILL, ATTLEE], bag_of_words) is None
     assert stated("When did it rain?", [DANUBE], bag_of_words) is None  # names nothing it has
+
+
+TERMS = "What are Winston Churchill's terms as Prime Minister?"
+
+
+def test_a_summary_that_took_its_number_from_another_sentence_gives_way() -> None:
+    """62 years as a Member of Parliament, given as his terms as Prime Minister."""
+    summary = "Winston Churchill's terms as Prime Minister were 62 years."
+    out = misattributed(TERMS, summary, [CHURCHILL, ATTLEE], bag_of_words)
+    assert out is not None and "from 1940 to 1945, and again from 1951 to 1955" in out
+    assert "62" not in out
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        "Churchill was Prime Minister from 1940 to 1945 and from 1951 to 1955.",
+        "Churchill was Prime Minister from 1940.",  # one number about it is enough
+        "Churchill was Prime Minister twice.",  # no number
+        "No information found.",
+    ],
+)
+def test_a_summary_with_a_number_about_what_the_task_names_stays(summary) -> None:
+    assert misattributed(TERMS, summary, [CHURCHILL, ATTLEE], bag_of_words) is None
+
+
+def test_a_summary_stays_where_no_sentence_is_about_what_the_task_names() -> None:
+    summary = "Herman Melville was born in 1819."
+    task = "When was Herman Melville born?"
+    assert misattributed(task, summary, [CHURCHILL, ATTLEE], bag_of_words) is None

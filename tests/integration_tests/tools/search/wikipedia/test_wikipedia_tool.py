@@ -241,3 +241,22 @@ def test_churchills_terms_are_found_on_the_real_model(capable_llm) -> None:  # t
     tool = WikipediaSearchTool(llm=capable_llm)
     found = finding(tool.invoke({"task": _RESIGN, "request": request}))
     assert "1945" in found and "1955" in found, found
+
+
+_TERMS = "What are Winston Churchill's terms as Prime Minister?"
+_TERMS_SUMMARY = "Winston Churchill's terms as Prime Minister were 62 years."
+
+
+def test_a_summary_that_took_its_number_from_another_sentence_gives_way() -> None:
+    """The 1.5B's summary replayed (recorded on the faster machine): 62, his years as a Member
+    of Parliament, as his terms. The bundled article's sentence about him as Prime Minister is
+    the result; with the check off, the summary stays."""
+    from scripted import ScriptedChatModel
+
+    tool = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_TERMS_SUMMARY]))
+    found = finding(tool.invoke({"task": _TERMS}))
+    assert "from 1940 to 1945" in found and "1951 to 1955" in found and "62" not in found
+    off = WikipediaSearchTool(
+        llm=ScriptedChatModel(replies=[_TERMS_SUMMARY]), attribution_check=False
+    )
+    assert finding(off.invoke({"task": _TERMS})) == _TERMS_SUMMARY
