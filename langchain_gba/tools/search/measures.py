@@ -127,6 +127,9 @@ def measured(
     return _as_written([(sources[n].title, s) for n, s in found[:1]]) if found else None
 
 
+_ASKS_NAME = re.compile(r"^\W*(?:who|whom|whose|which|where)\b|\bwhat is the name\b", re.I)
+"""A task that asks for a name or a place, not a number ("Who wrote Moby-Dick?")."""
+
 _ASKS_NUMBER = re.compile(
     r"\b(?:when|what year|which year|how (?:many|much|long|old|far|high|tall|big|large|deep|"
     r"heavy)|population|area|height|length|distance|number of)\b",
@@ -135,9 +138,16 @@ _ASKS_NUMBER = re.compile(
 """How a task asks for a number: a year, a count, an amount, a measure."""
 
 
-def asks_number(task: str) -> bool:
-    """Whether ``task`` asks for a number ("When did ...", "How many ...", "the population")."""
-    return bool(_ASKS_NUMBER.search(task))
+def asks_number(task: str, request: str = "") -> bool:
+    """Whether ``task`` asks for a number ("When did ...", "How many ...", "the population").
+
+    With ``request``, also a task that asks for no name or place ("What are Winston
+    Churchill's terms as Prime Minister?") for a request that asks for a number ("how many
+    years in total was Winston Churchill Prime Minister?").
+    """
+    if _ASKS_NUMBER.search(task):
+        return True
+    return bool(request) and not _ASKS_NAME.search(task) and bool(_ASKS_NUMBER.search(request))
 
 
 def stated(
@@ -175,12 +185,20 @@ def misattributed(
     then wrote "62 = 62". When no number ``found`` states (beyond the task's own and 0 or 1)
     is in a sentence about what the task names that states a number, those sentences, as
     written, replace it. None when ``found`` states no such number, when one of its numbers is
-    in such a sentence, or when no sentence is about what the task names.
+    in such a sentence, when no sentence is about what the task names, when the task names
+    nothing with a capital, or when it asks for a length or an area (a sentence about "the
+    Volga River" must hold both words: the Volga's "3,531 km" would have given way to its
+    discharge). Replayed on the 283 distinct recorded search steps that ask for a number
+    (``bench/replay_attribution.py``), it replaces 4 summaries of 3 requests, each wrong:
+    Churchill's terms, Mexico's density ("775", for the sentence with its population), the
+    Empire State Building's record ("10 years", twice, for the sentence with 1970).
     """
+    if asked_measure(task) is not None:
+        return None  # a length or an area: :func:`measured` (a river's "3,531 km" stays)
     given = {n.value for n in numbers_in(task)}
     shown = {n.value for n in numbers_in(found)} - given - FREE_NUMBERS
-    if not shown:
-        return None
+    if not shown or not _capitalized(task):
+        return None  # only for a task that names something ("one mile" is no name)
     about = _about(task, sources, embed, numbers_in)
     if not about or shown & {n.value for _, s in about for n in numbers_in(s)}:
         return None
@@ -206,11 +224,16 @@ def _about(
     return titled + [(n, t) for n, t in found if (n, t) not in titled]
 
 
-def _named(task: str) -> tuple[set[str], int]:
-    """What ``task`` is about, and how many of those words a sentence must hold."""
+def _capitalized(task: str) -> set[str]:
+    """The words of ``task`` written with a capital, not at a sentence's start, lower-cased."""
     # a capital after a space, not at a sentence's start ("... per foot. Use 0.3048 m")
     capitalized = {w.lower() for w in re.findall(r"(?<![.!?]\s)(?<=\s)[A-Z][\w'-]*", task)}
-    names = {w for n in capitalized for w in words(n)} - _TASK_WORDS - {"i"}
+    return {w for n in capitalized for w in words(n)} - _TASK_WORDS - {"i"}
+
+
+def _named(task: str) -> tuple[set[str], int]:
+    """What ``task`` is about, and how many of those words a sentence must hold."""
+    names = _capitalized(task)
     if names:  # all of one or two names; of more, all but one ("Christ the Redeemer in Rio")
         return names, len(names) if len(names) <= 2 else len(names) - 1
     content = set(words(task)) - _TASK_WORDS

@@ -307,7 +307,7 @@ class WikipediaSearchTool(BaseTool):
             found = select_sentences(self.get_llm(), task, sources, request)
         else:
             found = summarize(self.get_llm(), task, sources, request, **self._focus())
-            found = self._checked(task, sources, found)
+            found = self._checked(task, sources, found, request)
         return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
     async def _arun(
@@ -325,13 +325,13 @@ class WikipediaSearchTool(BaseTool):
             found = await aselect_sentences(self.get_llm(), task, sources, request)
         else:
             found = await asummarize(self.get_llm(), task, sources, request, **self._focus())
-            found = self._checked(task, sources, found)
+            found = self._checked(task, sources, found, request)
         return format_observation(found, sources, quotes=self._quotes(task, sources, found))
 
-    def _checked(self, task: str, sources: Sequence[Source], found: str) -> str:
-        """``found`` after the checks of a summary against its task, in turn."""
+    def _checked(self, task: str, sources: Sequence[Source], found: str, request: str = "") -> str:
+        """``found`` after the checks of a summary against its task (and request), in turn."""
         found = self._measured(task, sources, found)
-        return self._unfound(task, sources, self._attributed(task, sources, found))
+        return self._unfound(task, sources, self._attributed(task, sources, found, request))
 
     def _focus(self) -> dict[str, Any]:
         """``summarize``'s ranking arguments: the index's embedder, or none."""
@@ -353,9 +353,13 @@ class WikipediaSearchTool(BaseTool):
         logger.info("Summary %r gives no %s for %r: %r instead", found, measure, task, sentence)
         return sentence
 
-    def _attributed(self, task: str, sources: Sequence[Source], found: str) -> str:
+    def _attributed(
+        self, task: str, sources: Sequence[Source], found: str, request: str = ""
+    ) -> str:
         """``found``, or the sentences about what the task names (``attribution_check``)."""
-        if not self.attribution_check or self.retriever is not None or not asks_number(task):
+        if not self.attribution_check or self.retriever is not None:
+            return found
+        if not asks_number(task, request):
             return found
         written = misattributed(task, found, sources, self.get_index().embedder.encode)
         if written is None:

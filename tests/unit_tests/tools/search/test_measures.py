@@ -176,3 +176,27 @@ def test_a_summary_stays_where_no_sentence_is_about_what_the_task_names() -> Non
     summary = "Herman Melville was born in 1819."
     task = "When was Herman Melville born?"
     assert misattributed(task, summary, [CHURCHILL, ATTLEE], bag_of_words) is None
+
+
+def test_a_length_or_area_summary_is_left_to_the_measure_check() -> None:
+    """A lexical "about" is too coarse for measures: "the Volga River" in an article "Volga"."""
+    summary = "Winston Churchill was 1.7 m tall."
+    task = "How tall was Winston Churchill?"
+    assert misattributed(task, summary, [CHURCHILL, ATTLEE], bag_of_words) is None
+
+
+@pytest.mark.parametrize(
+    ("task", "request_", "asks"),
+    [
+        (
+            TERMS,
+            "Adding up both of his terms, how many years in total was he Prime Minister?",
+            True,
+        ),
+        (TERMS, "", False),
+        ("Who wrote Moby-Dick?", "How old was the author of Moby-Dick when it came out?", False),
+        ("Which river is longer?", "How many km longer is the Nile?", False),
+    ],
+)
+def test_a_task_asks_for_a_number_for_a_request_that_does(task, request_, asks) -> None:
+    assert asks_number(task, request_) is asks

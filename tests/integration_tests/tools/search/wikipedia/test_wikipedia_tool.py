@@ -245,18 +245,24 @@ def test_churchills_terms_are_found_on_the_real_model(capable_llm) -> None:  # t
 
 _TERMS = "What are Winston Churchill's terms as Prime Minister?"
 _TERMS_SUMMARY = "Winston Churchill's terms as Prime Minister were 62 years."
+_TERMS_REQUEST = "Adding up both of his terms, how many years in total was Winston Churchill Prime "
+_TERMS_REQUEST += "Minister?"
 
 
 def test_a_summary_that_took_its_number_from_another_sentence_gives_way() -> None:
     """The 1.5B's summary replayed (recorded on the faster machine): 62, his years as a Member
     of Parliament, as his terms. The bundled article's sentence about him as Prime Minister is
-    the result; with the check off, the summary stays."""
+    the result; with the check off, or told no request that asks for a number, the summary
+    stays."""
     from scripted import ScriptedChatModel
 
+    asked = {"task": _TERMS, "request": _TERMS_REQUEST}
     tool = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_TERMS_SUMMARY]))
-    found = finding(tool.invoke({"task": _TERMS}))
+    found = finding(tool.invoke(asked))
     assert "from 1940 to 1945" in found and "1951 to 1955" in found and "62" not in found
     off = WikipediaSearchTool(
         llm=ScriptedChatModel(replies=[_TERMS_SUMMARY]), attribution_check=False
     )
-    assert finding(off.invoke({"task": _TERMS})) == _TERMS_SUMMARY
+    assert finding(off.invoke(asked)) == _TERMS_SUMMARY
+    alone = WikipediaSearchTool(llm=ScriptedChatModel(replies=[_TERMS_SUMMARY]))
+    assert finding(alone.invoke({"task": _TERMS})) == _TERMS_SUMMARY  # no number asked
