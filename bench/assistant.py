@@ -432,7 +432,11 @@ def warm_up(model: str) -> None:
 
 
 def run_request(
-    item: Mapping[str, Any], model: str, max_interrupts: int, keep_data: bool = False
+    item: Mapping[str, Any],
+    model: str,
+    max_interrupts: int,
+    keep_data: bool = False,
+    options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One request on a fresh data folder and thread: approve every call, answer every question."""
     from langgraph.types import Command
@@ -448,7 +452,7 @@ def run_request(
     agent: Any = None
     start = time.perf_counter()
     try:
-        agent = example.build_assistant(data, model)
+        agent = example.build_assistant(data, model, **(options or {}))
         payload: Any = {"request": item["request"]}
         while True:
             state = dict(agent.invoke(payload, config))
@@ -799,6 +803,13 @@ def main() -> None:
     )
     parser.add_argument("--keep-data", action="store_true", help="keep each request's data dir")
     parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="a create_gba_agent option for the assistant (grounded_addresses=false)",
+    )
+    parser.add_argument(
         "--from-json", type=Path, help="rebuild the reports from a saved JSON (checks re-applied)"
     )
     args = parser.parse_args()
@@ -813,6 +824,7 @@ def main() -> None:
 
     ids = [x for x in (args.ids or "").split(",") if x]
     items = load_requests(args.requests, args.split, ids, args.limit)
+    options = {k: json.loads(v) for k, _, v in (o.partition("=") for o in args.option)}
     report: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),
@@ -824,6 +836,7 @@ def main() -> None:
         "requests": str(args.requests),
         "split": args.split,
         "max_interrupts": args.max_interrupts,
+        "options": options,
         "records": [],
     }
     saved = args.out / f"{stem(report)}.json"
@@ -841,7 +854,7 @@ def main() -> None:
     for i, item in enumerate(items):
         if item["id"] in done:
             continue
-        result = run_request(item, args.model, args.max_interrupts, args.keep_data)
+        result = run_request(item, args.model, args.max_interrupts, args.keep_data, options)
         record = {k: item.get(k) for k in ("id", "request", "shape", "split", "expect")}
         record.update(result)
         report["records"].append(record)

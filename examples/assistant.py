@@ -208,11 +208,13 @@ def build_assistant(  # type: ignore[no-untyped-def]
     *,
     ask_user: bool = True,
     checkpointer: Any = "memory",
+    **options: Any,
 ):
     """The agent with the two tools behind approval, on the embedded ``model``.
 
     ``checkpointer``: ``"memory"`` for an ``InMemorySaver``; None where the LangGraph server
-    supplies its own (``examples/assistant_app.py``).
+    supplies its own (``examples/assistant_app.py``). ``options``: more ``create_gba_agent``
+    options (``bench/assistant.py --option``).
     """
     from langgraph.checkpoint.memory import InMemorySaver
 
@@ -227,8 +229,8 @@ def build_assistant(  # type: ignore[no-untyped-def]
         function_calling_model=llm,
         checkpointer=InMemorySaver() if checkpointer == "memory" else checkpointer,
         interrupt_on={"create_event": True, "send_email": True},
-        max_steps=4,
         ask_user=ask_user,
+        **{"max_steps": 4, **options},
     )
 
 

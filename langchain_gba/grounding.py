@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = [
     "Grounding",
@@ -29,6 +30,7 @@ __all__ = [
     "supported",
     "ungrounded_names",
     "ungrounded_numbers",
+    "unsourced_addresses",
     "worked_out_numbers",
 ]
 
@@ -534,6 +536,33 @@ def grounded_text(text: str, sources: Sequence[str]) -> str:
         if clauses and numbers_in(" ".join(clauses)):  # the supported fact, without the sum
             kept.append(", ".join(clauses).rstrip(".,;:") + ".")
     return " ".join(kept)
+
+
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def unsourced_addresses(arguments: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
+    """The email addresses among ``arguments``' values that no text of ``sources`` holds.
+
+    The 1.5B function-calling step wrote "landlord@example.com" for "Tell my landlord by
+    email that the heating is broken." and "sister@example.com" for "my sister", where only the
+    user knows the address: an action on an address nobody gave reaches a stranger, or no one.
+    Compared case-insensitively, as written (an address has no equivalent form).
+    """
+    known = " ".join(sources).lower()
+    values: list[Any] = list(arguments.values())
+    found: list[str] = []
+    while values:
+        value = values.pop(0)
+        if isinstance(value, Mapping):
+            values.extend(value.values())
+        elif isinstance(value, list | tuple):
+            values.extend(value)
+        elif isinstance(value, str):
+            for address in _ADDRESS.findall(value):
+                if address.lower() not in known and address not in found:
+                    found.append(address)
+    return found
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ __all__ = [
     "COPIED_QUESTION_NOTE",
     "WORLD_QUESTION_NOTE",
     "USERS_OWN_NOTE",
+    "UNSOURCED_ADDRESS_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
@@ -666,6 +667,14 @@ ACTION_DONE_NOTE = (
 """The observation of an action that an earlier step of the same tool already took (the same
 identifying arguments: the recipient, the date and time): an action tool runs once per target.
 Formatted with ``tool``, ``step`` (1-based) and ``arguments``."""
+
+UNSOURCED_ADDRESS_NOTE = (
+    "Not called: {tool} would write to {addresses}, which neither the request nor a result "
+    "gives. Ask the user for the address with ask_user, or use one the request gives."
+)
+"""The observation of an action whose arguments hold an email address that nobody gave
+(``grounding.unsourced_addresses``): not called, not shown for approval. Formatted with
+``tool`` and ``addresses``."""
 
 COPIED_QUESTION_NOTE = (
     "Not asked: the question was not written (the task copied the planner's instructions). "

@@ -96,6 +96,7 @@ def create_gba_agent(
     ask_in_world_requests: bool = False,
     calculation_in_thoughts: bool = True,
     ask_users_own: bool = True,
+    grounded_addresses: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -208,6 +209,10 @@ def create_gba_agent(
             ``users_own``; not a thanks or a greeting) writes no answer: the planner is told
             that only the user knows it and plans again, at least one step. ``False``: it is
             answered directly.
+        grounded_addresses: an action whose arguments hold an email address that neither the
+            request nor a result gives ("landlord@example.com" for "my landlord") is not
+            called nor shown for approval: its step says so and the planner plans again (ask
+            the user). ``False``: called as written.
         name: the graph's name.
 
     Returns:
@@ -287,6 +292,7 @@ def create_gba_agent(
         ask_in_world_requests=ask_in_world_requests,
         calculation_in_thoughts=calculation_in_thoughts,
         ask_users_own=ask_users_own,
+        grounded_addresses=grounded_addresses,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

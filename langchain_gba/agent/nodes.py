@@ -57,6 +57,7 @@ from langchain_gba.grounding import (
     numbers_in,
     sentences,
     ungrounded_names,
+    unsourced_addresses,
 )
 from langchain_gba.planner.planners import Planner, tool_descriptions
 from langchain_gba.planner.step import copies_descriptions
@@ -79,6 +80,7 @@ from langchain_gba.prompts import (
     UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
+    UNSOURCED_ADDRESS_NOTE,
     USERS_OWN_NOTE,
     WORLD_QUESTION_NOTE,
     format_context,
@@ -146,8 +148,10 @@ class Nodes:
         ask_in_world_requests: bool = False,
         calculation_in_thoughts: bool = True,
         ask_users_own: bool = True,
+        grounded_addresses: bool = True,
     ) -> None:
         self.planner = planner
+        self.grounded_addresses = grounded_addresses
         self.ask_users_own = ask_users_own
         self.calculation_in_thoughts = calculation_in_thoughts
         self.ask_in_world_requests = ask_in_world_requests
@@ -860,7 +864,33 @@ class Nodes:
             earlier = same_action(state["steps"], tool, dict(out))
             if earlier is not None:  # the action was taken: not again
                 return self._action_repeated(state, plan, dict(out), earlier)
+            if (unsourced := self._unsourced(state, plan, dict(out))) is not None:
+                return unsourced
         return self._call(state, config, plan, out)
+
+    def _unsourced(
+        self, state: AgentState, plan: dict[str, Any], args: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The step that refuses an action to an email address nobody gave, or None.
+
+        The address must be in the request or a result (the user's reply); else the call is
+        neither made nor shown for approval, and the planner is told to ask
+        (``UNSOURCED_ADDRESS_NOTE``; ``grounded_addresses=False`` calls it as written).
+        """
+        if not self.grounded_addresses:
+            return None
+        sources, _ = self._sources(state)
+        addresses = unsourced_addresses(args, sources)
+        if not addresses:
+            return None
+        logger.info(
+            "Action %s to %s, which no step gave: not called", plan["selected_tool"], addresses
+        )
+        note = UNSOURCED_ADDRESS_NOTE.format(
+            tool=plan["selected_tool"], addresses=" and ".join(addresses)
+        )
+        refused = {**plan, "unsourced": addresses}
+        return {"steps": [new_step(refused, args, note, error=True)], "plan": None, "call": None}
 
     def _action_repeated(
         self, state: AgentState, plan: dict[str, Any], args: dict[str, Any], earlier: int

@@ -135,6 +135,6 @@ def test_a_call_waiting_for_approval_is_shown_and_decided_at_the_prompt(monkeypa
         return next(replies)
 
     monkeypatch.setattr("langchain_gba.cli.Prompt.ask", fake_ask)
-    state = run_interactively(agent, "Email Ann hi.", quiet=True)
+    state = run_interactively(agent, "Email Ann (ann@example.org) hi.", quiet=True)
     assert prompts[0][1]["choices"] == ["approve", "edit", "reject"]
     assert sent == ["bob@example.org"] and state["status"] == "answered"

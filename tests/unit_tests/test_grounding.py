@@ -12,6 +12,7 @@ from langchain_gba.grounding import (
     numbers_in,
     sentences,
     ungrounded_numbers,
+    unsourced_addresses,
     worked_out_numbers,
 )
 
@@ -325,3 +326,18 @@ def test_a_result_that_compares_supports_the_same_comparison() -> None:
     claim = "The Volga would be 3,531 kilometers longer."
     assert check_answer(claim, _VOLGA, comparing=[]).numbers == ["3,531"]
     assert check_answer(claim, _VOLGA).numbers == []  # not checked without ``comparing``
+
+
+@pytest.mark.parametrize(
+    ("arguments", "unsourced"),
+    [
+        ({"recipient": "landlord@example.com", "body": "Broken."}, ["landlord@example.com"]),
+        ({"recipient": "M.Okafor@Example.net"}, []),  # case does not matter
+        ({"recipients": ["m.okafor@example.net", "x@y.org"]}, ["x@y.org"]),
+        ({"body": "Write to x@y.org or x@y.org."}, ["x@y.org"]),  # once
+        ({"title": "Lunch", "date": "2026-12-24"}, []),  # no address
+    ],
+)
+def test_addresses_that_no_source_gives(arguments, unsourced):
+    sources = ["Tell my landlord.", "My landlord is Mr Okafor, m.okafor@example.net."]
+    assert unsourced_addresses(arguments, sources) == unsourced

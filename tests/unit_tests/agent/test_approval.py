@@ -63,7 +63,7 @@ def paused_request(out):
 
 def test_the_run_pauses_with_the_call_and_approve_runs_it():
     agent, email = approval_agent(STEPS)
-    out = agent.invoke({"request": "Tell Ann: lunch at noon."}, CONFIG)
+    out = agent.invoke({"request": "Tell Ann (ann@example.org): lunch at noon."}, CONFIG)
     request = paused_request(out)
     assert request["type"] == "approve_call" and request["tool"] == "send_email"
     assert request["arguments"] == ARGS and request["task"] == "Email Ann about lunch."
@@ -78,7 +78,7 @@ def test_the_run_pauses_with_the_call_and_approve_runs_it():
 
 def test_edit_runs_the_edited_call_and_an_invalid_edit_keeps_it_paused():
     agent, email = approval_agent(STEPS)
-    agent.invoke({"request": "Tell Ann: lunch at noon."}, CONFIG)
+    agent.invoke({"request": "Tell Ann (ann@example.org): lunch at noon."}, CONFIG)
     bad = {"type": "edit", "arguments": {**ARGS, "recipient": "not an address"}}
     out = agent.invoke(Command(resume=bad), CONFIG)
     request = paused_request(out)
@@ -94,7 +94,7 @@ def test_edit_runs_the_edited_call_and_an_invalid_edit_keeps_it_paused():
 def test_reject_is_an_observation_the_planner_reads():
     planner_steps = [*STEPS[:1], step("final_answer", "Say it was not sent.")]
     agent, email = approval_agent(planner_steps)
-    agent.invoke({"request": "Tell Ann: lunch at noon."}, CONFIG)
+    agent.invoke({"request": "Tell Ann (ann@example.org): lunch at noon."}, CONFIG)
     out = agent.invoke(Command(resume={"type": "reject", "message": "not now"}), CONFIG)
     assert email.sent == [] and out["status"] == "answered"
     first = out["steps"][0]
@@ -114,7 +114,7 @@ def test_langchain_v1_decisions_and_plain_strings_are_read():
 def test_a_decision_that_is_not_allowed_keeps_the_run_paused():
     only = {"send_email": {"allowed_decisions": ["approve", "reject"], "description": "Send?"}}
     agent, email = approval_agent(STEPS, interrupt_on=only)
-    out = agent.invoke({"request": "Tell Ann."}, CONFIG)
+    out = agent.invoke({"request": "Tell Ann at ann@example.org."}, CONFIG)
     assert paused_request(out)["description"] == "Send?"
     out = agent.invoke(Command(resume={"type": "edit", "arguments": ARGS}), CONFIG)
     assert "not allowed" in paused_request(out)["error"] and email.sent == []
@@ -123,7 +123,7 @@ def test_a_decision_that_is_not_allowed_keeps_the_run_paused():
 def test_approval_needs_a_checkpointer_and_known_tools():
     agent, email = approval_agent(STEPS, checkpointer=False)
     with pytest.raises(AgentConfigError, match="checkpointer"):
-        agent.invoke({"request": "Tell Ann."})
+        agent.invoke({"request": "Tell Ann at ann@example.org."})
     assert email.sent == []
     with pytest.raises(AgentConfigError, match="not one of the agent's tools"):
         approval_agent(STEPS, interrupt_on={"delete_everything": True})
@@ -139,7 +139,7 @@ def test_resuming_a_thread_that_is_not_waiting_is_a_clear_error():
 
 def test_tools_without_approval_run_at_once_and_the_graph_is_unchanged():
     agent, email = approval_agent(STEPS, interrupt_on={"send_email": False})
-    out = agent.invoke({"request": "Tell Ann."}, CONFIG)
+    out = agent.invoke({"request": "Tell Ann at ann@example.org."}, CONFIG)
     assert out["status"] == "answered" and len(email.sent) == 1
     assert "approve_call" not in agent.get_graph().nodes
 

@@ -148,7 +148,7 @@ def test_other_tools_get_arguments_from_function_calling():
         [send_email],
         fc_replies=[json.dumps(args)],
     )
-    out = agent.invoke({"request": "Tell Bob I am late."})
+    out = agent.invoke({"request": "Tell Bob (bob@example.com) I am late."})
     first = out["steps"][0]
     assert first["arguments"] == args
     assert first["observation"] == "sent to bob@example.com: Late"
@@ -161,7 +161,7 @@ def test_invalid_arguments_become_an_error_observation():
         [send_email],
         fc_replies=["not json"] * 3,  # the prompted route retries twice
     )
-    out = agent.invoke({"request": "Tell Bob I am late."})
+    out = agent.invoke({"request": "Tell Bob (bob@example.com) I am late."})
     first = out["steps"][0]
     assert first["error"] is True
     assert first["observation"].startswith("Error: no valid arguments for send_email")
@@ -553,7 +553,7 @@ def test_check_fit_calls_a_tool_that_fits_with_its_arguments():
         fc_replies=['{"answer": "Yes"}'] * 2 + [json.dumps(call)],
         check_fit=True,
     )
-    out = agent.invoke({"request": "Tell Bob I am late."})
+    out = agent.invoke({"request": "Tell Bob (bob@example.com) I am late."})
     sent = out["steps"][0]
     assert (sent["arguments"], sent["observation"]) == (call, "sent to bob@example.com: Late")
     assert sent["error"] is False
@@ -639,3 +639,42 @@ def test_a_fine_tuned_planner_plans_every_step():
     assert out["status"] == "answered"
     assert len(planner.calls) == 2
     assert "results_answer" not in out["steps"][-1]["plan"]
+
+
+def test_an_action_to_an_address_nobody_gave_is_not_called_and_the_user_is_asked():
+    """ "landlord@example.com" for "my landlord": not sent; the planner asks, the reply's goes."""
+    invented = {"recipient": "landlord@example.com", "subject": "Heating", "body": "Broken."}
+    given = {**invented, "recipient": "m.okafor@example.net"}
+    email_step = step("send_email", "Email my landlord that the heating is broken.")
+    agent, planner, fc, _ = agent_with(
+        [email_step, step("ask_user", "What is your landlord's email address?"), email_step]
+        + [step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(invented), json.dumps(given)],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "landlord"}}
+    out = agent.invoke({"request": "Tell my landlord by email that the heating is broken."}, config)
+    refused = out["steps"][0]
+    assert refused["error"] and refused["arguments"] == invented
+    assert refused["plan"]["unsourced"] == ["landlord@example.com"]
+    assert refused["observation"].startswith(
+        "Not called: send_email would write to landlord@example.com, which neither the request"
+    )
+    assert "Not called: send_email" in planner.calls[1][-1].content
+    assert out["__interrupt__"][0].value["question"] == "What is your landlord's email address?"
+    out = agent.invoke(Command(resume="It is m.okafor@example.net."), config)
+    sent = out["steps"][2]
+    assert not sent["error"] and sent["observation"] == "sent to m.okafor@example.net: Heating"
+
+
+def test_an_unsourced_address_is_called_as_written_with_the_check_off():
+    args = {"recipient": "bob@example.com", "subject": "Late", "body": "I am late."}
+    agent, *_ = agent_with(
+        [step("send_email", "Email Bob that I am late."), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(args)],
+        grounded_addresses=False,
+    )
+    out = agent.invoke({"request": "Tell Bob I am late."})
+    assert out["steps"][0]["observation"] == "sent to bob@example.com: Late"
