@@ -669,12 +669,14 @@ identifying arguments: the recipient, the date and time): an action tool runs on
 Formatted with ``tool``, ``step`` (1-based) and ``arguments``."""
 
 UNSOURCED_ADDRESS_NOTE = (
-    "Not called: {tool} would write to {addresses}, which neither the request nor a result "
-    "gives. Ask the user for the address with ask_user, or use one the request gives."
+    "Not called: {tool} needs an email address that neither the request nor a result gives; "
+    "the one written was made up. Ask the user for it with ask_user, then {tool} with the "
+    "address they give."
 )
 """The observation of an action whose arguments hold an email address that nobody gave
 (``grounding.unsourced_addresses``): not called, not shown for approval. Formatted with
-``tool`` and ``addresses``."""
+``tool``. The made-up address is not repeated: told "would write to accountant@example.com",
+the 1.5B planner wrote that address into its next task, and the task into the next call."""
 
 COPIED_QUESTION_NOTE = (
     "Not asked: the question was not written (the task copied the planner's instructions). "

@@ -886,9 +886,7 @@ class Nodes:
         logger.info(
             "Action %s to %s, which no step gave: not called", plan["selected_tool"], addresses
         )
-        note = UNSOURCED_ADDRESS_NOTE.format(
-            tool=plan["selected_tool"], addresses=" and ".join(addresses)
-        )
+        note = UNSOURCED_ADDRESS_NOTE.format(tool=plan["selected_tool"])
         refused = {**plan, "unsourced": addresses}
         return {"steps": [new_step(refused, args, note, error=True)], "plan": None, "call": None}
 
@@ -1107,7 +1105,9 @@ class Nodes:
     def _sources(self, state: AgentState) -> tuple[list[str], set[str]]:
         """The texts an answer may take numbers from, and the action tools that succeeded."""
         ran = [s for s in state["steps"] if not s["error"] and s["tool"] != FINAL_ANSWER]
-        done = {s["tool"] for s in ran if not s.get("plan", {}).get("rejected")}
+        done = {  # a repeat's note ("Not done again") is no action taken
+            s["tool"] for s in ran if not s["plan"].get("rejected") and "repeat_of" not in s["plan"]
+        }
         return [state["request"], *(str(s["observation"]) for s in ran)], done
 
     def _comparing(self, state: AgentState) -> list[str] | None:

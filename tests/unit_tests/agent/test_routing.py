@@ -659,7 +659,7 @@ def test_an_action_to_an_address_nobody_gave_is_not_called_and_the_user_is_asked
     assert refused["error"] and refused["arguments"] == invented
     assert refused["plan"]["unsourced"] == ["landlord@example.com"]
     assert refused["observation"].startswith(
-        "Not called: send_email would write to landlord@example.com, which neither the request"
+        "Not called: send_email needs an email address that neither the request nor a result"
     )
     assert "Not called: send_email" in planner.calls[1][-1].content
     assert out["__interrupt__"][0].value["question"] == "What is your landlord's email address?"
@@ -678,3 +678,20 @@ def test_an_unsourced_address_is_called_as_written_with_the_check_off():
     )
     out = agent.invoke({"request": "Tell Bob I am late."})
     assert out["steps"][0]["observation"] == "sent to bob@example.com: Late"
+
+
+def test_a_repeated_action_that_never_ran_is_no_action_done():
+    """The repeat's "Not done again" note (error=False) of a refused email: a claim is refused."""
+    invented = {"recipient": "accountant@example.com", "subject": "Income", "body": "4,200."}
+    email_step = step("send_email", "Email my accountant my income.")
+    agent, *_ = agent_with(
+        [email_step, email_step, step("final_answer"), step("final_answer"), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(invented)],
+        answers=["The email to your accountant was sent.", "The email was sent."] * 2,
+    )
+    out = agent.invoke({"request": "Email my accountant that my income was 4,200 euros."})
+    refused, repeat, claim = out["steps"][:3]
+    assert refused["error"] and not repeat["error"] and "repeat_of" in repeat["plan"]
+    assert claim["error"] and claim["plan"]["undone"] == ["send_email"]
+    assert out["answer"] == "I did not do this: send_email did not run."
