@@ -235,6 +235,16 @@ class Nodes:
         if len(state["steps"]) < self.max_steps:
             return None
         text = f"I could not finish within {self.max_steps} steps."
+        done = [
+            f"step {i + 1}, {s['tool']}: {' '.join(str(s['observation']).split())[:200]}"
+            for i, s in enumerate(state["steps"])
+            if s["tool"] in self.action_tools
+            and not s["error"]
+            and not s["plan"].get("rejected")
+            and "repeat_of" not in s["plan"]
+        ]
+        if done:  # what did happen: an email sent before the limit is no secret
+            text += " Done so far: " + "; ".join(done) + "."
         return {"status": "incomplete", "plan": None, "messages": [AIMessage(text)]}
 
     def _failed(self, e: StructuredOutputError | ContextWindowError) -> dict[str, Any]:

@@ -198,6 +198,21 @@ def test_step_limit_ends_incomplete_with_the_trajectory():
     assert out["answer"] is None
     assert "3 steps" in out["messages"][-1].content
     assert writer.calls == []
+    assert "Done so far" not in out["messages"][-1].content  # a lookup is no action
+
+
+def test_a_step_limit_says_which_actions_were_taken():
+    args = {"recipient": "bob@example.com", "subject": "Late", "body": "I am late."}
+    replies = [step("send_email", "Email Bob that I am late."), step("lookup", "Why?")]
+    agent, *_ = agent_with(
+        replies, [send_email, Lookup()], fc_replies=[json.dumps(args)], max_steps=2
+    )
+    out = agent.invoke({"request": "Tell bob@example.com I am late, then find out why."})
+    assert out["status"] == "incomplete"
+    assert out["messages"][-1].content == (
+        "I could not finish within 2 steps. Done so far: step 1, send_email: sent to "
+        "bob@example.com: Late."
+    )
 
 
 COPIED = (
