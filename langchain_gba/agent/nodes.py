@@ -238,10 +238,7 @@ class Nodes:
         done = [
             f"step {i + 1}, {s['tool']}: {' '.join(str(s['observation']).split())[:200]}"
             for i, s in enumerate(state["steps"])
-            if s["tool"] in self.action_tools
-            and not s["error"]
-            and not s["plan"].get("rejected")
-            and "repeat_of" not in s["plan"]
+            if s["tool"] in self.action_tools and _took_effect(s)
         ]
         if done:  # what did happen: an email sent before the limit is no secret
             text += " Done so far: " + "; ".join(done) + "."
@@ -1115,9 +1112,7 @@ class Nodes:
     def _sources(self, state: AgentState) -> tuple[list[str], set[str]]:
         """The texts an answer may take numbers from, and the action tools that succeeded."""
         ran = [s for s in state["steps"] if not s["error"] and s["tool"] != FINAL_ANSWER]
-        done = {  # a repeat's note ("Not done again") is no action taken
-            s["tool"] for s in ran if not s["plan"].get("rejected") and "repeat_of" not in s["plan"]
-        }
+        done = {s["tool"] for s in ran if _took_effect(s)}
         return [state["request"], *(str(s["observation"]) for s in ran)], done
 
     def _comparing(self, state: AgentState) -> list[str] | None:
@@ -1292,6 +1287,17 @@ def _with_p(step: dict[str, Any], p: float | None) -> dict[str, Any]:
 def _asks_operation(request: str) -> bool:
     """Whether ``request`` says what to do with numbers ("in total", "longer", "per")."""
     return bool(OPERATION_WORDS & set(words(request)))
+
+
+def _took_effect(step: Step) -> bool:
+    """Whether a step's tool ran and did its work: not failed, rejected, or a repeat's note.
+
+    A repeat's "Not done again" (no error) is no action taken: counted as one, it let "The
+    email ... was sent" pass after every send had been refused.
+    """
+    return (
+        not step["error"] and not step["plan"].get("rejected") and "repeat_of" not in step["plan"]
+    )
 
 
 def _unusable(step: Step) -> bool:

@@ -141,11 +141,8 @@ def users_own(request: str) -> str | None:
     m = _OWN.search(text)
     if m is None:
         return None
-    words = m.group(1).split()
-    while words and words[-1].lower() in _PHRASE_END:
-        words.pop()
     kept = []
-    for w in words:
+    for w in m.group(1).split():
         if w.lower() in _PHRASE_END:
             break
         kept.append(w)

@@ -166,7 +166,12 @@ def stated(
     says "Prime Minister of the United Kingdom from 1940 to 1945, ... and again from 1951 to
     1955". None when no sentence qualifies.
     """
-    kept = as_needed(_stating(_about(task, sources, embed, numbers_in)))
+    return _stated(_about(task, sources, embed, numbers_in), sources, k)
+
+
+def _stated(about: list[tuple[int, str]], sources: Sequence[Source], k: int) -> str | None:
+    """:func:`stated`'s text from its ranked sentences about the task that state a number."""
+    kept = as_needed(_stating(about))
     return _as_written([(sources[n].title, s) for n, s in kept[:k]]) if kept else None
 
 
@@ -199,10 +204,10 @@ def misattributed(
     shown = {n.value for n in numbers_in(found)} - given - FREE_NUMBERS
     if not shown or not _capitalized(task):
         return None  # only for a task that names something ("one mile" is no name)
-    about = _about(task, sources, embed, numbers_in)
+    about = _about(task, sources, embed, numbers_in)  # ranked once: stated's sentences too
     if not about or shown & {n.value for _, s in about for n in numbers_in(s)}:
         return None
-    return stated(task, sources, embed)
+    return _stated(about, sources, k=2)
 
 
 def _about(
