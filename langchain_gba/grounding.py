@@ -17,6 +17,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_gba.dates import (
+    Day,
+    dates_in,
+    iso_date,
+    iso_time,
+    names_a_day,
+    times_in,
+    written_dates,
+)
+
 __all__ = [
     "Grounding",
     "action_claims",
@@ -31,6 +41,8 @@ __all__ = [
     "ungrounded_names",
     "ungrounded_numbers",
     "unsourced_addresses",
+    "unsourced_dates",
+    "unused_targets",
     "worked_out_numbers",
 ]
 
@@ -541,15 +553,8 @@ def grounded_text(text: str, sources: Sequence[str]) -> str:
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def unsourced_addresses(arguments: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
-    """The email addresses among ``arguments``' values that no text of ``sources`` holds.
-
-    The 1.5B function-calling step wrote "landlord@example.com" for "Tell my landlord by
-    email that the heating is broken." and "sister@example.com" for "my sister", where only the
-    user knows the address: an action on an address nobody gave reaches a stranger, or no one.
-    Compared case-insensitively, as written (an address has no equivalent form).
-    """
-    known = " ".join(sources).lower()
+def _strings(arguments: Mapping[str, Any]) -> list[str]:
+    """The string values of ``arguments``, nested ones included."""
     values: list[Any] = list(arguments.values())
     found: list[str] = []
     while values:
@@ -559,9 +564,82 @@ def unsourced_addresses(arguments: Mapping[str, Any], sources: Sequence[str]) ->
         elif isinstance(value, list | tuple):
             values.extend(value)
         elif isinstance(value, str):
-            for address in _ADDRESS.findall(value):
-                if address.lower() not in known and address not in found:
-                    found.append(address)
+            found.append(value)
+    return found
+
+
+def unsourced_addresses(arguments: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
+    """The email addresses among ``arguments``' values that no text of ``sources`` holds.
+
+    The 1.5B function-calling step wrote "landlord@example.com" for "Tell my landlord by
+    email that the heating is broken." and "sister@example.com" for "my sister", where only the
+    user knows the address: an action on an address nobody gave reaches a stranger, or no one.
+    Compared case-insensitively, as written (an address has no equivalent form).
+    """
+    known = " ".join(sources).lower()
+    found: list[str] = []
+    for value in _strings(arguments):
+        for address in _ADDRESS.findall(value):
+            if address.lower() not in known and address not in found:
+                found.append(address)
+    return found
+
+
+def _day_given(day: tuple[int, int, int], days: set[Day]) -> bool:
+    year, month, date = day
+    return (year, month, date) in days or (None, month, date) in days
+
+
+def unsourced_dates(arguments: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
+    """The dates and times among ``arguments``' values that no text of ``sources`` gives.
+
+    A value is a date or a time when it is written as one (``2026-10-08``, ``19:00``, or an ISO
+    date-time); it is given when a source writes it in any form people use ("October 8th
+    2026", "8 Oct", "7 pm"; see :mod:`langchain_gba.dates`). A date cannot be checked where a
+    source names a day relative to today ("tomorrow", "on Monday"): it then counts as given.
+    The 1.5B planner put "Add my flight to Lisbon to my calendar." on 2026-05-10 at 14:00 and
+    "the quarterly review" on 2026-10-01 at 10:00, dates nobody gave.
+    """
+    text = "\n".join(sources)
+    days, times = dates_in(text), times_in(text)
+    relative = names_a_day(text)
+    found: list[str] = []
+    for value in _strings(arguments):
+        day, time = iso_date(value), iso_time(value)
+        dated = day is not None and not relative and not _day_given(day, days)
+        if (dated or (time is not None and time not in times)) and value not in found:
+            found.append(value)
+    return found
+
+
+def unused_targets(request: str, done: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The email addresses and dates ``request`` writes that no arguments in ``done`` use.
+
+    ``done`` holds the arguments of the actions that took effect. An address is used when an
+    argument holds it; a date when an argument writes it in any form (an event's ``date``, an
+    email's body). "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on
+    2026-08-09 at 18:20 in my calendar." was answered after the first entry: 2026-08-09 was
+    unused.
+    """
+    strings = [s for args in done for s in _strings(args)]
+    used = " ".join(strings).lower()
+    days: set[Day] = set()
+    for value in strings:
+        days |= dates_in(value)
+        if (day := iso_date(value)) is not None:
+            days.add(day)
+    found: list[str] = []
+    for address in _ADDRESS.findall(request):
+        if address.lower() not in used and address not in found:
+            found.append(address)
+    dates: dict[str, bool] = {}
+    for written, (year, month, date) in written_dates(request):
+        hit = any(
+            d[1:] == (month, date) and None in (year, d[0]) or d == (year, month, date)
+            for d in days
+        )
+        dates[written] = dates.get(written, False) or hit
+    found += [written for written, hit in dates.items() if not hit]
     return found
 
 

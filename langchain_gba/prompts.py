@@ -22,6 +22,8 @@ __all__ = [
     "WORLD_QUESTION_NOTE",
     "USERS_OWN_NOTE",
     "UNSOURCED_ADDRESS_NOTE",
+    "UNSOURCED_WHAT",
+    "UNUSED_TARGETS_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
     "GROUNDED_ANSWER_TASK",
@@ -669,14 +671,27 @@ identifying arguments: the recipient, the date and time): an action tool runs on
 Formatted with ``tool``, ``step`` (1-based) and ``arguments``."""
 
 UNSOURCED_ADDRESS_NOTE = (
-    "Not called: {tool} needs an email address that neither the request nor a result gives; "
-    "the one written was made up. Ask the user for it with ask_user, then {tool} with the "
-    "address they give."
+    "Not called: {tool} needs {what} that neither the request nor a result gives; the one "
+    "written was made up. Ask the user for it with ask_user, then {tool} with what they give."
 )
-"""The observation of an action whose arguments hold an email address that nobody gave
-(``grounding.unsourced_addresses``): not called, not shown for approval. Formatted with
-``tool``. The made-up address is not repeated: told "would write to accountant@example.com",
-the 1.5B planner wrote that address into its next task, and the task into the next call."""
+"""The observation of an action whose arguments hold an email address, a date or a time that
+nobody gave (``grounding.unsourced_addresses``, ``grounding.unsourced_dates``): not called, not
+shown for approval. Formatted with ``tool`` and ``what`` (``UNSOURCED_WHAT``'s, joined with
+" and "). The made-up value is not repeated: told "would write to accountant@example.com", the
+1.5B planner wrote that address into its next task, and the task into the next call."""
+
+UNSOURCED_WHAT = {"address": "an email address", "date": "a date or time"}
+
+UNUSED_TARGETS_NOTE = (
+    "Not done yet: the request also names {targets}, and no action used {them}. Select the "
+    "tool that does what the request asks with {them}, one action per step; or final_answer "
+    "if the request asks nothing more."
+)
+"""The observation of a final answer planned while the request writes an email address or a
+date that no action took effect with (``grounding.unused_targets``), after an action: the
+1.5B planner answered "Put 'Flight to Oslo' on 2026-08-01 ... and 'Return flight' on 2026-08-09
+..." after the first entry. Formatted with ``targets`` (the request's words) and ``them``
+("it" or "them"). Given once per run."""
 
 COPIED_QUESTION_NOTE = (
     "Not asked: the question was not written (the task copied the planner's instructions). "

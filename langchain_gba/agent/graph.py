@@ -97,6 +97,8 @@ def create_gba_agent(
     calculation_in_thoughts: bool = True,
     ask_users_own: bool = True,
     grounded_addresses: bool = True,
+    grounded_dates: bool = True,
+    complete_actions: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -213,6 +215,12 @@ def create_gba_agent(
             request nor a result gives ("landlord@example.com" for "my landlord") is not
             called nor shown for approval: its step says so and the planner plans again (ask
             the user). ``False``: called as written.
+        grounded_dates: the same for a date or a time (an argument written ``2026-05-10`` or
+            ``14:00``) that the request and the results give in no form ("May 10th 2026",
+            "2 pm"; a request with a relative day, "tomorrow", is not checked).
+        complete_actions: a final answer planned after an action, while the request writes an
+            email address or a date that no action used (the second of two entries), goes back
+            to the planner once with a note naming them. ``False``: answered as planned.
         name: the graph's name.
 
     Returns:
@@ -293,6 +301,8 @@ def create_gba_agent(
         calculation_in_thoughts=calculation_in_thoughts,
         ask_users_own=ask_users_own,
         grounded_addresses=grounded_addresses,
+        grounded_dates=grounded_dates,
+        complete_actions=complete_actions,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -58,6 +58,8 @@ from langchain_gba.grounding import (
     sentences,
     ungrounded_names,
     unsourced_addresses,
+    unsourced_dates,
+    unused_targets,
 )
 from langchain_gba.planner.planners import Planner, tool_descriptions
 from langchain_gba.planner.step import copies_descriptions
@@ -81,6 +83,8 @@ from langchain_gba.prompts import (
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
     UNSOURCED_ADDRESS_NOTE,
+    UNSOURCED_WHAT,
+    UNUSED_TARGETS_NOTE,
     USERS_OWN_NOTE,
     WORLD_QUESTION_NOTE,
     format_context,
@@ -149,9 +153,13 @@ class Nodes:
         calculation_in_thoughts: bool = True,
         ask_users_own: bool = True,
         grounded_addresses: bool = True,
+        grounded_dates: bool = True,
+        complete_actions: bool = True,
     ) -> None:
         self.planner = planner
         self.grounded_addresses = grounded_addresses
+        self.grounded_dates = grounded_dates
+        self.complete_actions = complete_actions
         self.ask_users_own = ask_users_own
         self.calculation_in_thoughts = calculation_in_thoughts
         self.ask_in_world_requests = ask_in_world_requests
@@ -272,6 +280,8 @@ class Nodes:
             return {"steps": [new_step(step, {}, WORLD_QUESTION_NOTE, error=True)], "plan": None}
         step = self._about_user(step)
         tool = step.get("selected_tool", "")
+        if tool == FINAL_ANSWER and (unfinished := self._unfinished(state, step)) is not None:
+            return unfinished
         earlier = (
             None
             if tool == FINAL_ANSWER
@@ -706,6 +716,8 @@ class Nodes:
             return asked
         if not planned:
             step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER}
+            if (unfinished := self._unfinished(state, step)) is not None:
+                return {**unfinished, "pending": None}
             step = _with_p(
                 {**step, "task": self._answer_task(state["request"], steps), "plan_ahead": []},
                 checked,
@@ -878,24 +890,54 @@ class Nodes:
     def _unsourced(
         self, state: AgentState, plan: dict[str, Any], args: dict[str, Any]
     ) -> dict[str, Any] | None:
-        """The step that refuses an action to an email address nobody gave, or None.
+        """The step that refuses an action on an address, a date or a time nobody gave, or None.
 
-        The address must be in the request or a result (the user's reply); else the call is
-        neither made nor shown for approval, and the planner is told to ask
-        (``UNSOURCED_ADDRESS_NOTE``; ``grounded_addresses=False`` calls it as written).
+        Each must be in the request or a result (the user's reply) in some form; else the call
+        is neither made nor shown for approval, and the planner is told to ask
+        (``UNSOURCED_ADDRESS_NOTE``; ``grounded_addresses=False``, ``grounded_dates=False``
+        call it as written).
         """
-        if not self.grounded_addresses:
-            return None
         sources, _ = self._sources(state)
-        addresses = unsourced_addresses(args, sources)
-        if not addresses:
+        made_up: dict[str, list[str]] = {}
+        if self.grounded_addresses and (addresses := unsourced_addresses(args, sources)):
+            made_up["address"] = addresses
+        if self.grounded_dates and (dates := unsourced_dates(args, sources)):
+            made_up["date"] = dates
+        if not made_up:
             return None
-        logger.info(
-            "Action %s to %s, which no step gave: not called", plan["selected_tool"], addresses
-        )
-        note = UNSOURCED_ADDRESS_NOTE.format(tool=plan["selected_tool"])
-        refused = {**plan, "unsourced": addresses}
+        values = [v for found in made_up.values() for v in found]
+        tool = plan["selected_tool"]
+        logger.info("Action %s on %s, which no step gave: not called", tool, values)
+        what = " and ".join(UNSOURCED_WHAT[kind] for kind in made_up)
+        note = UNSOURCED_ADDRESS_NOTE.format(tool=tool, what=what)
+        refused = {**plan, "unsourced": values}
         return {"steps": [new_step(refused, args, note, error=True)], "plan": None, "call": None}
+
+    def _unfinished(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any] | None:
+        """The note that sends a planned final answer back while the request is not done, or None.
+
+        After an action took effect, when the request writes an email address or a date that
+        no action took effect with (``unused_targets``; a call the user rejected counts as used, and
+        none is sent back after the user edited a call): once per run
+        (``UNUSED_TARGETS_NOTE``; ``complete_actions=False`` answers as planned).
+        """
+        if not self.complete_actions:
+            return None
+        steps = state["steps"]
+        acted = [s for s in steps if s["tool"] in self.action_tools]
+        if not any(_took_effect(s) for s in acted):
+            return None
+        if any("unused" in s["plan"] or s["plan"].get("edited") for s in steps):
+            return None  # a person who edited a call steers the run
+        done = [s["arguments"] for s in acted if _took_effect(s) or s["plan"].get("rejected")]
+        targets = unused_targets(state["request"], done)
+        if not targets:
+            return None
+        logger.info("Final answer planned with %s unused: planned again", targets)
+        them = "it" if len(targets) == 1 else "them"
+        note = UNUSED_TARGETS_NOTE.format(targets=" and ".join(targets), them=them)
+        refused = {**step, "selected_tool": FINAL_ANSWER, "unused": targets}
+        return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
 
     def _action_repeated(
         self, state: AgentState, plan: dict[str, Any], args: dict[str, Any], earlier: int
@@ -1014,7 +1056,10 @@ class Nodes:
 
     def _tool_call(self, state: AgentState) -> tuple[dict[str, Any], BaseTool, dict[str, Any]]:
         call = state.get("call") or {}
-        return dict(state["plan"] or {}), self.tools[call["tool"]], dict(call["arguments"])
+        plan = dict(state["plan"] or {})
+        if call.get("approval") == "edited":  # a person chose these arguments
+            plan["edited"] = True
+        return plan, self.tools[call["tool"]], dict(call["arguments"])
 
     @staticmethod
     def _with_context(state: AgentState, tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:

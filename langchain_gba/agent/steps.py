@@ -134,34 +134,47 @@ def observation_text(out: Any) -> str:
         return str(content)
 
 
-def _properties(tool: BaseTool) -> dict[str, Any]:
-    """The JSON-schema properties of the tool's arguments (as a model writes them)."""
+def _schema(tool: BaseTool) -> dict[str, Any]:
+    """The JSON schema of the tool's arguments (as a model writes them)."""
     schema = tool.tool_call_schema
     if isinstance(schema, dict):
-        return dict(schema.get("properties", {}))
-    return dict(schema.model_json_schema().get("properties", {}))  # type: ignore[union-attr]
+        return schema
+    return schema.model_json_schema()  # type: ignore[union-attr]
 
 
-def _on_target(args: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
-    keys = [
-        k
-        for k, spec in props.items()
-        if any(x in spec for x in ("pattern", "format", "enum"))
-        or spec.get("type") not in (None, "string")
-    ]
-    if not keys:
-        return dict(args)
-    return {k: args.get(k, props[k].get("default")) for k in keys}
+def _target_keys(schema: dict[str, Any]) -> list[str]:
+    """The arguments that say what an action acts on (see ``identifying``)."""
+    props: dict[str, Any] = dict(schema.get("properties", {}))
+    required = set(schema.get("required", ()))
+
+    def constrained(spec: dict[str, Any]) -> bool:  # an Optional's constraint is in anyOf
+        return any(x in s for s in (spec, *spec.get("anyOf", ())) for x in _CONSTRAINTS)
+
+    def typed(spec: dict[str, Any]) -> bool:
+        return spec.get("type") not in (None, "string")
+
+    keys = [k for k, spec in props.items() if constrained(spec) or (typed(spec) and k in required)]
+    return keys or [k for k, spec in props.items() if typed(spec)] or list(props)
+
+
+_CONSTRAINTS = ("pattern", "format", "enum")
+
+
+def _on_target(args: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    props = schema.get("properties", {})
+    return {k: args.get(k, props[k].get("default")) for k in _target_keys(schema)}
 
 
 def identifying(tool: BaseTool, args: dict[str, Any]) -> dict[str, Any]:
     """The arguments that say what an action acts on: constrained ones, not free text.
 
-    Arguments whose schema has a ``pattern``, ``format`` or ``enum``, or a type other than
-    string (an address, a date, a time, a count), defaults filled in; all of them when the tool
-    has none such.
+    Arguments whose schema has a ``pattern``, ``format`` or ``enum`` (an address, a date, a
+    time, optional ones too) and required ones of a type other than string (an amount),
+    defaults filled in; else every argument of such a type, else all of them. An optional
+    number is how, not what: the 1.5B planner put "Flight to Oslo" on 2026-08-01 at 06:40 again
+    with 120 minutes instead of 60.
     """
-    return _on_target(args, _properties(tool))
+    return _on_target(args, _schema(tool))
 
 
 def same_action(steps: Sequence[Step], tool: BaseTool, args: dict[str, Any]) -> int | None:
@@ -170,13 +183,13 @@ def same_action(steps: Sequence[Step], tool: BaseTool, args: dict[str, Any]) -> 
     The same ``identifying`` arguments (an email to the same recipient, an event at the same
     date and time): the small planner, having sent an email, often plans it again in new words.
     """
-    props = _properties(tool)  # once, not per earlier step
-    wanted = _on_target(args, props)
+    schema = _schema(tool)  # once, not per earlier step
+    wanted = _on_target(args, schema)
     for i, step in enumerate(steps):
         if step["tool"] != tool.name or step["error"] or step["plan"].get("rejected"):
             continue
         if "repeat_of" in step["plan"]:
             continue
-        if _on_target(step["arguments"], props) == wanted:
+        if _on_target(step["arguments"], schema) == wanted:
             return i
     return None

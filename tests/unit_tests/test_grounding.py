@@ -13,6 +13,8 @@ from langchain_gba.grounding import (
     sentences,
     ungrounded_numbers,
     unsourced_addresses,
+    unsourced_dates,
+    unused_targets,
     worked_out_numbers,
 )
 
@@ -341,3 +343,50 @@ def test_a_result_that_compares_supports_the_same_comparison() -> None:
 def test_addresses_that_no_source_gives(arguments, unsourced):
     sources = ["Tell my landlord.", "My landlord is Mr Okafor, m.okafor@example.net."]
     assert unsourced_addresses(arguments, sources) == unsourced
+
+
+@pytest.mark.parametrize(
+    ("arguments", "sources", "unsourced"),
+    [
+        (
+            {"date": "2026-05-10", "time": "14:00"},
+            ["Add my flight to Lisbon."],
+            ["2026-05-10", "14:00"],
+        ),
+        (
+            {"date": "2026-07-18", "time": "07:45"},
+            ["Add my flight to Lisbon.", "The flight to Lisbon leaves on 2026-07-18 at 07:45."],
+            [],
+        ),
+        (
+            {"date": "2026-10-08", "time": "19:00"},
+            ["Parents evening on October 8th 2026 at 7 pm."],
+            [],
+        ),
+        ({"date": "2027-10-08"}, ["Parents evening on October 8th 2026."], ["2027-10-08"]),
+        ({"date": "2026-03-14"}, ["A haircut on March 14th, please."], []),  # no year given
+        ({"date": "2026-12-07", "time": "09:00"}, ["Lunch tomorrow at 9."], []),  # relative
+        ({"title": "Lunch at 12:30", "duration_minutes": 60}, ["Lunch."], []),  # not a time value
+        ({"when": "2026-05-10T14:00"}, ["On 10 May 2026."], ["2026-05-10T14:00"]),
+    ],
+)
+def test_dates_and_times_that_no_source_gives(arguments, sources, unsourced):
+    assert unsourced_dates(arguments, sources) == unsourced
+
+
+def test_targets_the_request_writes_that_no_action_used():
+    oslo = (
+        "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on August 9th 2026 "
+        "at 18:20 in my calendar."
+    )
+    first = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    assert unused_targets(oslo, [first]) == ["August 9th 2026"]
+    assert unused_targets(oslo, [first, {**first, "date": "2026-08-09"}]) == []
+    two = "Email tom@example.com and Jane@Example.com that the report is ready."
+    tom = {"recipient": "tom@example.com", "subject": "Report", "body": "Ready."}
+    assert unused_targets(two, [tom]) == ["Jane@Example.com"]
+    assert unused_targets(two, [tom, {**tom, "recipient": "jane@example.com"}]) == []
+    moved = "Email bob@example.org that the meeting moved to 2026-01-02."
+    said = {"recipient": "bob@example.org", "subject": "Moved", "body": "Now on January 2nd."}
+    assert unused_targets(moved, [said]) == []  # the date is in the body, in other words
+    assert unused_targets(moved, []) == ["bob@example.org", "2026-01-02"]

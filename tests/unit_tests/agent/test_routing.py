@@ -11,6 +11,7 @@ from langchain_core.tools import BaseTool, tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
+from pydantic import BaseModel, Field
 from scripted import ScriptedChatModel, answer, step
 
 from langchain_gba import AgentConfigError, AgentInputError, ModelNotFoundError
@@ -710,3 +711,124 @@ def test_a_repeated_action_that_never_ran_is_no_action_done():
     assert refused["error"] and not repeat["error"] and "repeat_of" in repeat["plan"]
     assert claim["error"] and claim["plan"]["undone"] == ["send_email"]
     assert out["answer"] == "I did not do this: send_email did not run."
+
+
+class EventArgs(BaseModel):
+    title: str
+    date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    time: str | None = Field(default=None, pattern=r"^\d{2}:\d{2}$")
+    duration_minutes: int = 60
+
+
+@tool(args_schema=EventArgs)
+def create_event(title: str, date: str, time: str | None = None, duration_minutes: int = 60) -> str:
+    """Add an event to the calendar."""
+    return f"added {title} on {date} at {time} ({duration_minutes} min)"
+
+
+def test_an_event_on_a_date_nobody_gave_is_not_created_and_the_user_is_asked():
+    invented = {"title": "Flight to Lisbon", "date": "2026-05-10", "time": "14:00"}
+    given = {**invented, "date": "2026-07-18", "time": "07:45"}
+    event_step = step("create_event", "Add my flight to Lisbon to the calendar.")
+    agent, planner, _, _ = agent_with(
+        [event_step, step("ask_user", "When does your flight leave?"), event_step]
+        + [step("final_answer")],
+        [create_event],
+        fc_replies=[json.dumps(invented), json.dumps(given)],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "lisbon"}}
+    out = agent.invoke({"request": "Add my flight to Lisbon to my calendar."}, config)
+    refused = out["steps"][0]
+    assert refused["error"] and refused["plan"]["unsourced"] == ["2026-05-10", "14:00"]
+    assert refused["observation"].startswith(
+        "Not called: create_event needs a date or time that neither the request nor a result"
+    )
+    assert "2026-05-10" not in refused["observation"]  # the made-up value is not repeated
+    out = agent.invoke(Command(resume="It leaves on July 18th 2026 at 7:45."), config)
+    added = out["steps"][2]
+    assert not added["error"] and added["observation"].startswith("added Flight to Lisbon on 2026")
+    assert out["status"] == "answered"
+
+
+def test_a_made_up_date_is_called_as_written_with_the_check_off():
+    invented = {"title": "Flight", "date": "2026-05-10"}
+    agent, *_ = agent_with(
+        [step("create_event", "Add my flight."), step("final_answer")],
+        [create_event],
+        fc_replies=[json.dumps(invented)],
+        grounded_dates=False,
+    )
+    out = agent.invoke({"request": "Add my flight to my calendar."})
+    assert out["steps"][0]["observation"].startswith("added Flight on 2026-05-10")
+
+
+def test_an_event_again_with_another_duration_is_the_same_event():
+    first = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    again = {**first, "duration_minutes": 120}
+    other_time = {**first, "time": "18:20"}  # the same day, another time: another event
+    agent, *_ = agent_with(
+        [step("create_event", f"Add the flight{s}.") for s in ("", " again", " at 18:20")]
+        + [step("final_answer")],
+        [create_event],
+        fc_replies=[json.dumps(first), json.dumps(again), json.dumps(other_time)],
+        complete_actions=False,
+    )
+    out = agent.invoke({"request": "Put the flight on 2026-08-01 at 06:40 and at 18:20."})
+    repeat = out["steps"][1]
+    assert repeat["plan"]["repeat_of"] == 1
+    assert "date=2026-08-01, time=06:40" in repeat["observation"]
+    assert out["steps"][2]["observation"].startswith("added Flight to Oslo on 2026-08-01 at 18:20")
+
+
+@pytest.mark.parametrize("complete_actions", [True, False])
+def test_an_answer_planned_before_the_second_entry_goes_back_once(complete_actions):
+    oslo = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    back = {"title": "Return flight", "date": "2026-08-09", "time": "18:20"}
+    agent, planner, _, _ = agent_with(
+        [step("create_event", "Add the flight to Oslo."), step("final_answer")]
+        + [step("create_event", "Add the return flight."), step("final_answer")],
+        [create_event],
+        fc_replies=[json.dumps(oslo), json.dumps(back)],
+        complete_actions=complete_actions,
+    )
+    request = (
+        "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on August 9th 2026 at "
+        "18:20 in my calendar."
+    )
+    out = agent.invoke({"request": request})
+    tools = [s["tool"] for s in out["steps"]]
+    if not complete_actions:
+        assert tools == ["create_event", "final_answer"]
+        return
+    assert tools == ["create_event", "final_answer", "create_event", "final_answer"]
+    note = out["steps"][1]
+    assert note["error"] and note["plan"]["unused"] == ["August 9th 2026"]
+    assert note["observation"].startswith("Not done yet: the request also names August 9th 2026")
+    assert "Not done yet" in planner.calls[2][-1].content
+    assert out["status"] == "answered"
+
+
+def test_no_answer_goes_back_before_any_action_or_after_the_user_edits_one():
+    args = {"recipient": "bob@example.com", "subject": "Late", "body": "I am late."}
+    request = "Email bob@example.com and ann@example.com that I am late."
+    agent, *_ = agent_with(
+        [step("send_email", "Email Bob."), step("final_answer")],
+        [send_email],
+        fc_replies=["not json"] * 3,  # no arguments: no action took effect
+    )
+    out = agent.invoke({"request": request})
+    assert [s["tool"] for s in out["steps"]] == ["send_email", "final_answer"]
+    agent, *_ = agent_with(
+        [step("send_email", "Email Bob."), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(args)],
+        interrupt_on={"send_email": True},
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "edited"}}
+    agent.invoke({"request": request}, config)
+    edited = {**args, "recipient": "team@example.com"}
+    out = agent.invoke(Command(resume={"type": "edit", "arguments": edited}), config)
+    assert [s["tool"] for s in out["steps"]] == ["send_email", "final_answer"]
+    assert out["steps"][0]["plan"]["edited"] is True
