@@ -39,6 +39,7 @@ __all__ = [
     "FINE_TUNED_PLANNER",
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
+    "FUNCTION_CALLING_REQUEST_USER",
     "FUNCTION_DECISION_SYSTEM",
     "FUNCTION_FIT_QUESTIONS",
     "FUNCTION_CHOICE_SYSTEM",
@@ -752,6 +753,14 @@ Write its arguments as JSON. Take every value from the task; leave out optional 
 task does not give."""
 
 FUNCTION_CALLING_USER = "Task: {task}"
+
+FUNCTION_CALLING_REQUEST_USER = "The user's request: {request}\n\nTask: {task}"
+"""The arguments asked with the user's request beside the task (the agent's calls): the task
+the planner wrote may leave out what the request says. For "Email the caterer at
+food@catering.example.com that we will be 40 guests, and tell venue@hall.example.com the same."
+the 1.5B planner wrote "Email food@catering.example.com and venue@hall.example.com with the
+same message.", and the call from the task alone said "Please join us for a delicious food
+event"; with the request beside it, a probe's calls took the message from it."""
 
 FUNCTION_DECISION_SYSTEM = """\
 You call the function {name}: {description}

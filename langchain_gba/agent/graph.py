@@ -99,6 +99,7 @@ def create_gba_agent(
     grounded_addresses: bool = True,
     grounded_dates: bool = True,
     complete_actions: bool = True,
+    calls_read_request: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -221,6 +222,9 @@ def create_gba_agent(
         complete_actions: a final answer planned after an action, while the request writes an
             email address or a date that no action used (the second of two entries), goes back
             to the planner once with a note naming them. ``False``: answered as planned.
+        calls_read_request: function calling writes a tool's arguments from the planner's task
+            with the user's request beside it, for what the task leaves out ("with the same
+            message"). ``False``: from the task alone.
         name: the graph's name.
 
     Returns:
@@ -303,6 +307,7 @@ def create_gba_agent(
         grounded_addresses=grounded_addresses,
         grounded_dates=grounded_dates,
         complete_actions=complete_actions,
+        calls_read_request=calls_read_request,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -155,8 +155,10 @@ class Nodes:
         grounded_addresses: bool = True,
         grounded_dates: bool = True,
         complete_actions: bool = True,
+        calls_read_request: bool = True,
     ) -> None:
         self.planner = planner
+        self.calls_read_request = calls_read_request
         self.grounded_addresses = grounded_addresses
         self.grounded_dates = grounded_dates
         self.complete_actions = complete_actions
@@ -958,6 +960,16 @@ class Nodes:
             return self.caller.decision(tool)
         return self.caller.runnable(tool)
 
+    def _call_input(self, state: AgentState, plan: dict[str, Any]) -> dict[str, Any]:
+        """What function calling reads: the task, and the user's request beside it.
+
+        The planner's task may leave out what the request says ("with the same message"):
+        ``calls_read_request`` shows the request too (``FUNCTION_CALLING_REQUEST_USER``).
+        """
+        if not self.calls_read_request:
+            return {"task": plan["task"]}
+        return {"task": plan["task"], "request": state["request"]}
+
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the call: the task itself for a task-taking tool, else its arguments.
 
@@ -968,7 +980,7 @@ class Nodes:
         if takes_task(tool):
             return self._call(state, config, plan, {"task": plan["task"]})
         try:
-            out = self._writer(tool).invoke({"task": plan["task"]}, config)
+            out = self._writer(tool).invoke(self._call_input(state, plan), config)
         except Exception as e:  # becomes the observation; the planner goes on
             return self._call_failed(plan, e)
         return self._written(state, config, plan, out)
@@ -980,7 +992,7 @@ class Nodes:
         if takes_task(tool):
             return self._call(state, config, plan, {"task": plan["task"]})
         try:
-            out = await self._writer(tool).ainvoke({"task": plan["task"]}, config)
+            out = await self._writer(tool).ainvoke(self._call_input(state, plan), config)
         except Exception as e:
             return self._call_failed(plan, e)
         return self._written(state, config, plan, out)

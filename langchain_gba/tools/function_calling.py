@@ -15,6 +15,7 @@ from langchain_core.utils.function_calling import convert_to_openai_function
 
 from langchain_gba._text import words
 from langchain_gba.prompts import (
+    FUNCTION_CALLING_REQUEST_USER,
     FUNCTION_CALLING_SYSTEM,
     FUNCTION_CALLING_USER,
     FUNCTION_DECISION_SYSTEM,
@@ -127,6 +128,13 @@ def _number_word(value: float, task: str) -> bool:
     return re.search(rf"\b{NUMBER_WORDS[int(value)]}\b", task) is not None
 
 
+def _asked(task: str, request: str | None) -> str:
+    """The function-calling step's question: the task, with the user's request if given."""
+    if request is None:
+        return FUNCTION_CALLING_USER.format(task=task)
+    return FUNCTION_CALLING_REQUEST_USER.format(request=request, task=task)
+
+
 def decision_system(spec: Mapping[str, Any]) -> str:
     """The decision's system prompt for a :func:`function_spec` (shared by its questions)."""
     return FUNCTION_DECISION_SYSTEM.format(
@@ -200,7 +208,11 @@ class FunctionCaller:
         )
 
     def runnable(self, function: FunctionLike) -> Runnable[Any, dict[str, Any]]:
-        """A runnable from ``{"task": ...}`` to the arguments of ``function``."""
+        """A runnable from ``{"task": ...}`` to the arguments of ``function``.
+
+        With ``"request"`` in the input too, the user's request is shown beside the task
+        (``FUNCTION_CALLING_REQUEST_USER``).
+        """
         spec = function_spec(function)
         structured = self._structured(spec)
         system = FUNCTION_CALLING_SYSTEM.format(
@@ -208,7 +220,7 @@ class FunctionCaller:
         )
 
         def messages(value: Mapping[str, Any]) -> list[tuple[str, str]]:
-            return [("system", system), ("human", FUNCTION_CALLING_USER.format(task=value["task"]))]
+            return [("system", system), ("human", _asked(value["task"], value.get("request")))]
 
         return (messages | structured).with_config(run_name=f"function_calling:{spec['name']}")
 
@@ -227,7 +239,9 @@ class FunctionCaller:
         Two questions with one system prompt (the function's description and its arguments'
         descriptions): does calling it do the task (``FUNCTION_FIT_QUESTIONS``; the mean
         probability of "Yes" over its wordings, see :func:`choice_probabilities`), then, if that
-        reaches ``fit_threshold``, its arguments, constrained to its schema.
+        reaches ``fit_threshold``, its arguments, constrained to its schema. With
+        ``"request"`` in the input, the arguments are written with the user's request beside
+        the task (the question stays on the task alone).
         """
         spec = function_spec(function)
         system = decision_system(spec)
@@ -244,12 +258,18 @@ class FunctionCaller:
             )
             if confidence < self.fit_threshold:
                 return Decision(False, confidence)
-            return Decision(True, confidence, self.described_arguments(spec, task, config))
+            arguments = self.described_arguments(spec, task, config, request=value.get("request"))
+            return Decision(True, confidence, arguments)
 
         return RunnableLambda(decide).with_config(run_name=f"function_decision:{spec['name']}")
 
     def described_arguments(
-        self, function: FunctionLike, task: str, config: RunnableConfig | None = None
+        self,
+        function: FunctionLike,
+        task: str,
+        config: RunnableConfig | None = None,
+        *,
+        request: str | None = None,
     ) -> dict[str, Any]:
         """The arguments of ``function`` for ``task``, its arguments described in the prompt.
 
@@ -257,15 +277,14 @@ class FunctionCaller:
         descriptions); optional arguments the task does not give are dropped
         (``grounded_arguments``). With the function's description alone (``arguments``),
         Qwen2.5-Coder-1.5B wrote a task-taking tool's ``task`` as the tool's name or its
-        description.
+        description. With ``request``, the user's request is shown beside the task, and an
+        optional argument the request gives is kept.
         """
         spec = function_spec(function)
         structured = self._structured(spec)
-        messages = [
-            ("system", decision_system(spec)),
-            ("human", FUNCTION_CALLING_USER.format(task=task)),
-        ]
-        return grounded_arguments(structured.invoke(messages, config), spec["parameters"], task)
+        messages = [("system", decision_system(spec)), ("human", _asked(task, request))]
+        given = task if request is None else f"{task}\n{request}"
+        return grounded_arguments(structured.invoke(messages, config), spec["parameters"], given)
 
     def decide(self, function: FunctionLike, task: str) -> Decision:
         """Whether ``function`` does ``task``, and its arguments if it does.

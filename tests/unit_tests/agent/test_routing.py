@@ -832,3 +832,20 @@ def test_no_answer_goes_back_before_any_action_or_after_the_user_edits_one():
     out = agent.invoke(Command(resume={"type": "edit", "arguments": edited}), config)
     assert [s["tool"] for s in out["steps"]] == ["send_email", "final_answer"]
     assert out["steps"][0]["plan"]["edited"] is True
+
+
+@pytest.mark.parametrize("calls_read_request", [True, False])
+def test_function_calling_reads_the_request_beside_the_task(calls_read_request):
+    args = {"recipient": "bob@example.com", "subject": "Guests", "body": "We will be 40."}
+    agent, _, fc, _ = agent_with(
+        [step("send_email", "Email bob@example.com the same message."), step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(args)],
+        calls_read_request=calls_read_request,
+        complete_actions=False,
+    )
+    request = "Tell ann@example.com we will be 40 guests, and bob@example.com the same."
+    agent.invoke({"request": request}, {"configurable": {}})
+    asked = [m.content for call in fc.calls for m in call if m.type == "human"]
+    assert asked and all("Task: Email bob@example.com the same message." in a for a in asked)
+    assert (request in asked[-1]) is calls_read_request
