@@ -195,6 +195,49 @@ def _examples():  # type: ignore[no-untyped-def]
                 ),
             ),
         ),
+        PlannerExample(
+            "Email ann@example.org and bob@example.org that the meeting moved to 15:00.",
+            {
+                "thoughts": "Known: the result says the email to ann@example.org was sent, but "
+                "no result says the one to bob@example.org was. Missing: sending it: send_email.",
+                "selected_tool": "send_email",
+                "task": "Email bob@example.org, subject 'Meeting moved', saying the meeting "
+                "moved to 15:00.",
+            },
+            steps=(
+                (
+                    "send_email",
+                    "Email ann@example.org, subject 'Meeting moved', saying the meeting moved "
+                    "to 15:00.",
+                    "Sent 'Meeting moved' to ann@example.org.",
+                ),
+            ),
+        ),
+        PlannerExample(
+            "Email my neighbour that the parcel arrived.",
+            {
+                "thoughts": "Known: the message, but not my neighbour's address, which only the "
+                "user knows. Missing: the address: ask_user.",
+                "selected_tool": "ask_user",
+                "task": "What is your neighbour's email address?",
+            },
+        ),
+        PlannerExample(
+            "Email my neighbour that the parcel arrived.",
+            {
+                "thoughts": "Known: the user gave the address, but no result says the email "
+                "was sent. Missing: sending it: send_email.",
+                "selected_tool": "send_email",
+                "task": "Email sam.k@example.net, subject 'Parcel', saying the parcel arrived.",
+            },
+            steps=(
+                (
+                    "ask_user",
+                    "What is your neighbour's email address?",
+                    "My neighbour is Sam, sam.k@example.net.",
+                ),
+            ),
+        ),
     )
 
 

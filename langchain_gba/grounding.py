@@ -40,6 +40,7 @@ __all__ = [
     "supported",
     "ungrounded_names",
     "ungrounded_numbers",
+    "unacted_addresses",
     "unsourced_addresses",
     "unsourced_dates",
     "unused_targets",
@@ -335,6 +336,15 @@ OBJECT_WORDS = {
 }
 """Words an answer uses for a tool's object (beyond the object word itself)."""
 
+IMPLIED_OBJECTS = {
+    "scheduled": ("event", "meeting", "appointment"),
+    "emailed": ("email",),
+    "e-mailed": ("email",),
+    "mailed": ("email", "mail"),
+}
+"""Completion verbs that name their object themselves: "The haircut is scheduled for March
+14th" claims a calendar entry (the 1.5B planner answered so with no step)."""
+
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z\d\"'(])|\n+")
 
 ABBREVIATIONS = frozenset(
@@ -439,6 +449,8 @@ def _claimed(sentence: str, objects: Sequence[str]) -> bool:
     tokens = set(re.findall(r"[a-z][a-z-]*", lower))
     if NEGATIONS.search(lower) or not tokens & set(COMPLETED):
         return False
+    if any(o in objects for verb in tokens & IMPLIED_OBJECTS.keys() for o in IMPLIED_OBJECTS[verb]):
+        return True
     return any(re.search(rf"\b{re.escape(o)}", lower) for o in objects)
 
 
@@ -653,11 +665,13 @@ class Grounding:
     """Tools the answer says were done, with no successful step."""
     names: list[str] = field(default_factory=list)
     """Names (two or more capitalized words) no source gives, in an answer no step informed."""
+    addresses: list[str] = field(default_factory=list)
+    """Email addresses the answer says an action went to, which no action that took effect used."""
 
     @property
     def ok(self) -> bool:
         """Whether everything the answer states is supported."""
-        return not self.numbers and not self.actions and not self.names
+        return not (self.numbers or self.actions or self.names or self.addresses)
 
 
 def check_answer(
@@ -666,6 +680,7 @@ def check_answer(
     *,
     action_tools: Iterable[str] = (),
     done: Iterable[str] = (),
+    done_arguments: Sequence[Mapping[str, Any]] | None = None,
     names: bool = False,
     units: bool = True,
     comparing: Sequence[str] | None = None,
@@ -673,7 +688,9 @@ def check_answer(
     """Check ``answer`` against ``sources`` (the request and the results of the steps).
 
     ``action_tools``: the tools with side effects; ``done``: those of them with a successful
-    step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported.
+    step. An answer claiming an action of ``action_tools`` that is not ``done`` is unsupported;
+    given ``done_arguments`` (the arguments of the actions that took effect), so is one that
+    says an action went to an address none of them used (:func:`unacted_addresses`).
     ``names``: names, single capitalized words included, must come from ``sources`` too (the
     agent asks it of an answer written before any tool ran, where a name can only come from the
     model's memory: "Galileo Galilei was born in Florence" for Pisa). ``units``: a number
@@ -691,4 +708,23 @@ def check_answer(
         numbers=numbers,
         actions=action_claims(answer, pending, done=finished & set(action_tools)),
         names=ungrounded_names(answer, sources, single=True) if names else [],
+        addresses=[] if done_arguments is None else unacted_addresses(answer, done_arguments),
     )
+
+
+def unacted_addresses(answer: str, done_arguments: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The email addresses ``answer`` says an action went to that no ``done_arguments`` hold.
+
+    A sentence with a completion verb (``COMPLETED``) and no negation that names an address:
+    "Sent 'Report' to tom@example.com and jane@example.com." after the email to Tom alone.
+    """
+    used = " ".join(v for args in done_arguments for v in _strings(args)).lower()
+    found: list[str] = []
+    for sentence in sentences(answer):
+        lower = _QUOTED.sub(" ", sentence.lower())
+        if NEGATIONS.search(lower) or not set(re.findall(r"[a-z][a-z-]*", lower)) & set(COMPLETED):
+            continue
+        for address in _ADDRESS.findall(sentence):
+            if address.lower() not in used and address not in found:
+                found.append(address)
+    return found

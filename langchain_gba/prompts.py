@@ -29,9 +29,11 @@ __all__ = [
     "GROUNDED_ANSWER_TASK",
     "CALCULATED_ANSWER_TASK",
     "NOT_DONE",
+    "NOT_DONE_FOR",
     "NOT_ANSWERED",
     "NOT_ESTABLISHED",
     "UNDONE_ACTIONS",
+    "UNDONE_ADDRESSES",
     "UNGROUNDED_NOTE",
     "UNGROUNDED_NUMBERS",
     "UNGROUNDED_NAMES",
@@ -911,6 +913,7 @@ into its next calculation ("8,848 + the height of Mount Kilimanjaro")."""
 UNGROUNDED_NUMBERS = "the answer needs a number that no result gives yet"
 UNGROUNDED_NAMES = "the answer names what no result gives yet: facts come from the tools"
 UNDONE_ACTIONS = "the answer says {tools} was done, but no step of it succeeded"
+UNDONE_ADDRESSES = "the answer says an action went to {addresses}, but no step did that"
 
 GROUNDING_HOW = {
     "calculate_number": (
@@ -947,6 +950,8 @@ found.")."""
 
 NOT_DONE = "I did not do this: {tools} did not run."
 """Ends an answer whose claims of an action no step took were left out."""
+NOT_DONE_FOR = "Nothing was done for {addresses}."
+"""Ends an answer whose claims of an action on an address no step used were left out."""
 
 # -- search tools -----------------------------------------------------------------------------
 

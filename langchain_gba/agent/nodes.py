@@ -75,10 +75,12 @@ from langchain_gba.prompts import (
     NO_INFORMATION,
     NOT_ANSWERED,
     NOT_DONE,
+    NOT_DONE_FOR,
     NOT_ESTABLISHED,
     SAME_RESULT_NOTE,
     SEARCHED_REQUEST_THOUGHTS,
     UNDONE_ACTIONS,
+    UNDONE_ADDRESSES,
     UNGROUNDED_NAMES,
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
@@ -317,11 +319,16 @@ class Nodes:
         speak to the user (``addresses_user``) goes to the first search tool (``asked`` keeps
         the tool the planner chose). The other way round, a search task about the user ("What
         is your hourly wage?", "What is the weather like where I live?": ``speaks_to_user``)
-        asks the user (``searched`` keeps the search), when the agent may ask.
+        asks the user (``searched`` keeps the search), when the agent may ask. So does an
+        action whose task asks the user ("Ask the user for a date and time for their dentist
+        appointment." for ``create_event``, after the date it wrote was refused as made up;
+        ``acted`` keeps the action).
         """
         tool, task = step.get("selected_tool"), step.get("task", "")
         if tool in self.fact_tools and ASK_USER in self.tools and speaks_to_user(task):
             return {**step, "selected_tool": ASK_USER, "searched": tool}
+        if tool in self.action_tools and ASK_USER in self.tools and _ASKS.match(task):
+            return {**step, "selected_tool": ASK_USER, "acted": tool}
         if tool != ASK_USER or self.fact_tool is None or addresses_user(task):
             return step
         return {**step, "selected_tool": self.fact_tool, "asked": ASK_USER}
@@ -1203,6 +1210,7 @@ class Nodes:
                 sources,
                 action_tools=self.action_tools,
                 done=done,
+                done_arguments=self._done_arguments(state),
                 # always when no step informed it: a name is then from memory
                 names=self.grounded_names or len(sources) == 1,
                 units=self.grounded_units,
@@ -1211,6 +1219,16 @@ class Nodes:
             if not check.ok:
                 return self._ungrounded(state, plan, answer, check)
         return self._final(plan, answer)
+
+    def _done_arguments(self, state: AgentState) -> list[dict[str, Any]] | None:
+        """The arguments of the actions that took effect; None for an agent with no actions."""
+        if not self.action_tools:
+            return None
+        return [
+            s["arguments"]
+            for s in state["steps"]
+            if s["tool"] in self.action_tools and _took_effect(s)
+        ]
 
     @staticmethod
     def _final(plan: dict[str, Any], answer: str) -> dict[str, Any]:
@@ -1241,6 +1259,9 @@ class Nodes:
                 how += [GROUNDING_HOW[k] for k in kinds if k in self.kinds]
             if check.actions:
                 problems.append(UNDONE_ACTIONS.format(tools=" and ".join(check.actions)))
+            if check.addresses:
+                problems.append(UNDONE_ADDRESSES.format(addresses=" and ".join(check.addresses)))
+            if check.actions or check.addresses:
                 how.append(GROUNDING_HOW["action"])
             if check.names and not check.numbers:
                 problems.append(UNGROUNDED_NAMES)
@@ -1251,11 +1272,13 @@ class Nodes:
                 "ungrounded": check.numbers,
                 "undone": check.actions,
                 "unnamed": check.names,
+                "unacted": check.addresses,
             }
             return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
         kept = grounded_part(answer, check)
         logger.info("Answer %r cut to its grounded part %r", answer, kept)
-        return self._final({**plan, "ungrounded": check.numbers, "undone": check.actions}, kept)
+        final = {**plan, "ungrounded": check.numbers, "undone": check.actions}
+        return self._final({**final, "unacted": check.addresses}, kept)
 
     @staticmethod
     def route_answered(state: AgentState) -> str:
@@ -1294,6 +1317,10 @@ class Nodes:
         except Exception as e:
             return self._answer_failed(e)
         return self._answered(state, str(text))
+
+
+_ASKS = re.compile(r"\W*ask\s+(?:the\s+user|for)\b", re.I)
+"""A task that asks the user ("Ask the user for the date", "Ask for the address")."""
 
 
 _DIFFERENCE = re.compile(r"\d[\d.,]* - \d[\d.,]*")
@@ -1435,6 +1462,8 @@ def grounded_part(answer: str, check: Grounding) -> str:
             continue
         if check.actions and action_claims(sentence, check.actions):
             continue
+        if any(address in sentence for address in check.addresses):
+            continue
         if any(name in sentence for name in check.names):
             continue
         kept.append(sentence)
@@ -1442,4 +1471,6 @@ def grounded_part(answer: str, check: Grounding) -> str:
         kept.append(NOT_ESTABLISHED)
     if check.actions:
         kept.append(NOT_DONE.format(tools=" and ".join(check.actions)))
+    if check.addresses:
+        kept.append(NOT_DONE_FOR.format(addresses=" and ".join(check.addresses)))
     return " ".join(kept)

@@ -11,6 +11,7 @@ from langchain_gba.grounding import (
     grounded_text,
     numbers_in,
     sentences,
+    unacted_addresses,
     ungrounded_numbers,
     unsourced_addresses,
     unsourced_dates,
@@ -390,3 +391,26 @@ def test_targets_the_request_writes_that_no_action_used():
     said = {"recipient": "bob@example.org", "subject": "Moved", "body": "Now on January 2nd."}
     assert unused_targets(moved, [said]) == []  # the date is in the body, in other words
     assert unused_targets(moved, []) == ["bob@example.org", "2026-01-02"]
+
+
+def test_a_verb_that_names_its_object_claims_the_action():
+    tools = ["create_event", "send_email"]
+    assert action_claims("The haircut is scheduled for March 14th, 2026.", tools) == [
+        "create_event"
+    ]
+    assert action_claims("The haircut will be scheduled once you confirm.", tools) == []
+
+
+def test_addresses_an_answer_says_an_action_went_to():
+    tom = {"recipient": "tom@example.com", "subject": "Report", "body": "Ready."}
+    answer = "Sent 'Report' to tom@example.com and jane@example.com."
+    assert unacted_addresses(answer, [tom]) == ["jane@example.com"]
+    assert unacted_addresses(answer, [tom, {**tom, "recipient": "Jane@Example.com"}]) == []
+    assert unacted_addresses("I did not email jane@example.com.", [tom]) == []
+    assert unacted_addresses("Write to jane@example.com for the report.", [tom]) == []
+    check = check_answer(answer, [answer], action_tools=["send_email"], done=["send_email"])
+    assert check.ok  # not checked without the arguments
+    check = check_answer(
+        answer, [answer], action_tools=["send_email"], done=["send_email"], done_arguments=[tom]
+    )
+    assert check.addresses == ["jane@example.com"] and not check.ok

@@ -849,3 +849,33 @@ def test_function_calling_reads_the_request_beside_the_task(calls_read_request):
     asked = [m.content for call in fc.calls for m in call if m.type == "human"]
     assert asked and all("Task: Email bob@example.com the same message." in a for a in asked)
     assert (request in asked[-1]) is calls_read_request
+
+
+def test_an_action_whose_task_asks_the_user_asks_the_user():
+    agent, *_ = agent_with(
+        [step("create_event", "Ask the user for the date of their dentist appointment.")],
+        [create_event],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "asks"}}
+    out = agent.invoke({"request": "Put my dentist appointment in my calendar."}, config)
+    [item] = out["__interrupt__"]
+    assert item.value["question"] == "Ask the user for the date of their dentist appointment."
+
+
+def test_an_answer_naming_an_address_no_action_used_goes_back_to_the_planner():
+    tom = {"recipient": "tom@example.com", "subject": "Report", "body": "Ready."}
+    agent, planner, _, _ = agent_with(
+        [step("send_email", "Email Tom."), step("final_answer"), step("send_email", "Email Jane.")]
+        + [step("final_answer")],
+        [send_email],
+        fc_replies=[json.dumps(tom), json.dumps({**tom, "recipient": "jane@example.com"})],
+        answers=["Sent 'Report' to tom@example.com and jane@example.com."] * 2,
+        complete_actions=False,
+    )
+    out = agent.invoke({"request": "Email tom@example.com and jane@example.com the report."})
+    refused = out["steps"][1]
+    assert refused["error"] and refused["plan"]["unacted"] == ["jane@example.com"]
+    assert "went to jane@example.com, but no step did that" in refused["observation"]
+    assert [s["tool"] for s in out["steps"]][2:] == ["send_email", "final_answer"]
+    assert out["status"] == "answered"

@@ -66,3 +66,22 @@ def test_the_threshold_is_the_models_own_unless_given() -> None:
     assert threshold("qwen2.5-coder-1.5b-instruct") == FIT_THRESHOLDS["qwen2.5-coder-1.5b-instruct"]
     assert threshold("my-model.gguf") == FIT_THRESHOLD
     assert threshold("qwen2.5-coder-1.5b-instruct", 0.9) == 0.9
+
+
+def test_the_request_beside_the_task_is_shown_and_gives_optional_values() -> None:
+    import json
+
+    from scripted import ScriptedChatModel
+
+    from langchain_gba.tools.function_calling import FunctionCaller
+
+    spec = {"name": "run", "description": "Run a command.", "parameters": PARAMETERS}
+    written = {"command": "dir", "unit": "seconds"}
+    model = ScriptedChatModel(replies=[json.dumps(written)] * 2)
+    caller = FunctionCaller(model)
+    task, request = "Run dir as asked.", "Run dir and time it in seconds."
+    assert caller.described_arguments(spec, task) == {"command": "dir"}
+    assert caller.described_arguments(spec, task, request=request) == written
+    first, second = ([m.content for m in call if m.type == "human"][0] for call in model.calls)
+    assert first == f"Task: {task}"
+    assert second == f"The user's request: {request}\n\nTask: {task}"
