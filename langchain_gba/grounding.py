@@ -718,7 +718,9 @@ def unacted_addresses(answer: str, done_arguments: Sequence[Mapping[str, Any]]) 
     A sentence with a completion verb (``COMPLETED``) and no negation that names an address:
     "Sent 'Report' to tom@example.com and jane@example.com." after the email to Tom alone.
     """
-    used = " ".join(v for args in done_arguments for v in _strings(args)).lower()
+    used = {
+        a.lower() for args in done_arguments for v in _strings(args) for a in _ADDRESS.findall(v)
+    }
     found: list[str] = []
     for sentence in sentences(answer):
         lower = _QUOTED.sub(" ", sentence.lower())

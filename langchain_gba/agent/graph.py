@@ -100,6 +100,7 @@ def create_gba_agent(
     grounded_dates: bool = True,
     complete_actions: bool = True,
     calls_read_request: bool = True,
+    report_actions: bool = True,
     name: str = "gba_agent",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Build the grammar-based agent: a planner that picks a tool per step, then the tool runs.
@@ -225,6 +226,11 @@ def create_gba_agent(
         calls_read_request: function calling writes a tool's arguments from the planner's task
             with the user's request beside it, for what the task leaves out ("with the same
             message"). ``False``: from the task alone.
+        report_actions: a run whose tools were actions (and questions to the user) is
+            answered with what the actions' tools said they did, as they wrote it (LangChain's
+            ``return_direct``, for every action of the run), without the answer writer; an
+            action tool none of whose steps took effect is named as not run. ``False``: the
+            writer answers.
         name: the graph's name.
 
     Returns:
@@ -308,6 +314,7 @@ def create_gba_agent(
         grounded_dates=grounded_dates,
         complete_actions=complete_actions,
         calls_read_request=calls_read_request,
+        report_actions=report_actions,
     )
     graph = StateGraph(AgentState, input_schema=AgentInput, output_schema=AgentOutput)
     for node, func, afunc in (

@@ -158,8 +158,10 @@ class Nodes:
         grounded_dates: bool = True,
         complete_actions: bool = True,
         calls_read_request: bool = True,
+        report_actions: bool = True,
     ) -> None:
         self.planner = planner
+        self.report_actions = report_actions
         self.calls_read_request = calls_read_request
         self.grounded_addresses = grounded_addresses
         self.grounded_dates = grounded_dates
@@ -1298,10 +1300,38 @@ class Nodes:
         found = summary_of(str(state["steps"][number - 1]["observation"]))
         return found.strip() or None
 
+    def _action_report(self, state: AgentState) -> str | None:
+        """The answer of a run of actions: what their tools said they did, or None.
+
+        When every tool that ran is an action or ``ask_user`` and an action took effect
+        (``report_actions``), the answer is the actions' results as the tools wrote them ("Sent
+        'Sick' to paula.reyes@example.com."), each once, and ``NOT_DONE`` for an action tool
+        none of whose steps took effect; no answer writer runs. The 1.5B writer wrote "Sent
+        'Sick' to Paula Reyes@example.com." and "Sent 'Report' to tom@example.com and
+        jane@example.com." after the email to Tom alone. None (the writer answers) where a
+        result is not a short sentence (a tool that returns data).
+        """
+        if not self.report_actions or not self.action_tools:
+            return None
+        steps = [s for s in state["steps"] if s["tool"] != FINAL_ANSWER]
+        if any(s["tool"] not in self.action_tools and s["tool"] != ASK_USER for s in steps):
+            return None
+        acted = [s for s in steps if s["tool"] in self.action_tools]
+        done = [" ".join(str(s["observation"]).split()) for s in acted if _took_effect(s)]
+        if not done or any(len(d) > 300 or d[:1] in "{[" for d in done):
+            return None
+        undone = {s["tool"] for s in acted} - {s["tool"] for s in acted if _took_effect(s)}
+        report = list(dict.fromkeys(d if d[-1] in ".!" else f"{d}." for d in done))
+        if undone:
+            report.append(NOT_DONE.format(tools=" and ".join(sorted(undone))))
+        return " ".join(report)
+
     def answer(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the answer from the request and the steps; the run ends if it is grounded."""
         if (found := self._found_answer(state)) is not None:
             return self._answered(state, found)
+        if (report := self._action_report(state)) is not None:
+            return self._answered(state, report)
         try:
             text = self.answer_tool.invoke(self._answer_input(state), config)
         except Exception as e:
@@ -1312,6 +1342,8 @@ class Nodes:
         """Async ``answer``."""
         if (found := self._found_answer(state)) is not None:
             return self._answered(state, found)
+        if (report := self._action_report(state)) is not None:
+            return self._answered(state, report)
         try:
             text = await self.answer_tool.ainvoke(self._answer_input(state), config)
         except Exception as e:

@@ -872,6 +872,7 @@ def test_an_answer_naming_an_address_no_action_used_goes_back_to_the_planner():
         fc_replies=[json.dumps(tom), json.dumps({**tom, "recipient": "jane@example.com"})],
         answers=["Sent 'Report' to tom@example.com and jane@example.com."] * 2,
         complete_actions=False,
+        report_actions=False,  # the writer answers
     )
     out = agent.invoke({"request": "Email tom@example.com and jane@example.com the report."})
     refused = out["steps"][1]
@@ -879,3 +880,42 @@ def test_an_answer_naming_an_address_no_action_used_goes_back_to_the_planner():
     assert "went to jane@example.com, but no step did that" in refused["observation"]
     assert [s["tool"] for s in out["steps"]][2:] == ["send_email", "final_answer"]
     assert out["status"] == "answered"
+
+
+@pytest.mark.parametrize("report_actions", [True, False])
+def test_a_run_of_actions_is_answered_with_what_the_actions_did(report_actions):
+    tom = {"recipient": "tom@example.com", "subject": "Report", "body": "Ready."}
+    agent, _, _, writer = agent_with(
+        [step("send_email", "Email Tom."), step("create_event", "Add the review.")]
+        + [step("final_answer")],
+        [send_email, create_event],
+        fc_replies=[json.dumps(tom), "not json", "not json", "not json"],  # no event written
+        answers=["Sent the report to Tom and added the review."],
+        report_actions=report_actions,
+        complete_actions=False,
+    )
+    request = "Email tom@example.com the report and put the review on 2026-05-04 at 09:00."
+    out = agent.invoke({"request": request})
+    if report_actions:
+        assert out["answer"] == (
+            "sent to tom@example.com: Report. I did not do this: create_event did not run."
+        )
+        assert writer.calls == []
+    else:
+        assert len(writer.calls) >= 1
+
+
+def test_a_tool_that_returns_data_is_answered_by_the_writer():
+    @tool
+    def create_ticket(title: str) -> str:
+        """Open a ticket."""
+        return json.dumps({"id": 42, "title": title})
+
+    agent, _, _, writer = agent_with(
+        [step("create_ticket", "Open a ticket."), step("final_answer")],
+        [create_ticket],
+        fc_replies=[json.dumps({"title": "Broken"})],
+        answers=["Ticket 42 is open."],
+    )
+    out = agent.invoke({"request": "Open a ticket titled Broken."})
+    assert out["answer"] == "Ticket 42 is open." and len(writer.calls) == 1
