@@ -22,7 +22,9 @@ __all__ = [
     "WORLD_QUESTION_NOTE",
     "USERS_OWN_NOTE",
     "UNSOURCED_ADDRESS_NOTE",
+    "UNSOURCED_QUESTION",
     "UNSOURCED_WHAT",
+    "UNUSED_TARGET_TASK",
     "UNUSED_TARGETS_NOTE",
     "FINAL_ANSWER_SYSTEM",
     "FINAL_ANSWER_USER",
@@ -684,6 +686,16 @@ shown for approval. Formatted with ``tool`` and ``what`` (``UNSOURCED_WHAT``'s, 
 1.5B planner wrote that address into its next task, and the task into the next call."""
 
 UNSOURCED_WHAT = {"address": "an email address", "date": "a date or time"}
+
+UNSOURCED_QUESTION = 'For "{request}" I need {what} that you have not given. What {are_they}?'
+"""The question to the user after an action was refused for a made-up address, date or time
+(the agent asks it without a planner call). Formatted with ``request``, ``what``
+(``UNSOURCED_WHAT``'s, joined with " and ") and ``are_they`` ("is it" or "are they")."""
+
+UNUSED_TARGET_TASK = "Do what the request asks for {target}."
+"""The task of the action the agent takes for a target of the request that no action used
+(``complete_actions``), read beside the request by function calling. Formatted with
+``target`` (the request's words: an address, a date)."""
 
 UNUSED_TARGETS_NOTE = (
     "Not done yet: the request also names {targets}, and no action used {them}. Select the "

@@ -43,6 +43,7 @@ from langchain_gba.agent.steps import (
     same_steps,
     tool_observation,
 )
+from langchain_gba.dates import iso_date
 from langchain_gba.exceptions import (
     AgentConfigError,
     AgentInputError,
@@ -85,7 +86,9 @@ from langchain_gba.prompts import (
     UNGROUNDED_NOTE,
     UNGROUNDED_NUMBERS,
     UNSOURCED_ADDRESS_NOTE,
+    UNSOURCED_QUESTION,
     UNSOURCED_WHAT,
+    UNUSED_TARGET_TASK,
     UNUSED_TARGETS_NOTE,
     USERS_OWN_NOTE,
     WORLD_QUESTION_NOTE,
@@ -401,7 +404,32 @@ class Nodes:
             return stop
         if (asked := self._ask_after_search(state)) is not None:
             return asked
+        if (asked := self._ask_for_unsourced(state)) is not None:
+            return asked
         return self._next_planned(state) if self.planning == "ahead" else None
+
+    def _ask_for_unsourced(self, state: AgentState) -> dict[str, Any] | None:
+        """The question to the user for what an action lacked (``_unsourced``), if it was refused.
+
+        After "Not called: create_event needs a date or time ...", the 1.5B planner planned the
+        same entry again (the quarterly review, 2 of 3 times) or answered; the user is asked
+        instead (``UNSOURCED_QUESTION``), once per question, and the planner goes on from the
+        reply.
+        """
+        steps = state["steps"]
+        last = steps[-1] if steps else None
+        if last is None or not last["plan"].get("missing") or ASK_USER not in self.tools:
+            return None
+        kinds = last["plan"]["missing"]
+        question = UNSOURCED_QUESTION.format(
+            what=" and ".join(UNSOURCED_WHAT[k] for k in kinds),
+            are_they="are they" if len(kinds) > 1 else "is it",
+            request=state["request"],
+        )
+        if _repeated(steps, ASK_USER, question) is not None:
+            return None
+        step = {"thoughts": "", "selected_tool": ASK_USER, "task": question, "unsourced_of": True}
+        return {"plan": step}
 
     def _ask_after_search(self, state: AgentState) -> dict[str, Any] | None:
         """The question to the user that went to the search (``_about_user``), if it found nothing.
@@ -921,28 +949,42 @@ class Nodes:
         logger.info("Action %s on %s, which no step gave: not called", tool, values)
         what = " and ".join(UNSOURCED_WHAT[kind] for kind in made_up)
         note = UNSOURCED_ADDRESS_NOTE.format(tool=tool, what=what)
-        refused = {**plan, "unsourced": values}
+        refused = {**plan, "unsourced": values, "missing": list(made_up)}
         return {"steps": [new_step(refused, args, note, error=True)], "plan": None, "call": None}
 
     def _unfinished(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any] | None:
-        """The note that sends a planned final answer back while the request is not done, or None.
+        """The step after a planned final answer while the request is not done, or None.
 
         After an action took effect, when the request writes an email address or a date that
-        no action took effect with (``unused_targets``; a call the user rejected counts as used, and
-        none is sent back after the user edited a call): once per run
-        (``UNUSED_TARGETS_NOTE``; ``complete_actions=False`` answers as planned).
+        no action took effect with (``unused_targets``; a call the user rejected counts as
+        used): the action the run already took on such a target (an email for an address, an
+        entry for a date) is taken for it, with the request's words (``UNUSED_TARGET_TASK``;
+        function calling reads the request), once per target; with no such action, the
+        planner is told once (``UNUSED_TARGETS_NOTE``). The 1.5B planner answered "Email the
+        caterer at food@catering.example.com that we will be 40 guests, and tell
+        venue@hall.example.com the same." after the first email, and kept answering when told.
+        None after the user edited a call (a person steers the run), or with
+        ``complete_actions=False``.
         """
         if not self.complete_actions:
             return None
         steps = state["steps"]
         acted = [s for s in steps if s["tool"] in self.action_tools]
-        if not any(_took_effect(s) for s in acted):
+        took = [s for s in acted if _took_effect(s)]
+        if not took or any(s["plan"].get("edited") for s in steps):
             return None
-        if any("unused" in s["plan"] or s["plan"].get("edited") for s in steps):
-            return None  # a person who edited a call steers the run
         done = [s["arguments"] for s in acted if _took_effect(s) or s["plan"].get("rejected")]
-        targets = unused_targets(state["request"], done)
+        tried = {t for s in steps for t in s["plan"].get("unused", ())}
+        targets = [t for t in unused_targets(state["request"], done) if t not in tried]
         if not targets:
+            return None
+        tools = {s["tool"] for s in took if _same_kind(targets[0], s["arguments"])}
+        if len(tools) == 1:
+            logger.info("Final answer planned with %s unused: %s for it", targets[0], *tools)
+            task = UNUSED_TARGET_TASK.format(target=targets[0])
+            plan = {"thoughts": "", "selected_tool": tools.pop(), "task": task}
+            return {"plan": {**plan, "unused": targets[:1]}}
+        if any(s["tool"] == FINAL_ANSWER and "unused" in s["plan"] for s in steps):
             return None
         logger.info("Final answer planned with %s unused: planned again", targets)
         them = "it" if len(targets) == 1 else "them"
@@ -1308,8 +1350,9 @@ class Nodes:
         'Sick' to paula.reyes@example.com."), each once, and ``NOT_DONE`` for an action tool
         none of whose steps took effect; no answer writer runs. The 1.5B writer wrote "Sent
         'Sick' to Paula Reyes@example.com." and "Sent 'Report' to tom@example.com and
-        jane@example.com." after the email to Tom alone. None (the writer answers) where a
-        result is not a short sentence (a tool that returns data).
+        jane@example.com." after the email to Tom alone. The tools' own words need no grounding
+        check (the entry "'Lunch with Ann'" is no claim of an email). None (the writer answers)
+        where a result is not a short sentence (a tool that returns data).
         """
         if not self.report_actions or not self.action_tools:
             return None
@@ -1331,7 +1374,7 @@ class Nodes:
         if (found := self._found_answer(state)) is not None:
             return self._answered(state, found)
         if (report := self._action_report(state)) is not None:
-            return self._answered(state, report)
+            return self._final({**(state["plan"] or {}), "reported": True}, report)
         try:
             text = self.answer_tool.invoke(self._answer_input(state), config)
         except Exception as e:
@@ -1343,7 +1386,7 @@ class Nodes:
         if (found := self._found_answer(state)) is not None:
             return self._answered(state, found)
         if (report := self._action_report(state)) is not None:
-            return self._answered(state, report)
+            return self._final({**(state["plan"] or {}), "reported": True}, report)
         try:
             text = await self.answer_tool.ainvoke(self._answer_input(state), config)
         except Exception as e:
@@ -1403,6 +1446,14 @@ def _with_p(step: dict[str, Any], p: float | None) -> dict[str, Any]:
 def _asks_operation(request: str) -> bool:
     """Whether ``request`` says what to do with numbers ("in total", "longer", "per")."""
     return bool(OPERATION_WORDS & set(words(request)))
+
+
+def _same_kind(target: str, arguments: dict[str, Any]) -> bool:
+    """Whether ``arguments`` hold a value of ``target``'s kind: an email address, or a date."""
+    values = [v for v in arguments.values() if isinstance(v, str)]
+    if "@" in target:
+        return any("@" in v for v in values)
+    return any(iso_date(v) is not None for v in values)
 
 
 def _took_effect(step: Step) -> bool:

@@ -91,3 +91,55 @@ def test_resuming_a_thread_that_waits_for_nothing_is_a_clear_error(assistant):
     agent, _ = assistant
     with pytest.raises(AgentInputError, match="waiting for a reply"):
         agent.invoke(Command(resume="approve"), {"configurable": {"thread_id": "nobody"}})
+
+
+@pytest.fixture(scope="module")
+def asking(tmp_path_factory):  # type: ignore[no-untyped-def]
+    data = tmp_path_factory.mktemp("asking")
+    return build_assistant(data), data
+
+
+def drive(agent, request: str, thread: str, reply: str) -> tuple[dict, list[dict]]:  # type: ignore[no-untyped-def]
+    """Run ``request``, approving every call and answering every question with ``reply``."""
+    config = {"configurable": {"thread_id": thread}}
+    out, approved = agent.invoke({"request": request}, config), []
+    for _ in range(8):
+        if not out.get("__interrupt__"):
+            break
+        [item] = out["__interrupt__"]
+        if item.value.get("type") == "approve_call":
+            approved.append(item.value)
+            out = agent.invoke(Command(resume={"type": "approve"}), config)
+        else:
+            out = agent.invoke(Command(resume=reply), config)
+    return out, approved
+
+
+def events(data: Path) -> list[tuple[str, str, str | None]]:
+    with sqlite3.connect(data / "calendar.db") as db:
+        return db.execute("SELECT title, date, time FROM events ORDER BY date").fetchall()
+
+
+def test_an_event_nobody_dated_is_dated_by_the_user_not_made_up(asking):
+    """No approval shows a date before the user gives one; the entry takes the user's."""
+    agent, data = asking
+    reply = "The train to Bern leaves on 2026-09-01 at 08:10."
+    out, approved = drive(agent, "Add my train to Bern to my calendar.", "bern", reply)
+    made = [a for a in approved if a["tool"] == "create_event"]
+    assert made and all(a["arguments"]["date"] == "2026-09-01" for a in made)
+    assert [(d, t) for _, d, t in events(data)] == [("2026-09-01", "08:10")]
+    assert out["status"] == "answered" and "2026" in out["answer"]
+
+
+def test_two_entries_asked_for_are_both_made_once(asking):
+    agent, data = asking
+    before = events(data)
+    request = (
+        "Put 'Train to Geneva' on 2026-10-02 at 07:15 and 'Train home' on 2026-10-05 at 18:40 "
+        "in my calendar."
+    )
+    out, _ = drive(agent, request, "geneva", "I have nothing to add.")
+    added = [(row[1], row[2]) for row in events(data) if row not in before]
+    assert sorted(added) == [("2026-10-02", "07:15"), ("2026-10-05", "18:40")]
+    assert out["status"] == "answered"
+    assert "Added" in out["answer"] and "05 October 2026" in out["answer"]  # the tool's words

@@ -663,8 +663,7 @@ def test_an_action_to_an_address_nobody_gave_is_not_called_and_the_user_is_asked
     given = {**invented, "recipient": "m.okafor@example.net"}
     email_step = step("send_email", "Email my landlord that the heating is broken.")
     agent, planner, fc, _ = agent_with(
-        [email_step, step("ask_user", "What is your landlord's email address?"), email_step]
-        + [step("final_answer")],
+        [email_step, email_step, step("final_answer")],
         [send_email],
         fc_replies=[json.dumps(invented), json.dumps(given)],
         checkpointer=InMemorySaver(),
@@ -677,8 +676,11 @@ def test_an_action_to_an_address_nobody_gave_is_not_called_and_the_user_is_asked
     assert refused["observation"].startswith(
         "Not called: send_email needs an email address that neither the request nor a result"
     )
-    assert "Not called: send_email" in planner.calls[1][-1].content
-    assert out["__interrupt__"][0].value["question"] == "What is your landlord's email address?"
+    assert len(planner.calls) == 1  # the agent asks: no planner call
+    assert out["__interrupt__"][0].value["question"] == (
+        'For "Tell my landlord by email that the heating is broken." I need an email address '
+        "that you have not given. What is it?"
+    )
     out = agent.invoke(Command(resume="It is m.okafor@example.net."), config)
     sent = out["steps"][2]
     assert not sent["error"] and sent["observation"] == "sent to m.okafor@example.net: Heating"
@@ -705,6 +707,7 @@ def test_a_repeated_action_that_never_ran_is_no_action_done():
         [send_email],
         fc_replies=[json.dumps(invented)],
         answers=["The email to your accountant was sent.", "The email was sent."] * 2,
+        ask_user=False,  # else the agent asks for the address
     )
     out = agent.invoke({"request": "Email my accountant that my income was 4,200 euros."})
     refused, repeat, claim = out["steps"][:3]
@@ -731,8 +734,7 @@ def test_an_event_on_a_date_nobody_gave_is_not_created_and_the_user_is_asked():
     given = {**invented, "date": "2026-07-18", "time": "07:45"}
     event_step = step("create_event", "Add my flight to Lisbon to the calendar.")
     agent, planner, _, _ = agent_with(
-        [event_step, step("ask_user", "When does your flight leave?"), event_step]
-        + [step("final_answer")],
+        [event_step, event_step, step("final_answer")],
         [create_event],
         fc_replies=[json.dumps(invented), json.dumps(given)],
         checkpointer=InMemorySaver(),
@@ -782,12 +784,12 @@ def test_an_event_again_with_another_duration_is_the_same_event():
 
 
 @pytest.mark.parametrize("complete_actions", [True, False])
-def test_an_answer_planned_before_the_second_entry_goes_back_once(complete_actions):
+def test_the_second_entry_the_planner_leaves_out_is_made(complete_actions):
     oslo = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
     back = {"title": "Return flight", "date": "2026-08-09", "time": "18:20"}
-    agent, planner, _, _ = agent_with(
+    agent, planner, fc, _ = agent_with(
         [step("create_event", "Add the flight to Oslo."), step("final_answer")]
-        + [step("create_event", "Add the return flight."), step("final_answer")],
+        + [step("final_answer")],
         [create_event],
         fc_replies=[json.dumps(oslo), json.dumps(back)],
         complete_actions=complete_actions,
@@ -801,10 +803,28 @@ def test_an_answer_planned_before_the_second_entry_goes_back_once(complete_actio
     if not complete_actions:
         assert tools == ["create_event", "final_answer"]
         return
-    assert tools == ["create_event", "final_answer", "create_event", "final_answer"]
+    assert tools == ["create_event", "create_event", "final_answer"]
+    second = out["steps"][1]
+    assert second["task"] == "Do what the request asks for August 9th 2026."
+    assert second["plan"]["unused"] == ["August 9th 2026"]
+    assert second["observation"].startswith("added Return flight on 2026-08-09")
+    assert request in fc.calls[-1][-1].content  # function calling reads the request
+    assert out["status"] == "answered" and len(planner.calls) == 3
+
+
+def test_a_target_no_action_of_its_kind_took_is_told_to_the_planner_once():
+    args = {"recipient": "bob@example.com", "subject": "Report", "body": "The report is ready."}
+    agent, planner, _, _ = agent_with(
+        [step("send_email", "Email Bob."), step("final_answer"), step("final_answer")],
+        [send_email, create_event],
+        fc_replies=[json.dumps(args)],
+    )
+    request = "Email bob@example.com that the report is ready; the review is on 2026-12-24."
+    out = agent.invoke({"request": request})
+    assert [s["tool"] for s in out["steps"]] == ["send_email", "final_answer", "final_answer"]
     note = out["steps"][1]
-    assert note["error"] and note["plan"]["unused"] == ["August 9th 2026"]
-    assert note["observation"].startswith("Not done yet: the request also names August 9th 2026")
+    assert note["error"] and note["plan"]["unused"] == ["2026-12-24"]
+    assert note["observation"].startswith("Not done yet: the request also names 2026-12-24")
     assert "Not done yet" in planner.calls[2][-1].content
     assert out["status"] == "answered"
 
