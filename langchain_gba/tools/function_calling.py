@@ -263,6 +263,21 @@ class FunctionCaller:
 
         return RunnableLambda(decide).with_config(run_name=f"function_decision:{spec['name']}")
 
+    def described(self, function: FunctionLike) -> Runnable[Any, dict[str, Any]]:
+        """A runnable from ``{"task": ...}`` (and ``"request"``) to ``described_arguments``.
+
+        The decision's way of writing arguments without its question: for a call whose tool
+        is already settled.
+        """
+        spec = function_spec(function)
+
+        def write(value: Mapping[str, Any], config: RunnableConfig) -> dict[str, Any]:
+            return self.described_arguments(
+                spec, value["task"], config, request=value.get("request")
+            )
+
+        return RunnableLambda(write).with_config(run_name=f"function_calling:{spec['name']}")
+
     def described_arguments(
         self,
         function: FunctionLike,
