@@ -214,6 +214,16 @@ def _examples():  # type: ignore[no-untyped-def]
             ),
         ),
         PlannerExample(
+            "Email pat@example.org asking whether invoice 2231 was paid.",
+            {
+                "thoughts": "Known: the recipient and the question to put to them, but no "
+                "result says it was sent. Missing: sending it: send_email.",
+                "selected_tool": "send_email",
+                "task": "Email pat@example.org, subject 'Invoice 2231', asking whether invoice "
+                "2231 was paid.",
+            },
+        ),
+        PlannerExample(
             "Email my neighbour that the parcel arrived.",
             {
                 "thoughts": "Known: the message, but not my neighbour's address, which only the "

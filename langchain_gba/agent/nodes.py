@@ -32,6 +32,7 @@ from langchain_gba.agent.approval import (
 )
 from langchain_gba.agent.state import AgentState, Step
 from langchain_gba.agent.steps import (
+    argument_patterns,
     earlier_step,
     error_observation,
     findings,
@@ -43,7 +44,7 @@ from langchain_gba.agent.steps import (
     same_steps,
     tool_observation,
 )
-from langchain_gba.dates import iso_date
+from langchain_gba.dates import iso_date, written_dates
 from langchain_gba.exceptions import (
     AgentConfigError,
     AgentInputError,
@@ -955,35 +956,44 @@ class Nodes:
     def _unfinished(self, state: AgentState, step: dict[str, Any]) -> dict[str, Any] | None:
         """The step after a planned final answer while the request is not done, or None.
 
-        After an action took effect, when the request writes an email address or a date that
-        no action took effect with (``unused_targets``; a call the user rejected counts as
-        used): the action the run already took on such a target (an email for an address, an
-        entry for a date) is taken for it, with the request's words (``UNUSED_TARGET_TASK``;
-        function calling reads the request), once per target; with no such action, the
-        planner is told once (``UNUSED_TARGETS_NOTE``). The 1.5B planner answered "Email the
-        caterer at food@catering.example.com that we will be 40 guests, and tell
-        venue@hall.example.com the same." after the first email, and kept answering when told.
-        None after the user edited a call (a person steers the run), or with
-        ``complete_actions=False``.
+        The targets left: email addresses and dates that the request writes (after an action
+        took effect) or the user gave in a reply, and that no action took effect with
+        (``unused_targets``; a call the user rejected counts as used). For the first, the
+        action it takes is taken, with the request's words (``UNUSED_TARGET_TASK``; function
+        calling reads the request), once per target: the action the run already took on a
+        target of its kind (an email for an address, an entry for a date), or, for what the
+        user gave, the one action whose arguments take it (``_taking``). Else the planner is
+        told once (``UNUSED_TARGETS_NOTE``). The 1.5B planner answered "Email the caterer at
+        food@catering.example.com that we will be 40 guests, and tell venue@hall.example.com
+        the same." after the first email, and kept answering when told; it never emailed the
+        manager whose address the user gave for "Put the quarterly review in my calendar and
+        email my manager that it is scheduled.". None after the user edited a call (a person
+        steers the run), or with ``complete_actions=False``.
         """
         if not self.complete_actions:
             return None
         steps = state["steps"]
+        if any(s["plan"].get("edited") for s in steps):
+            return None
         acted = [s for s in steps if s["tool"] in self.action_tools]
         took = [s for s in acted if _took_effect(s)]
-        if not took or any(s["plan"].get("edited") for s in steps):
-            return None
         done = [s["arguments"] for s in acted if _took_effect(s) or s["plan"].get("rejected")]
+        replies = [str(s["observation"]) for s in steps if s["tool"] == ASK_USER and not s["error"]]
         tried = {t for s in steps for t in s["plan"].get("unused", ())}
-        targets = [t for t in unused_targets(state["request"], done) if t not in tried]
+        asked = unused_targets(state["request"], done) if took else []
+        given = [t for reply in replies for t in unused_targets(reply, done)]
+        targets = [t for t in dict.fromkeys([*given, *asked]) if t not in tried]
         if not targets:
             return None
-        tools = {s["tool"] for s in took if _same_kind(targets[0], s["arguments"])}
+        target = targets[0]
+        tools = {s["tool"] for s in took if _same_kind(target, s["arguments"])}
+        if not tools and target in given:
+            tools = self._taking(target)
         if len(tools) == 1:
-            logger.info("Final answer planned with %s unused: %s for it", targets[0], *tools)
-            task = UNUSED_TARGET_TASK.format(target=targets[0])
+            logger.info("Final answer planned with %s unused: %s for it", target, *tools)
+            task = UNUSED_TARGET_TASK.format(target=target)
             plan = {"thoughts": "", "selected_tool": tools.pop(), "task": task}
-            return {"plan": {**plan, "unused": targets[:1]}}
+            return {"plan": {**plan, "unused": [target]}}
         if any(s["tool"] == FINAL_ANSWER and "unused" in s["plan"] for s in steps):
             return None
         logger.info("Final answer planned with %s unused: planned again", targets)
@@ -991,6 +1001,17 @@ class Nodes:
         note = UNUSED_TARGETS_NOTE.format(targets=" and ".join(targets), them=them)
         refused = {**step, "selected_tool": FINAL_ANSWER, "unused": targets}
         return {"steps": [new_step(refused, {}, note, error=True)], "plan": None}
+
+    def _taking(self, target: str) -> set[str]:
+        """The action tools with an argument whose pattern accepts ``target`` (as ISO if a date)."""
+        value = target if "@" in target else _as_iso(target)
+        if value is None:
+            return set()
+        return {
+            name
+            for name in self.action_tools
+            if any(re.fullmatch(p, value) for p in argument_patterns(self.tools[name]))
+        }
 
     def _action_repeated(
         self, state: AgentState, plan: dict[str, Any], args: dict[str, Any], earlier: int
@@ -1453,6 +1474,15 @@ def _with_p(step: dict[str, Any], p: float | None) -> dict[str, Any]:
 def _asks_operation(request: str) -> bool:
     """Whether ``request`` says what to do with numbers ("in total", "longer", "per")."""
     return bool(OPERATION_WORDS & set(words(request)))
+
+
+def _as_iso(written: str) -> str | None:
+    """A written date with its year as ``YYYY-MM-DD``; None without a year."""
+    days = [day for _, day in written_dates(written) if day[0] is not None]
+    if len(days) != 1:
+        return None
+    year, month, date = days[0]
+    return f"{year:04d}-{month:02d}-{date:02d}"
 
 
 def _same_kind(target: str, arguments: dict[str, Any]) -> bool:

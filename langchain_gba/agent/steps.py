@@ -18,6 +18,7 @@ from langchain_gba.tools.search.summarize import finding
 
 __all__ = [
     "MAX_CONTEXT_CHARS",
+    "argument_patterns",
     "earlier_step",
     "findings",
     "error_observation",
@@ -158,6 +159,16 @@ def _target_keys(schema: dict[str, Any]) -> list[str]:
 
 
 _CONSTRAINTS = ("pattern", "format", "enum")
+
+
+def argument_patterns(tool: BaseTool) -> list[str]:
+    """The ``pattern`` of each of the tool's string arguments that has one (an Optional's too)."""
+    found = []
+    for spec in _schema(tool).get("properties", {}).values():
+        for option in (spec, *spec.get("anyOf", ())):
+            if isinstance(option.get("pattern"), str):
+                found.append(option["pattern"])
+    return found
 
 
 def _on_target(args: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:

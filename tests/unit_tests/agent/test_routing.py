@@ -939,3 +939,41 @@ def test_a_tool_that_returns_data_is_answered_by_the_writer():
     )
     out = agent.invoke({"request": "Open a ticket titled Broken."})
     assert out["answer"] == "Ticket 42 is open." and len(writer.calls) == 1
+
+
+class MailArgs(BaseModel):
+    recipient: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    subject: str
+    body: str
+
+
+@tool(args_schema=MailArgs)
+def mail(recipient: str, subject: str, body: str) -> str:
+    """Send an email."""
+    return f"Sent '{subject}' to {recipient}."
+
+
+def test_an_address_the_user_gave_is_used_by_the_action_that_takes_it():
+    """The review entered, then an answer planned: the address the user gave is mailed."""
+    review = {"title": "Quarterly review", "date": "2026-09-30", "time": "10:00"}
+    note = {"recipient": "paula@example.com", "subject": "Review", "body": "It is scheduled."}
+    agent, planner, fc, _ = agent_with(
+        [step("ask_user", "When is the review, and what is your manager's address?")]
+        + [step("create_event", "Add the review."), step("final_answer"), step("final_answer")],
+        [create_event, mail],
+        fc_replies=[json.dumps(review), json.dumps(note)],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "review"}}
+    request = "Put the quarterly review in my calendar and email my manager that it is scheduled."
+    agent.invoke({"request": request}, config)
+    reply = "The review is on 2026-09-30 at 10:00. My manager is paula@example.com."
+    out = agent.invoke(Command(resume=reply), config)
+    assert [s["tool"] for s in out["steps"]] == ["ask_user", "create_event", "mail", "final_answer"]
+    sent = out["steps"][2]
+    assert sent["task"] == "Do what the request asks for paula@example.com."
+    assert sent["observation"] == "Sent 'Review' to paula@example.com."
+    assert out["answer"] == (
+        "added Quarterly review on 2026-09-30 at 10:00 (60 min). "
+        "Sent 'Review' to paula@example.com."
+    )
