@@ -345,7 +345,7 @@ class Nodes:
             return ready
         p = self._results_answer(state)
         if p is not None and p >= (self.early_answer or 0.0):
-            return _early(p)
+            return self._answer_early(state, p)
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
@@ -364,7 +364,7 @@ class Nodes:
             return ready
         p = await asyncio.to_thread(self._results_answer, state)
         if p is not None and p >= (self.early_answer or 0.0):
-            return _early(p)
+            return self._answer_early(state, p)
         args = (state["request"], state["steps"], self.described, config)
         try:
             if self.planning == "ahead":
@@ -377,6 +377,11 @@ class Nodes:
             return self._planned(state, _with_p(step, p))
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
+
+    def _answer_early(self, state: AgentState, p: float) -> dict[str, Any]:
+        """The early answer, unless the request is not done (``_unfinished``)."""
+        early = _early(p)
+        return self._unfinished(state, early["plan"]) or early
 
     def _results_answer(self, state: AgentState) -> float | None:
         """The planner model's probability that the results answer the request, or None.
@@ -978,7 +983,9 @@ class Nodes:
         acted = [s for s in steps if s["tool"] in self.action_tools]
         took = [s for s in acted if _took_effect(s)]
         done = [s["arguments"] for s in acted if _took_effect(s) or s["plan"].get("rejected")]
-        replies = [str(s["observation"]) for s in steps if s["tool"] == ASK_USER and not s["error"]]
+        replies = [
+            str(s["observation"]) for s in steps if s["tool"] == ASK_USER and _took_effect(s)
+        ]
         tried = {t for s in steps for t in s["plan"].get("unused", ())}
         asked = unused_targets(state["request"], done) if took else []
         given = [t for reply in replies for t in unused_targets(reply, done)]
@@ -1043,11 +1050,18 @@ class Nodes:
         """What function calling reads: the task, and the user's request beside it.
 
         The planner's task may leave out what the request says ("with the same message"):
-        ``calls_read_request`` shows the request too (``FUNCTION_CALLING_REQUEST_USER``).
+        ``calls_read_request`` shows the request too (``FUNCTION_CALLING_REQUEST_USER``), and
+        the user's replies after it (the 1.5B model wrote "Paula.Reyes@company.com" for the
+        task "Email Paula Reyes ..." when the reply gave paula.reyes@example.com).
         """
         if not self.calls_read_request:
             return {"task": plan["task"]}
-        return {"task": plan["task"], "request": state["request"]}
+        said = [
+            str(s["observation"])
+            for s in state["steps"]
+            if s["tool"] == ASK_USER and _took_effect(s)
+        ]
+        return {"task": plan["task"], "request": " ".join([state["request"], *said])}
 
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the call: the task itself for a task-taking tool, else its arguments.

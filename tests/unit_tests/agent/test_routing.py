@@ -977,3 +977,21 @@ def test_an_address_the_user_gave_is_used_by_the_action_that_takes_it():
         "added Quarterly review on 2026-09-30 at 10:00 (60 min). "
         "Sent 'Review' to paula@example.com."
     )
+
+
+def test_an_early_answer_before_the_second_entry_takes_it_first():
+    oslo = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    back = {"title": "Return flight", "date": "2026-08-09", "time": "18:20"}
+    yes = json.dumps({"answer": "Yes"})
+    agent, *_ = agent_with(
+        [step("create_event", "Add the flight to Oslo."), yes, yes],
+        [create_event],
+        fc_replies=[json.dumps(oslo), json.dumps(back)],
+        early_answer=True,
+    )
+    request = (
+        "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on 2026-08-09 at 18:20."
+    )
+    out = agent.invoke({"request": request})
+    assert [s["tool"] for s in out["steps"]] == ["create_event", "create_event", "final_answer"]
+    assert out["steps"][1]["plan"]["unused"] == ["2026-08-09"]
