@@ -527,6 +527,7 @@ def run_request(
                 "arguments": s.get("arguments"),
                 "observation": _cut(s.get("observation"), 300),
                 "error": s.get("error"),
+                "plan": {k: v for k, v in (s.get("plan") or {}).items() if k != "plan_ahead"},
             }
             for s in steps
         ],

@@ -300,8 +300,8 @@ class Nodes:
         if earlier is None:
             return {"plan": step}
         loops, stop = self._looped(state)
-        if stop is not None:
-            return {"plan": stop, "loops": loops}
+        if stop is not None:  # the loop ends the run, unless the request is not done
+            return {**(self._unfinished(state, stop) or {"plan": stop}), "loops": loops}
         note = LOOP_NOTE.format(step=earlier + 1)
         args = dict(steps[earlier]["arguments"])  # the call it repeats
         repeat = {**step, "repeat_of": earlier + 1}  # kept out of the final answer's context

@@ -995,3 +995,23 @@ def test_an_early_answer_before_the_second_entry_takes_it_first():
     out = agent.invoke({"request": request})
     assert [s["tool"] for s in out["steps"]] == ["create_event", "create_event", "final_answer"]
     assert out["steps"][1]["plan"]["unused"] == ["2026-08-09"]
+
+
+def test_a_loop_that_would_end_the_run_takes_the_left_out_entry_first():
+    oslo = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    back = {"title": "Return flight", "date": "2026-08-09", "time": "18:20"}
+    again = step("create_event", "Add the flight to Oslo.")
+    agent, *_ = agent_with(
+        [again, again, again, step("final_answer")],
+        [create_event],
+        fc_replies=[json.dumps(oslo), json.dumps(back)],
+        max_loops=2,
+    )
+    request = (
+        "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on 2026-08-09 at 18:20."
+    )
+    out = agent.invoke({"request": request})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools == ["create_event", "create_event", "create_event", "final_answer"]
+    assert out["steps"][2]["plan"]["unused"] == ["2026-08-09"]
+    assert out["steps"][2]["observation"].startswith("added Return flight on 2026-08-09")
