@@ -250,8 +250,19 @@ class Nodes:
     # -- planner ------------------------------------------------------------------------
 
     def _stop(self, state: AgentState) -> dict[str, Any] | None:
+        """At the step limit: the run ends, with what its actions did.
+
+        A run of actions that leaves no target of the request unused (``_unfinished``) ends
+        answered with its action report, which costs no model call: the manager's email, the
+        sixth step of "Put the quarterly review in my calendar and email my manager that it is
+        scheduled.", left no step for the answer.
+        """
         if len(state["steps"]) < self.max_steps:
             return None
+        ending = {"thoughts": "", "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+        report = self._action_report(state)
+        if report is not None and self._unfinished(state, ending) is None:
+            return self._final({**ending, "reported": True, "at_limit": True}, report)
         text = f"I could not finish within {self.max_steps} steps."
         done = [
             f"step {i + 1}, {s['tool']}: {' '.join(str(s['observation']).split())[:200]}"

@@ -1015,3 +1015,29 @@ def test_a_loop_that_would_end_the_run_takes_the_left_out_entry_first():
     assert tools == ["create_event", "create_event", "create_event", "final_answer"]
     assert out["steps"][2]["plan"]["unused"] == ["2026-08-09"]
     assert out["steps"][2]["observation"].startswith("added Return flight on 2026-08-09")
+
+
+def test_a_run_of_actions_at_the_step_limit_ends_with_its_report_when_nothing_is_left():
+    oslo = {"title": "Flight to Oslo", "date": "2026-08-01", "time": "06:40"}
+    back = {"title": "Return flight", "date": "2026-08-09", "time": "18:20"}
+    request = (
+        "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on 2026-08-09 at 18:20."
+    )
+    agent, *_ = agent_with(
+        [step("create_event", "Add the flight."), step("create_event", "Add the return.")],
+        [create_event],
+        fc_replies=[json.dumps(oslo), json.dumps(back)],
+        max_steps=2,
+    )
+    out = agent.invoke({"request": request})
+    assert out["status"] == "answered" and out["steps"][-1]["plan"]["at_limit"]
+    assert out["answer"].startswith("added Flight to Oslo on 2026-08-01")
+    agent, *_ = agent_with(
+        [step("create_event", "Add the flight.")],
+        [create_event],
+        fc_replies=[json.dumps(oslo)],
+        max_steps=1,
+    )
+    out = agent.invoke({"request": request})  # the return flight is left: not answered
+    assert out["status"] == "incomplete"
+    assert out["messages"][-1].content.startswith("I could not finish within 1 steps.")
