@@ -977,11 +977,13 @@ class Nodes:
         (``unused_targets``; a call the user rejected counts as used). For the first, the
         action it takes is taken, with the request's words (``UNUSED_TARGET_TASK``; function
         calling reads the request), once per target: the action the run already took on a
-        target of its kind (an email for an address, an entry for a date), or, for what the
-        user gave, the one action whose arguments take it (``_taking``). Else the planner is
-        told once (``UNUSED_TARGETS_NOTE``). The 1.5B planner answered "Email the caterer at
-        food@catering.example.com that we will be 40 guests, and tell venue@hall.example.com
-        the same." after the first email, and kept answering when told; it never emailed the
+        target of its kind (an email for an address, an entry for a date), or, for an address
+        or for a date the user gave, the one action whose arguments take it (``_taking``; a
+        date the request writes may be an email's content, so it needs the first). Else the
+        planner is told once (``UNUSED_TARGETS_NOTE``). The 1.5B planner answered "Email the
+        caterer at food@catering.example.com that we will be 40 guests, and tell
+        venue@hall.example.com the same." after the first email, and answered "... and email
+        mum@example.net the landing time" after the entry, though told; it never emailed the
         manager whose address the user gave for "Put the quarterly review in my calendar and
         email my manager that it is scheduled.". None after the user edited a call (a person
         steers the run), or with ``complete_actions=False``.
@@ -1005,7 +1007,7 @@ class Nodes:
             return None
         target = targets[0]
         tools = {s["tool"] for s in took if _same_kind(target, s["arguments"])}
-        if not tools and target in given:
+        if not tools and (target in given or "@" in target):
             tools = self._taking(target)
         if len(tools) == 1:
             logger.info("Final answer planned with %s unused: %s for it", target, *tools)

@@ -14,6 +14,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function
 
 from langchain_gba._text import words
+from langchain_gba.dates import dates_in, iso_date, iso_time, times_in
 from langchain_gba.prompts import (
     FUNCTION_CALLING_REQUEST_USER,
     FUNCTION_CALLING_SYSTEM,
@@ -96,12 +97,28 @@ def _given(value: Any, task: str, stems: set[str]) -> bool:
         return any(form in task for form in _number_forms(value)) or _number_word(value, task)
     if isinstance(value, str):
         text = value.strip().lower()
+        if (moment := _moment_given(text, task)) is not None:
+            return moment
         return not text or text in task or bool(_stems(text) & stems)
     if isinstance(value, list):
         return all(_given(v, task, stems) for v in value)
     if isinstance(value, Mapping):
         return all(_given(v, task, stems) for v in value.values())
     return False
+
+
+def _moment_given(value: str, task: str) -> bool | None:
+    """For a date or a time, whether ``task`` writes it in any form; None for other values.
+
+    "8:00" for ``08:00``, "7:30 pm" for ``19:30``, "3 October 2026" for ``2026-10-03``: the
+    time "7:30 pm" was dropped from an anniversary dinner as not given.
+    """
+    if (time := iso_time(value)) is not None:
+        return time in times_in(task)
+    if (day := iso_date(value)) is not None:
+        year, month, date = day
+        return any(d[1:] == (month, date) and d[0] in (None, year) for d in dates_in(task))
+    return None
 
 
 def _number_forms(value: float) -> set[str]:

@@ -1041,3 +1041,20 @@ def test_a_run_of_actions_at_the_step_limit_ends_with_its_report_when_nothing_is
     out = agent.invoke({"request": request})  # the return flight is left: not answered
     assert out["status"] == "incomplete"
     assert out["messages"][-1].content.startswith("I could not finish within 1 steps.")
+
+
+def test_an_address_the_request_gives_is_mailed_after_another_action():
+    landing = {"title": "Flight lands", "date": "2026-07-18", "time": "16:45"}
+    note = {"recipient": "mum@example.net", "subject": "Landing", "body": "I land at 16:45."}
+    agent, *_ = agent_with(
+        [step("create_event", "Add the landing."), step("final_answer"), step("final_answer")],
+        [create_event, mail],
+        fc_replies=[json.dumps(landing), json.dumps(note)],
+    )
+    request = (
+        "My flight lands on 2026-07-18 at 16:45: put it in my calendar and email mum@example.net "
+        "the landing time."
+    )
+    out = agent.invoke({"request": request})
+    assert [s["tool"] for s in out["steps"]] == ["create_event", "mail", "final_answer"]
+    assert out["steps"][1]["plan"]["unused"] == ["mum@example.net"]

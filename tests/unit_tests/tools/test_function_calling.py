@@ -85,3 +85,18 @@ def test_the_request_beside_the_task_is_shown_and_gives_optional_values() -> Non
     first, second = ([m.content for m in call if m.type == "human"][0] for call in model.calls)
     assert first == f"Task: {task}"
     assert second == f"The user's request: {request}\n\nTask: {task}"
+
+
+@pytest.mark.parametrize(
+    ("value", "task", "kept"),
+    [
+        ("19:30", "the anniversary dinner, 7:30 pm, two hours", True),
+        ("08:00", "booked for 21 January 2026 at 8:00", True),
+        ("10:00", "booked for 21 January 2026", False),  # made up
+        ("2026-10-03", "on 3 October 2026", True),
+        ("2026-10-04", "on 3 October 2026", False),
+    ],
+)
+def test_a_date_or_time_is_given_in_any_form(value: str, task: str, kept: bool) -> None:
+    parameters = {"type": "object", "properties": {"when": {"type": "string"}}, "required": []}
+    assert (grounded_arguments({"when": value}, parameters, task) == {"when": value}) is kept
