@@ -1,6 +1,7 @@
 """Did the assistant do what was asked, exactly once, and say only what it did?
 
-    python bench/assistant.py [--model qwen2.5-coder-1.5b-instruct] [--split dev|test|fresh|fresh2|all]
+    python bench/assistant.py [--model qwen2.5-coder-1.5b-instruct]
+                              [--split dev|test|fresh|fresh2|all]
                               [--limit N] [--ids a,b] [--out bench/results] [--keep-data]
     python bench/assistant.py --resume ...     # go on from the requests already saved
     python bench/assistant.py --from-json FILE # rebuild one run's reports (checks re-applied)

@@ -87,15 +87,19 @@ def _as_expression(task: str) -> str | None:
 # -- the tool -----------------------------------------------------------------------------------
 
 
-class CalculatorExpression(BaseModel):
-    """What the model writes for a calculation task: one arithmetic expression."""
-
-    expression: str = Field(
+def _expression_field() -> Any:
+    return Field(
         min_length=1,
         max_length=200,
         pattern=EXPRESSION_PATTERN,
         description="One arithmetic expression with the numbers of the task, e.g. (12 + 3) * 4",
     )
+
+
+class CalculatorExpression(BaseModel):
+    """What the model writes for a calculation task: one arithmetic expression."""
+
+    expression: str = _expression_field()
 
 
 class CalculatorWorkedExpression(BaseModel):
@@ -106,7 +110,7 @@ class CalculatorWorkedExpression(BaseModel):
         max_length=160,
         description="The numbers the calculation takes, each with what it is, as given",
     )
-    expression: str = CalculatorExpression.model_fields["expression"]
+    expression: str = _expression_field()
 
 
 def default_calculator_llm() -> BaseChatModel:
