@@ -40,13 +40,22 @@ CREATE TABLE IF NOT EXISTS events (
 )"""
 
 
+DATE_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+ADDRESS_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+"""The arguments' patterns, as tight as the values: the grammar then allows only real ones.
+With ``\d{2}:\d{2}`` the 1.5B model wrote "33:15" for "3:15pm" and "93:00" for "9:30am" (4 of
+the 24 ``fresh2`` requests failed so), "1920-05-19" for "19 May 2026", and one recipient
+"tom@example.org,ana.example.org"; with these it wrote 15:15, 09:30 and 2026-05-19."""
+
+
 class EventArgs(BaseModel):
     """A calendar entry."""
 
     title: str = Field(description="What the event is, e.g. 'Lunch with Ann'.", max_length=120)
-    date: str = Field(description="The day, YYYY-MM-DD.", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date: str = Field(description="The day, YYYY-MM-DD.", pattern=DATE_PATTERN)
     time: str | None = Field(
-        default=None, description="The start, HH:MM (24-hour).", pattern=r"^\d{2}:\d{2}$"
+        default=None, description="The start, HH:MM (24-hour).", pattern=TIME_PATTERN
     )
     duration_minutes: int = Field(default=60, ge=5, le=1440, description="How long, in minutes.")
 
@@ -54,9 +63,7 @@ class EventArgs(BaseModel):
 class EmailArgs(BaseModel):
     """An email to send."""
 
-    recipient: str = Field(
-        description="The address to send to.", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-    )
+    recipient: str = Field(description="The address to send to.", pattern=ADDRESS_PATTERN)
     subject: str = Field(description="A short subject line.", max_length=120)
     body: str = Field(description="The message.", max_length=2000)
 

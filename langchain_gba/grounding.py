@@ -624,25 +624,36 @@ def unsourced_dates(arguments: Mapping[str, Any], sources: Sequence[str]) -> lis
     return found
 
 
-def unused_targets(request: str, done: Sequence[Mapping[str, Any]]) -> list[str]:
+def unused_targets(
+    request: str, done: Sequence[Mapping[str, Any]], *, mentioned: bool = True
+) -> list[str]:
     """The email addresses and dates ``request`` writes that no arguments in ``done`` use.
 
     ``done`` holds the arguments of the actions that took effect. An address is used when an
-    argument holds it; a date when an argument writes it in any form (an event's ``date``, an
-    email's body). "Put 'Flight to Oslo' on 2026-08-01 at 06:40 and 'Return flight' on
-    2026-08-09 at 18:20 in my calendar." was answered after the first entry: 2026-08-09 was
-    unused.
+    argument is that address (a body that names it sends nothing to it: "Email jen@example.net
+    that the rent is going up, same to sam.k@example.net." had its body say "same to
+    sam.k@example.net"); a date when an argument writes it in any form (an event's ``date``, an
+    email's body), or, with ``mentioned=False``, when an argument is that date (what a user
+    gave for an entry is not used by an email that mentions it). "Put 'Flight to Oslo' on
+    2026-08-01 at 06:40 and 'Return flight' on 2026-08-09 at 18:20 in my calendar." was
+    answered after the first entry: 2026-08-09 was unused.
     """
     strings = [s for args in done for s in _strings(args)]
-    used = " ".join(strings).lower()
+    addresses = {
+        a.lower()
+        for value in strings
+        if _ADDRESSES.fullmatch(value)
+        for a in _ADDRESS.findall(value)
+    }
     days: set[Day] = set()
     for value in strings:
-        days |= dates_in(value)
+        if mentioned:
+            days |= dates_in(value)
         if (day := iso_date(value)) is not None:
             days.add(day)
     found: list[str] = []
     for address in _ADDRESS.findall(request):
-        if address.lower() not in used and address not in found:
+        if address.lower() not in addresses and address not in found:
             found.append(address)
     dates: dict[str, bool] = {}
     for written, (year, month, date) in written_dates(request):
@@ -653,6 +664,12 @@ def unused_targets(request: str, done: Sequence[Mapping[str, Any]]) -> list[str]
         dates[written] = dates.get(written, False) or hit
     found += [written for written, hit in dates.items() if not hit]
     return found
+
+
+_ADDRESSES = re.compile(
+    r"\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+(?:\s*[,;]\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+)*\s*"
+)
+"""An argument that is an address, or a list of them."""
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ __all__ = [
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
     "FUNCTION_CALLING_REQUEST_USER",
+    "REPLY_IN_REQUEST",
     "FUNCTION_DECISION_SYSTEM",
     "FUNCTION_FIT_QUESTIONS",
     "FUNCTION_CHOICE_SYSTEM",
@@ -769,6 +770,11 @@ task does not give."""
 FUNCTION_CALLING_USER = "Task: {task}"
 
 FUNCTION_CALLING_REQUEST_USER = "The user's request: {request}\n\nTask: {task}"
+
+REPLY_IN_REQUEST = '(Asked "{question}", the user said: "{reply}")'
+"""A reply of the user, after the request in ``FUNCTION_CALLING_REQUEST_USER``: glued to the
+request, "I have nothing to add." became an email's body. Formatted with ``question`` and
+``reply``."""
 """The arguments asked with the user's request beside the task (the agent's calls): the task
 the planner wrote may leave out what the request says. For "Email the caterer at
 food@catering.example.com that we will be 40 guests, and tell venue@hall.example.com the same."

@@ -133,7 +133,7 @@ class ActionSteps:
         replies = [str(s["observation"]) for s in steps if s["tool"] == ASK_USER and took_effect(s)]
         tried = {t for s in steps for t in s["plan"].get("unused", ())}
         asked = unused_targets(state["request"], done) if took else []
-        given = [t for reply in replies for t in unused_targets(reply, done)]
+        given = [t for reply in replies for t in unused_targets(reply, done, mentioned=False)]
         targets = [t for t in dict.fromkeys([*given, *asked]) if t not in tried]
         if not targets:
             return None

@@ -72,6 +72,7 @@ from langchain_gba.prompts import (
     NOT_DONE,
     NOT_DONE_FOR,
     NOT_ESTABLISHED,
+    REPLY_IN_REQUEST,
     SAME_RESULT_NOTE,
     SEARCHED_REQUEST_THOUGHTS,
     UNDONE_ACTIONS,
@@ -289,6 +290,8 @@ class Nodes(ActionSteps):
             return {"steps": [new_step(step, {}, WORLD_QUESTION_NOTE, error=True)], "plan": None}
         step = self._about_user(step)
         tool = step.get("selected_tool", "")
+        if tool == FINAL_ANSWER and (asked := self._users_own(state, step)) is not None:
+            return asked
         if tool == FINAL_ANSWER and (unfinished := self._unfinished(state, step)) is not None:
             return unfinished
         earlier = (
@@ -769,14 +772,17 @@ class Nodes(ActionSteps):
         new neighbours?" with "Hello": the planner took them for questions about words. Before
         any step, when the user can be asked and the request speaks of the user's own things
         (``users_own``), no answer is written: the step says what only the user knows
-        (``USERS_OWN_NOTE``) and the planner plans again, at least one step.
+        (``USERS_OWN_NOTE``) and the planner plans again, at least one step. So for the step
+        planner: "tell my boss im sick today and wont be in" was answered "I am sick today and
+        will not be in.".
         """
         if not self.ask_users_own or state["steps"] or ASK_USER not in self.tools:
             return None
         own = users_own(state["request"])
         if own is None:
             return None
-        step = {"thoughts": plan["thoughts"], "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
+        thoughts = plan.get("thoughts", "")
+        step = {"thoughts": thoughts, "selected_tool": FINAL_ANSWER, "task": ANSWER_TASK}
         note = USERS_OWN_NOTE.format(own=own.split(maxsplit=1)[1])
         refused = new_step({**step, "plan_ahead": []}, {}, note, error=True)
         return {"steps": [refused], "plan": None, "pending": None}
@@ -931,11 +937,11 @@ class Nodes(ActionSteps):
         if not self.calls_read_request:
             return {"task": plan["task"]}
         said = [
-            str(s["observation"])
+            REPLY_IN_REQUEST.format(question=s["task"], reply=s["observation"])
             for s in state["steps"]
             if s["tool"] == ASK_USER and took_effect(s)
         ]
-        return {"task": plan["task"], "request": " ".join([state["request"], *said])}
+        return {"task": plan["task"], "request": "\n".join([state["request"], *said])}
 
     def call(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the call: the task itself for a task-taking tool, else its arguments.

@@ -414,3 +414,20 @@ def test_addresses_an_answer_says_an_action_went_to():
         answer, [answer], action_tools=["send_email"], done=["send_email"], done_arguments=[tom]
     )
     assert check.addresses == ["jane@example.com"] and not check.ok
+
+
+def test_an_address_named_in_a_body_is_not_used_and_a_reply_date_must_be_an_argument():
+    request = "Email jen@example.net that the rent is going up, same to sam.k@example.net."
+    jen = {
+        "recipient": "jen@example.net",
+        "body": "The rent is going up, same to sam.k@example.net.",
+    }
+    assert unused_targets(request, [jen]) == ["sam.k@example.net"]
+    both = {**jen, "recipient": "jen@example.net, sam.k@example.net"}
+    assert unused_targets(request, [both]) == []
+    reply = "The new practice is on 2026-05-09 at 10:00."
+    mail = {"recipient": "coach@example.net", "body": "Practice is on 2026-05-09."}
+    assert unused_targets(reply, [mail]) == []
+    assert unused_targets(reply, [mail], mentioned=False) == ["2026-05-09"]
+    event = {"title": "Practice", "date": "2026-05-09", "time": "10:00"}
+    assert unused_targets(reply, [mail, event], mentioned=False) == []

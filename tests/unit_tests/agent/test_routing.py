@@ -1058,3 +1058,16 @@ def test_an_address_the_request_gives_is_mailed_after_another_action():
     out = agent.invoke({"request": request})
     assert [s["tool"] for s in out["steps"]] == ["create_event", "mail", "final_answer"]
     assert out["steps"][1]["plan"]["unused"] == ["mum@example.net"]
+
+
+def test_the_step_planner_asks_before_answering_a_request_about_the_users_own():
+    agent, planner, *_ = agent_with(
+        [step("final_answer"), step("ask_user", "What is your boss's email address?")],
+        [send_email],
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "boss"}}
+    out = agent.invoke({"request": "tell my boss im sick today and wont be in"}, config)
+    refused = out["steps"][0]
+    assert refused["error"] and refused["observation"].startswith("Not answered: the request")
+    assert out["__interrupt__"][0].value["question"] == "What is your boss's email address?"
