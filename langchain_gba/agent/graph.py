@@ -208,9 +208,10 @@ def create_gba_agent(
             calculator ("then sum them: calculate_number") but whose steps leave it out ends
             with the calculator on the request, for a request that asks for a number, unless
             it already calculated on the latest results. ``False``: the steps as written.
-        ask_users_own: with ``planning="ahead"`` and ``ask_user``, a first plan without steps
-            for a request that speaks of the user's own things ("my favourite restaurant",
-            ``users_own``; not a thanks or a greeting) writes no answer: the planner is told
+        ask_users_own: with ``ask_user``, a first plan without steps (or a first
+            ``final_answer``) for a request that speaks of the user's own things ("my
+            favourite restaurant", ``users_own``; not a thanks or a greeting) writes no
+            answer: the planner is told
             that only the user knows it and plans again, at least one step. ``False``: it is
             answered directly.
         grounded_addresses: an action whose arguments hold an email address that neither the
