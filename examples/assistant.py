@@ -44,7 +44,7 @@ DATE_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
 ADDRESS_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 """The arguments' patterns, as tight as the values: the grammar then allows only real ones.
-With ``\d{2}:\d{2}`` the 1.5B model wrote "33:15" for "3:15pm" and "93:00" for "9:30am" (4 of
+With ``\\d{2}:\\d{2}`` the 1.5B model wrote "33:15" for "3:15pm" and "93:00" for "9:30am" (4 of
 the 24 ``fresh2`` requests failed so), "1920-05-19" for "19 May 2026", and one recipient
 "tom@example.org,ana.example.org"; with these it wrote 15:15, 09:30 and 2026-05-19."""
 
