@@ -112,6 +112,7 @@ def test_real_model_routes_to_each_tool(llm):
         planner=ZeroShotPlanner(planner),
         function_calling_model=llm,
         planning="step",
+        calls_read_request=False,  # the 135M, shown the request too, wrote "Boy@example.com"
     )
     state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
     assert [s["tool"] for s in state["steps"]] == ["lookup_fact", "send_email", "final_answer"]
@@ -168,8 +169,10 @@ def test_agent_on_a_llama_cpp_server(llama_server):
     state = agent.invoke({"request": "Email bob@example.com the population of Paris."})
     assert state["status"] in {"answered", "incomplete"}
     step_model = plan_step_model(["send_email", "lookup_fact", "final_answer"], max_length=60)
-    for s in state["steps"]:
-        step_model.model_validate(s["plan"])
+    for s in state["steps"]:  # the planner's fields (the agent adds its own notes beside them)
+        step_model.model_validate(
+            {k: v for k, v in s["plan"].items() if k in step_model.model_fields}
+        )
         if s["tool"] == "send_email" and not s["error"]:
             EmailArgs.model_validate(s["arguments"])
 
