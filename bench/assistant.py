@@ -1,7 +1,7 @@
 """Did the assistant do what was asked, exactly once, and say only what it did?
 
     python bench/assistant.py [--model qwen2.5-coder-1.5b-instruct]
-                              [--split dev|test|fresh|fresh2|all]
+                              [--split dev|test|fresh|fresh2|fresh3|all]
                               [--limit N] [--ids a,b] [--out bench/results] [--keep-data]
     python bench/assistant.py --resume ...     # go on from the requests already saved
     python bench/assistant.py --from-json FILE # rebuild one run's reports (checks re-applied)
@@ -794,7 +794,9 @@ def load_requests(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=MODEL_DEFAULT, help="embedded model name or GGUF path")
-    parser.add_argument("--split", choices=["dev", "test", "fresh", "fresh2", "all"], default="all")
+    parser.add_argument(
+        "--split", choices=["dev", "test", "fresh", "fresh2", "fresh3", "all"], default="all"
+    )
     parser.add_argument("--limit", type=int, default=None, help="the first N requests")
     parser.add_argument("--ids", default=None, help="comma-separated request ids only")
     parser.add_argument("--requests", type=Path, default=DATA)

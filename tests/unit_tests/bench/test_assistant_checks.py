@@ -89,7 +89,7 @@ def test_the_labelled_requests_are_well_formed() -> None:
     assert len(shapes["one_action"]) >= 8 and len(shapes["two_actions"]) >= 8
     assert len(shapes["lookup_then_action"]) >= 6
     for x in items:
-        assert x["split"] in ("dev", "test", "fresh", "fresh2")
+        assert x["split"] in ("dev", "test", "fresh", "fresh2", "fresh3")
         expect = x["expect"]
         assert expect["events"] or expect["emails"]
         for e in expect["events"]:
