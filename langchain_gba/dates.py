@@ -19,6 +19,7 @@ __all__ = [
     "iso_date",
     "iso_time",
     "names_a_day",
+    "same_day",
     "times_in",
     "written_dates",
 ]
@@ -106,6 +107,11 @@ def written_dates(text: str) -> list[tuple[str, Day]]:
             if _valid(year, month, day):
                 found.append((m[0], (year, month, day)))
     return found
+
+
+def same_day(a: Day, b: Day) -> bool:
+    """Whether two dates are the same day; a missing year matches any ("March 14th")."""
+    return a[1:] == b[1:] and (a[0] is None or b[0] is None or a[0] == b[0])
 
 
 def times_in(text: str) -> set[tuple[int, int]]:

@@ -23,6 +23,7 @@ from langchain_gba.dates import (
     iso_date,
     iso_time,
     names_a_day,
+    same_day,
     times_in,
     written_dates,
 )
@@ -597,9 +598,8 @@ def unsourced_addresses(arguments: Mapping[str, Any], sources: Sequence[str]) ->
     return found
 
 
-def _day_given(day: tuple[int, int, int], days: set[Day]) -> bool:
-    year, month, date = day
-    return (year, month, date) in days or (None, month, date) in days
+def _day_given(day: Day, days: set[Day]) -> bool:
+    return any(same_day(day, d) for d in days)
 
 
 def unsourced_dates(arguments: Mapping[str, Any], sources: Sequence[str]) -> list[str]:
@@ -656,11 +656,8 @@ def unused_targets(
         if address.lower() not in addresses and address not in found:
             found.append(address)
     dates: dict[str, bool] = {}
-    for written, (year, month, date) in written_dates(request):
-        hit = any(
-            d[1:] == (month, date) and None in (year, d[0]) or d == (year, month, date)
-            for d in days
-        )
+    for written, day in written_dates(request):
+        hit = _day_given(day, days)
         dates[written] = dates.get(written, False) or hit
     found += [written for written, hit in dates.items() if not hit]
     return found

@@ -14,7 +14,7 @@ from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function
 
 from langchain_gba._text import words
-from langchain_gba.dates import dates_in, iso_date, iso_time, times_in
+from langchain_gba.dates import dates_in, iso_date, iso_time, same_day, times_in
 from langchain_gba.prompts import (
     FUNCTION_CALLING_REQUEST_USER,
     FUNCTION_CALLING_SYSTEM,
@@ -116,8 +116,7 @@ def _moment_given(value: str, task: str) -> bool | None:
     if (time := iso_time(value)) is not None:
         return time in times_in(task)
     if (day := iso_date(value)) is not None:
-        year, month, date = day
-        return any(d[1:] == (month, date) and d[0] in (None, year) for d in dates_in(task))
+        return any(same_day(day, d) for d in dates_in(task))
     return None
 
 
