@@ -656,8 +656,8 @@ def unused_targets(
         if address.lower() not in addresses and address not in found:
             found.append(address)
     dates: dict[str, bool] = {}
-    for written, day in written_dates(request):
-        hit = _day_given(day, days)
+    for written, when in written_dates(request):
+        hit = _day_given(when, days)
         dates[written] = dates.get(written, False) or hit
     found += [written for written, hit in dates.items() if not hit]
     return found
