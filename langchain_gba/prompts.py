@@ -41,6 +41,7 @@ __all__ = [
     "UNGROUNDED_NAMES",
     "GROUNDING_HOW",
     "FINE_TUNED_PLANNER",
+    "FINE_TUNED_PLAN_AHEAD",
     "FUNCTION_CALLING_SYSTEM",
     "FUNCTION_CALLING_USER",
     "FUNCTION_CALLING_REQUEST_USER",
@@ -84,7 +85,9 @@ __all__ = [
     "SEARCH_SUMMARY_USER",
     "ZERO_SHOT_PLANNER_SYSTEM",
     "ZERO_SHOT_PLANNER_USER",
+    "fine_tuned_plan_prompt",
     "fine_tuned_planner_prompt",
+    "short_description",
     "format_context",
     "format_fields",
     "format_parameters",
@@ -94,8 +97,11 @@ __all__ = [
     # simulation
     "GENERATE_REQUESTS_STEPS",
     "GENERATE_REQUESTS_SYSTEM",
+    "GENERATE_REQUESTS_STYLE",
     "GENERATE_REQUESTS_USER",
+    "REQUEST_STYLES",
     "JUDGE_SYSTEM",
+    "AHEAD_KIND_HINTS",
     "KIND_HINT",
     "KIND_HINTS",
     "REQUEST_KINDS",
@@ -760,6 +766,41 @@ def fine_tuned_planner_prompt(request: str, steps: Sequence[Mapping[str, Any]]) 
     return FINE_TUNED_PLANNER.format(request=request, context=format_context(steps))
 
 
+FINE_TUNED_PLAN_AHEAD = """\
+Tools:
+{tools}
+
+Request: {request}
+
+{context}
+
+Plan the steps still needed."""
+"""A plan-ahead fine-tuned planner's prompt (the completion is the plan's JSON, thoughts and
+steps, as ``plan_model`` constrains it). The tools come first, each with the first sentence of
+its description: the prefix is the same for every request of a tool set (llama.cpp reuses it),
+and an app's own tools are named to the student as they are to the teacher."""
+
+
+def short_description(description: str) -> str:
+    """A tool description's first sentence (the fine-tuned planner's tool list)."""
+    text = " ".join(description.split())
+    match = re.search(r"(?<=[.!?])\s", text)
+    return text[: match.start()] if match else text
+
+
+def fine_tuned_plan_prompt(
+    request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[tuple[str, str]]
+) -> str:
+    """A plan-ahead fine-tuned planner's prompt: tools, request, results, the instruction.
+
+    ``final_answer`` is left out of the tools (the answer follows the plan).
+    """
+    listed = [(n, short_description(d)) for n, d in tools if n != "final_answer"]
+    return FINE_TUNED_PLAN_AHEAD.format(
+        tools=format_tools(listed), request=request, context=format_context(steps)
+    )
+
+
 # -- function calling -------------------------------------------------------------------------
 
 FUNCTION_CALLING_SYSTEM = """\
@@ -1173,6 +1214,22 @@ Each request is one or two sentences in the user's own words, about the topic, s
 (names, places, numbers), and different from the examples."""
 """Formatted with ``tools`` (``format_tools`` lines)."""
 
+GENERATE_REQUESTS_STYLE = " Write every request the way this user types: {style}."
+"""Appended to the system prompt with a writing style (``REQUEST_STYLES``), one per batch."""
+
+REQUEST_STYLES: tuple[str, ...] = (
+    "short and plain, a few words, no greeting",
+    "all in lowercase, with little or no punctuation",
+    "in a hurry, with a typo or two and a missing word",
+    "politely and at length, with a sentence of context about why they ask",
+    'as an indirect question ("I was wondering...", "do you know...")',
+    'as an instruction ("tell me...", "find out...", "work out...")',
+    "casually, like a text message to a friend",
+    "like a non-native speaker, simple words and slightly odd grammar",
+)
+"""How people write (the generator's personas): a student trained on one register alone
+generalised poorly to requests written apart (issue "A student that holds up")."""
+
 GENERATE_REQUESTS_STEPS = """ For each request, list the steps the assistant needs, one short \
 sentence each, the last one being the final answer."""
 """Appended to the system prompt when the requests come with their steps."""
@@ -1231,6 +1288,16 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "arithmetic on numbers that the request itself gives",
         ("I cycle 14 km a day, 5 days a week. How far is that over 46 weeks?",),
     ),
+    "internet": RequestKind(
+        "request_for_current_information",
+        "about something current or too specific for an encyclopedia, that only a web search "
+        "finds: today's weather or news, a price, a score, opening hours, a product's reviews, "
+        "a timetable",
+        (
+            "What's the weather going to be like in Porto this weekend?",
+            "How much does a monthly train pass in Zurich cost now?",
+        ),
+    ),
     "ask_user": RequestKind(
         "request_needing_a_personal_detail",
         "about the user's own life (their age, salary, rent, home town, tastes), written with "
@@ -1247,9 +1314,16 @@ KIND_HINTS: dict[str, str] = {
     "multi_step": "it needs several searches, one fact each, then maybe a calculation",
     "calculation": "its numbers are all in the request: calculate_number",
     "ask_user": "a personal detail only the user knows is missing: ask_user for it first",
+    "internet": "it needs current information from the web: search_internet",
 }
 """The teacher's privileged hint on its first step, from a generated request's kind (the student
 never sees it: it learns the choice from the request alone)."""
+
+AHEAD_KIND_HINTS: dict[str, str] = {
+    **KIND_HINTS,
+    "direct": "it needs no tool: no steps, the answer follows the plan",
+}
+"""``KIND_HINTS`` for a teacher that plans ahead (``final_answer`` is no step of a plan)."""
 
 KIND_HINT = "(Note for the planner, not from the user: {hint}.)"
 """Appended to the request the hinted teacher plans its first step for."""

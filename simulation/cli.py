@@ -185,12 +185,20 @@ def requests(
         list[Path] | None,
         typer.Option(help="JSONL files of requests never to write (e.g. a benchmark's)."),
     ] = None,
+    varied_wording: Annotated[
+        bool,
+        typer.Option(
+            help="Write each batch in one of several users' styles (REQUEST_STYLES: short, "
+            "lowercase, typos, indirect, instructions, chatty...); the record's 'style'."
+        ),
+    ] = False,
     retries: Retries = 3,
     timeout: Timeout = 300.0,
     connect_attempts: ConnectAttempts = 5,
 ) -> None:
     """Generate diverse requests over a topic list (deduplicated), with the steps they need."""
     from langchain_gba.planner import tool_descriptions
+    from langchain_gba.prompts import REQUEST_STYLES
     from langchain_gba.tools.ask_user import AskUserTool
     from simulation.generate import (
         DEFAULT_MIX,
@@ -244,6 +252,7 @@ def requests(
                     documents=documents,
                     seed=seed + len(file.records), seen=seen,
                     max_length=max_length, max_steps=max_request_steps, step_length=step_length,
+                    styles=REQUEST_STYLES if varied_wording else (),
                     on_record=on_record, on_error=on_error,
                 )  # fmt: skip
     except (GBAError, RecordFileError) as e:
@@ -290,6 +299,20 @@ def run(
             "follows the request (privileged information; the student never sees it)."
         ),
     ] = False,
+    planning: Annotated[
+        str,
+        typer.Option(
+            help="step: single steps (the step student's format); ahead: the agent as it "
+            "answers by default, its plans kept in each record (the plan-ahead student's)."
+        ),
+    ] = "step",
+    keep_real: Annotated[
+        str,
+        typer.Option(
+            help="Comma-separated tools run as they are instead of their twins (e.g. "
+            "calculate_number,search_wikipedia: the bundled index, offline)."
+        ),
+    ] = "calculate_number",
     retries: Retries = 3,
     timeout: Timeout = 120.0,
     connect_attempts: ConnectAttempts = 5,
@@ -301,7 +324,7 @@ def run(
     models with their SHA-256 and the records by status.
     """
     from simulation.manifest import update_manifest
-    from simulation.runner import RunLabels, build_agent, make_planner, run_requests
+    from simulation.runner import RunLabels, build_agent, make_planner, recording, run_requests
 
     logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR)
     common: dict[str, Any] = {
@@ -330,10 +353,20 @@ def run(
             from simulation.runner import kind_hints as hints_of
 
             hints = hints_of(requests_list)
+        if planning not in ("step", "ahead"):
+            raise typer.BadParameter("step or ahead", param_hint="--planning")
         the_planner = make_planner(planner, planner_llm, max_length=max_length, hints=hints)
+        recorder = None
+        if planning == "ahead":
+            if not the_planner.can_plan_ahead:
+                msg = f"the {planner} planner does not plan ahead"
+                raise typer.BadParameter(msg, param_hint="--planning")
+            recorder = recording(the_planner)
         agent = build_agent(
             the_planner, tool_llm, _tool_list(tools, tool_llm), max_steps=max_steps, seed=seed,
             observation_length=observation_length, persona=persona,
+            planning="ahead" if planning == "ahead" else "step",
+            keep_real=[t.strip() for t in keep_real.split(",") if t.strip()],
         )  # fmt: skip
         labels = RunLabels(
             planner=f"{planner}+kind-hints" if hints else planner,
@@ -359,6 +392,7 @@ def run(
                         run_requests(
                             requests_list, out, agent, labels, concurrency=concurrency,
                             on_start=on_start, on_done=on_done,
+                            recorder=recorder,
                         )
                     )  # fmt: skip
             finally:

@@ -66,6 +66,7 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "multi_step": _SEARCH,
     "calculation": frozenset({"calculate_number"}),
     "ask_user": frozenset({"ask_user"}),
+    "internet": frozenset({"search_internet"}),
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
 

@@ -25,6 +25,7 @@ from langchain_core.runnables import Runnable
 from langchain_gba.exceptions import StructuredOutputError
 from langchain_gba.prompts import (
     GENERATE_REQUESTS_STEPS,
+    GENERATE_REQUESTS_STYLE,
     GENERATE_REQUESTS_SYSTEM,
     GENERATE_REQUESTS_USER,
     REQUEST_KINDS,
@@ -147,8 +148,11 @@ def _messages(
     steps: bool,
     passages: Sequence[tuple[str, str, str]] = (),
     grounding: Mapping[str, Sequence[str]] | None = None,
+    style: str | None = None,
 ) -> list[Any]:
     system = GENERATE_REQUESTS_SYSTEM.format(tools=format_tools(tools))
+    if style:
+        system += GENERATE_REQUESTS_STYLE.format(style=style)
     user = GENERATE_REQUESTS_USER.format(
         topic=topic,
         passages=format_passages(passages),
@@ -161,6 +165,7 @@ class _Batch(NamedTuple):
     topic: str
     messages: list[Any]
     sources: dict[str, list[str]]  # key -> titles of the passages its request is about
+    style: str | None = None
 
 
 def _batch(
@@ -172,6 +177,7 @@ def _batch(
     documents: Sequence[tuple[str, str]],
     rng: random.Random,
     chars: int,
+    style: str | None = None,
 ) -> _Batch:
     """One call's messages; with ``documents``, random passages for its grounded requests."""
     passages: list[tuple[str, str, str]] = []
@@ -187,8 +193,10 @@ def _batch(
             sources.setdefault(key, []).append(title)
     if passages:
         topic = ", ".join(dict.fromkeys(title for _, title, _ in passages))
-    messages = _messages(topic, mix, tools, steps=steps, passages=passages, grounding=grounding)
-    return _Batch(topic, messages, sources)
+    messages = _messages(
+        topic, mix, tools, steps=steps, passages=passages, grounding=grounding, style=style
+    )
+    return _Batch(topic, messages, sources, style)
 
 
 def generate_requests(
@@ -207,6 +215,7 @@ def generate_requests(
     max_batches: int | None = None,
     documents: Sequence[tuple[str, str]] = (),
     passage_length: int = 360,
+    styles: Sequence[str] = (),
     on_record: Callable[[dict[str, Any]], None] | None = None,
     on_error: Callable[[str, StructuredOutputError], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -230,6 +239,8 @@ def generate_requests(
             written about random passages of it (one and two; the record's ``sources``), which
             keeps them specific and varied where a small writer repeats itself.
         passage_length: the most characters shown of a passage.
+        styles: ways of writing (``REQUEST_STYLES``); each batch is written in one of them,
+            drawn by ``seed`` (the record's ``style``).
         on_record: called with each new record.
         on_error: called with (topic, error) when a batch's output is unusable (skipped).
 
@@ -269,6 +280,7 @@ def generate_requests(
                 "kind": kind,
                 "steps": steps,
                 **({"sources": batch.sources[key]} if key in batch.sources else {}),
+                **({"style": batch.style} if batch.style else {}),
             }
             made.append(record)
             if on_record is not None:
@@ -279,9 +291,10 @@ def generate_requests(
         started = 0
         while running or (started < limit and len(made) < n):
             while started < limit and len(running) < concurrency and len(made) < n:
+                style = rng.choice(list(styles)) if styles else None
                 batch = _batch(
                     order[started % len(order)], mix, tools, steps=max_steps > 0,
-                    documents=documents, rng=rng, chars=passage_length,
+                    documents=documents, rng=rng, chars=passage_length, style=style,
                 )  # fmt: skip
                 running[pool.submit(writer.invoke, batch.messages)] = batch
                 started += 1

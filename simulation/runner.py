@@ -21,8 +21,9 @@ from langchain_core.tools import BaseTool
 
 from langchain_gba.agent import create_gba_agent
 from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner, tool_descriptions
-from langchain_gba.prompts import KIND_HINT, KIND_HINTS
+from langchain_gba.prompts import AHEAD_KIND_HINTS, KIND_HINT, KIND_HINTS
 from langchain_gba.simulated import simulated_environment
+from langchain_gba.simulated.environment import KEEP_REAL
 from simulation.export import KIND_FIRST_TOOLS
 from simulation.models import SERVER_ERROR_NAMES, ServerUnavailableError, is_server_unavailable
 from simulation.pool import process
@@ -35,7 +36,9 @@ __all__ = [
     "RunReport",
     "build_agent",
     "kind_hints",
+    "PlanRecorder",
     "make_planner",
+    "recording",
     "run_requests",
     "trajectory_record",
 ]
@@ -97,6 +100,15 @@ class HintedPlanner(ZeroShotPlanner):
             request = f"{request}\n{KIND_HINT.format(hint=KIND_HINTS[kind])}"
         return super().messages(request, steps, tools)
 
+    def ahead_messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """The plan-ahead messages; the request with its hint on the first plan."""
+        kind = self.kinds.get(request)
+        if kind in AHEAD_KIND_HINTS and not steps:
+            request = f"{request}\n{KIND_HINT.format(hint=AHEAD_KIND_HINTS[kind])}"
+        return super().ahead_messages(request, steps, tools)
+
     def first_tools(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[Any]
     ) -> list[Any]:
@@ -118,6 +130,66 @@ class HintedPlanner(ZeroShotPlanner):
         """``Planner.aplan`` over ``first_tools``."""
         chosen = self.first_tools(request, steps, tools)
         return await super().aplan(request, steps, chosen, config)
+
+
+class PlanRecorder:
+    """Keeps every plan ahead a planner writes, by request text (a trajectory's ``plans``).
+
+    Made by ``recording``, which wraps the planner's ``plan_ahead`` and ``aplan_ahead``. Each
+    plan is kept with what the planner saw: the steps so far (``task`` and ``observation``, as
+    ``format_context`` reads them), the tools (name, description), the fewest steps it had to
+    plan, and the plan (thoughts and steps): ``simulation export --plans`` turns them into a
+    plan-ahead student's examples.
+    """
+
+    def __init__(self) -> None:
+        self.plans: dict[str, list[dict[str, Any]]] = {}
+
+    def keep(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[Any],
+        min_steps: int, plan: Any,
+    ) -> None:  # fmt: skip
+        """Keep one plan and what its planner saw."""
+        self.plans.setdefault(request, []).append(
+            {
+                "steps": [
+                    {"task": s.get("task"), "observation": s.get("observation")} for s in steps
+                ],
+                "tools": [list(t) for t in tool_descriptions(tools)],
+                "min_steps": min_steps,
+                "plan": plan.model_dump() if hasattr(plan, "model_dump") else dict(plan),
+            }
+        )
+
+    def take_plans(self, request: str) -> list[dict[str, Any]]:
+        """The plans kept for ``request`` (forgotten here)."""
+        return self.plans.pop(request, [])
+
+
+def recording(planner: Planner) -> PlanRecorder:
+    """Keep the plans ahead ``planner`` writes from now on; the recorder that holds them."""
+    recorder = PlanRecorder()
+    plan_ahead, aplan_ahead = planner.plan_ahead, planner.aplan_ahead
+
+    def kept(
+        request: str, steps: Any, tools: Any, config: Any = None, *, min_steps: int = 0
+    ) -> Any:
+        tools = list(tools)
+        plan = plan_ahead(request, steps, tools, config, min_steps=min_steps)
+        recorder.keep(request, steps, tools, min_steps, plan)
+        return plan
+
+    async def akept(
+        request: str, steps: Any, tools: Any, config: Any = None, *, min_steps: int = 0
+    ) -> Any:
+        tools = list(tools)
+        plan = await aplan_ahead(request, steps, tools, config, min_steps=min_steps)
+        recorder.keep(request, steps, tools, min_steps, plan)
+        return plan
+
+    planner.plan_ahead = kept  # type: ignore[method-assign]
+    planner.aplan_ahead = akept  # type: ignore[method-assign]
+    return recorder
 
 
 def kind_hints(requests: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -160,13 +232,22 @@ def build_agent(
     seed: int = 0,
     observation_length: int = 240,
     persona: str | None = None,
+    planning: Literal["step", "ahead"] = "step",
+    keep_real: Iterable[str] = KEEP_REAL,
 ) -> Any:
-    """The agent in the simulated environment: twins of ``tools`` and a simulated user."""
+    """The agent in the simulated environment: twins of ``tools`` and a simulated user.
+
+    ``planning``: ``"step"`` records single steps (the step student's format); ``"ahead"``
+    runs the agent as it answers by default (plans ahead, with every check) and needs a
+    ``recording`` planner, whose plans are the plan-ahead student's format. ``keep_real``: the
+    tools run as they are instead of their twins (default: the calculator).
+    """
     env = simulated_environment(
         tools,
         tool_llm,
         seed=seed,
         persona=persona,
+        keep_real=keep_real,
         max_length=observation_length,
         max_title_length=max(8, min(40, observation_length // 2)),
     )
@@ -176,7 +257,7 @@ def build_agent(
         function_calling_model=tool_llm,
         answer_model=tool_llm,
         max_steps=max_steps,
-        planning="step",  # trajectories of single steps: the fine-tuning format
+        planning=planning,
     )
 
 
@@ -188,8 +269,9 @@ def trajectory_record(
     error: str | None = None,
     seconds: float = 0.0,
     started_at: str = "",
+    plans: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
-    """One line of the run file."""
+    """One line of the run file (``plans``: a recording planner's plans ahead, if any)."""
     state = state or {}
     steps = [
         {k: s.get(k) for k in ("task", "tool", "arguments", "observation", "error", "plan")}
@@ -210,6 +292,7 @@ def trajectory_record(
         "seconds": round(seconds, 3),
         "started_at": started_at,
         "meta": {k: v for k, v in request.items() if k not in ("id", "request")},
+        **({"plans": [dict(p) for p in plans]} if plans else {}),
     }
 
 
@@ -222,8 +305,15 @@ def _server_failed_inside(state: dict[str, Any]) -> str | None:
     return None
 
 
-async def run_one(agent: Agent, request: dict[str, Any], labels: RunLabels) -> dict[str, Any]:
+async def run_one(
+    agent: Agent,
+    request: dict[str, Any],
+    labels: RunLabels,
+    recorder: PlanRecorder | None = None,
+) -> dict[str, Any]:
     """Run one request; its record (status ``failed`` with the reason if the run raised).
+
+    ``recorder``: the agent's planner when it keeps its plans (``recording``).
 
     Raises:
         ServerUnavailableError: the model server is down or too slow: not recorded.
@@ -234,19 +324,23 @@ async def run_one(agent: Agent, request: dict[str, Any], labels: RunLabels) -> d
     try:
         state = await agent.ainvoke({"request": request["request"]}, config)
     except Exception as e:
+        plans = recorder.take_plans(request["request"]) if recorder else []
         if is_server_unavailable(e):
             msg = f"The model server failed during request {request['id']!r}: {e}"
             raise ServerUnavailableError(msg) from e
         error = f"{type(e).__name__}: {' '.join(str(e).split())}"
         return trajectory_record(
-            request, labels, error=error, seconds=time.perf_counter() - t0, started_at=started_at
-        )
+            request, labels, error=error, seconds=time.perf_counter() - t0,
+            started_at=started_at, plans=plans,
+        )  # fmt: skip
+    plans = recorder.take_plans(request["request"]) if recorder else []
     if (detail := _server_failed_inside(state)) is not None:
         msg = f"The model server failed during request {request['id']!r}: {detail}"
         raise ServerUnavailableError(msg)
     return trajectory_record(
-        request, labels, state=state, seconds=time.perf_counter() - t0, started_at=started_at
-    )
+        request, labels, state=state, seconds=time.perf_counter() - t0, started_at=started_at,
+        plans=plans,
+    )  # fmt: skip
 
 
 async def run_requests(
@@ -258,6 +352,7 @@ async def run_requests(
     concurrency: int = 1,
     on_start: Callable[[int, int], None] | None = None,
     on_done: Callable[[dict[str, Any]], None] | None = None,
+    recorder: PlanRecorder | None = None,
 ) -> RunReport:
     """Run every request not yet in ``out_path``, appending one record per trajectory.
 
@@ -270,6 +365,8 @@ async def run_requests(
         concurrency: requests in flight.
         on_start: called with (pending, already done) before the first request.
         on_done: called with each record when it is written.
+        recorder: the agent's planner when it keeps its plans (``recording``): each record
+            gets its request's ``plans``.
 
     Raises:
         ServerUnavailableError: the server stopped answering (rerun to resume).
@@ -293,7 +390,7 @@ async def run_requests(
                 on_done(record)
 
         async def handle(request: dict[str, Any]) -> dict[str, Any]:
-            return await run_one(agent, request, labels)
+            return await run_one(agent, request, labels, recorder)
 
         written = await process(pending, handle, out, concurrency=concurrency, on_done=done)
         return RunReport(

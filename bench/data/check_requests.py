@@ -9,10 +9,11 @@ Each line of the requests file is one JSON object:
 - ``id``: unique, kebab-case, prefixed by kind (``wiki-``, ``calc-``, ``multi-``, ``ask-``,
   ``direct-``);
 - ``request``: what the user types;
-- ``kind``: ``lookup``, ``calculation``, ``multi_step``, ``ask_user`` or ``direct``;
+- ``kind``: ``lookup``, ``calculation``, ``multi_step``, ``ask_user``, ``direct`` or ``internet``
+  (a request about something current or outside an encyclopedia: ``search_internet``; optional);
 - ``first_tool``: the tool the agent should call first (fixed by the kind);
 - ``answer``: the expected answer keyword, a list of acceptable alternatives (any one counts), or
-  ``null`` (only for ``ask_user`` and ``direct``);
+  ``null`` (only for ``ask_user``, ``direct`` and ``internet``);
 - ``source`` (lookup, multi_step): the corpus titles whose extracts hold the fact(s);
 - ``fact`` (lookup, multi_step): a keyword, or a list of keywords that must *all* occur in the
   source extracts (each in at least one of them);
@@ -76,6 +77,7 @@ KINDS: dict[str, tuple[str, str, int]] = {  # kind -> (id prefix, first tool, mi
     "multi_step": ("multi", "search_wikipedia", 60),
     "ask_user": ("ask", "ask_user", 12),
     "direct": ("direct", "final_answer", 8),
+    "internet": ("web", "search_internet", 0),  # current or web-only facts (not in the corpus)
 }
 MIN_TOTAL = 150
 SPLITS = ("dev", "test")
@@ -96,6 +98,7 @@ BY_KIND: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required extra, op
     "multi_step": ({"source", "fact", "shape"}, {"calc"}),
     "ask_user": ({"profile"}, {"calc", "shape"}),
     "direct": (set(), set()),
+    "internet": (set(), set()),
 }
 ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -299,7 +302,7 @@ def check_schema(item: dict[str, Any]) -> list[str]:
         problems.append(f"split must be one of {', '.join(SPLITS)}")
     answer = item.get("answer")
     if answer is None:
-        if kind not in ("ask_user", "direct"):
+        if kind not in ("ask_user", "direct", "internet"):
             problems.append(f"answer of a {kind} may not be null")
     elif not is_keyword_field(answer):
         problems.append("answer must be null, a non-empty string or a list of them")

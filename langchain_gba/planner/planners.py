@@ -43,6 +43,7 @@ from langchain_gba.prompts import (
     RESULTS_ANSWER_QUESTION,
     PlanAheadExample,
     PlannerExample,
+    fine_tuned_plan_prompt,
     fine_tuned_planner_prompt,
     plan_ahead_messages,
     zero_shot_planner_messages,
@@ -394,6 +395,11 @@ class ZeroShotPlanner(Planner):
 class FineTunedPlanner(Planner):
     """A model fine-tuned on recorded trajectories: only the request and the steps, no tool list.
 
+    ``plans_ahead``: the model was trained on whole plans (``fine_tuned_plan_prompt`` → the
+    plan's JSON; ``simulation export --plans``): it plans ahead, and ``create_gba_agent`` runs it
+    with ``planning="ahead"``. None: from a shipped planner's card (``"format": "ahead"``),
+    else False (one step at a time).
+
     ``model``: None for the shipped default (``smollm2-135m-planner``: SmolLM2-135M with a LoRA
     adapter trained on the 1.5B teacher's trajectories), the name of a shipped planner, a
     fine-tuned GGUF file (run like the shipped ones: greedy, no repetition penalty), or a chat
@@ -406,18 +412,37 @@ class FineTunedPlanner(Planner):
             planner = FineTunedPlanner("runs/planner/planner-q8_0.gguf")
     """
 
-    def __init__(self, model: BaseChatModel | str | None = None, **kwargs: Any) -> None:
-        if model is None or (isinstance(model, str) and model in shipped_planners()):
-            model = fine_tuned_planner_model(model or DEFAULT_FINE_TUNED_PLANNER)
+    def __init__(
+        self,
+        model: BaseChatModel | str | None = None,
+        *,
+        plans_ahead: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        shipped = shipped_planners()
+        if model is None or (isinstance(model, str) and model in shipped):
+            name = model or DEFAULT_FINE_TUNED_PLANNER
+            if plans_ahead is None:
+                plans_ahead = shipped[name].card.get("format") == "ahead"
+            model = fine_tuned_planner_model(name)
         elif isinstance(model, str):
             model = default_planner_model(model, **FINE_TUNED_SAMPLING)
         super().__init__(model, **kwargs)
+        self.can_plan_ahead = bool(plans_ahead)
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
         """One user message in the fine-tuning format."""
         return [("human", fine_tuned_planner_prompt(request, steps))]
+
+    def ahead_messages(
+        self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
+    ) -> list[tuple[str, str]]:
+        """One user message in the plan-ahead fine-tuning format (tools, request, results)."""
+        if not self.can_plan_ahead:
+            return super().ahead_messages(request, steps, tools)
+        return [("human", fine_tuned_plan_prompt(request, steps, tools))]
 
 
 def _shortened(step: Mapping[str, Any], chars: int) -> dict[str, Any]:

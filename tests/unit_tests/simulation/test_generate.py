@@ -117,3 +117,26 @@ def test_the_hinted_teacher_sees_the_hint_and_fitting_tools_on_its_first_step_on
     assert [n for n, _ in planner.first_tools("Hi there!", [], tools)] == ["final_answer"]
     with pytest.raises(ValueError, match="teacher"):
         make_planner("zero-shot", model, hints=kinds)
+
+
+def test_varied_wording_writes_each_batch_in_one_style():
+    PROMPTS.clear()
+    from langchain_gba.prompts import GENERATE_REQUESTS_STYLE, REQUEST_STYLES
+
+    reply = {"request_for_current_information": "weather in porto tmrw?"}
+    model = _SystemRecorder(replies=[json.dumps(reply)])
+    made = generate_requests(
+        model, 1, tools=TOOLS, mix=["internet"], max_steps=0, styles=REQUEST_STYLES, seed=1
+    )
+    (record,) = made
+    assert record["kind"] == "internet" and record["style"] in REQUEST_STYLES
+    assert GENERATE_REQUESTS_STYLE.format(style=record["style"]) in PROMPTS[0]
+
+
+class _SystemRecorder(ScriptedChatModel):
+    """Records the system prompts it is sent; replies in turn."""
+
+    def _generate(self, messages, *args, **kwargs):
+        with _LOCK:
+            PROMPTS.append(messages[0].content)
+        return super()._generate(messages, *args, **kwargs)

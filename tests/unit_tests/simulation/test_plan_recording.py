@@ -1,0 +1,92 @@
+"""Plan-ahead recording: the teacher's plans kept per trajectory, the hint, the students' prompt."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from langchain_core.tools import BaseTool
+from scripted import ScriptedChatModel, answer
+
+from langchain_gba.agent import create_gba_agent
+from langchain_gba.planner import FineTunedPlanner, ZeroShotPlanner
+from langchain_gba.prompts import (
+    AHEAD_KIND_HINTS,
+    FINE_TUNED_PLAN_AHEAD,
+    KIND_HINT,
+    fine_tuned_plan_prompt,
+    short_description,
+)
+from langchain_gba.tools import TaskInput
+from simulation.records import read_jsonl
+from simulation.runner import RunLabels, build_agent, make_planner, recording, run_requests
+
+REQUEST = "How high is Everest?"
+
+
+class Lookup(BaseTool):
+    name: str = "search_wikipedia"
+    description: str = "Look a fact up. Give the task in plain words."
+    args_schema: type[TaskInput] = TaskInput
+
+    def _run(self, task: str, **_: object) -> str:
+        return "Mount Everest is 8,849 m high."
+
+
+def plan(*steps: tuple[str, str], thoughts: str = "one fact") -> str:
+    return json.dumps({"thoughts": thoughts, "steps": [{"tool": t, "task": k} for t, k in steps]})
+
+
+def test_short_descriptions_and_the_plan_prompt_list_the_tools_without_final_answer():
+    assert short_description("Look a fact up.  Give the task in plain words.") == "Look a fact up."
+    assert short_description("No full stop here") == "No full stop here"
+    tools = [("search_wikipedia", "Look a fact up. More."), ("final_answer", "Answer.")]
+    done = [{"task": "How high is Everest?", "observation": "8,849 m."}]
+    prompt = fine_tuned_plan_prompt(REQUEST, done, tools)
+    assert prompt == FINE_TUNED_PLAN_AHEAD.format(
+        tools="- search_wikipedia: Look a fact up.",
+        request=REQUEST,
+        context="Task: How high is Everest?\nResult: 8,849 m.",
+    )
+    assert "final_answer" not in prompt
+
+
+def test_a_plan_ahead_student_runs_the_agent_ahead_with_one_user_message():
+    model = ScriptedChatModel(replies=[plan(("search_wikipedia", REQUEST))])
+    student = FineTunedPlanner(model, plans_ahead=True)
+    writer = ScriptedChatModel(replies=[answer("Everest is 8,849 m high.")])
+    agent = create_gba_agent(
+        [Lookup()], planner=student, function_calling_model=writer, answer_model=writer,
+        ask_user=False,
+    )  # fmt: skip
+    out = agent.invoke({"request": REQUEST})
+    assert "8,849 m" in out["answer"]  # a lookup searched as asked: its result answers
+    prompt = model.calls[0][-1].content  # (the scripted model's own schema prompt before it)
+    assert prompt.startswith("Tools:\n- search_wikipedia: Look a fact up.\n\nRequest: ")
+    assert "Write the plan" not in str(model.calls[0])  # not the zero-shot prompt
+    assert not FineTunedPlanner(ScriptedChatModel(replies=[])).can_plan_ahead
+
+
+def test_the_recording_teacher_keeps_each_plan_with_what_it_saw(tmp_path):
+    replies = [plan(("search_wikipedia", "Everest height"))]
+    teacher = make_planner("teacher", ScriptedChatModel(replies=replies), hints={REQUEST: "direct"})
+    first = teacher.ahead_messages(REQUEST, [], [("search_wikipedia", "Look.")])[-1][1]
+    assert KIND_HINT.format(hint=AHEAD_KIND_HINTS["direct"]) in first  # the hint, plan-ahead
+    teacher = ZeroShotPlanner(ScriptedChatModel(replies=replies))
+    recorder = recording(teacher)
+    writer = ScriptedChatModel(replies=[answer("Everest is 8,849 m high.")])
+    agent = build_agent(
+        teacher, writer, [Lookup()], planning="ahead", keep_real=["search_wikipedia"]
+    )
+    labels = RunLabels("teacher", "scripted", "scripted", 10)
+    out = tmp_path / "run.jsonl"
+    request = {"id": "r1", "request": REQUEST, "kind": "single_step"}
+    report = asyncio.run(run_requests([request], out, agent, labels, recorder=recorder))
+    assert report.written == 1
+    (record,) = read_jsonl(out)
+    assert record["status"] == "answered"
+    (kept,) = record["plans"]
+    assert kept["steps"] == [] and kept["min_steps"] == 0
+    assert ["search_wikipedia", "Look a fact up. Give the task in plain words."] in kept["tools"]
+    assert kept["plan"]["steps"] == [{"tool": "search_wikipedia", "task": "Everest height"}]
+    assert recorder.plans == {}  # taken with the record
