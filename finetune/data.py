@@ -113,21 +113,32 @@ def _validated(data: Any, where: str, limit: int | None) -> Any:
     return data
 
 
+PLAN_AHEAD_KEYS = ("thoughts", "steps")
+"""A plan-ahead completion's keys (``simulation export --plans``)."""
+
+
 def selected_tool(completion: str) -> str:
-    """The tool a completion (a planner step as JSON) selects.
+    """The tool a completion selects: a step's, or a plan's first (none: ``final_answer``).
 
     Raises:
-        DatasetError: not a JSON object with exactly ``PLAN_FIELDS``.
+        DatasetError: not a JSON object with exactly ``PLAN_FIELDS`` or ``PLAN_AHEAD_KEYS``.
     """
     try:
         step = json.loads(completion)
     except (TypeError, json.JSONDecodeError) as e:
         raise DatasetError(f"'completion' must be a planner step as JSON: {e}") from None
+    if isinstance(step, dict) and tuple(step) == PLAN_AHEAD_KEYS:
+        steps = step["steps"]
+        if not isinstance(steps, list) or not all(
+            isinstance(s, dict) and isinstance(s.get("tool"), str) and s["tool"] for s in steps
+        ):
+            raise DatasetError("'completion' is a plan whose steps are not {tool, task} objects.")
+        return str(steps[0]["tool"]) if steps else "final_answer"
     if not isinstance(step, dict) or tuple(step) != PLAN_FIELDS:
         keys = list(step) if isinstance(step, dict) else type(step).__name__
         raise DatasetError(
-            f"'completion' must be a JSON object with the keys {list(PLAN_FIELDS)} in this "
-            f"order, got {keys}."
+            f"'completion' must be a JSON object with the keys {list(PLAN_FIELDS)} (a step) "
+            f"or {list(PLAN_AHEAD_KEYS)} (a plan) in this order, got {keys}."
         )
     tool = step["selected_tool"]
     if not isinstance(tool, str) or not tool:

@@ -573,12 +573,20 @@ def export(
             "many times, towards the commonest first tool's count (1: as recorded).",
         ),
     ] = 1,
+    plans: Annotated[
+        bool,
+        typer.Option(
+            help="Export the plans of runs recorded with --planning ahead (the plan-ahead "
+            "student: the tools, request and results → the plan) instead of single steps."
+        ),
+    ] = False,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
         cap_tool_share,
         examples_from,
         export_dataset,
+        plan_examples_from,
         tool_frequencies,
     )
     from simulation.judge import judged_path
@@ -589,6 +597,12 @@ def export(
             judgements = judged_path(path)
             if not judgements.exists():
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
+            if plans:
+                examples += plan_examples_from(
+                    read_jsonl(path), read_jsonl(judgements), threshold=threshold,
+                    match_kinds=match_kinds,
+                )  # fmt: skip
+                continue
             examples += examples_from(
                 read_jsonl(path), read_jsonl(judgements), threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,

@@ -35,7 +35,7 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from langchain_gba.planner import PLAN_FIELDS, copies_descriptions
 from langchain_gba.prompts import (
     LOOP_ANSWER_THOUGHTS,
     LOOP_STOP_TASK,
+    fine_tuned_plan_prompt,
     fine_tuned_planner_prompt,
 )
 
@@ -55,6 +56,8 @@ __all__ = [
     "export_dataset",
     "first_tool_fits",
     "loop_answer_index",
+    "plan_examples_from",
+    "plan_first_tool",
     "split_ids",
     "tool_frequencies",
 ]
@@ -189,8 +192,64 @@ def examples_from(
     return examples
 
 
+def plan_first_tool(plan: Mapping[str, Any]) -> str:
+    """A plan's first tool; ``final_answer`` for a plan with no steps (the answer follows)."""
+    steps = plan.get("steps") or []
+    return str(steps[0]["tool"]) if steps else "final_answer"
+
+
+def plan_examples_from(
+    records: Sequence[dict[str, Any]],
+    judgements: Sequence[dict[str, Any]],
+    *,
+    threshold: int = 4,
+    match_kinds: bool = False,
+) -> list[dict[str, Any]]:
+    """The plan-ahead student's examples: each plan of the answered trajectories rated high.
+
+    The trajectories are recorded with ``simulation run --planning ahead`` and rated at least
+    ``threshold``. An example's prompt is ``fine_tuned_plan_prompt`` of what the teacher saw
+    (the request, the steps before the plan, the tools), its completion the plan's JSON
+    (thoughts, steps): the first plan of a trajectory and each plan written again after a
+    refusal or a failed step (``step`` counts them). With ``match_kinds``, only trajectories
+    whose first plan starts with a tool that fits the request's generated kind (no steps for
+    a direct request).
+    """
+    ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
+    examples = []
+    for r in records:
+        rating = ratings.get(str(r["id"]))
+        plans = r.get("plans") or []
+        if r["status"] != "answered" or rating is None or rating < threshold or not plans:
+            continue
+        fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
+        if match_kinds and fits is not None and plan_first_tool(plans[0]["plan"]) not in fits:
+            continue
+        for k, kept in enumerate(plans):
+            plan = kept["plan"]
+            target = {
+                "thoughts": plan.get("thoughts", ""),
+                "steps": [{"tool": s["tool"], "task": s["task"]} for s in plan.get("steps") or []],
+            }
+            tools = [tuple(t) for t in kept.get("tools") or []]
+            examples.append(
+                {
+                    "id": f"{r['id']}/p{k}",
+                    "trajectory": str(r["id"]),
+                    "step": k,
+                    "prompt": fine_tuned_plan_prompt(r["request"], kept["steps"], tools),
+                    "completion": json.dumps(target, ensure_ascii=False),
+                    "planner": r.get("planner", ""),
+                    "planner_model": r.get("planner_model", ""),
+                    "rating": rating,
+                }
+            )
+    return examples
+
+
 def _tool(example: dict[str, Any]) -> str:
-    return str(json.loads(example["completion"])["selected_tool"])
+    target = json.loads(example["completion"])
+    return plan_first_tool(target) if "steps" in target else str(target["selected_tool"])
 
 
 def tool_frequencies(examples: Sequence[dict[str, Any]]) -> Counter[str]:

@@ -90,3 +90,45 @@ def test_the_recording_teacher_keeps_each_plan_with_what_it_saw(tmp_path):
     assert ["search_wikipedia", "Look a fact up. Give the task in plain words."] in kept["tools"]
     assert kept["plan"]["steps"] == [{"tool": "search_wikipedia", "task": "Everest height"}]
     assert recorder.plans == {}  # taken with the record
+
+
+def _record(rid: str, kind: str, plans: list[dict], status: str = "answered") -> dict:
+    return {"id": rid, "request": f"request {rid}", "status": status, "meta": {"kind": kind},
+            "planner": "teacher", "planner_model": "m", "steps": [], "plans": plans}  # fmt: skip
+
+
+def _kept(*steps: tuple[str, str], done: list[dict] | None = None) -> dict:
+    return {
+        "steps": done or [],
+        "tools": [["search_wikipedia", "Look a fact up. More."], ["ask_user", "Ask the user."]],
+        "min_steps": 1 if done else 0,
+        "plan": {"thoughts": "t", "steps": [{"tool": t, "task": k} for t, k in steps]},
+    }
+
+
+def test_plans_export_as_a_plan_ahead_students_examples(tmp_path):
+    from finetune.data import load_split, selected_tool
+    from simulation.export import export_dataset, plan_examples_from
+
+    done = [{"task": "Everest height", "observation": "No information found."}]
+    records = [
+        _record("a", "single_step", [_kept(("search_wikipedia", "Everest height")),
+                                     _kept(("search_wikipedia", "Mount Everest"), done=done)]),
+        _record("b", "direct", [_kept()]),
+        _record("c", "direct", [_kept(("ask_user", "Why?"))]),  # does not fit its kind
+        _record("d", "single_step", [_kept(("search_wikipedia", "x"))], status="incomplete"),
+        _record("e", "single_step", [_kept(("search_wikipedia", "y"))]),  # rated 2
+    ]  # fmt: skip
+    ratings = {"a": 5, "b": 4, "c": 5, "d": 5, "e": 2}
+    judgements = [{"id": k, "status": "rated", "final_rating": v} for k, v in ratings.items()]
+    examples = plan_examples_from(records, judgements, match_kinds=True)
+    assert [e["id"] for e in examples] == ["a/p0", "a/p1", "b/p0"]
+    assert examples[1]["prompt"] == fine_tuned_plan_prompt(
+        "request a", done, [("search_wikipedia", "Look a fact up."), ("ask_user", "Ask the user.")]
+    )
+    assert json.loads(examples[2]["completion"]) == {"thoughts": "t", "steps": []}
+    assert selected_tool(examples[2]["completion"]) == "final_answer"
+    assert selected_tool(examples[0]["completion"]) == "search_wikipedia"
+    export_dataset(examples, tmp_path, test_size=0.5)
+    train, test = load_split(tmp_path), load_split(tmp_path, "test")  # the trainer accepts plans
+    assert len(train) + len(test) == 3
