@@ -67,7 +67,7 @@ def make_planner(row: str, args: argparse.Namespace) -> Any:
         return ZeroShotPlanner("smollm2-135m-instruct")
     if row == "smollm2-fine-tuned":
         if args.fine_tuned_gguf:
-            return FineTunedPlanner(args.fine_tuned_gguf)
+            return FineTunedPlanner(args.fine_tuned_gguf, plans_ahead=args.plans_ahead)
         return FineTunedPlanner(args.adapter_planner)
     from langchain_gba.planner.fine_tuned import (
         DEFAULT_FINE_TUNED_PLANNER,
@@ -81,7 +81,11 @@ def make_planner(row: str, args: argparse.Namespace) -> Any:
         if not args.candidate:
             raise SystemExit("the smollm2-candidate row needs --candidate ADAPTER.gguf")
         path = Path(args.candidate)
-        return FineTunedPlanner(fine_tuned_planner_model(path.stem, directory=path.parent))
+        card = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        return FineTunedPlanner(
+            fine_tuned_planner_model(path.stem, directory=path.parent),
+            plans_ahead=card.get("format") == "ahead",
+        )
     if row == "qwen-0.5b-zero-shot":
         return ZeroShotPlanner("qwen2.5-coder-0.5b-instruct")
     if row == "qwen-1.5b-zero-shot":
@@ -113,6 +117,11 @@ def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
     llm = ChatLlamaCpp(model=TOOL_MODEL, max_tokens=256)
     tools = [*load_tools(["wikipedia", "calculator"], llm=llm), AskUserTool(ask=user)]
     tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
+    if args.internet:  # the five-tool set: search_internet as its simulated twin (no network)
+        from langchain_gba.simulated import simulated_environment
+
+        web = load_tools(["internet"], llm=llm)
+        tools[2:2] = simulated_environment(web, llm, user=False, keep_real=())
     llm.invoke("Hello", max_tokens=1)
     built: dict[str, Any] = {
         "user": user,
@@ -179,6 +188,15 @@ def summary(records: list[dict[str, Any]], row: str) -> dict[str, Any]:
         "planner_s_per_step": statistics.mean(planner_s) if planner_s else 0.0,
         "median_s": statistics.median(r["seconds"] for r in runs) if runs else 0.0,
         "lookup_mean_s": statistics.mean(lookups) if lookups else None,
+        "first_tool_by_tool": {
+            tool: [
+                sum(
+                    r[row]["first_tool_ok"] for r in records if row in r and r["first_tool"] == tool
+                ),
+                sum(1 for r in records if row in r and r["first_tool"] == tool),
+            ]
+            for tool in sorted({r["first_tool"] for r in records})
+        },
         "by_kind": {
             kind: [
                 sum(bool(r[row]["answer_ok"]) for r in records if row in r and r["kind"] == kind),
@@ -217,6 +235,16 @@ def report_md(report: dict[str, Any]) -> str:
     for row, m in s.items():
         cells = [f"{a}/{n}" if n else "–" for a, n in (m["by_kind"].get(k, [0, 0]) for k in kinds)]
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
+    tools = sorted({t for m in s.values() for t in m.get("first_tool_by_tool", {})})
+    head = "| planner | " + " | ".join(tools) + " |"
+    lines += ["", "First tool right, by the tool the request needs first:", "", head,
+              "|---" * (len(tools) + 1) + "|"]  # fmt: skip
+    for row, m in s.items():
+        if row == "baseline":
+            continue
+        by_tool = m.get("first_tool_by_tool", {})
+        cells = [f"{a}/{n}" if n else "–" for a, n in (by_tool.get(t, [0, 0]) for t in tools)]
+        lines.append(f"| {row} | " + " | ".join(cells) + " |")
     base = s.get("baseline", {}).get("lookup_mean_s")
     if base:
         lines += ["", f"Single lookups, mean seconds per request (one-call baseline {base:.1f} s):",
@@ -254,6 +282,13 @@ def main() -> None:
     parser.add_argument("--adapter-planner", default=None, help="a shipped planner's name")
     parser.add_argument("--fine-tuned-gguf", default=None, help="a fine-tuned GGUF instead")
     parser.add_argument("--candidate", default=None, help="LoRA adapter .gguf (with its .json)")
+    parser.add_argument(
+        "--plans-ahead", action="store_true", help="--fine-tuned-gguf was trained on plans"
+    )
+    parser.add_argument(
+        "--internet", action="store_true",
+        help="add search_internet (its simulated twin on the tool model): the five-tool set",
+    )  # fmt: skip
     parser.add_argument("--requests", type=Path, default=bench.DATA)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     parser.add_argument("--resume", action="store_true")

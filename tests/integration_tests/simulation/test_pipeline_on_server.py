@@ -210,3 +210,38 @@ def test_a_server_that_is_down_gives_a_clear_error(tmp_path):
     assert result.exit_code == 2
     assert "No OpenAI-compatible server answered at http://127.0.0.1:9/v1" in result.output
     assert not (tmp_path / "run.jsonl").exists() or not read_jsonl(tmp_path / "run.jsonl")
+
+
+def test_plans_ahead_are_recorded_judged_and_exported(chain, tmp_path):
+    """The plan-ahead recording (``--planning ahead``): the agent as it answers by default, each
+    plan kept in its record with what the planner saw, exported as the plan-ahead format."""
+    pytest.importorskip("datasets")
+    run = tmp_path / "plans.jsonl"
+    cli("run", str(chain["requests"]), "--out", str(run), "--base-url", chain["url"],
+        "--planner", "teacher", "--planning", "ahead", "--concurrency", "2",
+        *RUN_BUDGET)  # fmt: skip
+    records = read_jsonl(run)
+    assert len(records) == 3
+    planned = [r for r in records if r.get("plans")]
+    assert planned, [r.get("error") for r in records]
+    for r in planned:
+        first = r["plans"][0]
+        assert first["steps"] == [] and first["min_steps"] == 0
+        assert {"search_wikipedia", "ask_user"} <= {name for name, _ in first["tools"]}
+        assert set(first["plan"]) == {"thoughts", "steps"}
+    cli("evaluate", str(run), "--base-url", chain["url"], "--max-tokens", "160",
+        "--explanation-length", "16", "--n-boot", "50")  # fmt: skip
+    out = tmp_path / "dataset"
+    result = CliRunner().invoke(app, ["export", str(run), "--out", str(out), "--plans",
+                                      "--threshold", "1", "--test-size", "0.5"])  # fmt: skip
+    rated = {j["id"] for j in read_jsonl(judged_path(run)) if j.get("status") == "rated"}
+    answered = [r for r in planned if r["status"] == "answered" and r["id"] in rated]
+    if not answered:  # the tiny model's runs may all end unanswered or unrated: nothing to export
+        assert result.exit_code == 1 and "nothing exported" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for n in ("train", "test") for x in (out / f"{n}.jsonl").open()]
+    assert len(rows) == sum(len(r["plans"]) for r in answered)
+    assert all(r["prompt"].startswith("Tools:\n- ") for r in rows)
+    assert all(r["prompt"].endswith("Plan the steps still needed.") for r in rows)
+    assert all(set(json.loads(r["completion"])) == {"thoughts", "steps"} for r in rows)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Record the 1.5B teacher's plans for a plan-ahead student, offline, on llama.cpp's llama-server
+# (4 slots). The teacher is the default agent as it answers (plans ahead, every check on), with
+# the tools of the five-tool set: Wikipedia (the bundled index, real), the calculator (real), the
+# internet search (its simulated twin: no network) and the user (simulated), on the same model.
+# Every stage appends and resumes: run it again to continue where a stopped run left off.
+#
+#   examples/record_teacher_plans.sh [N_REQUESTS]      # default 400
+#
+# Needs: make install-dev, scripts/build_llama_server.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-400}
+PY=.venv/bin/python
+OUT=${OUT:-bench/data/teacher-plans}
+PORT=${PORT:-8092}
+URL=http://127.0.0.1:$PORT/v1
+TOOLS=calculator,wikipedia,internet
+mkdir -p "$OUT"
+MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
+NO_REPACK=$($PY -c 'import sys; from pathlib import Path; from langchain_gba.chat_models._repack import repack_works; print("" if repack_works(Path(sys.argv[1])) else "--no-repack")' "$MODEL")
+.venv/bin/llama-server --model "$MODEL" --host 127.0.0.1 --port "$PORT" \
+  --ctx-size 16384 --parallel 4 $NO_REPACK > "$OUT/llama-server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null' EXIT
+until curl -sf "$URL/models" > /dev/null; do sleep 1; done
+# requests: written by the teacher in batches of every kind the five-tool set has (search_internet
+# included), each batch in one of several users' styles (--varied-wording: short, lowercase, typos,
+# indirect, instructions, chatty, ...), the single- and multi-step ones about random articles of
+# the offline Wikipedia; never the benchmark's requests or articles, nor the held-out sets written
+# apart (bench/data/apart), which judge the student
+$PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
+  --model qwen2.5-coder-1.5b-instruct --concurrency 4 --max-request-steps 0 \
+  --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed 7 \
+  --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
+  --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
+  --mix direct,single_step,single_step,multi_step,multi_step,calculation,ask_user,internet
+# trajectories: the default agent, planning ahead; on each first plan a hint from the request's
+# generated kind (the student never sees it); every plan kept with what the teacher saw
+$PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
+  --kind-hints --planning ahead --keep-real calculate_number,search_wikipedia \
+  --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
+  --tools "$TOOLS" --max-steps 10 --timeout 600
+# ratings: the 1.5B judges every trajectory
+$PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \
+  --base-url "$URL" --concurrency 4 --explanation-length 60 --report "$OUT/teacher-report.md" \
+  --chart "$OUT/teacher-report.png"
