@@ -1214,8 +1214,8 @@ Each request is one or two sentences in the user's own words, about the topic, s
 (names, places, numbers), and different from the examples."""
 """Formatted with ``tools`` (``format_tools`` lines)."""
 
-GENERATE_REQUESTS_STYLE = " Write every request the way this user types: {style}."
-"""Appended to the system prompt with a writing style (``REQUEST_STYLES``), one per batch."""
+GENERATE_REQUESTS_STYLE = "Write every request the way this user types: {style}."
+"""Appended to the user message with a writing style (``REQUEST_STYLES``), one per batch."""
 
 REQUEST_STYLES: tuple[str, ...] = (
     "short and plain, a few words, no greeting",

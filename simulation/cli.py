@@ -189,7 +189,8 @@ def requests(
         bool,
         typer.Option(
             help="Write each batch in one of several users' styles (REQUEST_STYLES: short, "
-            "lowercase, typos, indirect, instructions, chatty...); the record's 'style'."
+            "lowercase, typos, indirect, instructions, chatty...; the record's 'style'), and "
+            "roughen 40% of the requests as people type (lowercase, a typo, no question mark)."
         ),
     ] = False,
     retries: Retries = 3,
@@ -253,6 +254,7 @@ def requests(
                     seed=seed + len(file.records), seen=seen,
                     max_length=max_length, max_steps=max_request_steps, step_length=step_length,
                     styles=REQUEST_STYLES if varied_wording else (),
+                    rough_share=0.4 if varied_wording else 0.0,
                     on_record=on_record, on_error=on_error,
                 )  # fmt: skip
     except (GBAError, RecordFileError) as e:

@@ -35,6 +35,7 @@ from langchain_gba.prompts import (
     request_slots,
 )
 from langchain_gba.structured.route import structured_model
+from simulation.wording import vary
 
 __all__ = [
     "DEFAULT_MIX",
@@ -151,13 +152,13 @@ def _messages(
     style: str | None = None,
 ) -> list[Any]:
     system = GENERATE_REQUESTS_SYSTEM.format(tools=format_tools(tools))
-    if style:
-        system += GENERATE_REQUESTS_STYLE.format(style=style)
     user = GENERATE_REQUESTS_USER.format(
         topic=topic,
         passages=format_passages(passages),
         kinds=format_request_kinds(mix, grounding),
     )
+    if style:  # last, where a small writer heeds it (in the system prompt the 1.5B did not)
+        user += "\n" + GENERATE_REQUESTS_STYLE.format(style=style).strip()
     return [("system", system + GENERATE_REQUESTS_STEPS if steps else system), ("human", user)]
 
 
@@ -216,6 +217,7 @@ def generate_requests(
     documents: Sequence[tuple[str, str]] = (),
     passage_length: int = 360,
     styles: Sequence[str] = (),
+    rough_share: float = 0.0,
     on_record: Callable[[dict[str, Any]], None] | None = None,
     on_error: Callable[[str, StructuredOutputError], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -241,6 +243,9 @@ def generate_requests(
         passage_length: the most characters shown of a passage.
         styles: ways of writing (``REQUEST_STYLES``); each batch is written in one of them,
             drawn by ``seed`` (the record's ``style``).
+        rough_share: the share of requests roughened as people type (``wording.vary``:
+            lowercase, a typo, no question mark, a lead-in); the writer's text is kept in the
+            record's ``written``.
         on_record: called with each new record.
         on_error: called with (topic, error) when a batch's output is unusable (skipped).
 
@@ -272,6 +277,9 @@ def generate_requests(
             if len(made) >= n or not norm or norm in known or not usable(kind, text):
                 continue
             known.add(norm)
+            written = text
+            if rough_share > 0:
+                text = vary(text, rng, rough_share)
             steps = [] if max_steps == 0 else [" ".join(str(s).split()) for s in item["steps"]]
             record = {
                 "id": request_id(text),
@@ -281,6 +289,7 @@ def generate_requests(
                 "steps": steps,
                 **({"sources": batch.sources[key]} if key in batch.sources else {}),
                 **({"style": batch.style} if batch.style else {}),
+                **({"written": written} if written != text else {}),
             }
             made.append(record)
             if on_record is not None:

@@ -134,9 +134,30 @@ def test_varied_wording_writes_each_batch_in_one_style():
 
 
 class _SystemRecorder(ScriptedChatModel):
-    """Records the system prompts it is sent; replies in turn."""
+    """Records the last message it is sent; replies in turn."""
 
     def _generate(self, messages, *args, **kwargs):
         with _LOCK:
-            PROMPTS.append(messages[0].content)
+            PROMPTS.append(messages[-1].content)
         return super()._generate(messages, *args, **kwargs)
+
+
+def test_roughened_wording_keeps_the_words_and_the_writers_text():
+    import random
+
+    from simulation.wording import LEAD_INS, vary
+
+    rng = random.Random(0)
+    text = "Who composed The Marriage of Figaro?"
+    rough = [vary(text, rng, share=1.0) for _ in range(40)]
+    assert text not in rough  # share 1: every one changed
+    assert any(r.islower() for r in rough) and any(not r.endswith("?") for r in rough)
+    assert any(r.lower().startswith(tuple(x.lower() for x in LEAD_INS)) for r in rough)
+    assert all("figaro" in r.lower() for r in rough)  # a typo never touches the first letter...
+    assert vary(text, rng, share=0.0) == text
+    reply = {"request_for_one_fact": "Who composed The Marriage of Figaro?"}
+    made = generate_requests(
+        ScriptedChatModel(replies=[json.dumps(reply)]), 1, tools=TOOLS, mix=["single_step"],
+        max_steps=0, rough_share=1.0,
+    )  # fmt: skip
+    assert made[0]["written"] == reply["request_for_one_fact"] != made[0]["request"]
