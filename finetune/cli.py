@@ -311,7 +311,12 @@ def export_lora_command(
     _status(f"checking {path.name} on {card['base_model']} in ChatLlamaCpp")
     try:
         llm = fine_tuned_planner_model(path.stem, directory=path.parent, max_tokens=1024)
-        step = FineTunedPlanner(llm).plan(request, [], [(t, t) for t in DEFAULT_TOOLS])
+        planner = FineTunedPlanner(llm, plans_ahead=card.get("format") == "ahead")
+        tools = [(t, t) for t in DEFAULT_TOOLS]
+        if planner.can_plan_ahead:
+            step = planner.plan_ahead(request, [], tools)
+        else:
+            step = planner.plan(request, [], tools)
     except Exception as e:
         msg = f"{path} does not work as a planner: {type(e).__name__}: {e}"
         raise _fail(ExportError(msg)) from e

@@ -22,6 +22,7 @@ __all__ = [
     "EXPORT_HINT",
     "REQUIRED_COLUMNS",
     "conversational",
+    "data_format",
     "load_split",
     "selected_tool",
     "tool_counts",
@@ -144,6 +145,21 @@ def selected_tool(completion: str) -> str:
     if not isinstance(tool, str) or not tool:
         raise DatasetError("'completion' has no selected_tool name.")
     return tool
+
+
+def data_format(data: Any) -> str:
+    """``ahead`` when the completions are plans (``PLAN_AHEAD_KEYS``), else ``step``.
+
+    Raises:
+        DatasetError: plans and steps mixed in one split (two planners' formats).
+    """
+    kinds = {tuple(json.loads(c)) == PLAN_AHEAD_KEYS for c in data["completion"]}
+    if len(kinds) > 1:
+        raise DatasetError(
+            "The dataset mixes plans and single steps: export one format (simulation export "
+            "--plans for plans, without it for steps)."
+        )
+    return "ahead" if kinds == {True} else "step"
 
 
 def tool_counts(data: Any) -> Counter[str]:

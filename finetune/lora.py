@@ -134,6 +134,7 @@ def export_lora(
         "rank": config.get("r"),
         "alpha": config.get("lora_alpha"),
         "target_modules": sorted(config.get("target_modules") or []),
+        "format": settings.get("format", "step"),
         "training": {k: settings.get(k) for k in ("dataset", "epochs", "learning_rate",
                                                   "max_length", "max_steps") if k in settings},
         "summary": {k: summary[k] for k in ("examples", "steps", "loss_first", "loss_last",

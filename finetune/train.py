@@ -41,7 +41,7 @@ from finetune.base import (
     resolve_base,
     target_module_list,
 )
-from finetune.data import conversational, load_split, tool_counts
+from finetune.data import conversational, data_format, load_split, tool_counts
 from finetune.disk import check_disk
 from finetune.errors import DatasetError, FinetuneError
 
@@ -117,6 +117,9 @@ class TrainPlan:
     resume_from: Path | None
     set_aside: list[Path] = field(default_factory=list)
     cuda: bool = False
+    format: str = "step"
+    """``step`` (one step per example) or ``ahead`` (whole plans: ``simulation export
+    --plans``); the adapter's card says which, so ``FineTunedPlanner`` plans the same way."""
 
 
 @dataclass
@@ -239,6 +242,7 @@ def plan_training(
         resume_from=resume_from,
         set_aside=set_aside,
         cuda=cuda,
+        format=data_format(data),
     )
 
 
@@ -327,6 +331,7 @@ def _train(plan: TrainPlan, callbacks: Sequence[Any], status: Callable[[str], No
         "base_folder": str(plan.source.directory),
         "base_gguf": str(plan.source.gguf) if plan.source.gguf else None,
         "architecture": plan.info.architecture,
+        "format": plan.format,
     }
     (out / SETTINGS_FILE).write_text(json.dumps(settings_record, indent=2) + "\n", "utf-8")
 

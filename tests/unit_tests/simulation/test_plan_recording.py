@@ -132,3 +132,18 @@ def test_plans_export_as_a_plan_ahead_students_examples(tmp_path):
     export_dataset(examples, tmp_path, test_size=0.5)
     train, test = load_split(tmp_path), load_split(tmp_path, "test")  # the trainer accepts plans
     assert len(train) + len(test) == 3
+
+
+def test_the_training_data_says_its_format_and_refuses_a_mix():
+    import pytest
+    from datasets import Dataset
+
+    from finetune.data import data_format
+    from finetune.errors import DatasetError
+
+    plan_row = json.dumps({"thoughts": "t", "steps": []})
+    step_row = json.dumps({"thoughts": "t", "selected_tool": "final_answer", "task": "x"})
+    assert data_format(Dataset.from_dict({"completion": [plan_row]})) == "ahead"
+    assert data_format(Dataset.from_dict({"completion": [step_row]})) == "step"
+    with pytest.raises(DatasetError, match="mixes plans and single steps"):
+        data_format(Dataset.from_dict({"completion": [plan_row, step_row]}))
