@@ -94,17 +94,21 @@ def make_planner(row: str, args: argparse.Namespace) -> Any:
 
 
 def timed(planner: Any, seconds: list[float]) -> Any:
-    """Record the seconds of each ``plan`` call of ``planner`` in ``seconds``."""
-    plan: Callable[..., Any] = planner.plan
+    """Record the seconds of each ``plan`` and ``plan_ahead`` call of ``planner`` in ``seconds``
+    (a planner call: one step, or a whole plan)."""
 
-    def wrapper(*a: Any, **k: Any) -> Any:
-        t0 = time.perf_counter()
-        try:
-            return plan(*a, **k)
-        finally:
-            seconds.append(time.perf_counter() - t0)
+    def wrap(call: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*a: Any, **k: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return call(*a, **k)
+            finally:
+                seconds.append(time.perf_counter() - t0)
 
-    planner.plan = wrapper
+        return wrapper
+
+    planner.plan = wrap(planner.plan)
+    planner.plan_ahead = wrap(planner.plan_ahead)
     return planner
 
 
@@ -182,6 +186,7 @@ def summary(records: list[dict[str, Any]], row: str) -> dict[str, Any]:
         "runs": len(runs),
         "first_tool_ok": sum(r["first_tool_ok"] for r in runs),
         "answer_ok": sum(bool(r["answer_ok"]) for r in runs),
+        "labelled": sum(1 for r in records if row in r and r.get("answer")),
         "completed": sum(bool(r["completed"]) for r in runs),
         "crashes": sum(bool(r["crash"]) for r in runs),
         "steps_mean": statistics.mean(r["steps"] for r in runs) if runs else 0.0,
@@ -197,12 +202,18 @@ def summary(records: list[dict[str, Any]], row: str) -> dict[str, Any]:
             ]
             for tool in sorted({r["first_tool"] for r in records})
         },
-        "by_kind": {
+        "planner_s_per_request": (
+            statistics.mean(sum(r["planner_seconds"]) for r in runs) if runs else 0.0
+        ),
+        "by_kind": {  # over the requests with a labelled answer
             kind: [
-                sum(bool(r[row]["answer_ok"]) for r in records if row in r and r["kind"] == kind),
-                sum(1 for r in records if row in r and r["kind"] == kind),
+                sum(bool(r[row]["answer_ok"]) for r in labelled),
+                len(labelled),
             ]
             for kind in sorted({r["kind"] for r in records})
+            for labelled in [
+                [r for r in records if row in r and r["kind"] == kind and r.get("answer")]
+            ]
         },
     }
 
@@ -216,18 +227,20 @@ def report_md(report: dict[str, Any]) -> str:
         f"calling on {TOOL_MODEL} for every row; max {report['max_steps']} steps.",
         "",
         "| planner | first tool right | final answer correct | completed | steps (mean) | "
-        "planner s/step | s/request (median) |",
-        "|---|---|---|---|---|---|---|",
+        "planner s/call | planner s/request | s/request (median) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row, m in s.items():
         n = m["runs"]
         if row == "baseline":
-            lines.append(f"| one-call baseline | – | {m['answer_ok']}/{n} | – | 1 | – | "
+            lines.append(f"| one-call baseline | – | {m['answer_ok']}/{n} | – | 1 | – | – | "
                          f"{m['median_s']:.1f} |")  # fmt: skip
             continue
         lines.append(
-            f"| {row} | {m['first_tool_ok']}/{n} | {m['answer_ok']}/{n} | {m['completed']}/{n} | "
-            f"{m['steps_mean']:.1f} | {m['planner_s_per_step']:.2f} | {m['median_s']:.1f} |"
+            f"| {row} | {m['first_tool_ok']}/{n} | {m['answer_ok']}/{m.get('labelled', n)} | "
+            f"{m['completed']}/{n} | "
+            f"{m['steps_mean']:.1f} | {m['planner_s_per_step']:.2f} | "
+            f"{m.get('planner_s_per_request', 0.0):.2f} | {m['median_s']:.1f} |"
         )
     kinds = sorted({k for m in s.values() for k in m["by_kind"]})
     head = "| planner | " + " | ".join(kinds) + " |"

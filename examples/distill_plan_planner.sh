@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Distil the 1.5B teacher's plans into SmolLM2-135M (a plan-ahead student), on this CPU: the
+# plans of examples/record_teacher_plans.sh (judged there) → export (answer rated >= 4, the first
+# plan fits the request's kind, the rarer first tools' first plans repeated up to 3×) → LoRA
+# training → GGUF adapter with its card ("format": "ahead") → the planners side by side on the
+# held-out requests written apart (bench/data/apart, five tools). Each stage resumes or is quick.
+#
+#   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
+#   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+RUN=${RUN:-runs/distill-plans}
+EPOCHS=${EPOCHS:-3}
+NAME=${NAME:-smollm2-135m-plans}
+SPLIT=${SPLIT:-dev}
+rm -rf "$RUN/data"
+$PY -m simulation export bench/data/teacher-plans/teacher.jsonl --out "$RUN/data" --plans \
+  --match-kinds --first-step-repeat 3 --test-size 0.1
+$PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
+  --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
+  $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
+$PY -m finetune export-lora "$RUN/lora" --out "$RUN/$NAME.gguf"
+$PY bench/distill.py --requests bench/data/apart/$SPLIT.jsonl --split "$SPLIT" --internet \
+  --out "$RUN/bench" --resume --candidate "$RUN/$NAME.gguf" \
+  --planners smollm2-candidate,smollm2-fine-tuned,qwen-1.5b-zero-shot
