@@ -35,10 +35,12 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
   --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
   --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
   --mix direct,single_step,single_step,multi_step,multi_step,calculation,ask_user,internet
-# trajectories: the default agent, planning ahead; on each first plan a hint from the request's
-# generated kind (the student never sees it); every plan kept with what the teacher saw
-$PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner teacher \
-  --kind-hints --planning ahead --keep-real calculate_number,search_wikipedia \
+# trajectories: the default agent as it stands, planning ahead, no hint (the 1.5B writer
+# mislabels some kinds: "what is the price of a monthly train pass in zurich now?" as multi-step,
+# a calculation as direct; a hint from the label would teach the wrong plan for such a text);
+# every plan kept with what the teacher saw
+$PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner zero-shot \
+  --planning ahead --keep-real calculate_number,search_wikipedia \
   --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
   --tools "$TOOLS" --max-steps 10 --timeout 600
 # ratings: the 1.5B judges every trajectory

@@ -313,10 +313,11 @@ def export_lora_command(
         llm = fine_tuned_planner_model(path.stem, directory=path.parent, max_tokens=1024)
         planner = FineTunedPlanner(llm, plans_ahead=card.get("format") == "ahead")
         tools = [(t, t) for t in DEFAULT_TOOLS]
-        if planner.can_plan_ahead:
-            step = planner.plan_ahead(request, [], tools)
-        else:
-            step = planner.plan(request, [], tools)
+        step: Any = (
+            planner.plan_ahead(request, [], tools)
+            if planner.can_plan_ahead
+            else planner.plan(request, [], tools)
+        )
     except Exception as e:
         msg = f"{path} does not work as a planner: {type(e).__name__}: {e}"
         raise _fail(ExportError(msg)) from e
