@@ -112,3 +112,26 @@ def test_step_json_from_the_model_is_the_schema(planner_llm):
     out = structured.invoke(planner.messages("Add 2 and 3.", [], TOOLS))
     assert out["parsing_error"] is None
     assert list(json.loads(out["raw"].content)) == list(PLAN_FIELDS)
+
+
+def test_a_plan_ahead_fine_tuned_planner_plans_in_its_format_and_answers(planner_llm):
+    """A student trained on plans (``plans_ahead``): one user message (its tools, the request,
+    the results), a plan that validates, and the agent planning ahead with it end to end."""
+    from langchain_gba import create_gba_agent
+    from langchain_gba.prompts import fine_tuned_plan_prompt
+    from langchain_gba.tools.calculate import CalculatorTool
+
+    planner = FineTunedPlanner(planner_llm.model, plans_ahead=True, max_length=60)
+    assert planner.can_plan_ahead
+    ((role, text),) = planner.ahead_messages("What is 17 * 23?", STEPS, TOOLS)
+    assert role == "human" and text == fine_tuned_plan_prompt("What is 17 * 23?", STEPS, TOOLS)
+    plan = planner.plan_ahead("What is 17 * 23?", [], TOOLS)
+    assert {s.tool for s in plan.steps} <= NAMES - {"final_answer"}
+    agent = create_gba_agent(
+        [CalculatorTool(llm=planner_llm)], planner=planner, function_calling_model=planner_llm,
+        answer_model=planner_llm, max_steps=3, ask_user=False,
+    )  # fmt: skip
+    out = agent.invoke({"request": "What is 17 * 23?"})
+    assert out["status"] in ("answered", "incomplete")  # the untrained 135M may run out of steps
+    assert out["steps"] and {s["tool"] for s in out["steps"]} <= NAMES
+    assert out["status"] != "answered" or out["answer"]
