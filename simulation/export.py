@@ -213,7 +213,7 @@ def plan_examples_from(
     (thoughts, steps): the first plan of a trajectory and each plan written again after a
     refusal or a failed step (``step`` counts them). With ``match_kinds``, only trajectories
     whose first plan starts with a tool that fits the request's generated kind (no steps for
-    a direct request).
+    a direct request). Each example lists the tools in an order of its own (seeded by its id).
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
@@ -232,6 +232,9 @@ def plan_examples_from(
                 "steps": [{"tool": s["tool"], "task": s["task"]} for s in plan.get("steps") or []],
             }
             tools = [tuple(t) for t in kept.get("tools") or []]
+            # the order the app lists its tools in is the app's: each example gets its own
+            # (seeded by its id), so the student reads the names, not the places
+            random.Random(f"{r['id']}/p{k}").shuffle(tools)
             examples.append(
                 {
                     "id": f"{r['id']}/p{k}",
