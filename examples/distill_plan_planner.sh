@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Distil the 1.5B teacher's plans into SmolLM2-135M (a plan-ahead student), on this CPU: the
-# plans of examples/record_teacher_plans.sh (judged there) → export (answer rated >= 4, the first
-# plan fits the request's kind, the rarer first tools' first plans repeated up to 3×) → LoRA
+# plans of examples/record_teacher_plans.sh (judged there) → export (answer rated >= 4; not an
+# empty plan whose answer the agent refused, i.e. a lookup answered from memory, whose next plan
+# is kept; no run that needed more than 3 plans; the rarer first tools' first plans repeated up
+# to 3×; the tools in an order of each example's own) → LoRA
 # training → GGUF adapter with its card ("format": "ahead") → the planners side by side on the
 # held-out requests written apart (bench/data/apart, five tools). Each stage resumes or is quick.
 #
@@ -16,7 +18,7 @@ NAME=${NAME:-smollm2-135m-plans}
 SPLIT=${SPLIT:-dev}
 rm -rf "$RUN/data"
 $PY -m simulation export bench/data/teacher-plans/teacher.jsonl --out "$RUN/data" --plans \
-  --match-kinds --first-step-repeat 3 --test-size 0.1
+  --drop-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
 $PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
   --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)

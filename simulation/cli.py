@@ -582,6 +582,17 @@ def export(
             "student: the tools, request and results → the plan) instead of single steps."
         ),
     ] = False,
+    drop_refused: Annotated[
+        bool,
+        typer.Option(
+            help="With --plans: leave out a plan without steps whose answer the agent refused "
+            "(a lookup answered from memory); the plan written after the refusal is kept."
+        ),
+    ] = False,
+    max_plans: Annotated[
+        int | None,
+        typer.Option(min=1, help="With --plans: only trajectories with at most this many plans."),
+    ] = None,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -602,7 +613,7 @@ def export(
             if plans:
                 examples += plan_examples_from(
                     read_jsonl(path), read_jsonl(judgements), threshold=threshold,
-                    match_kinds=match_kinds,
+                    match_kinds=match_kinds, drop_refused=drop_refused, max_plans=max_plans,
                 )  # fmt: skip
                 continue
             examples += examples_from(

@@ -58,6 +58,7 @@ __all__ = [
     "loop_answer_index",
     "plan_examples_from",
     "plan_first_tool",
+    "refused_plan",
     "split_ids",
     "tool_frequencies",
 ]
@@ -198,12 +199,23 @@ def plan_first_tool(plan: Mapping[str, Any]) -> str:
     return str(steps[0]["tool"]) if steps else "final_answer"
 
 
+def refused_plan(record: Mapping[str, Any], kept: Mapping[str, Any]) -> bool:
+    """Whether a kept plan had no steps and the agent refused the answer that followed it."""
+    if kept["plan"].get("steps"):
+        return False
+    steps = record.get("steps") or []
+    i = len(kept.get("steps") or [])  # the steps done before the plan
+    return i < len(steps) and steps[i].get("tool") == "final_answer" and bool(steps[i].get("error"))
+
+
 def plan_examples_from(
     records: Sequence[dict[str, Any]],
     judgements: Sequence[dict[str, Any]],
     *,
     threshold: int = 4,
     match_kinds: bool = False,
+    drop_refused: bool = False,
+    max_plans: int | None = None,
 ) -> list[dict[str, Any]]:
     """The plan-ahead student's examples: each plan of the answered trajectories rated high.
 
@@ -214,6 +226,10 @@ def plan_examples_from(
     refusal or a failed step (``step`` counts them). With ``match_kinds``, only trajectories
     whose first plan starts with a tool that fits the request's generated kind (no steps for
     a direct request). Each example lists the tools in an order of its own (seeded by its id).
+    With ``drop_refused``, a plan without steps whose answer the agent then refused (the
+    teacher answering a lookup from memory; the plan after the refusal is kept) is left out.
+    With ``max_plans``, trajectories that needed more plans than that are left out (a teacher
+    floundering after failed steps).
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
@@ -225,8 +241,12 @@ def plan_examples_from(
         fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
         if match_kinds and fits is not None and plan_first_tool(plans[0]["plan"]) not in fits:
             continue
+        if max_plans is not None and len(plans) > max_plans:
+            continue
         for k, kept in enumerate(plans):
             plan = kept["plan"]
+            if drop_refused and refused_plan(r, kept):
+                continue
             target = {
                 "thoughts": plan.get("thoughts", ""),
                 "steps": [{"tool": s["tool"], "task": s["task"]} for s in plan.get("steps") or []],

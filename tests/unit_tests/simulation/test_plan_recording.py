@@ -149,3 +149,22 @@ def test_the_training_data_says_its_format_and_refuses_a_mix():
     assert data_format(Dataset.from_dict({"completion": [step_row]})) == "step"
     with pytest.raises(DatasetError, match="mixes plans and single steps"):
         data_format(Dataset.from_dict({"completion": [plan_row, step_row]}))
+
+
+def test_a_refused_empty_plan_and_floundering_runs_are_left_out():
+    from simulation.export import plan_examples_from
+
+    done = [{"task": "Answer the request.", "observation": "Not answered: ..."}]
+    refused = _record("a", "single_step", [_kept(), _kept(("search_wikipedia", "Who?"), done=done)])
+    refused["steps"] = [
+        {"tool": "final_answer", "error": True}, {"tool": "search_wikipedia", "error": False},
+        {"tool": "final_answer", "error": False},
+    ]  # fmt: skip
+    greeting = _record("b", "direct", [_kept()])
+    greeting["steps"] = [{"tool": "final_answer", "error": False}]
+    messy = _record("c", "multi_step", [_kept(("search_wikipedia", "x"))] * 3)
+    judgements = [{"id": k, "status": "rated", "final_rating": 5} for k in "abc"]
+    records = [refused, greeting, messy]
+    kept = plan_examples_from(records, judgements, drop_refused=True, max_plans=2)
+    assert [e["id"] for e in kept] == ["a/p1", "b/p0"]
+    assert len(plan_examples_from(records, judgements)) == 6
