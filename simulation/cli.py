@@ -593,6 +593,13 @@ def export(
         int | None,
         typer.Option(min=1, help="With --plans: only trajectories with at most this many plans."),
     ] = None,
+    unjudged: Annotated[
+        bool,
+        typer.Option(
+            help="With --plans: every answered trajectory passes, judged or not; where a "
+            "judgement exists its rating still applies."
+        ),
+    ] = False,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -608,16 +615,28 @@ def export(
     try:
         for path in runs:
             judgements = judged_path(path)
-            if not judgements.exists():
+            if not judgements.exists() and not unjudged:
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
+            judged = read_jsonl(judgements) if judgements.exists() else []
             if plans:
+                records = read_jsonl(path)
+                if unjudged:  # a trajectory not judged (yet) passes as if rated at the threshold
+                    rated = {str(j["id"]) for j in judged if j.get("status") == "rated"}
+                    judged = [
+                        *judged,
+                        *(
+                            {"id": r["id"], "status": "rated", "final_rating": threshold}
+                            for r in records
+                            if str(r["id"]) not in rated
+                        ),
+                    ]
                 examples += plan_examples_from(
-                    read_jsonl(path), read_jsonl(judgements), threshold=threshold,
+                    records, judged, threshold=threshold,
                     match_kinds=match_kinds, drop_refused=drop_refused, max_plans=max_plans,
                 )  # fmt: skip
                 continue
             examples += examples_from(
-                read_jsonl(path), read_jsonl(judgements), threshold=threshold,
+                read_jsonl(path), judged, threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
                 min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
                 plain_final_tasks=plain_final_tasks, drop_echoes=drop_echoes,
