@@ -13,16 +13,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-runs/distill-plans}
-EPOCHS=${EPOCHS:-3}
+EPOCHS=${EPOCHS:-2}
 NAME=${NAME:-smollm2-135m-plans}
 SPLIT=${SPLIT:-dev}
 rm -rf "$RUN/data"
+# --unjudged: the shipped run's judge was stopped after 44 of the 226 trajectories to leave time
+# to train (its ratings apply where they exist; every other answered run passes)
 $PY -m simulation export bench/data/teacher-plans/teacher.jsonl --out "$RUN/data" --plans \
-  --drop-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
+  --unjudged --drop-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
 $PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
   --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 $PY -m finetune export-lora "$RUN/lora" --out "$RUN/$NAME.gguf"
 $PY bench/distill.py --requests bench/data/apart/$SPLIT.jsonl --split "$SPLIT" --internet \
   --out "$RUN/bench" --resume --candidate "$RUN/$NAME.gguf" \
-  --planners smollm2-candidate,smollm2-fine-tuned,qwen-1.5b-zero-shot
+  --planners smollm2-candidate,qwen-1.5b-zero-shot
