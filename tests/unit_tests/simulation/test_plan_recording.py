@@ -168,3 +168,23 @@ def test_a_refused_empty_plan_and_floundering_runs_are_left_out():
     kept = plan_examples_from(records, judgements, drop_refused=True, max_plans=2)
     assert [e["id"] for e in kept] == ["a/p1", "b/p0"]
     assert len(plan_examples_from(records, judgements)) == 6
+
+
+def test_export_plans_unjudged_keeps_a_judgement_where_there_is_one(tmp_path):
+    from typer.testing import CliRunner
+
+    from simulation.cli import app
+
+    run = tmp_path / "run.jsonl"
+    records = [_record(k, "single_step", [_kept(("search_wikipedia", k))]) for k in "abc"]
+    run.write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "data"
+    args = ["export", str(run), "--out", str(out), "--plans", "--test-size", "0"]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code != 0 and "judged yet" in " ".join(refused.output.split())
+    judged = tmp_path / "run.judged.jsonl"  # the judge rated one run low, and stopped
+    judged.write_text(json.dumps({"id": "a", "status": "rated", "final_rating": 2}) + "\n")
+    result = CliRunner().invoke(app, [*args, "--unjudged"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(x) for x in (out / "train.jsonl").open()]
+    assert sorted(r["trajectory"] for r in rows) == ["b", "c"]
