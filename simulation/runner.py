@@ -91,23 +91,24 @@ class HintedPlanner(ZeroShotPlanner):
         super().__init__(model, **kwargs)
         self.kinds = dict(kinds)
 
+    def hinted(self, request: str, steps: Sequence[Any], hints: Mapping[str, str]) -> str:
+        """``request`` with the hint of its kind from ``hints``, before the first step only."""
+        kind = self.kinds.get(request)
+        if kind in hints and not steps:
+            return f"{request}\n{KIND_HINT.format(hint=hints[kind])}"
+        return request
+
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
         """The zero-shot messages; the request with its hint on the first step."""
-        kind = self.kinds.get(request)
-        if kind in KIND_HINTS and not steps:
-            request = f"{request}\n{KIND_HINT.format(hint=KIND_HINTS[kind])}"
-        return super().messages(request, steps, tools)
+        return super().messages(self.hinted(request, steps, KIND_HINTS), steps, tools)
 
     def ahead_messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
     ) -> list[tuple[str, str]]:
         """The plan-ahead messages; the request with its hint on the first plan."""
-        kind = self.kinds.get(request)
-        if kind in AHEAD_KIND_HINTS and not steps:
-            request = f"{request}\n{KIND_HINT.format(hint=AHEAD_KIND_HINTS[kind])}"
-        return super().ahead_messages(request, steps, tools)
+        return super().ahead_messages(self.hinted(request, steps, AHEAD_KIND_HINTS), steps, tools)
 
     def first_tools(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Iterable[Any]
