@@ -6,11 +6,14 @@
 # Every stage appends and resumes: run it again to continue where a stopped run left off.
 #
 #   examples/record_teacher_plans.sh [N_REQUESTS]      # default 400
+#   MIX=direct,calculation,internet SEED=13 examples/record_teacher_plans.sh 380   # more of some kinds
 #
 # Needs: make install-dev, scripts/build_llama_server.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-400}
+MIX=${MIX:-direct,single_step,single_step,multi_step,multi_step,calculation,ask_user,internet}
+SEED=${SEED:-7}
 PY=.venv/bin/python
 OUT=${OUT:-bench/data/teacher-plans}
 PORT=${PORT:-8092}
@@ -31,10 +34,10 @@ until curl -sf "$URL/models" > /dev/null; do sleep 1; done
 # apart (bench/data/apart), which judge the student
 $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
   --model qwen2.5-coder-1.5b-instruct --concurrency 4 --max-request-steps 0 \
-  --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed 7 \
+  --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed "$SEED" \
   --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
   --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
-  --mix direct,single_step,single_step,multi_step,multi_step,calculation,ask_user,internet
+  --mix "$MIX"
 # trajectories: the default agent as it stands, planning ahead, no hint (the 1.5B writer
 # mislabels some kinds: "what is the price of a monthly train pass in zurich now?" as multi-step,
 # a calculation as direct; a hint from the label would teach the wrong plan for such a text);

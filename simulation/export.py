@@ -225,11 +225,11 @@ def plan_examples_from(
     (thoughts, steps): the first plan of a trajectory and each plan written again after a
     refusal or a failed step (``step`` counts them). With ``match_kinds``, only trajectories
     whose first plan starts with a tool that fits the request's generated kind (no steps for
-    a direct request). Each example lists the tools in an order of its own (seeded by its id).
-    With ``drop_refused``, a plan without steps whose answer the agent then refused (the
-    teacher answering a lookup from memory; the plan after the refusal is kept) is left out.
-    With ``max_plans``, trajectories that needed more plans than that are left out (a teacher
-    floundering after failed steps).
+    a direct request; with ``drop_refused``, the first plan not refused). Each example lists
+    the tools in an order of its own (seeded by its id). With ``drop_refused``, a plan without
+    steps whose answer the agent then refused (the teacher answering a lookup from memory; the
+    plan after the refusal is kept) is left out. With ``max_plans``, trajectories that needed
+    more plans than that are left out (a teacher floundering after failed steps).
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
@@ -239,7 +239,10 @@ def plan_examples_from(
         if r["status"] != "answered" or rating is None or rating < threshold or not plans:
             continue
         fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
-        if match_kinds and fits is not None and plan_first_tool(plans[0]["plan"]) not in fits:
+        # the plan that decided the run's first tool: with drop_refused, the one after a refused
+        # answer from memory (which is not taught)
+        first = next((p for p in plans if not (drop_refused and refused_plan(r, p))), plans[0])
+        if match_kinds and fits is not None and plan_first_tool(first["plan"]) not in fits:
             continue
         if max_plans is not None and len(plans) > max_plans:
             continue

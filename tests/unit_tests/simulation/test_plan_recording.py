@@ -168,6 +168,12 @@ def test_a_refused_empty_plan_and_floundering_runs_are_left_out():
     kept = plan_examples_from(records, judgements, drop_refused=True, max_plans=2)
     assert [e["id"] for e in kept] == ["a/p1", "b/p0"]
     assert len(plan_examples_from(records, judgements)) == 6
+    # the kind is matched on the plan after the refusal: a lookup answered from memory, then
+    # searched, fits its kind; without drop_refused its first plan (no steps) does not
+    matched = plan_examples_from(records, judgements, drop_refused=True, match_kinds=True)
+    assert [e["id"] for e in matched] == ["a/p1", "b/p0", "c/p0", "c/p1", "c/p2"]
+    unrefused = plan_examples_from(records, judgements, match_kinds=True)
+    assert "a" not in {e["trajectory"] for e in unrefused}
 
 
 def test_export_plans_unjudged_keeps_a_judgement_where_there_is_one(tmp_path):
