@@ -235,6 +235,9 @@ def export(
     tools: Annotated[
         str | None, typer.Option(help="Comma-separated tool names the step may select.")
     ] = None,
+    plans_ahead: Annotated[
+        bool, typer.Option(help="Trained on plans (simulation export --plans): check a plan.")
+    ] = False,
 ) -> None:
     """Write GGUF files with llama.cpp's converter and quantizer; check them in ChatLlamaCpp."""
     _quiet()
@@ -255,11 +258,12 @@ def export(
         if check:
             _status(f"checking {path.name} in ChatLlamaCpp")
             try:
-                c = check_gguf(path, request=request, tools=names, episode=episode)
+                c = check_gguf(path, request=request, tools=names, episode=episode,
+                               plans_ahead=plans_ahead)  # fmt: skip
             except GBAError as e:
                 raise _fail(e) from e
             checks.append(c)
-            row.append(escape(f"{c.step['selected_tool']}: {c.step['task']}"))
+            row.append(escape(_step_text(c.step)))
             ep = c.episode
             row.append(escape(f"{ep['status']}: {' → '.join(ep['tools'])}") if ep else "")
         table.add_row(*row)
@@ -271,6 +275,13 @@ def export(
             for c in checks
         ]  # fmt: skip
         (Path(out) / "checks.json").write_text(json.dumps(report, indent=2) + "\n", "utf-8")
+
+
+def _step_text(step: dict[str, Any]) -> str:
+    """A checked step (selected_tool: task) or plan (tool: task → ...; final_answer if none)."""
+    if "steps" in step:
+        return " → ".join(f"{s['tool']}: {s['task']}" for s in step["steps"]) or "final_answer"
+    return f"{step['selected_tool']}: {step['task']}"
 
 
 @app.command("export-lora")

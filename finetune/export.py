@@ -200,8 +200,9 @@ def check_gguf(
     episode: bool = False,
     episode_steps: int = 3,
     tool_model: str | None = None,
+    plans_ahead: bool = False,
 ) -> GGUFCheck:
-    """Load ``path`` in ``ChatLlamaCpp``; a ``FineTunedPlanner`` on it plans one step.
+    """Load ``path`` in ``ChatLlamaCpp``; a ``FineTunedPlanner`` on it plans a step or a plan.
 
     Args:
         path: a GGUF file.
@@ -211,6 +212,8 @@ def check_gguf(
         episode: also run the agent once with this planner and the real calculator.
         episode_steps: the episode's step limit.
         tool_model: the episode's function-calling / answer model (default: the embedded one).
+        plans_ahead: the model was trained on plans (``simulation export --plans``): the check
+            plans ahead (``step`` holds the plan: thoughts, steps), and so does the episode.
 
     Raises:
         ExportError: the file does not load, or the step does not validate.
@@ -222,8 +225,13 @@ def check_gguf(
     t0 = time.perf_counter()
     try:
         llm = ChatLlamaCpp(model=str(file), max_tokens=1024, repeat_penalty=1.1, n_ctx=4096)
-        planner = FineTunedPlanner(llm, max_length=max_length)
-        step = planner.plan(request, [], [(t, t) for t in tools])
+        planner = FineTunedPlanner(llm, max_length=max_length, plans_ahead=plans_ahead)
+        described = [(t, t) for t in tools]
+        step: Any = (
+            planner.plan_ahead(request, [], described)
+            if plans_ahead
+            else planner.plan(request, [], described)
+        )
     except Exception as e:
         raise ExportError(
             f"{file} does not work as a planner in ChatLlamaCpp: {type(e).__name__}: {e}"

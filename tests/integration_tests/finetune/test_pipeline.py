@@ -92,6 +92,17 @@ def test_merged_model_exports_to_gguf_that_plans_a_valid_step(merged, exported):
     assert check.episode["tools"]
 
 
+def test_the_check_of_a_plan_ahead_model_plans_ahead():
+    """A GGUF of a student trained on plans is checked by planning ahead (the base model here:
+    the grammar makes any model's plan valid)."""
+    from langchain_gba.models import resolve_model_path
+
+    path = resolve_model_path("smollm2-135m-instruct")
+    check = check_gguf(path, request="What is 17% of 2,340?", plans_ahead=True)
+    assert set(check.step) == {"thoughts", "steps"}
+    assert all(s["tool"] in DEFAULT_TOOLS and s["task"] for s in check.step["steps"])
+
+
 def test_tool_accuracy_on_the_held_out_split(exported, dataset_dir):
     names = tool_names(dataset_dir, DEFAULT_TOOLS)
     report = evaluate_planner(str(exported.files["q8_0"]), dataset_dir, tools=names, limit=2)
