@@ -589,6 +589,14 @@ def export(
             "(a lookup answered from memory); the plan written after the refusal is kept."
         ),
     ] = False,
+    hoist_refused: Annotated[
+        bool,
+        typer.Option(
+            help="With --plans: teach the plan written after a refused answer from memory in "
+            "the refused plan's place (its prompt, without the refusal): the student searches "
+            "at once. Implies --drop-refused."
+        ),
+    ] = False,
     max_plans: Annotated[
         int | None,
         typer.Option(min=1, help="With --plans: only trajectories with at most this many plans."),
@@ -633,6 +641,7 @@ def export(
                 examples += plan_examples_from(
                     records, judged, threshold=threshold,
                     match_kinds=match_kinds, drop_refused=drop_refused, max_plans=max_plans,
+                    hoist_refused=hoist_refused,
                 )  # fmt: skip
                 continue
             examples += examples_from(

@@ -216,6 +216,7 @@ def plan_examples_from(
     match_kinds: bool = False,
     drop_refused: bool = False,
     max_plans: int | None = None,
+    hoist_refused: bool = False,
 ) -> list[dict[str, Any]]:
     """The plan-ahead student's examples: each plan of the answered trajectories rated high.
 
@@ -229,7 +230,10 @@ def plan_examples_from(
     the tools in an order of its own (seeded by its id). With ``drop_refused``, a plan without
     steps whose answer the agent then refused (the teacher answering a lookup from memory; the
     plan after the refusal is kept) is left out. With ``max_plans``, trajectories that needed
-    more plans than that are left out (a teacher floundering after failed steps).
+    more plans than that are left out (a teacher floundering after failed steps). With
+    ``hoist_refused`` (implies ``drop_refused``), the plan written after such a refusal is
+    taught where the refused plan was written (its prompt without the refusal in the results),
+    and not after the refusal: the student plans the search at once.
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     examples = []
@@ -241,15 +245,22 @@ def plan_examples_from(
         fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
         # the plan that decided the run's first tool: with drop_refused, the one after a refused
         # answer from memory (which is not taught)
+        drop_refused = drop_refused or hoist_refused
         first = next((p for p in plans if not (drop_refused and refused_plan(r, p))), plans[0])
         if match_kinds and fits is not None and plan_first_tool(first["plan"]) not in fits:
             continue
         if max_plans is not None and len(plans) > max_plans:
             continue
+        hoisted = False  # the plan at hand was taught in the refused plan's place
         for k, kept in enumerate(plans):
             plan = kept["plan"]
-            if drop_refused and refused_plan(r, kept):
+            if hoisted:
+                hoisted = False
                 continue
+            if drop_refused and refused_plan(r, kept):
+                if not (hoist_refused and k + 1 < len(plans) and not refused_plan(r, plans[k + 1])):
+                    continue
+                plan, hoisted = plans[k + 1]["plan"], True  # kept: the refused plan's prompt
             target = {
                 "thoughts": plan.get("thoughts", ""),
                 "steps": [{"tool": s["tool"], "task": s["task"]} for s in plan.get("steps") or []],

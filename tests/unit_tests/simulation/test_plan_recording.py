@@ -176,6 +176,29 @@ def test_a_refused_empty_plan_and_floundering_runs_are_left_out():
     assert "a" not in {e["trajectory"] for e in unrefused}
 
 
+def test_a_plan_after_a_refused_answer_from_memory_is_taught_in_its_place():
+    from simulation.export import plan_examples_from
+
+    done = [{"task": "Answer the request.", "observation": "Not answered: ..."}]
+    first, after = _kept(), _kept(("search_wikipedia", "Who?"), done=done)
+    refused = _record("a", "single_step", [first, after])
+    refused["steps"] = [
+        {"tool": "final_answer", "error": True}, {"tool": "search_wikipedia", "error": False},
+        {"tool": "final_answer", "error": False},
+    ]  # fmt: skip
+    twice = _record("b", "single_step", [_kept(), _kept(done=done)])  # refused again: no hoist
+    twice["steps"] = [{"tool": "final_answer", "error": True}] * 2
+    judgements = [{"id": k, "status": "rated", "final_rating": 5} for k in "ab"]
+    [hoisted] = plan_examples_from([refused, twice], judgements, hoist_refused=True)
+    assert hoisted["id"] == "a/p0" and hoisted["step"] == 0
+    assert "Not answered" not in hoisted["prompt"]  # the first prompt: nothing done yet
+    assert json.loads(hoisted["completion"])["steps"] == [
+        {"tool": "search_wikipedia", "task": "Who?"}
+    ]
+    [dropped] = plan_examples_from([refused], judgements, drop_refused=True)
+    assert dropped["id"] == "a/p1" and "Not answered" in dropped["prompt"]
+
+
 def test_export_plans_unjudged_keeps_a_judgement_where_there_is_one(tmp_path):
     from typer.testing import CliRunner
 
