@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Distil the 1.5B teacher's plans into SmolLM2-135M (a plan-ahead student), on this CPU: the
-# plans of examples/record_teacher_plans.sh (judged there) → export (answer rated >= 4; not an
-# empty plan whose answer the agent refused, i.e. a lookup answered from memory, whose next plan
-# is kept; no run that needed more than 3 plans; the rarer first tools' first plans repeated up
-# to 3×; the tools in an order of each example's own) → LoRA
-# training → GGUF adapter with its card ("format": "ahead") → the planners side by side on the
-# held-out requests written apart (bench/data/apart, five tools). Each stage resumes or is quick.
+# plans of examples/record_teacher_plans.sh → export → LoRA training with a checkpoint per epoch
+# → each checkpoint as a GGUF adapter with its card ("format": "ahead"), measured on the dev
+# requests written apart (bench/data/apart/dev.jsonl) → the one with the most correct answers
+# (then first tools right) beside the teacher on the held-out test requests written apart.
+# Each stage resumes or is quick.
+#
+# The export keeps: answered runs rated >= 4 (--unjudged: a run the judge has not rated passes);
+# runs whose first tool fits the kind the request was written for (--match-kinds: the writer and
+# the teacher agree; a lookup's first plan is the one after a refused answer from memory); that
+# plan taught where the refused one was written (--hoist-refused: the student searches at once);
+# no run that needed more than 3 plans; the rarer first tools' first plans repeated up to 3×; the
+# tools in an order of each example's own.
 #
 #   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
 #   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
@@ -13,18 +19,37 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-runs/distill-plans}
-EPOCHS=${EPOCHS:-2}
+EPOCHS=${EPOCHS:-3}
 NAME=${NAME:-smollm2-135m-plans}
-SPLIT=${SPLIT:-dev}
-rm -rf "$RUN/data"
-# --unjudged: the shipped run's judge was stopped after 44 of the 226 trajectories to leave time
-# to train (its ratings apply where they exist; every other answered run passes)
-$PY -m simulation export bench/data/teacher-plans/teacher.jsonl --out "$RUN/data" --plans \
-  --unjudged --drop-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
+TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}
+if [ ! -f "$RUN/data/train.jsonl" ]; then
+  $PY -m simulation export "$TEACHER" --out "$RUN/data" --plans --unjudged --match-kinds \
+    --hoist-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
+fi
+ROWS=$(wc -l < "$RUN/data/train.jsonl")
+PER_EPOCH=$(( (ROWS + 1) / 2 ))  # optimizer steps per epoch: batch 1, gradient accumulation 2
 $PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
-  --epochs "$EPOCHS" --max-length 1024 --save-steps 50 \
+  --epochs "$EPOCHS" --max-length 1024 --save-steps "$PER_EPOCH" --save-total-limit "$EPOCHS" \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
-$PY -m finetune export-lora "$RUN/lora" --out "$RUN/$NAME.gguf"
-$PY bench/distill.py --requests bench/data/apart/$SPLIT.jsonl --split "$SPLIT" --internet \
-  --out "$RUN/bench" --resume --candidate "$RUN/$NAME.gguf" \
+# every epoch's checkpoint on the dev requests written apart (the student's row only)
+for CKPT in "$RUN"/lora/checkpoint-*; do
+  STEP=${CKPT##*-}
+  [ -f "$RUN/$NAME-$STEP.gguf" ] || $PY -m finetune export-lora "$CKPT" --out "$RUN/$NAME-$STEP.gguf"
+  $PY bench/distill.py --requests bench/data/apart/dev.jsonl --split dev --internet \
+    --out "$RUN/dev-$STEP" --resume --candidate "$RUN/$NAME-$STEP.gguf" --planners smollm2-candidate
+done
+BEST=$($PY - "$RUN" <<'EOF'
+import json, sys
+from pathlib import Path
+scores = {}
+for report in Path(sys.argv[1]).glob("dev-*/distill-dev.json"):
+    s = json.loads(report.read_text())["summary"]["smollm2-candidate"]
+    scores[report.parent.name[4:]] = (s["answer_ok"], s["first_tool_ok"])
+print(max(scores, key=lambda k: (*scores[k], -int(k))))
+EOF
+)
+echo "dev's choice: checkpoint-$BEST"
+[ -f "$RUN/$NAME.gguf" ] || $PY -m finetune export-lora "$RUN/lora/checkpoint-$BEST" --out "$RUN/$NAME.gguf"
+$PY bench/distill.py --requests bench/data/apart/test.jsonl --split test --internet \
+  --out "$RUN/test" --resume --candidate "$RUN/$NAME.gguf" \
   --planners smollm2-candidate,qwen-1.5b-zero-shot
