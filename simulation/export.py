@@ -236,6 +236,7 @@ def plan_examples_from(
     and not after the refusal: the student plans the search at once.
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
+    drop_refused = drop_refused or hoist_refused
     examples = []
     for r in records:
         rating = ratings.get(str(r["id"]))
@@ -245,7 +246,6 @@ def plan_examples_from(
         fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
         # the plan that decided the run's first tool: with drop_refused, the one after a refused
         # answer from memory (which is not taught)
-        drop_refused = drop_refused or hoist_refused
         first = next((p for p in plans if not (drop_refused and refused_plan(r, p))), plans[0])
         if match_kinds and fits is not None and plan_first_tool(first["plan"]) not in fits:
             continue
