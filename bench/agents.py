@@ -48,6 +48,8 @@ Agents:
 - ``ahead_names``: ``ahead`` with ``grounded_names=True`` (an answer's names checked after tools).
 - ``ahead_focused``: ``ahead`` with the search summary reading the passages' 5 sentences most
   like the task (``focus_sentences=5``), not the passages as retrieved.
+- ``ahead_ranked``: ``ahead`` with no search summary: the passages' sentences that answer the
+  task, ranked by the index's embedder, as written (``summary="ranked"``).
 - ``ahead_quoted``: ``ahead`` with the 2 passage sentences most like the task shown under
   the search summary (``quote_sentences=2``).
 - ``ahead_two_units``: ``ahead`` with ``two_units_check=False`` (the calculator may subtract a
@@ -160,6 +162,7 @@ AGENTS = (
     "ahead_names",
     "ahead_unfocused",
     "ahead_focused",
+    "ahead_ranked",
     "ahead_quoted",
     "ahead_two_units",
     "ahead_any_unit",
@@ -420,6 +423,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     small_summary[0]._llm = None  # built from ``llm`` on first use
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
+    as_found = [tools[0].model_copy(update={"summary": "ranked"}), *tools[1:]]
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
     unmeasured = [tools[0].model_copy(update={"measure_check": False}), *tools[1:]]
     cut = [tools[0].model_copy(update={"as_written_fallback": False}), *tools[1:]]
@@ -456,6 +460,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_names": (tools, {"grounded_names": True}),  # names checked after tools too
         "ahead_unfocused": (unfocused, {}),  # the summary reads the passages as retrieved
         "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
+        "ahead_ranked": (as_found, {}),  # no summary: the sentences that answer, as written
         "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
         "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
@@ -738,6 +743,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_names": run_ours,
     "ahead_unfocused": run_ours,
     "ahead_focused": run_ours,
+    "ahead_ranked": run_ours,
     "ahead_quoted": run_ours,
     "ahead_two_units": run_ours,
     "ahead_any_unit": run_ours,
@@ -913,6 +919,7 @@ LABELS = {
     "ahead_names": 'ours, planning="ahead", grounded_names=True',
     "ahead_unfocused": 'ours, planning="ahead", search focus_sentences=None',
     "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
+    "ahead_ranked": 'ours, planning="ahead", search summary="ranked" (no model call)',
     "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
@@ -1136,6 +1143,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_names": "#e5b3fe",
         "ahead_unfocused": "#9d4edd",
         "ahead_focused": "#7b2cbf",
+        "ahead_ranked": "#e85d04",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",
         "early": "#1d3557",

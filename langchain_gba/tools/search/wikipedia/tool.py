@@ -24,10 +24,12 @@ from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from langchain_core.vectorstores import VectorStoreRetriever
 from pydantic import PrivateAttr, model_validator
 
+from langchain_gba._text import words
 from langchain_gba.prompts import NO_INFORMATION
 from langchain_gba.tools.base import TaskWithRequestInput
 from langchain_gba.tools.search.exceptions import RetrieverError
 from langchain_gba.tools.search.measures import (
+    as_found,
     asked_measure,
     asks_number,
     measured,
@@ -120,13 +122,19 @@ class WikipediaSearchTool(BaseTool):
 
     llm: BaseChatModel | None = None
     """The chat model that writes the answer (the embedded model when None)."""
-    summary: Literal["written", "sentences"] = "written"
+    summary: Literal["written", "sentences", "ranked"] = "written"
     """How the answer is made from the passages: a short summary ``llm`` writes
     (``"written"``); or the sentences that answer the task, as the sources write them, picked
     by ``llm`` by number (``"sentences"``: no fact reworded, none computed, but long sentences
     for the steps after it to read). On the dev split with the 1.5B model both answered 34-35
     of 47 right, the sentences 1.9 s slower per request (``bench/agents.py --agents
-    ahead,ahead_written``)."""
+    ahead,ahead_written``). Or, with no model call, the sentences the index's embedder ranks
+    closest to the task, those stating the number it asks for first (``"ranked"``,
+    ``measures.as_found``); not with ``retriever`` (no embedder)."""
+    written_for_request: bool = True
+    """With ``summary="ranked"``, a task that is the request as the user wrote it (a lookup
+    searched as asked, whose result is the answer) still gets a written summary: a sentence
+    that answers, not the sources' sentences. The steps of a longer plan get the sentences."""
     index: WikipediaIndex | None = None
     """A loaded index; when None, ``index_path`` or else the built-in demo index."""
     index_path: str | None = None
@@ -204,6 +212,12 @@ class WikipediaSearchTool(BaseTool):
     def _one_source(self) -> Self:
         if self.retriever is not None and (self.index is not None or self.index_path is not None):
             msg = "Give WikipediaSearchTool a retriever or an index (index, index_path), not both."
+            raise ValueError(msg)
+        if self.retriever is not None and self.summary == "ranked":
+            msg = (
+                'summary="ranked" ranks sentences with the index\'s embedder, and a retriever '
+                'has none: give an index (index, index_path) or use summary="written".'
+            )
             raise ValueError(msg)
         return self
 
@@ -305,6 +319,8 @@ class WikipediaSearchTool(BaseTool):
             return NO_INFORMATION
         if self.summary == "sentences":
             found = select_sentences(self.get_llm(), task, sources, request)
+        elif self._ranks(task, request):
+            found = as_found(task, sources, self.get_index().embedder.encode, request)
         else:
             found = summarize(self.get_llm(), task, sources, request, **self._focus())
             found = self._checked(task, sources, found, request)
@@ -323,10 +339,18 @@ class WikipediaSearchTool(BaseTool):
             return NO_INFORMATION
         if self.summary == "sentences":
             found = await aselect_sentences(self.get_llm(), task, sources, request)
+        elif self._ranks(task, request):
+            found = as_found(task, sources, self.get_index().embedder.encode, request)
         else:
             found = await asummarize(self.get_llm(), task, sources, request, **self._focus())
             found = self._checked(task, sources, found, request)
         return format_observation(found, sources, quotes=self._quotes(task, sources, found))
+
+    def _ranks(self, task: str, request: str) -> bool:
+        """Whether the result is ranked sentences, not a written summary (``summary``)."""
+        if self.summary != "ranked":
+            return False
+        return not (self.written_for_request and request and words(task) == words(request))
 
     def _checked(self, task: str, sources: Sequence[Source], found: str, request: str = "") -> str:
         """``found`` after the checks of a summary against its task (and request), in turn."""

@@ -6,6 +6,7 @@ import pytest
 from stand_ins import bag_of_words
 
 from langchain_gba.tools.search.measures import (
+    as_found,
     asked_measure,
     asks_number,
     measured,
@@ -200,3 +201,31 @@ def test_a_length_or_area_summary_is_left_to_the_measure_check() -> None:
 )
 def test_a_task_asks_for_a_number_for_a_request_that_does(task, request_, asks) -> None:
     assert asks_number(task, request_) is asks
+
+
+def test_as_found_gives_the_sentence_stating_the_asked_measure() -> None:
+    """No model: the Danube's length, not its rank, as written."""
+    out = as_found("How long is the Danube?", [DANUBE], bag_of_words)
+    assert "flows southeast for 2,850 km" in out and "second-longest" not in out
+
+
+def test_as_found_gives_the_sentences_stating_a_year() -> None:
+    """A task that asks for years in words ``asks_number`` leaves still prefers numbers."""
+    out = as_found("Find the years Winston Churchill was Prime Minister", [CHURCHILL], bag_of_words)
+    assert "from 1940 to 1945, and again from 1951 to 1955" in out
+    assert "He was a writer" not in out
+
+
+def test_as_found_gives_the_sentences_about_what_the_task_names_each_once() -> None:
+    """A task that asks for no number: the named article's sentences before one that mentions
+    it, none twice (overlapping passages give a sentence twice)."""
+    twice = Source(CHURCHILL.title, "", f"{CHURCHILL.text} … He was a writer and a painter.")
+    out = as_found("Who was Winston Churchill?", [ATTLEE, twice], bag_of_words)
+    assert "Sir Winston Churchill was a British statesman" in out
+    assert out.count("He was a writer") == 1 and "Clement Attlee" not in out
+
+
+def test_as_found_falls_back_to_the_sentences_most_like_the_task() -> None:
+    """Nothing about what the task names: the sentences most like it, best first."""
+    out = as_found("Which river flows through ten countries?", [DANUBE, MISSOURI], bag_of_words)
+    assert out.startswith("Originating in Germany, the Danube flows southeast")

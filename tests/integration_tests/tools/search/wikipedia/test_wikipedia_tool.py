@@ -157,6 +157,19 @@ def test_a_summary_without_the_asked_length_gives_way_to_the_sentence_stating_it
     assert finding(kept.invoke({"task": "Where does the Danube flow?"})) == _DANUBE_RANK
 
 
+def test_ranked_sentences_answer_without_a_model_call() -> None:
+    """``summary="ranked"``: the bundled index's sentences as written, no chat model built."""
+    tool = WikipediaSearchTool(summary="ranked")
+    found = finding(tool.invoke({"task": "How long is the Mississippi?"}))
+    assert "2,340" in found and "2,341" not in found
+    found = finding(tool.invoke({"task": "Find the year the Colosseum was completed"}))
+    assert "80" in found and found.count("Domitian") <= 1
+    assert "Leonardo da Vinci" in finding(tool.invoke({"task": "Who painted the Mona Lisa?"}))
+    assert tool._llm is None  # no summary model loaded
+    with pytest.raises(ValueError, match='summary="ranked"'):
+        WikipediaSearchTool(summary="ranked", retriever=tool.get_retriever())
+
+
 def test_the_mississippis_length_is_found_on_the_real_model(capable_llm) -> None:  # type: ignore[no-untyped-def]
     """End to end with the default model: whatever its summary says of the Mississippi, the
     result gives the river's own length (2,340 mi), not the Missouri's (2,341 mi)."""
