@@ -48,6 +48,7 @@ Agents:
 - ``ahead_names``: ``ahead`` with ``grounded_names=True`` (an answer's names checked after tools).
 - ``ahead_focused``: ``ahead`` with the search summary reading the passages' 5 sentences most
   like the task (``focus_sentences=5``), not the passages as retrieved.
+- ``ahead_focused3``: the same with the 3 sentences most like the task.
 - ``ahead_ranked``: ``ahead`` with no search summary: the passages' sentences that answer the
   task, ranked by the index's embedder, as written (``summary="ranked"``).
 - ``ahead_quoted``: ``ahead`` with the 2 passage sentences most like the task shown under
@@ -162,6 +163,7 @@ AGENTS = (
     "ahead_names",
     "ahead_unfocused",
     "ahead_focused",
+    "ahead_focused3",
     "ahead_ranked",
     "ahead_quoted",
     "ahead_two_units",
@@ -423,6 +425,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
     small_summary[0]._llm = None  # built from ``llm`` on first use
     unfocused = [tools[0].model_copy(update={"focus_sentences": None}), *tools[1:]]
     focused = [tools[0].model_copy(update={"focus_sentences": 5}), *tools[1:]]
+    focused3 = [tools[0].model_copy(update={"focus_sentences": 3}), *tools[1:]]
     as_found = [tools[0].model_copy(update={"summary": "ranked"}), *tools[1:]]
     quoting = [tools[0].model_copy(update={"quote_sentences": 2}), *tools[1:]]
     unmeasured = [tools[0].model_copy(update={"measure_check": False}), *tools[1:]]
@@ -460,6 +463,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_names": (tools, {"grounded_names": True}),  # names checked after tools too
         "ahead_unfocused": (unfocused, {}),  # the summary reads the passages as retrieved
         "ahead_focused": (focused, {}),  # the summary reads the 5 sentences most like the task
+        "ahead_focused3": (focused3, {}),  # ... the 3 sentences most like the task
         "ahead_ranked": (as_found, {}),  # no summary: the sentences that answer, as written
         "ahead_quoted": (quoting, {}),  # the 2 sentences most like the task under the summary
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
@@ -743,6 +747,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_names": run_ours,
     "ahead_unfocused": run_ours,
     "ahead_focused": run_ours,
+    "ahead_focused3": run_ours,
     "ahead_ranked": run_ours,
     "ahead_quoted": run_ours,
     "ahead_two_units": run_ours,
@@ -919,6 +924,7 @@ LABELS = {
     "ahead_names": 'ours, planning="ahead", grounded_names=True',
     "ahead_unfocused": 'ours, planning="ahead", search focus_sentences=None',
     "ahead_focused": 'ours, planning="ahead", search focus_sentences=5',
+    "ahead_focused3": 'ours, planning="ahead", search focus_sentences=3',
     "ahead_ranked": 'ours, planning="ahead", search summary="ranked" (no model call)',
     "ahead_quoted": 'ours, planning="ahead", search quote_sentences=2',
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
@@ -1143,6 +1149,7 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
         "ahead_names": "#e5b3fe",
         "ahead_unfocused": "#9d4edd",
         "ahead_focused": "#7b2cbf",
+        "ahead_focused3": "#5a189a",
         "ahead_ranked": "#e85d04",
         "ours": "#2a9d8f",
         "ours_nocache": "#76c893",

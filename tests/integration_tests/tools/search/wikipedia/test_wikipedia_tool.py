@@ -160,12 +160,31 @@ def test_a_summary_without_the_asked_length_gives_way_to_the_sentence_stating_it
 def test_ranked_sentences_answer_without_a_model_call() -> None:
     """``summary="ranked"``: the bundled index's sentences as written, no chat model built."""
     tool = WikipediaSearchTool(summary="ranked")
-    found = finding(tool.invoke({"task": "How long is the Mississippi?"}))
+    request = "How much longer is the Mississippi than the Danube?"
+    found = finding(tool.invoke({"task": "How long is the Mississippi?", "request": request}))
     assert "2,340" in found and "2,341" not in found
-    found = finding(tool.invoke({"task": "Find the year the Colosseum was completed"}))
+    request = "How many years ago was the Colosseum completed?"
+    task = "Find the year the Colosseum was completed"
+    found = finding(tool.invoke({"task": task, "request": request}))
     assert "80" in found and found.count("Domitian") <= 1
-    assert "Leonardo da Vinci" in finding(tool.invoke({"task": "Who painted the Mona Lisa?"}))
+    request = "Who painted the Mona Lisa, and when was the painter born?"
+    found = finding(tool.invoke({"task": "Who painted the Mona Lisa?", "request": request}))
+    assert "Leonardo da Vinci" in found
     assert tool._llm is None  # no summary model loaded
+
+
+def test_a_question_on_its_own_still_gets_a_written_summary() -> None:
+    """``summary="ranked"`` ranks only a step of a longer request: a task with no request, or
+    the request itself, is answered by the summary model (here a scripted one)."""
+    from scripted import ScriptedChatModel
+
+    answer = "Leonardo da Vinci painted the Mona Lisa."
+    tool = WikipediaSearchTool(summary="ranked", llm=ScriptedChatModel(replies=[answer] * 2))
+    question = "Who painted the Mona Lisa?"
+    assert finding(tool.invoke({"task": question})) == answer
+    assert finding(tool.invoke({"task": question, "request": question})) == answer
+    ranked_only = tool.model_copy(update={"written_for_request": False})
+    assert finding(ranked_only.invoke({"task": question})) != answer
     with pytest.raises(ValueError, match='summary="ranked"'):
         WikipediaSearchTool(summary="ranked", retriever=tool.get_retriever())
 
