@@ -167,7 +167,9 @@ class WikipediaSearchTool(BaseTool):
     the best two as written. Not with ``retriever`` (no embedder). Off by default: with the
     1.5B, 24/33 dev and hand-written search tasks either way (Chile's area gained); held out,
     lookups 28/28 either way, multi-step 15/18 against 16/18 (the Yangtze's "third-longest
-    river" for its length), no faster (``bench/agents.py --agents ahead,ahead_focused``)."""
+    river" for its length), no faster (``bench/agents.py --agents ahead,ahead_focused``). With
+    3, on a faster machine: held-out multi-step median 16.1 s against 18.9 s, but 34 of 43
+    answered against 37 (``--agents ahead,ahead_focused3``)."""
     quote_sentences: int = 0
     """When set (e.g. 2), the result shows, under the written summary, this many sentences of
     the passages as written, those most like the task by the index's embedder
