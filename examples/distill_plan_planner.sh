@@ -2,8 +2,9 @@
 # Distil the 1.5B teacher's plans into SmolLM2-135M (a plan-ahead student), on this CPU: the
 # plans of examples/record_teacher_plans.sh → export → LoRA training with a checkpoint per epoch
 # → each checkpoint as a GGUF adapter with its card ("format": "ahead"), measured on the dev
-# requests written apart (bench/data/apart/dev.jsonl) → the one with the most correct answers
-# (then first tools right) beside the teacher on the held-out test requests written apart.
+# requests written apart (bench/data/apart/dev.jsonl and dev2.jsonl, 96 requests) → the one with
+# the most correct answers (then first tools right) beside the teacher on the held-out test
+# requests written apart. BASE picks the student's base model (any embedded model name).
 # Each stage resumes or is quick.
 #
 # The export keeps: answered runs rated >= 4 (--unjudged: a run the judge has not rated passes);
@@ -15,12 +16,14 @@
 #
 #   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
 #   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
+#   RUN=runs/plans-05b BASE=qwen2.5-coder-0.5b-instruct NAME=qwen-0.5b-plans examples/distill_plan_planner.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 RUN=${RUN:-runs/distill-plans}
 EPOCHS=${EPOCHS:-3}
 NAME=${NAME:-smollm2-135m-plans}
+BASE=${BASE:-smollm2-135m-instruct}
 TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}
 if [ ! -f "$RUN/data/train.jsonl" ]; then
   $PY -m simulation export "$TEACHER" --out "$RUN/data" --plans --unjudged --match-kinds \
@@ -28,14 +31,16 @@ if [ ! -f "$RUN/data/train.jsonl" ]; then
 fi
 ROWS=$(wc -l < "$RUN/data/train.jsonl")
 PER_EPOCH=$(( (ROWS + 1) / 2 ))  # optimizer steps per epoch: batch 1, gradient accumulation 2
-$PY -m finetune train "$RUN/data" --base-model smollm2-135m-instruct --output-dir "$RUN/lora" \
+$PY -m finetune train "$RUN/data" --base-model "$BASE" --output-dir "$RUN/lora" \
   --epochs "$EPOCHS" --max-length 1024 --save-steps "$PER_EPOCH" --save-total-limit "$EPOCHS" \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 # every epoch's checkpoint on the dev requests written apart (the student's row only)
+DEV="$RUN/dev-requests.jsonl"
+cat bench/data/apart/dev.jsonl bench/data/apart/dev2.jsonl > "$DEV"
 for CKPT in "$RUN"/lora/checkpoint-*; do
   STEP=${CKPT##*-}
   [ -f "$RUN/$NAME-$STEP.gguf" ] || $PY -m finetune export-lora "$CKPT" --out "$RUN/$NAME-$STEP.gguf"
-  $PY bench/distill.py --requests bench/data/apart/dev.jsonl --split dev --internet \
+  $PY bench/distill.py --requests "$DEV" --split dev --internet \
     --out "$RUN/dev-$STEP" --resume --candidate "$RUN/$NAME-$STEP.gguf" --planners smollm2-candidate
 done
 BEST=$($PY - "$RUN" <<'EOF'
