@@ -271,11 +271,25 @@ def as_found(
     task held the needed fact for 25 of 33 dev and hand-written search tasks, and was in the
     best five for all of them.
     """
+    embed = _once(embed)  # each way below ranks the same sentences: one embedding pass
     if asks_number(task, request) or _ASKS_YEAR.search(task):
         measure = asked_measure(task)
         found = measured(task, sources, embed, measure) if measure else None
         if found := found or stated(task, sources, embed):
             return found
-    best = _about(task, sources, embed, bool) or ranked(task, sources, embed)
+    best = _about(task, sources, embed, bool) or ranked(task, sources, embed)  # bool: any
     once = list(dict.fromkeys(best))  # passages overlap: a sentence may come twice
     return _as_written([(sources[n].title, s) for n, s in once[:AS_WRITTEN]])
+
+
+def _once(embed: Callable[[list[str]], Any]) -> Callable[[list[str]], Any]:
+    """``embed`` that computes the vectors of one list of texts once."""
+    done: dict[tuple[str, ...], Any] = {}
+
+    def embed_once(texts: list[str]) -> Any:
+        key = tuple(texts)
+        if key not in done:
+            done[key] = embed(texts)
+        return done[key]
+
+    return embed_once
