@@ -130,7 +130,7 @@ class WikipediaSearchTool(BaseTool):
     of 47 right, the sentences 1.9 s slower per request (``bench/agents.py --agents
     ahead,ahead_written``). Or, with no model call, the sentences the index's embedder ranks
     closest to the task, those stating the number it asks for first (``"ranked"``,
-    ``measures.as_found``); not with ``retriever`` (no embedder). Held out with the 1.5B,
+    ``measures.as_found``); not with ``retriever`` (no embedder). With the 1.5B,
     ``"ranked"`` took held-out multi-step requests from 18.7 to 11.1 s (median) but answered 24
     of 43 against 37: the calculator took the wrong figure of a sentence that gives several
     ("1,454 feet (443.2 m)"), which the written summary had picked out (``bench/agents.py
