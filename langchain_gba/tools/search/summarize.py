@@ -11,6 +11,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from langchain_gba._text import words
+from langchain_gba.dates import written_dates
 from langchain_gba.grounding import grounded_text, numbers_in, sentences, worked_out_numbers
 from langchain_gba.prompts import (
     NO_INFORMATION,
@@ -267,11 +268,19 @@ def as_needed(stating: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
 
     A first sentence with two numbers or more stands alone: Mandela "served as President of
     South Africa from 1994 to 1999", then "he served as President of the African National
-    Congress from 1991 to 1997", and the 1.5B calculator took "1999 - 1991".
+    Congress from 1991 to 1997", and the 1.5B calculator took "1999 - 1991". A written date
+    is one number: "built from 13 August 1961" keeps the next sentence's "until 1989".
     """
-    if stating and len(numbers_in(stating[0][1])) >= 2:
+    if stating and _figures(stating[0][1]) >= 2:
         return list(stating[:1])
     return list(stating[:AS_WRITTEN])
+
+
+def _figures(text: str) -> int:
+    """How many figures ``text`` states, a written date one ("13 August 1961": its year)."""
+    for written, (year, _, day) in written_dates(text):
+        text = text.replace(written, str(year if year is not None else day))
+    return len(numbers_in(text))
 
 
 def _best_as_written(sources: Sequence[Source], best: Sequence[tuple[int, str]]) -> str:

@@ -273,3 +273,14 @@ def test_a_first_sentence_with_two_numbers_stands_alone() -> None:
     one = [(0, "It has 3.5 million people."), (0, "It covers 1,564,116 km2."), (0, "In 1990.")]
     assert as_needed(one) == one[:2]
     assert as_needed([]) == []
+
+
+def test_a_written_date_is_one_number() -> None:
+    from langchain_gba.tools.search.summarize import as_needed
+
+    wall = [(0, "Construction began on 13 August 1961."), (0, "It stood from 1961 to 1989.")]
+    assert as_needed(wall) == wall
+    dated = [(0, "It was dedicated on October 28, 1886."), (0, "It is 93 m tall.")]
+    assert as_needed(dated) == dated
+    both = [(0, "It opened on 4 July 1990 with 300 rooms."), (0, "It has 12 floors.")]
+    assert as_needed(both) == both[:1]
