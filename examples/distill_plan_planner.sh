@@ -16,7 +16,8 @@
 #
 #   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
 #   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
-#   RUN=runs/plans-05b BASE=qwen2.5-coder-0.5b-instruct NAME=qwen-0.5b-plans examples/distill_plan_planner.sh
+#   RUN=runs/plans-05b BASE=qwen2.5-coder-0.5b-instruct NAME=qwen-0.5b-plans EPOCHS=2 \
+#     examples/distill_plan_planner.sh   # the shipped qwen-0.5b-plans (from runs/plans-2/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}

@@ -84,7 +84,8 @@ def export_lora(
         on_status: called with a message before the conversion.
 
     Returns:
-        The GGUF file and its card (base model, LoRA settings, training summary).
+        The GGUF file and its card (base model, LoRA settings, training summary; for a
+        checkpoint, its step and epoch under ``checkpoint``).
 
     Raises:
         ExportError: not an adapter folder, its base model is gone, an unknown type, no
@@ -142,5 +143,12 @@ def export_lora(
                     if k in summary},
         "seconds": round(time.perf_counter() - t0, 1),
     }  # fmt: skip
+    if src != run_dir:  # a checkpoint: its step; the summary is the whole run's
+        state = _json(src / "trainer_state.json")
+        card["checkpoint"] = {
+            "name": src.name,
+            "step": state.get("global_step"),
+            "epoch": state.get("epoch"),
+        }
     target.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n", "utf-8")
     return target, card

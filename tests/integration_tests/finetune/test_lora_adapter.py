@@ -42,6 +42,14 @@ def test_the_adapter_is_small_and_its_card_names_the_base(adapter, trained):
     assert card["adapter_sha256"] == sha256_file(path)
     assert card["base_gguf_sha256"] == sha256_file(resolve_model_path("smollm2-135m-instruct"))
     assert card["summary"]["steps"] == 4 and card["summary"]["examples"] > 0  # the training run
+    assert "checkpoint" not in card
+
+
+def test_a_checkpoints_card_names_its_step(trained, tmp_path):
+    _converter_or_skip()
+    _, card = export_lora(trained.output_dir / "checkpoint-2", tmp_path / "ckpt.gguf")
+    assert card["checkpoint"]["name"] == "checkpoint-2" and card["checkpoint"]["step"] == 2
+    assert card["checkpoint"]["epoch"] > 0 and card["summary"]["steps"] == 4
 
 
 def test_the_adapter_on_its_base_plans_a_valid_step_and_changes_the_model(adapter):

@@ -65,3 +65,29 @@ def test_the_shipped_planner_writes_valid_steps(planner):
         assert tuple(step.model_dump()) == PLAN_FIELDS
         assert step.selected_tool in {name for name, _ in TOOLS}
         assert step.task.strip()
+
+
+PLAN_AHEAD_STUDENT = "qwen-0.5b-plans"
+
+
+def test_the_plan_ahead_student_ships_on_its_installed_base():
+    shipped = shipped_planners()[PLAN_AHEAD_STUDENT]
+    assert shipped.base_model == "qwen2.5-coder-0.5b-instruct"
+    assert shipped.card["format"] == "ahead"
+    assert shipped.card["adapter_sha256"] == sha256_file(shipped.adapter)
+    assert shipped.card["base_gguf_sha256"] == sha256_file(resolve_model_path(shipped.base_model))
+
+
+def test_the_plan_ahead_student_plans_the_first_tool_a_request_needs():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the installed base is the one it was trained on
+        planner = FineTunedPlanner(PLAN_AHEAD_STUDENT)
+    assert planner.can_plan_ahead
+    tools = [*TOOLS, ("search_internet", "Search the internet for current information.")]
+    for request, first in [
+        ("What is 15% of 80?", "calculate_number"),
+        ("Who wrote the novel Don Quixote?", "search_wikipedia"),
+    ]:
+        steps = planner.plan_ahead(request, [], tools).model_dump()["steps"]
+        assert steps and steps[0]["tool"] == first, (request, steps)
+        assert all(s["task"].strip() for s in steps)
