@@ -37,6 +37,7 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
   --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed "$SEED" \
   --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
   --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
+  --exclude bench/data/apart/dev2.jsonl \
   --mix "$MIX"
 # trajectories: the default agent as it stands, planning ahead, no hint (the 1.5B writer
 # mislabels some kinds: "what is the price of a monthly train pass in zurich now?" as multi-step,

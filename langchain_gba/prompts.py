@@ -1304,6 +1304,23 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "'I' or 'my', leaving out the detail the assistant must ask them for",
         ("How many days are left until my birthday?", "Suggest a film I would enjoy."),
     ),
+    "ask_calculation": RequestKind(
+        "request_computing_on_a_personal_number",
+        "a calculation on a number from the user's own life (their age, pay, rent, hours, "
+        "distances, savings) that the request leaves out, written with 'I' or 'my': the "
+        "assistant must ask for that number before it can calculate",
+        (
+            "How many hours do I spend at work in a year?",
+            "How much would I save in a year if my electricity bill dropped by a fifth?",
+        ),
+    ),
+    "everyday": RequestKind(
+        "request_of_everyday_knowledge",
+        "a question about everyday things every child knows, answered at once without a "
+        "search: hours in a day, months in a year, the colour two paints make, a word's "
+        "plural or spelling, the sound an animal makes",
+        ("How many legs does a spider have?", "What colour is a ripe banana?"),
+    ),
 }
 """The kinds of generated requests (see ``RequestKind``)."""
 
@@ -1315,6 +1332,9 @@ KIND_HINTS: dict[str, str] = {
     "calculation": "its numbers are all in the request: calculate_number",
     "ask_user": "a personal detail only the user knows is missing: ask_user for it first",
     "internet": "it needs current information from the web: search_internet",
+    "ask_calculation": "a number only the user knows is missing: ask_user for it first, then "
+    "calculate_number",
+    "everyday": "it needs no tool: select final_answer and answer it now",
 }
 """The teacher's privileged hint on its first step, from a generated request's kind (the student
 never sees it: it learns the choice from the request alone)."""
@@ -1322,6 +1342,7 @@ never sees it: it learns the choice from the request alone)."""
 AHEAD_KIND_HINTS: dict[str, str] = {
     **KIND_HINTS,
     "direct": "it needs no tool: no steps, the answer follows the plan",
+    "everyday": "it needs no tool: no steps, the answer follows the plan",
 }
 """``KIND_HINTS`` for a teacher that plans ahead (``final_answer`` is no step of a plan)."""
 

@@ -71,6 +71,8 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "calculation": frozenset({"calculate_number"}),
     "ask_user": frozenset({"ask_user"}),
     "internet": frozenset({"search_internet"}),
+    "ask_calculation": frozenset({"ask_user"}),
+    "everyday": frozenset({"final_answer"}),
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
 

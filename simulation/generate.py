@@ -97,7 +97,7 @@ def usable(kind: str, text: str) -> bool:
             return False
     if kind == "calculation" and len(_NUMBER.findall(text)) < 2:
         return False
-    return not (kind == "ask_user" and not words & _FIRST_PERSON)
+    return not (kind in ("ask_user", "ask_calculation") and not words & _FIRST_PERSON)
 
 
 def requests_schema(
