@@ -126,6 +126,10 @@ def train(
     limit: Annotated[int | None, typer.Option(help="Only the first N examples.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace a run in --output-dir.")] = False,
+    init_adapter: Annotated[
+        Path | None,
+        typer.Option(help="Train on from this LoRA adapter folder (a run or its checkpoint)."),
+    ] = None,
 ) -> None:
     """Train a LoRA adapter on the planner examples (loss on the completion only)."""
     _quiet()
@@ -141,6 +145,7 @@ def train(
         warmup=warmup, max_length=max_length, seed=seed, save_steps=save_steps,
         save_total_limit=save_total_limit, gradient_checkpointing=gradient_checkpointing,
         qlora=qlora, threads=threads, limit=limit, resume=resume, overwrite=overwrite,
+        init_adapter=str(init_adapter) if init_adapter else None,
     )  # fmt: skip
     try:
         plan = plan_training(settings, on_status=_status)
@@ -149,13 +154,15 @@ def train(
     tools = ", ".join(f"{k} {v}" for k, v in plan.tools.items())
     console.print(
         f"{plan.train_rows} examples ({tools}); {plan.info.architecture}, "
-        f"{plan.info.parameters / 1e6:.0f}M parameters, LoRA r={rank} on "
+        f"{plan.info.parameters / 1e6:.0f}M parameters, LoRA r={plan.settings.rank} on "
         f"{plan.targets if isinstance(plan.targets, str) else ','.join(plan.targets)} "
         f"({plan.lora_parameters / 1e6:.2f}M trainable); "
         f"{'CUDA' + (' QLoRA 4-bit' if qlora else '') if plan.cuda else 'CPU'}"
     )
     if plan.resume_from:
         console.print(f"resuming from {plan.resume_from}")
+    elif plan.settings.init_adapter:
+        console.print(f"training on from {plan.settings.init_adapter}")
 
     with _progress() as progress:
 

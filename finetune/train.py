@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,9 @@ class TrainSettings:
     """Only the first N training examples (smoke runs)."""
     resume: bool = False
     overwrite: bool = False
+    init_adapter: str | None = None
+    """A LoRA adapter folder (a run's output folder or one of its ``checkpoint-N`` folders) to
+    train on from (its rank, alpha and layers are kept): a student taught more on new data."""
 
 
 @dataclass
@@ -181,6 +184,8 @@ def plan_training(
     import torch
 
     s = settings
+    if s.init_adapter:
+        s = replace(s, **_adapter_settings(Path(s.init_adapter).expanduser()))
     for name in ("rank", "alpha", "batch_size", "grad_accum", "max_length", "save_steps"):
         if getattr(s, name) < 1:
             raise FinetuneError(f"{name.replace('_', '-')} must be at least 1.")
@@ -244,6 +249,35 @@ def plan_training(
         cuda=cuda,
         format=data_format(data),
     )
+
+
+def _adapter_settings(folder: Path) -> dict[str, Any]:
+    """The LoRA settings of the adapter in ``folder``, to train on from.
+
+    Raises:
+        FinetuneError: no LoRA adapter there.
+    """
+    path = folder / "adapter_config.json"
+    if not path.is_file():
+        raise FinetuneError(
+            f"--init-adapter {folder}: no adapter_config.json there. Give a folder that "
+            "`finetune train` wrote (its --output-dir or a checkpoint-N folder in it)."
+        )
+    config = json.loads(path.read_text(encoding="utf-8"))
+    if config.get("peft_type") != "LORA":
+        raise FinetuneError(
+            f"--init-adapter {folder} holds a {config.get('peft_type')} adapter; only LoRA "
+            "adapters can be trained on."
+        )
+    targets = config.get("target_modules") or ALL_LINEAR
+    if not isinstance(targets, str):
+        targets = ",".join(sorted(targets))
+    return {
+        "rank": int(config["r"]),
+        "alpha": int(config["lora_alpha"]),
+        "dropout": float(config.get("lora_dropout", 0.0)),
+        "target_modules": targets,
+    }
 
 
 def _check_same_run(out: Path, s: TrainSettings) -> None:
@@ -353,6 +387,11 @@ def _train(plan: TrainPlan, callbacks: Sequence[Any], status: Callable[[str], No
         model = prepare_model_for_kbit_training(
             model, use_gradient_checkpointing=s.gradient_checkpointing
         )
+    if s.init_adapter:
+        from peft import PeftModel
+
+        status(f"training on from the adapter in {s.init_adapter}")
+        model = PeftModel.from_pretrained(model, s.init_adapter, is_trainable=True)
     bf16 = plan.cuda and torch.cuda.is_bf16_supported()
     config = SFTConfig(
         output_dir=str(out),
@@ -381,13 +420,17 @@ def _train(plan: TrainPlan, callbacks: Sequence[Any], status: Callable[[str], No
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
     )
-    peft_config = LoraConfig(
-        r=s.rank,
-        lora_alpha=s.alpha,
-        lora_dropout=s.dropout,
-        target_modules=plan.targets,
-        bias="none",
-        task_type="CAUSAL_LM",
+    peft_config = (
+        None
+        if s.init_adapter
+        else LoraConfig(
+            r=s.rank,
+            lora_alpha=s.alpha,
+            lora_dropout=s.dropout,
+            target_modules=plan.targets,
+            bias="none",
+            task_type="CAUSAL_LM",
+        )
     )
     data = conversational(load_split(s.dataset, "train", limit=s.limit))
     clock = _Clock()

@@ -133,6 +133,11 @@ def test_an_earlier_run_is_not_overwritten_silently(trained, dataset_dir, train_
         plan_training(train_settings(dataset_dir, trained.output_dir, resume=True, rank=8))
 
 
+def test_training_on_from_what_is_not_an_adapter(dataset_dir, train_settings, tmp_path):
+    with pytest.raises(FinetuneError, match="no adapter_config.json there"):
+        plan_training(train_settings(dataset_dir, tmp_path / "o", init_adapter=str(tmp_path)))
+
+
 def test_max_length_that_leaves_nothing_to_learn(dataset_dir, train_settings, tmp_path):
     with pytest.raises(DatasetError, match="Raise --max-length"):
         plan_training(train_settings(dataset_dir, tmp_path / "o", max_length=8))

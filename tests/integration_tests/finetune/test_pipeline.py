@@ -79,6 +79,31 @@ def test_resume_continues_from_the_last_complete_checkpoint(
     assert resumed.losses[-1] == pytest.approx(trained.losses[-1], rel=1e-3)
 
 
+def test_training_on_from_an_adapter_starts_from_its_weights(
+    trained, dataset_dir, train_settings, tmp_path
+):
+    """--init-adapter keeps the adapter's shape and starts from its weights: one step at a
+    learning rate too small to move them leaves them as they were (a fresh LoRA starts with
+    B = 0), and the first loss is the trained adapter's, below the untrained first loss."""
+    from safetensors.torch import load_file
+
+    before = load_file(trained.output_dir / "adapter_model.safetensors")
+    run = train(
+        train_settings(
+            dataset_dir, tmp_path / "on", init_adapter=str(trained.output_dir), rank=8,
+            max_steps=1, learning_rate=1e-12,
+        )
+    )  # fmt: skip
+    after = load_file(run.output_dir / "adapter_model.safetensors")
+    assert json.loads((run.output_dir / "adapter_config.json").read_text())["r"] == 4
+    assert set(after) == set(before)
+    b = next(k for k in before if "lora_B" in k)
+    assert before[b].abs().sum() > 0
+    for key, value in before.items():
+        assert after[key].allclose(value, atol=1e-6), key
+    assert run.losses[0] < trained.losses[0]
+
+
 def test_merged_model_exports_to_gguf_that_plans_a_valid_step(merged, exported):
     assert (merged / "config.json").is_file() and (merged / "tokenizer.json").is_file()
     assert "<|im_start|>" in (merged / "chat_template.jinja").read_text()
