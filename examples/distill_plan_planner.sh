@@ -17,7 +17,12 @@
 #   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
 #   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
 #   RUN=runs/plans-05b BASE=qwen2.5-coder-0.5b-instruct NAME=qwen-0.5b-plans EPOCHS=2 \
-#     examples/distill_plan_planner.sh   # the shipped qwen-0.5b-plans (from runs/plans-2/data)
+#     examples/distill_plan_planner.sh   # the 0.5B of round 19 (from runs/plans-2/data)
+#   # the 0.5B taught on: round 19's adapter, one more epoch at half the rate on the plans of
+#   # both recordings (teacher-plans-2: questions back and everyday knowledge)
+#   RUN=runs/plans-05b-2 BASE=qwen2.5-coder-0.5b-instruct NAME=qwen-0.5b-plans EPOCHS=1 \
+#     LR=1e-4 INIT=runs/plans-05b/lora TEACHER="bench/data/teacher-plans/teacher.jsonl \
+#     bench/data/teacher-plans-2/teacher.jsonl" examples/distill_plan_planner.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -25,15 +30,19 @@ RUN=${RUN:-runs/distill-plans}
 EPOCHS=${EPOCHS:-3}
 NAME=${NAME:-smollm2-135m-plans}
 BASE=${BASE:-smollm2-135m-instruct}
-TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}
+TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}  # one or more run files
+LR=${LR:-2e-4}
+INIT=${INIT:-}  # an adapter folder to train on from (finetune train --init-adapter)
 if [ ! -f "$RUN/data/train.jsonl" ]; then
-  $PY -m simulation export "$TEACHER" --out "$RUN/data" --plans --unjudged --match-kinds \
+  # shellcheck disable=SC2086  # TEACHER may name several files
+  $PY -m simulation export $TEACHER --out "$RUN/data" --plans --unjudged --match-kinds \
     --hoist-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1
 fi
 ROWS=$(wc -l < "$RUN/data/train.jsonl")
 PER_EPOCH=$(( (ROWS + 1) / 2 ))  # optimizer steps per epoch: batch 1, gradient accumulation 2
 $PY -m finetune train "$RUN/data" --base-model "$BASE" --output-dir "$RUN/lora" \
-  --epochs "$EPOCHS" --max-length 1024 --save-steps "$PER_EPOCH" --save-total-limit "$EPOCHS" \
+  --epochs "$EPOCHS" --lr "$LR" --max-length 1024 --save-steps "$PER_EPOCH" \
+  --save-total-limit "$EPOCHS" ${INIT:+--init-adapter "$INIT"} \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 # every epoch's checkpoint on the dev requests written apart (the student's row only)
 DEV="$RUN/dev-requests.jsonl"

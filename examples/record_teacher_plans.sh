@@ -7,6 +7,9 @@
 #
 #   examples/record_teacher_plans.sh [N_REQUESTS]      # default 400
 #   MIX=direct,calculation,internet SEED=13 examples/record_teacher_plans.sh 380   # more of some kinds
+#   OUT=bench/data/teacher-plans-2 MIX=ask_calculation,everyday,ask_calculation,everyday,ask_user \
+#     SEED=21 examples/record_teacher_plans.sh 110   # questions back, everyday knowledge (round 20;
+#     the judge was stopped: exported with --unjudged)
 #
 # Needs: make install-dev, scripts/build_llama_server.sh.
 set -euo pipefail
