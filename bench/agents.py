@@ -91,6 +91,9 @@ Agents:
   the fourteenth session the sentences about it that state a number replace it).
 - ``ahead_copies``: ``ahead`` with ``copy_check=True`` (the calculator refuses an expression
   that is one number it copied, "1626 = 1626"; off by default).
+- ``ahead_year_counts``: ``ahead`` with ``year_check=False`` (the calculator may divide or
+  multiply by a number given only as a year, "197790.33 / 2021" for "going by the 2021
+  population count"; refused by default since the twentieth session).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -169,6 +172,7 @@ AGENTS = (
     "ahead_two_units",
     "ahead_any_unit",
     "ahead_copies",
+    "ahead_year_counts",
     "ahead_unmeasured",
     "ahead_uncompared",
     "ahead_span",
@@ -440,6 +444,10 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         t.model_copy(update={"retry_refused": False}) if t.name == "calculate_number" else t
         for t in tools
     ]
+    year_counts = [
+        t.model_copy(update={"year_check": False}) if t.name == "calculate_number" else t
+        for t in tools
+    ]
     one_unit = [
         t.model_copy(update={"two_units_check": False}) if t.name == "calculate_number" else t
         for t in tools
@@ -469,6 +477,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_two_units": (one_unit, {}),  # the calculator may use a figure in both its units
         "ahead_any_unit": (tools, {"grounded_units": False}),  # an answer may relabel a unit
         "ahead_copies": (copying, {}),  # the calculator refuses a number it only copied
+        "ahead_year_counts": (year_counts, {}),  # the calculator may divide by a year
         "ahead_unmeasured": (unmeasured, {}),  # a summary without the asked length stays
         "ahead_uncompared": (tools, {"grounded_comparisons": False}),  # a found figure as a gap
         "ahead_span": (tools, {"planner": spans}),  # a plan shown for how long a thing lasted
@@ -753,6 +762,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_two_units": run_ours,
     "ahead_any_unit": run_ours,
     "ahead_copies": run_ours,
+    "ahead_year_counts": run_ours,
     "ahead_unmeasured": run_ours,
     "ahead_uncompared": run_ours,
     "ahead_span": run_ours,
@@ -930,6 +940,7 @@ LABELS = {
     "ahead_two_units": 'ours, planning="ahead", calculator two_units_check=False',
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
     "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
+    "ahead_year_counts": 'ours, planning="ahead", calculator year_check=False',
     "ahead_unmeasured": 'ours, planning="ahead", search measure_check=False',
     "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
     "ahead_span": 'ours, planning="ahead", the plan example of how long a thing lasted',

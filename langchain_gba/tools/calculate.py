@@ -186,6 +186,10 @@ class CalculatorTool(BaseTool):
     """Refuse an expression that is one number ("1626" for how long a building took: only
     its completion year was found), as a missing number. Off by default: not yet measured on
     lookups, where a step-by-step planner's copies ("1912 = 1912") sat in right runs."""
+    year_check: bool = True
+    """Refuse a product or a quotient with a number the request and the results give only as a
+    year ("197790.33 / 2021" for km² per resident "going by the 2021 population count";
+    ``only_a_year``), as a missing number: the run looks for the count it lacks."""
     show_numbers: bool = False
     """The model first names the numbers the calculation takes, each with what it is ("reign
     began 1837; Empress of India 1876"), then writes the expression
@@ -317,7 +321,11 @@ class CalculatorTool(BaseTool):
                 else "uses numbers no result gives"
             )
             raise _Refused(msg, reason=reason)
-        checks = {"two_units": self.two_units_check, "copies": self.copy_check}
+        checks = {
+            "two_units": self.two_units_check,
+            "copies": self.copy_check,
+            "years": self.year_check,
+        }
         lack = missing_operand(given, expression, **checks) if context else None
         if lack is not None:
             msg = (
@@ -415,7 +423,12 @@ def invented_numbers(task: str, expression: str) -> list[str]:
 
 
 def missing_operand(
-    given: str, expression: str, *, two_units: bool = True, copies: bool = False
+    given: str,
+    expression: str,
+    *,
+    two_units: bool = True,
+    copies: bool = False,
+    years: bool = True,
 ) -> str | None:
     """Why ``expression`` lacks a number, or None: an operation on a number ``given`` lacks.
 
@@ -429,7 +442,8 @@ def missing_operand(
     units (:func:`conversions`): "3531 - 2194" for the Volga's kilometres minus the Danube's,
     which no result gave, took the Volga's miles. And, with ``copies``, an expression that is
     one number: "1626" for how long St. Peter's took to build (only its completion year was
-    found), "10.6" for the people of Sweden and Finland together.
+    found), "10.6" for the people of Sweden and Finland together. And, with ``years``, a
+    product or a quotient with a number ``given`` writes only as a year (``only_a_year``).
     """
     try:
         tree = ast.parse(normalize_expression(expression), mode="eval")
@@ -451,6 +465,18 @@ def missing_operand(
                 verb = "adds" if isinstance(node.op, ast.Add) else "takes"
                 joined = "to" if isinstance(node.op, ast.Add) else "from"
                 return f"{verb} {format_number(left)} {joined} itself"
+        if years and isinstance(node.op, ast.Mult | ast.Div):
+            for value in (left, right):
+                if value is not None and only_a_year(given, value):
+                    verb = (
+                        "divides by"
+                        if value == right and isinstance(node.op, ast.Div)
+                        else ("divides" if isinstance(node.op, ast.Div) else "multiplies by")
+                    )
+                    return (
+                        f"{verb} {format_number(value)}, which the request and the results give "
+                        "only as a year, not as a count or an amount"
+                    )
         identity = 0.0 if isinstance(node.op, ast.Add | ast.Sub) else None
         identity = 1.0 if isinstance(node.op, ast.Mult | ast.Div) else identity
         if identity is not None and right == identity and identity not in stated:
@@ -492,6 +518,52 @@ _NOT_UNITS = frozenset(
     "a an and are as at be but by for from in is it of on or than that the to was were with "
     "which".split()
 )
+
+
+_MONTH_NAMES = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+)
+_YEAR_BEFORE = re.compile(
+    rf"\b(?:in|since|by|from|until|till|through|year|around|circa|c\.|before|after|during|the|"
+    rf"early|late|mid|{_MONTH_NAMES})\s+$",
+    re.IGNORECASE,
+)
+_YEAR_AFTER = re.compile(
+    r"^(?:\s*(?:[^\w\s]|$)|\s+(?:census|population|count|estimate|figures?|data|season|"
+    r"election|edition|report|and|or|to|when|while|was|were|is|it|as|at|with|for|of|in|on)\b)",
+    re.IGNORECASE,
+)
+_YEAR_WORD = re.compile(
+    r"^\s+(?:census|population|count|estimate|figures?|data|season|election|edition)\b",
+    re.IGNORECASE,
+)
+_FOUR_DIGITS = re.compile(r"(?<![\w.,])(\d{4})(?![\w]|[.,]\d)")
+
+
+def only_a_year(given: str, value: float) -> bool:
+    """Whether ``given`` writes ``value`` only as a year ("the 2021 population count").
+
+    A year is no count and no amount: for "km² per resident, going by the 2021 population
+    count" the 1.5B calculator wrote "197790.33 / 2021" when no population had been found. A
+    number written as a year (a year word before it and nothing that counts after it, or a
+    word after it that dates a figure: census, population, estimate) never is a factor or a
+    divisor. "1500 soldiers" or "1,500" are counts; so is any number ``given`` also writes
+    otherwise.
+    """
+    if not (value.is_integer() and 1000 <= value <= 2100):
+        return False
+    seen = False
+    for m in _FOUR_DIGITS.finditer(given):
+        if float(m.group(1)) != value:
+            continue
+        before, after = given[max(0, m.start() - 20) : m.start()], given[m.end() : m.end() + 20]
+        dated = bool(_YEAR_WORD.match(after)) or (
+            bool(_YEAR_BEFORE.search(before)) and bool(_YEAR_AFTER.match(after))
+        )
+        if not dated:
+            return False
+        seen = True
+    return seen
 
 
 def _unsigned(node: ast.expr) -> ast.expr:

@@ -70,8 +70,10 @@ def test_a_number_added_to_itself_is_a_missing_second_number(tool) -> None:
     """Only the first term's start was found: "1940 + 1940" is refused, the terms searched."""
     with pytest.raises(CalculationError, match="adds 1940 to itself.*needs a number"):
         tool.invoke({"task": "1940 + 1940", "context": _CHURCHILL})
-    # a product of a number with itself is a square, not a copy
-    assert tool.invoke({"task": "1940 * 1940", "context": _CHURCHILL}).endswith("= 3763600")
+    # a product of a number with itself is a square, not a copy (this one is a year, no count:
+    # refused unless the year check is off, test_a_year_is_no_count)
+    years = tool.model_copy(update={"year_check": False})
+    assert years.invoke({"task": "1940 * 1940", "context": _CHURCHILL}).endswith("= 3763600")
     twice = _CHURCHILL + "\n\nTask: When did his second term begin?\nResult: In 1940 too."
     assert tool.invoke({"task": "1940 + 1940", "context": twice}) == "1940 + 1940 = 3880"
 
@@ -301,3 +303,51 @@ def test_a_year_before_the_common_era_is_a_negative_number_to_the_calculator() -
     assert signed_years("Version 3.5 BC of it") == "Version 3.5 BC of it"  # no year
     tool = CalculatorTool(handle_tool_error=False)
     assert tool.invoke({"task": "2026 - (-2600)", "context": context}) == "2026 - (-2600) = 4626"
+
+
+_ELLESMERE = (
+    "Request: how many km2 of island are there per resident, going by the 2021 population "
+    "count? round to a whole number\n\n"
+    "Task: What is the area of Ellesmere Island?\n"
+    "Result: Ellesmere Island is 197,790.33 km².\n"
+)
+
+
+@pytest.mark.parametrize("expression", ["197790.33 / 2021", "round(197790.33 / 2021)", "2021 * 3"])
+def test_a_year_is_no_count(tool, expression) -> None:
+    """The 1.5B divided the island's area by the year of the population count it was asked to
+    go by: no population had been found."""
+    with pytest.raises(
+        CalculationError, match="2,?021, which the request and the results give only"
+    ):
+        tool.invoke({"task": expression, "context": _ELLESMERE})
+    found = _ELLESMERE + "\nTask: What is its population?\nResult: It had 144 residents in 2021.\n"
+    assert tool.invoke({"task": "197790.33 / 144", "context": found}).startswith("197790.33 / 144")
+    unchecked = tool.model_copy(update={"year_check": False})
+    assert unchecked.invoke({"task": expression, "context": _ELLESMERE}).startswith(expression)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "year"),
+    [
+        ("going by the 2021 population count", 2021, True),
+        ("In 1500, the town grew.", 1500, True),
+        ("It was built in 1889 and is 330 m tall.", 1889, True),
+        ("the 2021 census gave 4,067 people", 2021, True),
+        ("A village of 1500 people.", 1500, False),
+        ("The army had 1500 soldiers in 1500.", 1500, False),  # also a count
+        ("It has 1,500 rooms.", 1500, False),
+        ("Is 2024 divisible by 4?", 2024, False),
+        ("It is 12 km long.", 12, False),
+        ("in 1889", 1890, False),  # not given at all: invented_numbers' business
+    ],
+)
+def test_a_number_written_only_as_a_year(text: str, value: int, year: bool) -> None:
+    from langchain_gba.tools.calculate import only_a_year
+
+    assert only_a_year(text, float(value)) is year
+
+
+def test_years_still_subtract(tool) -> None:
+    context = "Request: How long did the Berlin Wall stand?\n\nResult: It stood from 1961 to 1989."
+    assert tool.invoke({"task": "1989 - 1961", "context": context}) == "1989 - 1961 = 28"
