@@ -94,6 +94,8 @@ Agents:
 - ``ahead_year_counts``: ``ahead`` with ``year_check=False`` (the calculator may divide or
   multiply by a number given only as a year, "197790.33 / 2021" for "going by the 2021
   population count"; refused by default since the twentieth session).
+- ``ahead_student``: ``ahead`` with the shipped 0.5B plan-ahead student as the planner
+  (``FineTunedPlanner("qwen-0.5b-plans")``; tools, summaries and answers on the 1.5B).
 - ``ahead_unfocused``: ``ahead`` with ``focus_sentences=None`` (the default since the eighth
   session; the "before" of ``s8-test-focus``, when 5 was the default).
 
@@ -173,6 +175,7 @@ AGENTS = (
     "ahead_any_unit",
     "ahead_copies",
     "ahead_year_counts",
+    "ahead_student",
     "ahead_unmeasured",
     "ahead_uncompared",
     "ahead_span",
@@ -452,6 +455,11 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         t.model_copy(update={"two_units_check": False}) if t.name == "calculate_number" else t
         for t in tools
     ]
+    student = None
+    if "ahead_student" in agents:  # the shipped 0.5B plan-ahead student as the planner
+        from langchain_gba.planner import FineTunedPlanner
+
+        student = FineTunedPlanner("qwen-0.5b-plans")
     spans = ZeroShotPlanner(
         planner.model,
         fields=planner.fields,
@@ -488,6 +496,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_steps_only": (tools, {"calculation_in_thoughts": False}),  # thoughts' sum not run
         "ahead_answers_own": (tools, {"ask_users_own": False}),  # "my restaurant" answered as is
         "ahead_misattributed": (unattributed, {}),  # a summary's number from another sentence
+        "ahead_student": (tools, {"planner": student}),  # the 0.5B student plans
     }
     ahead: dict[str, Any] = {}
     for name, (agent_tools, options) in variants.items():
@@ -501,7 +510,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
                 **{"planner": planner, **options},
                 **OURS_OPTIONS,
             )
-    for model in (llm, planner.model):
+    for model in (llm, planner.model, *([student.model] if student else [])):
         model.invoke("Hello", max_tokens=1)
     built = {
         "ours": ours,
@@ -763,6 +772,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_any_unit": run_ours,
     "ahead_copies": run_ours,
     "ahead_year_counts": run_ours,
+    "ahead_student": run_ours,
     "ahead_unmeasured": run_ours,
     "ahead_uncompared": run_ours,
     "ahead_span": run_ours,
@@ -941,6 +951,7 @@ LABELS = {
     "ahead_any_unit": 'ours, planning="ahead", grounded_units=False',
     "ahead_copies": 'ours, planning="ahead", calculator copy_check=True',
     "ahead_year_counts": 'ours, planning="ahead", calculator year_check=False',
+    "ahead_student": 'ours, planning="ahead", planner FineTunedPlanner("qwen-0.5b-plans")',
     "ahead_unmeasured": 'ours, planning="ahead", search measure_check=False',
     "ahead_uncompared": 'ours, planning="ahead", grounded_comparisons=False',
     "ahead_span": 'ours, planning="ahead", the plan example of how long a thing lasted',
