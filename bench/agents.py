@@ -1187,9 +1187,9 @@ def plot(summary: dict[str, dict[str, Any]], path: Path, report: dict[str, Any])
     for i, (agent, s) in enumerate(summary.items()):
         xs = [j + (i - (len(summary) - 1) / 2) * width for j in range(len(metrics))]
         values = [f(s) for _, f in metrics]
-        bars = ax.bar(xs, values, width, label=LABELS[agent], color=colors[agent])
+        bars = ax.bar(xs, values, width, label=LABELS[agent], color=colors.get(agent, f"C{i}"))
         ax.bar_label(bars, labels=[f"{v:.0%}" for v in values], fontsize=8)
-        t = ax_t.bar([i], [s["median_s"]], 0.6, color=colors[agent])
+        t = ax_t.bar([i], [s["median_s"]], 0.6, color=colors.get(agent, f"C{i}"))
         ax_t.bar_label(t, labels=[f"{s['median_s']:.0f}"], fontsize=8)
     ax.set_xticks(range(len(metrics)), [m for m, _ in metrics])
     ax.set_ylim(0, 1.1)
