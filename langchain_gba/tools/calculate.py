@@ -20,6 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import BaseModel, Field, PrivateAttr
 
+from langchain_gba.dates import MONTHS
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
 from langchain_gba.grounding import numbers_in
 from langchain_gba.prompts import (
@@ -520,9 +521,7 @@ _NOT_UNITS = frozenset(
 )
 
 
-_MONTH_NAMES = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR_BEFORE = re.compile(
     rf"\b(?:in|since|by|from|until|till|through|year|around|circa|c\.|before|after|during|the|"
     rf"early|late|mid|{_MONTH_NAMES})\s+$",
