@@ -1334,15 +1334,16 @@ KIND_HINTS: dict[str, str] = {
     "internet": "it needs current information from the web: search_internet",
     "ask_calculation": "a number only the user knows is missing: ask_user for it first, then "
     "calculate_number",
-    "everyday": "it needs no tool: select final_answer and answer it now",
 }
 """The teacher's privileged hint on its first step, from a generated request's kind (the student
 never sees it: it learns the choice from the request alone)."""
+KIND_HINTS["everyday"] = KIND_HINTS["direct"]
 
 AHEAD_KIND_HINTS: dict[str, str] = {
     **KIND_HINTS,
-    "direct": "it needs no tool: no steps, the answer follows the plan",
-    "everyday": "it needs no tool: no steps, the answer follows the plan",
+    **dict.fromkeys(
+        ("direct", "everyday"), "it needs no tool: no steps, the answer follows the plan"
+    ),
 }
 """``KIND_HINTS`` for a teacher that plans ahead (``final_answer`` is no step of a plan)."""
 

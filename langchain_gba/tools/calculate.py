@@ -469,11 +469,10 @@ def missing_operand(
         if years and isinstance(node.op, ast.Mult | ast.Div):
             for value in (left, right):
                 if value is not None and only_a_year(given, value):
-                    verb = (
-                        "divides by"
-                        if value == right and isinstance(node.op, ast.Div)
-                        else ("divides" if isinstance(node.op, ast.Div) else "multiplies by")
-                    )
+                    if isinstance(node.op, ast.Mult):
+                        verb = "multiplies by"
+                    else:
+                        verb = "divides by" if value == right else "divides"
                     return (
                         f"{verb} {format_number(value)}, which the request and the results give "
                         "only as a year, not as a count or an amount"
