@@ -20,7 +20,9 @@ __all__ = [
     "iso_time",
     "names_a_day",
     "same_day",
+    "span_times",
     "times_in",
+    "with_time_spans",
     "written_dates",
 ]
 
@@ -138,6 +140,86 @@ def times_in(text: str) -> set[tuple[int, int]]:
     lowered = text.lower()
     found |= {t for name, t in _NAMED_TIMES.items() if re.search(rf"\b{name}\b", lowered)}
     return found
+
+
+_CLOCK_TIMES = [
+    re.compile(rf"\b(?P<h>\d{{1,2}}):(?P<min>\d{{2}})(?!\d)(?:{_MERIDIEM})?", re.I),
+    re.compile(rf"\b(?P<h>\d{{1,2}})\.(?P<min>\d{{2}}){_MERIDIEM}", re.I),
+    re.compile(rf"\b(?P<h>\d{{1,2}}){_MERIDIEM}", re.I),
+]
+"""Clock times that can bound a span: "6:30", "11:30 pm", "9.30am", "7am" (not "at 7", or
+"6.30": a number)."""
+_SPAN_GAP = 120
+"""The most characters between two clock times read as one span's ends."""
+
+
+def _clock_times(text: str) -> list[tuple[int, int, int, bool]]:
+    """``(start, end, minutes after midnight, read one way)`` of each clock time in ``text``.
+
+    A time is read one way with am or pm, or on a 24-hour clock (an hour above 12, or written
+    with a leading zero: "06:45"); "6:30" alone may be morning or evening.
+    """
+    found: dict[int, tuple[int, int, int, bool]] = {}
+    for pattern in _CLOCK_TIMES:
+        for m in pattern.finditer(text):
+            hour, minute = int(m["h"]), int(m.groupdict().get("min") or 0)
+            meridiem = (m.groupdict().get("m") or "").lower()
+            if minute > 59 or (not 1 <= hour <= 12 if meridiem else hour > 23):
+                continue
+            end = m.end() - 1 if m[0].endswith("m.") and not m[0].endswith(".m.") else m.end()
+            if meridiem:
+                minutes = (hour % 12 + (12 if meridiem == "p" else 0)) * 60 + minute
+                found.setdefault(m.start(), (m.start(), end, minutes, True))
+            else:
+                one_way = hour > 12 or m["h"].startswith("0")
+                found.setdefault(m.start(), (m.start(), end, hour * 60 + minute, one_way))
+    return [found[start] for start in sorted(found)]
+
+
+def _spans(text: str) -> list[tuple[int, int, int, int, int]]:
+    """``(start, end)`` of each of a span's two clock times and its minutes (see below)."""
+    times = _clock_times(text)
+    spans = []
+    i = 0
+    while i + 1 < len(times):
+        (start_a, end_a, a, one_a), (start_b, end_b, b, one_b) = times[i], times[i + 1]
+        if start_b - end_a > _SPAN_GAP or a == b or not (one_a and one_b):
+            i += 1
+            continue
+        spans.append((start_a, end_a, start_b, end_b, (b - a) % (24 * 60)))
+        i += 2
+    return spans
+
+
+def with_time_spans(text: str) -> str:
+    """``text`` with the time between two clock times it gives written after the second.
+
+    "I go to bed around 11:30 pm and get up at 6:30 am" reads "... 6:30 am [7 hours from 11:30 pm
+    to 6:30 am]": the 1.5B calculator, given the two times, wrote "6 - 11 + 30 / 7" and
+    "6 * 7 * 24" for the hours of sleep a week; the span is a number it copies. Times are paired
+    in order (first and second, third and fourth) when at most a sentence apart; a span past
+    midnight counts on into the next day. A pair with a time that may be read two ways is left
+    as it is: "10:30 and 6:30" may be 8 or 20 hours apart. In brackets: "5 pm (8.5 hours ..."
+    reads as one figure in two units to the calculator's check (``conversions``).
+    """
+    for start_a, end_a, start_b, end_b, span in reversed(_spans(text)):
+        hours, minutes = divmod(span, 60)
+        if not minutes:
+            length = "1 hour" if hours == 1 else f"{hours} hours"
+        elif not hours:
+            length = f"{span} minutes"
+        elif span * 100 % 60 == 0:  # 8.5 hours, 1.75 hours; not 3.4166… hours
+            length = f"{span / 60:g} hours"
+        else:
+            length = f"{span} minutes ({hours} h {minutes} min)"
+        first, second = text[start_a:end_a].strip(), text[start_b:end_b].strip()
+        text = f"{text[:end_b]} [{length} from {first} to {second}]{text[end_b:]}"
+    return text
+
+
+def span_times(text: str) -> list[str]:
+    """The clock times, as written, that bound a span :func:`with_time_spans` writes out."""
+    return [text[a:b].strip() for s in _spans(text) for a, b in (s[0:2], s[2:4])]
 
 
 def names_a_day(text: str) -> bool:

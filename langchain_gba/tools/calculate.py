@@ -20,7 +20,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import ArgsSchema, BaseTool, ToolException
 from pydantic import BaseModel, Field, PrivateAttr
 
-from langchain_gba.dates import MONTHS
+from langchain_gba.dates import MONTHS, span_times, with_time_spans
 from langchain_gba.exceptions import CalculationError, StructuredOutputError
 from langchain_gba.grounding import numbers_in
 from langchain_gba.prompts import (
@@ -253,7 +253,7 @@ class CalculatorTool(BaseTool):
         direct = _as_expression(task)
         if direct is not None:
             return self._observe(task, direct, context) if context else self.calculate(direct)
-        call = {"task": task, "context": context}
+        call = {"task": with_time_spans(task), "context": with_time_spans(context)}
         try:
             written = self.writer().invoke(call, _child_config(run_manager))
             again = self._first_try(call, written.expression)
@@ -262,7 +262,7 @@ class CalculatorTool(BaseTool):
             written = self.writer().invoke(again, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
-        return self._observe(task, written.expression, context)
+        return self._observe(call["task"], written.expression, call["context"])
 
     async def _arun(
         self,
@@ -274,7 +274,7 @@ class CalculatorTool(BaseTool):
         direct = _as_expression(task)
         if direct is not None:
             return self._observe(task, direct, context) if context else self.calculate(direct)
-        call = {"task": task, "context": context}
+        call = {"task": with_time_spans(task), "context": with_time_spans(context)}
         try:
             written = await self.writer().ainvoke(call, _child_config(run_manager))
             again = self._first_try(call, written.expression)
@@ -283,7 +283,7 @@ class CalculatorTool(BaseTool):
             written = await self.writer().ainvoke(again, _child_config(run_manager))
         except StructuredOutputError as e:
             raise _no_expression(e) from e
-        return self._observe(task, written.expression, context)
+        return self._observe(call["task"], written.expression, call["context"])
 
     def _first_try(self, call: dict[str, str], expression: str) -> str | dict[str, str]:
         """The first expression's result, or the call that writes it again once refused."""
@@ -601,8 +601,12 @@ def known_numbers(context: str) -> str:
     Listed in the calculator's prompt: the 1.5B model miscopied "1961" from a search result
     as 2061 (and a shorter context as 418); with the list it copied it right. A year before
     the common era is listed as the negative number arithmetic needs ("c. 2600 BC": -2600).
+    Two clock times with the time between them written out (``with_time_spans``) give that
+    span, not the times' hours and minutes.
     """
     facts = "\n".join(line for line in _facts(context).splitlines() if not _SOURCE_LINE.match(line))
+    for time in span_times(facts):  # the hours between them, not "11" and "30" of "11:30 pm"
+        facts = facts.replace(time, " ")
     before = {float(m.group("year")) for m in _BC_YEAR.finditer(facts)}
     listed = [-v if v in before else v for v in sorted(_numbers(facts))]
     return ", ".join(format_number(v) for v in listed) or "none"

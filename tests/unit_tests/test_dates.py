@@ -1,6 +1,15 @@
 import pytest
 
-from langchain_gba.dates import dates_in, iso_date, iso_time, names_a_day, times_in, written_dates
+from langchain_gba.dates import (
+    dates_in,
+    iso_date,
+    iso_time,
+    names_a_day,
+    span_times,
+    times_in,
+    with_time_spans,
+    written_dates,
+)
 
 
 @pytest.mark.parametrize(
@@ -66,3 +75,52 @@ def test_iso_values():
     assert iso_time("2026-10-08T19:00") == (19, 0) and iso_time("07:45") == (7, 45)
     assert iso_date("2026-13-01") is None and iso_date("Oct 8") is None
     assert iso_time("24:00") is None and iso_time("2026-10-08") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        (
+            "I go to bed around 11:30 pm and get up at 6:30 am, every day.",
+            "I go to bed around 11:30 pm and get up at 6:30 am [7 hours from 11:30 pm to 6:30 am], "
+            "every day.",
+        ),
+        (
+            "I work 9 am to 5:30 pm.",  # the sentence's full stop stays after the span
+            "I work 9 am to 5:30 pm [8.5 hours from 9 am to 5:30 pm].",
+        ),
+        ("from 22:15 to 06:45", "from 22:15 to 06:45 [8.5 hours from 22:15 to 06:45]"),
+        (
+            "Lands 1:40 pm, left 10:15 am",  # past midnight: the next day
+            "Lands 1:40 pm, left 10:15 am [1235 minutes (20 h 35 min) from 1:40 pm to 10:15 am]",
+        ),
+        ("9.30am to 9.45am", "9.30am to 9.45am [15 minutes from 9.30am to 9.45am]"),
+        (
+            "work 9am-5pm, gym 6 p.m. to 7 p.m. daily",  # pairs in order
+            "work 9am-5pm [8 hours from 9am to 5pm], gym 6 p.m. to 7 p.m. [1 hour from 6 p.m. to "
+            "7 p.m.] daily",
+        ),
+    ],
+)
+def test_the_time_between_two_clock_times_is_written_out(text, read):
+    assert with_time_spans(text) == read
+
+
+def test_the_times_that_bound_a_span_as_written():
+    text = "work 9am-5pm, gym 6 p.m. to 7 p.m. daily, lunch at 1 pm"
+    assert span_times(text) == ["9am", "5pm", "6 p.m.", "7 p.m."]
+    assert span_times("at 10:30 and 6:30") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "at 10:30 and 6:30",  # 8 or 20 hours: morning or evening unknown
+        "pi is 3.14 and the train leaves at 7:30 pm",  # one time; 3.14 is a number
+        "the match at 7 pm, the final at 7 pm",  # no time between
+        "at 7 pm. " + "Nothing happens for a long while in this text. " * 3 + "Then 9 pm.",
+        "we will be 40 guests at 3 locations at 25:00",
+    ],
+)
+def test_times_that_bound_no_span_are_left_as_they_are(text):
+    assert with_time_spans(text) == text

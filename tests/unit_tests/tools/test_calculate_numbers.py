@@ -351,3 +351,28 @@ def test_a_number_written_only_as_a_year(text: str, value: int, year: bool) -> N
 def test_years_still_subtract(tool) -> None:
     context = "Request: How long did the Berlin Wall stand?\n\nResult: It stood from 1961 to 1989."
     assert tool.invoke({"task": "1989 - 1961", "context": context}) == "1989 - 1961 = 28"
+
+
+_SLEEP = (
+    "Request: I'm trying to sleep better. How many hours of sleep am I getting per week?\n\n"
+    "Task: How many hours do you sleep a night?\n"
+    "Result: I go to bed around 11:30 pm and get up at 6:30 am, every day."
+)
+
+
+def test_the_time_between_two_clock_times_is_a_number_the_calculator_is_given() -> None:
+    """The reply gives bedtime and waking time; the span (7 hours) is a fact to calculate with."""
+    tool, llm = _scripted_tool("7 * 7")
+    assert tool.invoke({"task": "Hours of sleep a week", "context": _SLEEP}) == "7 * 7 = 49"
+    prompt = llm.calls[0][-1].content
+    assert "6:30 am [7 hours from 11:30 pm to 6:30 am]" in prompt
+    assert "Numbers known: 7\n" in prompt  # the span; not the 11, 30 and 6 of the times
+    assert len(llm.calls) == 1  # 7 was not refused as a number no result gives
+
+
+async def test_async_the_time_between_two_clock_times_is_given_too() -> None:
+    tool, llm = _scripted_tool("7 * 7")
+    assert await tool.ainvoke({"task": "Hours of sleep a week", "context": _SLEEP}) == (
+        "7 * 7 = 49"
+    )
+    assert "[7 hours from 11:30 pm to 6:30 am]" in llm.calls[0][-1].content
