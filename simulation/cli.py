@@ -608,6 +608,13 @@ def export(
             "judgement exists its rating still applies."
         ),
     ] = False,
+    thoughts: Annotated[
+        bool,
+        typer.Option(
+            help="With --plans: teach the plans' thoughts (--no-thoughts: taught empty, the "
+            "student writes only the steps: fewer tokens per plan)."
+        ),
+    ] = True,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
@@ -641,7 +648,7 @@ def export(
                 examples += plan_examples_from(
                     records, judged, threshold=threshold,
                     match_kinds=match_kinds, drop_refused=drop_refused, max_plans=max_plans,
-                    hoist_refused=hoist_refused,
+                    hoist_refused=hoist_refused, thoughts=thoughts,
                 )  # fmt: skip
                 continue
             examples += examples_from(

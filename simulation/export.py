@@ -219,6 +219,7 @@ def plan_examples_from(
     drop_refused: bool = False,
     max_plans: int | None = None,
     hoist_refused: bool = False,
+    thoughts: bool = True,
 ) -> list[dict[str, Any]]:
     """The plan-ahead student's examples: each plan of the answered trajectories rated high.
 
@@ -235,7 +236,9 @@ def plan_examples_from(
     more plans than that are left out (a teacher floundering after failed steps). With
     ``hoist_refused`` (implies ``drop_refused``), the plan written after such a refusal is
     taught where the refused plan was written (its prompt without the refusal in the results),
-    and not after the refusal: the student plans the search at once.
+    and not after the refusal: the student plans the search at once. Without ``thoughts``, the
+    plans' thoughts are taught empty (``""``): the student writes only the steps, ~40% fewer
+    tokens per plan.
     """
     ratings = {str(j["id"]): j["final_rating"] for j in judgements if j.get("status") == "rated"}
     drop_refused = drop_refused or hoist_refused
@@ -264,7 +267,7 @@ def plan_examples_from(
                     continue
                 plan, hoisted = plans[k + 1]["plan"], True  # kept: the refused plan's prompt
             target = {
-                "thoughts": plan.get("thoughts", ""),
+                "thoughts": plan.get("thoughts", "") if thoughts else "",
                 "steps": [{"tool": s["tool"], "task": s["task"]} for s in plan.get("steps") or []],
             }
             tools = [tuple(t) for t in kept.get("tools") or []]

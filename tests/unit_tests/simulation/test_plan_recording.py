@@ -136,6 +136,21 @@ def test_plans_export_as_a_plan_ahead_students_examples(tmp_path):
     assert len(train) + len(test) == 3
 
 
+def test_plans_export_without_thoughts_teaches_the_steps_only():
+    from simulation.export import plan_examples_from
+
+    records = [_record("a", "single_step", [_kept(("search_wikipedia", "Everest height"))])]
+    judgements = [{"id": "a", "status": "rated", "final_rating": 5}]
+    (example,) = plan_examples_from(records, judgements, thoughts=False)
+    assert json.loads(example["completion"]) == {
+        "thoughts": "",
+        "steps": [{"tool": "search_wikipedia", "task": "Everest height"}],
+    }
+    (kept,) = plan_examples_from(records, judgements)
+    assert json.loads(kept["completion"])["thoughts"] == "t"
+    assert kept["prompt"] == example["prompt"]  # the prompt is the same either way
+
+
 def test_the_training_data_says_its_format_and_refuses_a_mix():
     import pytest
     from datasets import Dataset
