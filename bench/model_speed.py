@@ -28,7 +28,7 @@ MODELS = (
     "qwen2.5-coder-0.5b-instruct",
     "planner:qwen-0.5b-plans",
     "smollm2-135m-instruct",
-    "planner:smollm2-135m-planner",
+    "planner:smollm2-135m-plans",
 )
 
 

@@ -59,7 +59,7 @@ def ask(
         str | None,
         typer.Option(
             help="The planner's model (e.g. a fine-tuned GGUF); default: --model, or for "
-            "--planner fine-tuned the shipped smollm2-135m-planner."
+            "--planner fine-tuned the shipped smollm2-135m-plans (or qwen-0.5b-plans)."
         ),
     ] = None,
     tools: Annotated[

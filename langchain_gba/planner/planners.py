@@ -400,9 +400,10 @@ class FineTunedPlanner(Planner):
     with ``planning="ahead"``. None: from a shipped planner's card (``"format": "ahead"``),
     else False (one step at a time).
 
-    ``model``: None for the shipped default (``smollm2-135m-planner``: SmolLM2-135M with a LoRA
-    adapter trained on the 1.5B teacher's trajectories), the name of a shipped planner, a
-    fine-tuned GGUF file (run like the shipped ones: greedy, no repetition penalty), or a chat
+    ``model``: None for the shipped default (``smollm2-135m-plans``: SmolLM2-135M with a LoRA
+    adapter trained on the 1.5B teacher's plans; it plans ahead), the name of a shipped planner
+    (``qwen-0.5b-plans``; ``smollm2-135m-planner`` plans one step at a time), a fine-tuned GGUF
+    file (run like the shipped ones: greedy, no repetition penalty), or a chat
     model. Other arguments as for :class:`Planner`.
 
     Example:

@@ -32,11 +32,14 @@ def shipped():  # type: ignore[no-untyped-def]
     return planners[DEFAULT_FINE_TUNED_PLANNER]
 
 
+STEP_STUDENT = "smollm2-135m-planner"
+
+
 @pytest.fixture(scope="module")
 def planner():  # type: ignore[no-untyped-def]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the installed base is the one it was trained on
-        return FineTunedPlanner()
+        return FineTunedPlanner(STEP_STUDENT)
 
 
 def test_the_shipped_adapter_is_small_and_names_the_installed_base(shipped):
@@ -46,9 +49,26 @@ def test_the_shipped_adapter_is_small_and_names_the_installed_base(shipped):
     card = json.loads(shipped.adapter.with_suffix(".json").read_text(encoding="utf-8"))
     assert card["adapter_sha256"] == sha256_file(shipped.adapter)
     assert card["base_model"] == "smollm2-135m-instruct"
+    assert card["format"] == "ahead"
 
 
-def test_the_shipped_planner_writes_valid_steps(planner):
+def test_the_default_student_plans_ahead_steps_only():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the installed base is the one it was trained on
+        planner = FineTunedPlanner()
+    assert planner.can_plan_ahead
+    for request, first in [
+        ("What is 15% of 80?", "calculate_number"),
+        ("How old will I be in 2040?", "ask_user"),
+        ("Hello! How are you today?", None),
+    ]:
+        plan = planner.plan_ahead(request, [], TOOLS).model_dump()
+        assert plan["thoughts"] == ""  # taught without thoughts: the steps only
+        assert (plan["steps"][0]["tool"] if plan["steps"] else None) == first, (request, plan)
+        assert all(s["task"].strip() for s in plan["steps"])
+
+
+def test_the_step_student_writes_valid_steps(planner):
     # the adapter merged into its base, once, in the cache (bench/merged_lora.py: faster)
     assert planner.model.lora_path is None
     assert Path(planner.model.model).parent.name == "merged"
