@@ -92,9 +92,8 @@ def main() -> None:
     from llama_cpp import Llama
 
     specs = args.models.split(",")
-    llms = {}
-    for spec in specs:
-        path = model_path(spec)
+    llms, paths = {}, {spec: model_path(spec) for spec in specs}
+    for spec, path in paths.items():
         llms[spec] = Llama(str(path), n_ctx=2048, n_threads=args.threads, verbose=False)
         print(f"{spec}: {path.name} ({path.stat().st_size / 1e6:.0f} MB)", file=sys.stderr)
     text = prompt_text()
@@ -107,7 +106,7 @@ def main() -> None:
     for spec in specs:
         row = {
             "model": spec,
-            "file_mb": round(model_path(spec).stat().st_size / 1e6),
+            "file_mb": round(paths[spec].stat().st_size / 1e6),
             "prompt_tokens": runs[spec][0]["prompt_tokens"],
             "prompt_tok_s": statistics.median(r["prompt_tok_s"] for r in runs[spec]),
             "decode_tok_s": statistics.median(r["decode_tok_s"] for r in runs[spec]),
