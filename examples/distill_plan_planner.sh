@@ -26,6 +26,10 @@
 #   # the 135M taught without thoughts (steps only: ~40% fewer tokens per plan), on both
 #   RUN=runs/plans-135-3 THOUGHTS=0 TEACHER="bench/data/teacher-plans/teacher.jsonl \
 #     bench/data/teacher-plans-2/teacher.jsonl" examples/distill_plan_planner.sh
+#   # the same on all three recordings (round 22: no held-out gain, not shipped)
+#   RUN=runs/plans-135-4 THOUGHTS=0 EPOCHS=2 TEACHER="bench/data/teacher-plans/teacher.jsonl \
+#     bench/data/teacher-plans-2/teacher.jsonl bench/data/teacher-plans-3/teacher.jsonl" \
+#     examples/distill_plan_planner.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
