@@ -142,7 +142,7 @@ def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
         built["planner_s"][row] = seconds
         built[row] = create_gba_agent(
             tools, planner=planner, function_calling_model=llm, max_steps=args.max_steps,
-            ask_user=False,
+            ask_user=False, facts_before_calculation=not args.calculate_before_facts,
         )  # fmt: skip
     return built
 
@@ -301,6 +301,10 @@ def main() -> None:
     parser.add_argument(
         "--internet", action="store_true",
         help="add search_internet (its simulated twin on the tool model): the five-tool set",
+    )  # fmt: skip
+    parser.add_argument(
+        "--calculate-before-facts", action="store_true",
+        help="facts_before_calculation=False: a refused calculation may be planned again",
     )  # fmt: skip
     parser.add_argument("--requests", type=Path, default=bench.DATA)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")

@@ -10,7 +10,7 @@ redoes them).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -173,18 +173,32 @@ def recording(planner: Planner) -> PlanRecorder:
     plan_ahead, aplan_ahead = planner.plan_ahead, planner.aplan_ahead
 
     def kept(
-        request: str, steps: Any, tools: Any, config: Any = None, *, min_steps: int = 0
+        request: str,
+        steps: Any,
+        tools: Any,
+        config: Any = None,
+        *,
+        min_steps: int = 0,
+        without: Collection[str] = (),
     ) -> Any:
         tools = list(tools)
-        plan = plan_ahead(request, steps, tools, config, min_steps=min_steps)
+        plan = plan_ahead(request, steps, tools, config, min_steps=min_steps, without=without)
         recorder.keep(request, steps, tools, min_steps, plan)
         return plan
 
     async def akept(
-        request: str, steps: Any, tools: Any, config: Any = None, *, min_steps: int = 0
+        request: str,
+        steps: Any,
+        tools: Any,
+        config: Any = None,
+        *,
+        min_steps: int = 0,
+        without: Collection[str] = (),
     ) -> Any:
         tools = list(tools)
-        plan = await aplan_ahead(request, steps, tools, config, min_steps=min_steps)
+        plan = await aplan_ahead(
+            request, steps, tools, config, min_steps=min_steps, without=without
+        )
         recorder.keep(request, steps, tools, min_steps, plan)
         return plan
 

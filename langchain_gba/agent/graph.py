@@ -95,6 +95,7 @@ def create_gba_agent(
     calculate_as_asked: bool = True,
     ask_in_world_requests: bool = False,
     calculation_in_thoughts: bool = True,
+    facts_before_calculation: bool = True,
     ask_users_own: bool = True,
     grounded_addresses: bool = True,
     grounded_dates: bool = True,
@@ -208,6 +209,11 @@ def create_gba_agent(
             calculator ("then sum them: calculate_number") but whose steps leave it out ends
             with the calculator on the request, for a request that asks for a number, unless
             it already calculated on the latest results. ``False``: the steps as written.
+        facts_before_calculation: with ``planning="ahead"``, after the calculator refused a
+            calculation for a number that no result gives ("Find the missing facts first"),
+            the next plans may not select the calculator (the grammar leaves it out) until a
+            step has found something: the facts are looked up first. ``False``: the planner
+            may plan the same calculation again.
         ask_users_own: with ``ask_user``, a first plan without steps (or a first
             ``final_answer``) for a request that speaks of the user's own things ("my
             favourite restaurant", ``users_own``; not a thanks or a greeting) writes no
@@ -310,6 +316,7 @@ def create_gba_agent(
         calculate_as_asked=calculate_as_asked,
         ask_in_world_requests=ask_in_world_requests,
         calculation_in_thoughts=calculation_in_thoughts,
+        facts_before_calculation=facts_before_calculation,
         ask_users_own=ask_users_own,
         grounded_addresses=grounded_addresses,
         grounded_dates=grounded_dates,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -158,17 +158,19 @@ class Planner(ABC):
         config: RunnableConfig | None = None,
         *,
         min_steps: int = 0,
+        without: Collection[str] = (),
     ) -> Plan:
         """The steps still needed to answer ``request`` (empty when nothing is missing).
 
         ``min_steps``: the fewest steps the plan may hold (1 after a refused answer: something
-        is missing).
+        is missing). ``without``: tools the plan may not select this time (the prompt still
+        lists them; the grammar leaves them out).
 
         Raises:
             StructuredOutputError, ContextWindowError: as for ``plan``.
         """
         described = tool_descriptions(tools)
-        return self._ahead_runnable(described, min_steps).invoke(
+        return self._ahead_runnable(described, min_steps, without).invoke(
             self.fitted_messages(request, steps, described, ahead=True), config=config
         )
 
@@ -180,19 +182,23 @@ class Planner(ABC):
         config: RunnableConfig | None = None,
         *,
         min_steps: int = 0,
+        without: Collection[str] = (),
     ) -> Plan:
         """Async ``plan_ahead``."""
         described = tool_descriptions(tools)
-        return await self._ahead_runnable(described, min_steps).ainvoke(
+        return await self._ahead_runnable(described, min_steps, without).ainvoke(
             self.fitted_messages(request, steps, described, ahead=True), config=config
         )
 
     def _ahead_runnable(
-        self, tools: Sequence[tuple[str, str]], min_steps: int = 0
+        self, tools: Sequence[tuple[str, str]], min_steps: int = 0, without: Collection[str] = ()
     ) -> Runnable[Any, Any]:
-        key = (f"(ahead, {min_steps})", *sorted(name for name, _ in tools))
+        names = [name for name, _ in tools if name != "final_answer" and name not in without]
+        if without and not names:
+            msg = f"A plan needs a tool to select; every tool is left out ({', '.join(without)})."
+            raise ValueError(msg)
+        key = (f"(ahead, {min_steps})", *sorted(names))
         if key not in self._runnables:
-            names = [name for name, _ in tools if name != "final_answer"]
             schema = plan_model(names, max_length=self.max_length, min_steps=min_steps)
             self._runnables[key] = structured_model(
                 self.model, schema, method=self.method

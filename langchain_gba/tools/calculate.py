@@ -97,6 +97,17 @@ def _expression_field() -> Any:
     )
 
 
+MISSING_FACT = "the missing fact"
+"""Words in every refusal of a calculation for a number that no result gives ("Find the missing
+facts first ..."): the agent then plans the next steps without the calculator
+(``create_gba_agent(facts_before_calculation=...)``)."""
+
+
+def lacks_a_fact(observation: str) -> bool:
+    """Whether ``observation`` is the calculator's refusal for a number that no result gives."""
+    return MISSING_FACT in observation
+
+
 class CalculatorExpression(BaseModel):
     """What the model writes for a calculation task: one arithmetic expression."""
 

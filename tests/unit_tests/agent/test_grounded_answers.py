@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from langchain_core.tools import BaseTool, tool
+from langchain_core.tools import BaseTool, ToolException, tool
 from scripted import ScriptedChatModel, answer, step
 
 from langchain_gba import AgentConfigError
@@ -1273,3 +1273,55 @@ def test_a_plan_without_steps_is_answered_where_the_user_has_nothing_to_add(
     out = agent.invoke({"request": request_})
     assert [s["tool"] for s in out["steps"]] == ["final_answer"]
     assert out["answer"] == "You're welcome!" and len(planner.calls) == 1
+
+
+class FactlessCalc(Calc):
+    """Refuses, as the calculator does, while the results do not give K2's height."""
+
+    def _run(self, task: str, context: str = "", **_: object) -> str:
+        if "8,611" not in context:
+            msg = (
+                "neither the task nor the results so far give every number this calculation "
+                "needs, and the calculator does not guess numbers. Find the missing facts first "
+                "(a search, or the user for details about them), then calculate with them."
+            )
+            raise ToolException(msg)
+        return "8849 - 8611 = 238"
+
+
+def test_after_a_calculation_refused_for_a_fact_the_next_plan_looks_it_up():
+    agent, planner, _ = build(
+        [
+            plan(("calc", "Everest's height minus K2's height")),  # before any search
+            plan(("calc", "Everest minus K2")),  # rejected: the grammar leaves calc out
+            plan(("lookup", "How high are Everest and K2?")),
+            plan(("calc", "Everest minus K2")),  # a result since: calc is back
+        ],
+        ["Everest is 238 m higher than K2.", "Everest is 238 m higher than K2."],
+        tools=[Lookup(), FactlessCalc()],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    tools = [s["tool"] for s in out["steps"]]
+    assert tools[:2] == ["calc", "lookup"]
+    assert out["steps"][0]["error"]
+    assert "rejected" in planner.calls[2][-1].content
+    assert "calc" in planner.calls[0][0].content  # the prompt still lists it
+    assert out["steps"][-2]["observation"].startswith("8849 - 8611 = 238")
+    assert out["answer"] == "Everest is 238 m higher than K2."
+
+
+def test_facts_before_calculation_false_lets_the_plan_calculate_again():
+    agent, _, _ = build(
+        [
+            plan(("calc", "Everest's height minus K2's height")),
+            plan(("calc", "Everest minus K2")),  # accepted, refused again by the tool
+            plan(("lookup", "How high are Everest and K2?"), ("calc", "Everest minus K2")),
+        ],
+        ["Everest is 238 m higher than K2."],
+        tools=[Lookup(), FactlessCalc()],
+        planning="ahead",
+        facts_before_calculation=False,
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]][:2] == ["calc", "calc"]

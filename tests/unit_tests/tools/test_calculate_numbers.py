@@ -376,3 +376,22 @@ async def test_async_the_time_between_two_clock_times_is_given_too() -> None:
         "7 * 7 = 49"
     )
     assert "[7 hours from 11:30 pm to 6:30 am]" in llm.calls[0][-1].content
+
+
+@pytest.mark.parametrize(
+    ("expressions", "context"),
+    [
+        (("1940 + 1940", "1940 + 1940"), _CHURCHILL),  # a number no result gives, twice
+        (("7088 - 4404", "7088 - 4404"), _NILE),  # an operand that is missing (two units)
+        (("8849 - 8611",), ""),  # no context: the task gives no number
+    ],
+)
+def test_every_refusal_for_a_missing_number_says_to_find_the_fact(expressions, context) -> None:
+    """The agent reads these words to plan the search first (``facts_before_calculation``)."""
+    from langchain_gba.tools.calculate import lacks_a_fact
+
+    tool, _ = _scripted_tool(*expressions)
+    with pytest.raises(CalculationError) as refused:
+        tool.invoke({"task": "How much higher is it?", "context": context})
+    assert lacks_a_fact(str(refused.value))
+    assert not lacks_a_fact("The expression '1 / 0' written for the task cannot be calculated")
