@@ -68,6 +68,29 @@ def test_the_default_student_plans_ahead_steps_only():
         assert all(s["task"].strip() for s in plan["steps"])
 
 
+def test_the_default_student_plans_no_calculation_the_grammar_leaves_out():
+    """``facts_before_calculation``: refused, it would calculate again; left out, it cannot."""
+    planner = FineTunedPlanner()
+    request = "I weigh 72 kg. How much more than me can the largest Galápagos tortoise weigh?"
+    refused = [
+        {
+            "task": request,
+            "tool": "calculate_number",
+            "observation": "Error: neither the task nor the results so far give every number "
+            "this calculation needs, and the calculator does not guess numbers. Find the "
+            "missing facts first (a search, or the user for details about them), then "
+            "calculate with them.",
+            "error": True,
+        }
+    ]
+    free = planner.plan_ahead(request, refused, TOOLS)
+    assert free.steps[0].tool == "calculate_number", free  # the case the option is for
+    plan = planner.plan_ahead(request, refused, TOOLS, without=("calculate_number",))
+    assert plan.steps, plan
+    assert {s.tool for s in plan.steps} <= {"search_wikipedia", "ask_user"}
+    assert all(s.task.strip() for s in plan.steps)
+
+
 def test_the_step_student_writes_valid_steps(planner):
     # the adapter merged into its base, once, in the cache (bench/merged_lora.py: faster)
     assert planner.model.lora_path is None
