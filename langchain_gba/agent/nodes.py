@@ -364,6 +364,18 @@ class Nodes(ActionSteps):
             return ()
         return (refused,)
 
+    def _ran_without(self, steps: list[Step]) -> bool:
+        """Whether the plan that just ran was written without a tool, and found something.
+
+        A plan written after the calculator's refusal (``_without``) looks the facts up; the
+        calculation it could not hold is planned once they are found, not left to the answer.
+        """
+        for step in reversed(steps):
+            if "plan_ahead" in step["plan"]:
+                written_without = bool(step["plan"].get("without"))
+                return written_without and _refused_for_a_fact(steps) is None
+        return False
+
     def plan(self, state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         """Write the next step (or take it from the plan ahead), or stop at the step limit."""
         if (ready := self._without_planner(state)) is not None:
@@ -377,10 +389,11 @@ class Nodes(ActionSteps):
                 checked = self._checked(state)
                 if checked is not None and checked >= (self.plan_check or 0.0):
                     return self._plan_ran(state, checked)
+                without = self._without(state)
                 plan = self.planner.plan_ahead(
-                    *args, min_steps=_after_refusal(state), without=self._without(state)
+                    *args, min_steps=_after_refusal(state), without=without
                 )
-                return self._planned_ahead(state, plan.model_dump(), checked)
+                return self._planned_ahead(state, plan.model_dump(), checked, without)
             return self._planned(state, _with_p(self.planner.plan(*args).model_dump(), p))
         except (StructuredOutputError, ContextWindowError) as e:
             return self._failed(e)
@@ -398,10 +411,11 @@ class Nodes(ActionSteps):
                 checked = await asyncio.to_thread(self._checked, state)
                 if checked is not None and checked >= (self.plan_check or 0.0):
                     return self._plan_ran(state, checked)
+                without = self._without(state)
                 plan = await self.planner.aplan_ahead(
-                    *args, min_steps=_after_refusal(state), without=self._without(state)
+                    *args, min_steps=_after_refusal(state), without=without
                 )
-                return self._planned_ahead(state, plan.model_dump(), checked)
+                return self._planned_ahead(state, plan.model_dump(), checked, without)
             step = (await self.planner.aplan(*args)).model_dump()
             return self._planned(state, _with_p(step, p))
         except (StructuredOutputError, ContextWindowError) as e:
@@ -484,6 +498,8 @@ class Nodes(ActionSteps):
         if pending and steps and "repeat_of" in steps[-1]["plan"]:
             return None  # the rest counted on a new result from the repeated step
         if not pending:  # the plan ran: answer (a refused answer plans again)
+            if self._ran_without(steps):
+                return None  # written without the calculator: plan again, with it
             return None if self._to_check(state) else self._plan_ran(state)
         first, *rest = pending
         if self._refers_back(first):
@@ -749,12 +765,18 @@ class Nodes(ActionSteps):
         return any(s["tool"] == ASK_USER and not _unusable(s) for s in since)
 
     def _planned_ahead(
-        self, state: AgentState, plan: dict[str, Any], checked: float | None = None
+        self,
+        state: AgentState,
+        plan: dict[str, Any],
+        checked: float | None = None,
+        without: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """The plan's first step (the answer when it has none); the rest are ``pending``.
 
         ``checked``: the plan check's probability that sent the run back to the planner,
-        kept in the first step's plan (``results_answer``).
+        kept in the first step's plan (``results_answer``). ``without``: the tools the plan
+        could not select (``_without``), kept in the first step's plan: once its steps have
+        run, the planner plans again with them.
 
         A planned step that repeats one already done with a usable result is dropped: a plan
         written again lists the steps still needed, but the 1.5B planner wrote the whole plan
@@ -786,6 +808,8 @@ class Nodes(ActionSteps):
         for key in ("planned_tool", "from_thoughts"):
             if key in first:
                 step[key] = first[key]
+        if without:
+            step["without"] = list(without)
         if self._calculated_as_asked(state, first, rest):
             step = {**step, "task": state["request"], "planned_task": first["task"]}
         step = _with_p(self._written_out(state, step), checked)
