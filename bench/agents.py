@@ -83,6 +83,10 @@ Agents:
 - ``ahead_steps_only``: ``ahead`` with ``calculation_in_thoughts=False`` (a plan whose thoughts
   name the calculator but whose steps leave it out runs its steps as written; by default since
   the fourteenth session it ends with the calculation on the request).
+- ``ahead_calc_again``: ``ahead`` with ``facts_before_calculation=False`` (after the calculator
+  refused a calculation for a number no result gives, the next plan may calculate again; by
+  default since the twenty-second session the grammar leaves the calculator out until a step
+  has found something).
 - ``ahead_answers_own``: ``ahead`` with ``ask_users_own=False`` (a first plan without steps for
   a request about the user's own things, "my favourite restaurant", is answered directly; by
   default since the fourteenth session the planner is told only the user knows it).
@@ -184,6 +188,7 @@ AGENTS = (
     "ahead_one_try",
     "ahead_asks_any",
     "ahead_steps_only",
+    "ahead_calc_again",
     "ahead_answers_own",
     "ahead_misattributed",
     "react",
@@ -494,6 +499,7 @@ def build(max_steps: int, react_max_tokens: int, agents: Sequence[str] = AGENTS)
         "ahead_one_try": (one_try, {}),  # a refused calculation is not written again
         "ahead_asks_any": (tools, {"ask_in_world_requests": True}),  # "How old are you?" asked
         "ahead_steps_only": (tools, {"calculation_in_thoughts": False}),  # thoughts' sum not run
+        "ahead_calc_again": (tools, {"facts_before_calculation": False}),  # refused calc replanned
         "ahead_answers_own": (tools, {"ask_users_own": False}),  # "my restaurant" answered as is
         "ahead_misattributed": (unattributed, {}),  # a summary's number from another sentence
         "ahead_student": (tools, {"planner": student}),  # the 0.5B student plans
@@ -781,6 +787,7 @@ RUNNERS: dict[str, Callable[[Any, str, int], dict[str, Any]]] = {
     "ahead_one_try": run_ours,
     "ahead_asks_any": run_ours,
     "ahead_steps_only": run_ours,
+    "ahead_calc_again": run_ours,
     "ahead_answers_own": run_ours,
     "ahead_misattributed": run_ours,
     "ours_nocache": run_ours,
@@ -960,6 +967,7 @@ LABELS = {
     "ahead_one_try": 'ours, planning="ahead", calculator retry_refused=False',
     "ahead_asks_any": 'ours, planning="ahead", ask_in_world_requests=True',
     "ahead_steps_only": 'ours, planning="ahead", calculation_in_thoughts=False',
+    "ahead_calc_again": 'ours, planning="ahead", facts_before_calculation=False',
     "ahead_answers_own": 'ours, planning="ahead", ask_users_own=False',
     "ahead_misattributed": 'ours, planning="ahead", search attribution_check=False',
     "react": "LangGraph create_react_agent",
