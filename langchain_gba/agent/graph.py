@@ -210,10 +210,11 @@ def create_gba_agent(
             with the calculator on the request, for a request that asks for a number, unless
             it already calculated on the latest results. ``False``: the steps as written.
         facts_before_calculation: with ``planning="ahead"``, after the calculator refused a
-            calculation for a number that no result gives ("Find the missing facts first"),
-            the next plans may not select the calculator (the grammar leaves it out) until a
-            step has found something: the facts are looked up first. ``False``: the planner
-            may plan the same calculation again.
+            calculation for a number that no result gives ("Find the missing facts first")
+            before any step had found a fact, the next plans may not select the calculator
+            (the grammar leaves it out) until a step has found something; then the planner
+            plans again, the calculator back. ``False``: the planner may plan the same
+            calculation again.
         ask_users_own: with ``ask_user``, a first plan without steps (or a first
             ``final_answer``) for a request that speaks of the user's own things ("my
             favourite restaurant", ``users_own``; not a thanks or a greeting) writes no

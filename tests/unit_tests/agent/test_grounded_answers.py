@@ -1328,3 +1328,21 @@ def test_facts_before_calculation_false_lets_the_plan_calculate_again():
     )
     out = agent.invoke({"request": REQUEST})
     assert [s["tool"] for s in out["steps"]][:2] == ["calc", "calc"]
+
+
+def test_a_calculation_refused_after_a_fact_was_found_is_planned_as_the_planner_wants():
+    agent, planner, _ = build(
+        [
+            plan(("lookup", "How high is Everest?"), ("calc", "Everest minus K2")),
+            plan(("lookup", "How high is K2?"), ("calc", "Everest minus K2")),  # calc allowed
+        ],
+        ["Everest is 238 m higher than K2."],
+        tools=[Lookup(), FactlessCalc()],
+        planning="ahead",
+    )
+    out = agent.invoke({"request": REQUEST})
+    assert [s["tool"] for s in out["steps"]] == ["lookup", "calc", "lookup", "calc", "final_answer"]
+    assert out["steps"][1]["error"]
+    assert not any("without" in s["plan"] for s in out["steps"])
+    assert len(planner.calls) == 2  # no reply rejected
+    assert out["answer"] == "Everest is 238 m higher than K2."
