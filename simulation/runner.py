@@ -10,7 +10,7 @@ redoes them).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,34 +172,18 @@ def recording(planner: Planner) -> PlanRecorder:
     recorder = PlanRecorder()
     plan_ahead, aplan_ahead = planner.plan_ahead, planner.aplan_ahead
 
-    def kept(
-        request: str,
-        steps: Any,
-        tools: Any,
-        config: Any = None,
-        *,
-        min_steps: int = 0,
-        without: Collection[str] = (),
-    ) -> Any:
+    def kept(request: str, steps: Any, tools: Any, config: Any = None, **options: Any) -> Any:
         tools = list(tools)
-        plan = plan_ahead(request, steps, tools, config, min_steps=min_steps, without=without)
-        recorder.keep(request, steps, tools, min_steps, plan)
+        plan = plan_ahead(request, steps, tools, config, **options)
+        recorder.keep(request, steps, tools, options.get("min_steps", 0), plan)
         return plan
 
     async def akept(
-        request: str,
-        steps: Any,
-        tools: Any,
-        config: Any = None,
-        *,
-        min_steps: int = 0,
-        without: Collection[str] = (),
+        request: str, steps: Any, tools: Any, config: Any = None, **options: Any
     ) -> Any:
         tools = list(tools)
-        plan = await aplan_ahead(
-            request, steps, tools, config, min_steps=min_steps, without=without
-        )
-        recorder.keep(request, steps, tools, min_steps, plan)
+        plan = await aplan_ahead(request, steps, tools, config, **options)
+        recorder.keep(request, steps, tools, options.get("min_steps", 0), plan)
         return plan
 
     planner.plan_ahead = kept  # type: ignore[method-assign]
