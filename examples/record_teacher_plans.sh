@@ -10,6 +10,9 @@
 #   OUT=bench/data/teacher-plans-2 MIX=ask_calculation,everyday,ask_calculation,everyday,ask_user \
 #     SEED=21 examples/record_teacher_plans.sh 110   # questions back, everyday knowledge (round 20;
 #     the judge was stopped: exported with --unjudged)
+#   OUT=bench/data/teacher-plans-4 MIX=compare,compare,compare,direct,direct SEED=41 JUDGE=0 \
+#     examples/record_teacher_plans.sh 120   # two numbers to look up, then a calculation;
+#     language tasks (round 23)
 #
 # Needs: make install-dev, scripts/build_llama_server.sh.
 set -euo pipefail
@@ -50,7 +53,8 @@ $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner
   --planning ahead --keep-real calculate_number,search_wikipedia \
   --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
   --tools "$TOOLS" --max-steps 10 --timeout 600
-# ratings: the 1.5B judges every trajectory
+# ratings: the 1.5B judges every trajectory (JUDGE=0 skips it: export with --unjudged)
+[ "${JUDGE:-1}" = 0 ] && exit 0
 $PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \
   --base-url "$URL" --concurrency 4 --explanation-length 60 --report "$OUT/teacher-report.md" \
   --chart "$OUT/teacher-report.png"

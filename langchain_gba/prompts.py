@@ -1260,7 +1260,8 @@ REQUEST_KINDS: dict[str, RequestKind] = {
     "direct": RequestKind(
         "request_answered_without_tools",
         "a greeting, thanks or goodbye, or a small language task the assistant does at once: "
-        "translating a word, a plural, an opposite, writing a number in words",
+        "translating a word or phrase, a plural, an opposite, a grammar or spelling question, "
+        "rewording a sentence, writing a number in words",
         (
             "Good morning! Hope you're well.",
             "How do you say 'apple' in Portuguese?",
@@ -1281,6 +1282,17 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         ("How many years older is the Louvre than the Guggenheim Museum in New York?",),
         grounded="a question combining a fact in passage {0} with a fact in passage {1} (two "
         "searches), maybe with a calculation on them",
+        passages=2,
+    ),
+    "compare": RequestKind(
+        "request_comparing_two_numbers_to_look_up",
+        "a question calculated from two numbers that the request does not give, each one fact "
+        "to look up (two searches, then a calculation): how many years apart, how much longer, "
+        "higher or heavier, how many times bigger, their total; naming both things, no number",
+        ("How much longer is the Danube than the Rhine?",),
+        grounded="a question calculated from a number in passage {0} and a number in passage "
+        "{1} (how many years apart, how much longer, higher or heavier, how many times bigger, "
+        "their total), naming both subjects but neither number",
         passages=2,
     ),
     "calculation": RequestKind(
@@ -1329,6 +1341,7 @@ KIND_HINTS: dict[str, str] = {
     "direct": "it needs no tool: select final_answer and answer it now",
     "single_step": "one search finds the fact it asks for",
     "multi_step": "it needs several searches, one fact each, then maybe a calculation",
+    "compare": "it needs two searches, one number each, then calculate_number on them",
     "calculation": "its numbers are all in the request: calculate_number",
     "ask_user": "a personal detail only the user knows is missing: ask_user for it first",
     "internet": "it needs current information from the web: search_internet",

@@ -68,6 +68,7 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "direct": frozenset({"final_answer"}),
     "single_step": _SEARCH,
     "multi_step": _SEARCH,
+    "compare": _SEARCH,
     "calculation": frozenset({"calculate_number"}),
     "ask_user": frozenset({"ask_user"}),
     "internet": frozenset({"search_internet"}),

@@ -97,6 +97,8 @@ def usable(kind: str, text: str) -> bool:
             return False
     if kind == "calculation" and len(_NUMBER.findall(text)) < 2:
         return False
+    if kind == "compare" and _NUMBER.search(text):
+        return False  # a number given: its numbers are not both looked up
     if kind == "everyday" and words & _FIRST_PERSON:
         return False  # about the user: a question back, not everyday knowledge
     return not (kind in ("ask_user", "ask_calculation") and not words & _FIRST_PERSON)
