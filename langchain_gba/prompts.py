@@ -1289,11 +1289,15 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "a question calculated from two numbers that the request does not give, each one fact "
         "to look up (two searches, then a calculation): how many years apart, how much longer, "
         "higher or heavier, how many times bigger, their total; naming both things, no number",
-        ("How much longer is the Danube than the Rhine?",),
-        grounded="a question calculated from a number in passage {0} and a number in passage "
-        "{1} (how many years apart, how much longer, higher or heavier, how many times bigger, "
-        "their total), naming both subjects but neither number",
-        passages=2,
+        (
+            "How much longer is the Danube than the Rhine?",
+            "How many years passed between the fall of the Berlin Wall and the founding of "
+            "Google?",
+        ),
+        grounded="a question calculated from a number in passage {0} and the same kind of "
+        "number about another well-known thing (how many years apart, how much longer, higher "
+        "or heavier, how many times bigger), naming both but neither number",
+        passages=1,  # two random articles made "how many years apart is indium and Taipei?"
     ),
     "calculation": RequestKind(
         "request_with_numbers_to_compute",
