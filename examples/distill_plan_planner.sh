@@ -41,6 +41,9 @@ TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}  # one or more run fi
 LR=${LR:-2e-4}
 INIT=${INIT:-}  # an adapter folder to train on from (finetune train --init-adapter)
 THOUGHTS=${THOUGHTS:-1}  # 0: the plans' thoughts taught empty (export --no-thoughts)
+# the rows of the held-out run (the teacher's row is the same for every student: drop it to
+# compare with an earlier run's)
+TEST_PLANNERS=${TEST_PLANNERS:-smollm2-candidate,qwen-1.5b-zero-shot}
 if [ ! -f "$RUN/data/train.jsonl" ]; then
   # shellcheck disable=SC2086  # TEACHER may name several files
   $PY -m simulation export $TEACHER --out "$RUN/data" --plans --unjudged --match-kinds \
@@ -76,4 +79,4 @@ echo "dev's choice: checkpoint-$BEST"
 [ -f "$RUN/$NAME.gguf" ] || $PY -m finetune export-lora "$RUN/lora/checkpoint-$BEST" --out "$RUN/$NAME.gguf"
 $PY bench/distill.py --requests bench/data/apart/test.jsonl --split test --internet \
   --out "$RUN/test" --resume --candidate "$RUN/$NAME.gguf" \
-  --planners smollm2-candidate,qwen-1.5b-zero-shot
+  --planners "$TEST_PLANNERS"

@@ -1291,8 +1291,7 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "higher or heavier, how many times bigger, their total; naming both things, no number",
         (
             "How much longer is the Danube than the Rhine?",
-            "How many years passed between the fall of the Berlin Wall and the founding of "
-            "Google?",
+            "How many years passed between the fall of the Berlin Wall and the founding of Google?",
         ),
         grounded="a question calculated from a number in passage {0} and the same kind of "
         "number about another well-known thing (how many years apart, how much longer, higher "
@@ -1337,6 +1336,18 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "plural or spelling, the sound an animal makes",
         ("How many legs does a spider have?", "What colour is a ripe banana?"),
     ),
+    "language": RequestKind(
+        "request_for_a_language_task",
+        "a small task on words that the assistant does at once, without a search: the plural "
+        "or past tense of a word, a short phrase translated, an opposite or a synonym, which "
+        "of two spellings or phrasings is right, a sentence reworded (more polite, shorter, "
+        "simpler)",
+        (
+            "What's the past tense of 'swim'?",
+            "Make this sound friendlier: 'Reply by Friday.'",
+            "How do you say 'good night' in Italian?",
+        ),
+    ),
 }
 """The kinds of generated requests (see ``RequestKind``)."""
 
@@ -1354,12 +1365,13 @@ KIND_HINTS: dict[str, str] = {
 }
 """The teacher's privileged hint on its first step, from a generated request's kind (the student
 never sees it: it learns the choice from the request alone)."""
-KIND_HINTS["everyday"] = KIND_HINTS["direct"]
+KIND_HINTS["everyday"] = KIND_HINTS["language"] = KIND_HINTS["direct"]
 
 AHEAD_KIND_HINTS: dict[str, str] = {
     **KIND_HINTS,
     **dict.fromkeys(
-        ("direct", "everyday"), "it needs no tool: no steps, the answer follows the plan"
+        ("direct", "everyday", "language"),
+        "it needs no tool: no steps, the answer follows the plan",
     ),
 }
 """``KIND_HINTS`` for a teacher that plans ahead (``final_answer`` is no step of a plan)."""

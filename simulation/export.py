@@ -74,6 +74,7 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "internet": frozenset({"search_internet"}),
     "ask_calculation": frozenset({"ask_user"}),
     "everyday": frozenset({"final_answer"}),
+    "language": frozenset({"final_answer"}),
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
 

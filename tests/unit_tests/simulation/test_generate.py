@@ -43,6 +43,8 @@ def test_the_schema_has_one_key_per_request_of_the_mix_in_order():
         ("ask_calculation", "How much is a fifth of the rent?", False),
         ("compare", "How much taller is Mont Blanc than Ben Nevis?", True),
         ("compare", "How much taller is Mont Blanc (4,806 m) than Ben Nevis?", False),
+        ("language", "What's the plural of 'goose'?", True),
+        ("language", "What's the past tense of 'swim'?", False),  # the example
         ("everyday", "How many hours are there in a day?", True),
         ("everyday", "How many hours do I sleep a night?", False),
         (
