@@ -12,7 +12,8 @@
 # the teacher agree; a lookup's first plan is the one after a refused answer from memory); that
 # plan taught where the refused one was written (--hoist-refused: the student searches at once);
 # no run that needed more than 3 plans; the rarer first tools' first plans repeated up to 3×; the
-# tools in an order of each example's own.
+# tools in an order of each example's own; no request that nearly copies one written apart (the
+# generator wrote "How many days are in a week?" twice: word overlap >= 0.8, --exclude).
 #
 #   examples/distill_plan_planner.sh          # after examples/record_teacher_plans.sh
 #   RUN=runs/plans-2 EPOCHS=2 examples/distill_plan_planner.sh
@@ -48,6 +49,8 @@ if [ ! -f "$RUN/data/train.jsonl" ]; then
   # shellcheck disable=SC2086  # TEACHER may name several files
   $PY -m simulation export $TEACHER --out "$RUN/data" --plans --unjudged --match-kinds \
     --hoist-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1 \
+    --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
+    --exclude bench/data/apart/dev2.jsonl \
     $([ "$THOUGHTS" = 0 ] && echo --no-thoughts)
 fi
 ROWS=$(wc -l < "$RUN/data/train.jsonl")

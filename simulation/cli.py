@@ -615,12 +615,20 @@ def export(
             "student writes only the steps: fewer tokens per plan)."
         ),
     ] = True,
+    exclude: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Request files (JSONL with 'request') held out: a trajectory whose request is "
+            "a near-duplicate of one of theirs is left out (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     """Export well-rated trajectories as fine-tuned-planner examples (a datasets DatasetDict)."""
     from simulation.export import (
         cap_tool_share,
         examples_from,
         export_dataset,
+        near_duplicates,
         plan_examples_from,
         tool_frequencies,
     )
@@ -628,13 +636,17 @@ def export(
 
     examples = []
     try:
+        held_out = [str(r["request"]) for file in exclude or [] for r in read_jsonl(file)]
         for path in runs:
             judgements = judged_path(path)
             if not judgements.exists() and not unjudged:
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
             judged = read_jsonl(judgements) if judgements.exists() else []
+            copies = near_duplicates(read_jsonl(path), held_out) if held_out else set()
+            if copies:
+                console.print(f"{path}: {len(copies)} requests like held-out ones left out.")
             if plans:
-                records = read_jsonl(path)
+                records = [r for r in read_jsonl(path) if str(r["id"]) not in copies]
                 if unjudged:  # a trajectory not judged (yet) passes as if rated at the threshold
                     rated = {str(j["id"]) for j in judged if j.get("status") == "rated"}
                     judged = [
@@ -652,7 +664,8 @@ def export(
                 )  # fmt: skip
                 continue
             examples += examples_from(
-                read_jsonl(path), judged, threshold=threshold,
+                [r for r in read_jsonl(path) if str(r["id"]) not in copies], judged,
+                threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
                 min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
                 plain_final_tasks=plain_final_tasks, drop_echoes=drop_echoes,

@@ -35,7 +35,7 @@ import hashlib
 import json
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from langchain_gba.prompts import (
     fine_tuned_plan_prompt,
     fine_tuned_planner_prompt,
 )
+from simulation.generate import normalize
 
 __all__ = [
     "KIND_FIRST_TOOLS",
@@ -56,6 +57,7 @@ __all__ = [
     "export_dataset",
     "first_tool_fits",
     "loop_answer_index",
+    "near_duplicates",
     "plan_examples_from",
     "plan_first_tool",
     "refused_plan",
@@ -77,6 +79,26 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "language": frozenset({"final_answer"}),
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
+
+
+NEAR_DUPLICATE = 0.8
+"""Word-set overlap (Jaccard, normalised text) from which a recorded request counts as a copy of
+a held-out one: "How many days are in a week?" against "how many days are there in a week" is
+0.88; "What's the plural of 'cat'?" against "what's the plural of mouse?" 0.71, a request of its
+own."""
+
+
+def near_duplicates(
+    records: Sequence[dict[str, Any]], held_out: Iterable[str], threshold: float = NEAR_DUPLICATE
+) -> set[str]:
+    """The ids of ``records`` whose request is a near-duplicate of a ``held_out`` request."""
+    others = [set(normalize(text).split()) for text in held_out]
+    found = set()
+    for record in records:
+        words = set(normalize(str(record.get("request", ""))).split())
+        if any(len(words & o) / max(1, len(words | o)) >= threshold for o in others):
+            found.add(str(record["id"]))
+    return found
 
 
 ECHO_WORDS = 7

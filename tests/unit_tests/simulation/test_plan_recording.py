@@ -232,3 +232,32 @@ def test_export_plans_unjudged_keeps_a_judgement_where_there_is_one(tmp_path):
     assert result.exit_code == 0, result.output
     rows = [json.loads(x) for x in (out / "train.jsonl").open()]
     assert sorted(r["trajectory"] for r in rows) == ["b", "c"]
+
+
+def test_export_leaves_out_requests_that_copy_held_out_ones(tmp_path):
+    from typer.testing import CliRunner
+
+    from simulation.cli import app
+    from simulation.export import near_duplicates
+
+    run = tmp_path / "run.jsonl"
+    records = [_record(k, "direct", [_kept()]) for k in "ab"]
+    records[0]["request"] = "How many days are in a week?"
+    records[1]["request"] = "What's the plural of 'cat'?"
+    run.write_text("".join(json.dumps(r) + "\n" for r in records))
+    held = tmp_path / "test.jsonl"
+    held.write_text(
+        json.dumps({"request": "how many days are there in a week"})
+        + "\n"
+        + json.dumps({"request": "what's the plural of mouse?"})
+        + "\n"
+    )
+    held_out = ["how many days are there in a week", "what's the plural of mouse?"]
+    assert near_duplicates(records, held_out) == {"a"}  # 0.88 and 0.71 word overlap
+    out = tmp_path / "data"
+    args = ["export", str(run), "--out", str(out), "--plans", "--test-size", "0", "--unjudged"]
+    result = CliRunner().invoke(app, [*args, "--exclude", str(held)])
+    assert result.exit_code == 0, result.output
+    assert "1 requests like held-out ones left out" in " ".join(result.output.split())
+    rows = [json.loads(x) for x in (out / "train.jsonl").open()]
+    assert [r["trajectory"] for r in rows] == ["b"]
