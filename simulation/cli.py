@@ -636,17 +636,20 @@ def export(
 
     examples = []
     try:
-        held_out = [str(r["request"]) for file in exclude or [] for r in read_jsonl(file)]
+        held_out = [
+            str(r["request"]) for file in exclude or [] for r in read_jsonl(file) if "request" in r
+        ]
         for path in runs:
             judgements = judged_path(path)
             if not judgements.exists() and not unjudged:
                 raise RecordFileError(f"{path} is not judged yet: run `evaluate {path}` first.")
             judged = read_jsonl(judgements) if judgements.exists() else []
-            copies = near_duplicates(read_jsonl(path), held_out) if held_out else set()
+            records = read_jsonl(path)
+            copies = near_duplicates(records, held_out) if held_out else set()
             if copies:
                 console.print(f"{path}: {len(copies)} requests like held-out ones left out.")
+                records = [r for r in records if str(r["id"]) not in copies]
             if plans:
-                records = [r for r in read_jsonl(path) if str(r["id"]) not in copies]
                 if unjudged:  # a trajectory not judged (yet) passes as if rated at the threshold
                     rated = {str(j["id"]) for j in judged if j.get("status") == "rated"}
                     judged = [
@@ -664,8 +667,7 @@ def export(
                 )  # fmt: skip
                 continue
             examples += examples_from(
-                [r for r in read_jsonl(path) if str(r["id"]) not in copies], judged,
-                threshold=threshold,
+                records, judged, threshold=threshold,
                 include_incomplete=include_incomplete, match_kinds=match_kinds,
                 min_task_rating=min_task_rating, answer_at_loops=answer_at_loops,
                 plain_final_tasks=plain_final_tasks, drop_echoes=drop_echoes,
