@@ -46,7 +46,7 @@ from langchain_gba.prompts import (
     fine_tuned_plan_prompt,
     fine_tuned_planner_prompt,
 )
-from simulation.generate import normalize
+from simulation.generate import word_overlap
 
 __all__ = [
     "KIND_FIRST_TOOLS",
@@ -92,11 +92,11 @@ def near_duplicates(
     records: Sequence[dict[str, Any]], held_out: Iterable[str], threshold: float = NEAR_DUPLICATE
 ) -> set[str]:
     """The ids of ``records`` whose request is a near-duplicate of a ``held_out`` request."""
-    others = [set(normalize(text).split()) for text in held_out]
+    others = list(held_out)
     found = set()
     for record in records:
-        words = set(normalize(str(record.get("request", ""))).split())
-        if any(len(words & o) / max(1, len(words | o)) >= threshold for o in others):
+        request = str(record.get("request", ""))
+        if any(word_overlap(request, other) >= threshold for other in others):
             found.add(str(record["id"]))
     return found
 

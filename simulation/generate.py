@@ -46,6 +46,7 @@ __all__ = [
     "request_id",
     "requests_schema",
     "usable",
+    "word_overlap",
 ]
 
 DEFAULT_TOPICS = (
@@ -77,6 +78,12 @@ def request_id(text: str) -> str:
     return "r-" + hashlib.sha1(normalize(text).encode()).hexdigest()[:12]
 
 
+def word_overlap(a: str, b: str) -> float:
+    """The share of words two texts have in common (Jaccard over their normalised words)."""
+    left, right = set(normalize(a).split()), set(normalize(b).split())
+    return len(left & right) / max(1, len(left | right))
+
+
 _FIRST_PERSON = frozenset({"i", "my", "me", "mine", "we", "our", "us", "i'm", "i've"})
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
@@ -91,10 +98,8 @@ def usable(kind: str, text: str) -> bool:
     words = set(normalize(text).split())
     if "passage" in words or "passages" in words:
         return False
-    for example in REQUEST_KINDS[kind].examples:
-        other = set(normalize(example).split())
-        if len(words & other) / max(1, len(words | other)) >= 0.5:
-            return False
+    if any(word_overlap(text, example) >= 0.5 for example in REQUEST_KINDS[kind].examples):
+        return False
     if kind == "calculation" and len(_NUMBER.findall(text)) < 2:
         return False
     if kind == "compare" and _NUMBER.search(text):
