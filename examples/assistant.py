@@ -140,6 +140,17 @@ def email_tool(outbox: str | os.PathLike[str], sender: str = "me@example.org") -
     )
 
 
+def simulation_tools() -> list[BaseTool]:
+    """Both tools on a temporary folder (made on a first real call), for recording teacher runs.
+
+    ``simulation run --tools calculator,wikipedia,internet,examples/assistant.py:simulation_tools``
+    (``examples/record_teacher_plans.sh TOOLS=...``): their LLM twins answer the calls there,
+    so nothing is written unless ``--keep-real`` names them.
+    """
+    data = Path(tempfile.gettempdir()) / f"gba-assistant-{os.getpid()}"
+    return [calendar_tool(data / "calendar.db"), email_tool(data / "outbox")]
+
+
 def _with_call_id(model: type[BaseModel]) -> type[BaseModel]:
     """``model`` plus the injected call id (left out of what function calling writes)."""
     from pydantic import create_model

@@ -24,7 +24,9 @@ PY=.venv/bin/python
 OUT=${OUT:-bench/data/teacher-plans}
 PORT=${PORT:-8092}
 URL=http://127.0.0.1:$PORT/v1
-TOOLS=calculator,wikipedia,internet
+# the agent's tools: the five-tool set; an app's own tools as path.py:attribute, e.g.
+# TOOLS=calculator,wikipedia,internet,examples/assistant.py:simulation_tools (simulated twins)
+TOOLS=${TOOLS:-calculator,wikipedia,internet}
 mkdir -p "$OUT"
 MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
 NO_REPACK=$($PY -c 'import sys; from pathlib import Path; from langchain_gba.chat_models._repack import repack_works; print("" if repack_works(Path(sys.argv[1])) else "--no-repack")' "$MODEL")

@@ -1348,6 +1348,37 @@ REQUEST_KINDS: dict[str, RequestKind] = {
             "How do you say 'good night' in Italian?",
         ),
     ),
+    "action": RequestKind(
+        "request_for_an_action",
+        "an instruction to add an event to the user's calendar or to send an email, giving "
+        "every detail it needs: the day with its year and the time, or the email address "
+        "(name@example.com) and what to say",
+        (
+            "Put dinner with Maya on 14 March 2027 at 19:30 in my calendar.",
+            "Email jo@example.com that the meeting moved to Thursday.",
+        ),
+    ),
+    "ask_action": RequestKind(
+        "request_for_an_action_missing_a_detail",
+        "an instruction to email someone of the user's life (their landlord, boss, sister) or "
+        "to add an event to their calendar, written with 'my', leaving out the detail only "
+        "the user knows (the person's email address, or the day): the assistant must ask "
+        "for it first",
+        (
+            "Email my landlord that the heating is broken.",
+            "Add my dentist appointment to my calendar.",
+        ),
+    ),
+    "lookup_action": RequestKind(
+        "request_to_send_a_fact_to_look_up",
+        "an instruction to email someone at a given address (name@example.com) a fact the "
+        "assistant must look up first (a date, a height, a capital), naming the fact but not "
+        "giving it",
+        ("Email li@example.com the year the Eiffel Tower was finished.",),
+        grounded="an instruction to email a given address (name@example.com) one fact in "
+        "passage {0}, naming its subject but not giving the fact",
+        passages=1,
+    ),
 }
 """The kinds of generated requests (see ``RequestKind``)."""
 
@@ -1362,6 +1393,10 @@ KIND_HINTS: dict[str, str] = {
     "internet": "it needs current information from the web: search_internet",
     "ask_calculation": "a number only the user knows is missing: ask_user for it first, then "
     "calculate_number",
+    "action": "every detail is given: do what it asks with the tool that does it",
+    "ask_action": "a detail only the user knows is missing (an address, a day): ask_user for it "
+    "first",
+    "lookup_action": "search for the fact first, then send it",
 }
 """The teacher's privileged hint on its first step, from a generated request's kind (the student
 never sees it: it learns the choice from the request alone)."""

@@ -61,7 +61,14 @@ Retries = Annotated[int, typer.Option(help="Retries with backoff of a failed ser
 Timeout = Annotated[float, typer.Option(help="Seconds per server request.")]
 ConnectAttempts = Annotated[int, typer.Option(help="Tries to reach the server at start.")]
 Concurrency = Annotated[int, typer.Option(min=1, help="Requests in flight.")]
-Tools = Annotated[str, typer.Option(help="Comma-separated tools: calculator, wikipedia, internet.")]
+Tools = Annotated[
+    str,
+    typer.Option(
+        help="Comma-separated tools: calculator, wikipedia, internet, and an app's own as "
+        "module:attribute or path/to/file.py:attribute (e.g. examples/assistant.py:"
+        "simulation_tools)."
+    ),
+]
 
 
 @contextlib.contextmanager

@@ -49,6 +49,8 @@ from langchain_gba.prompts import (
 from simulation.generate import word_overlap
 
 __all__ = [
+    "APP_TOOL",
+    "BUILT_IN_TOOLS",
     "KIND_FIRST_TOOLS",
     "balance_first_steps",
     "cap_tool_share",
@@ -56,6 +58,7 @@ __all__ = [
     "examples_from",
     "export_dataset",
     "first_tool_fits",
+    "fits_kind",
     "loop_answer_index",
     "near_duplicates",
     "plan_examples_from",
@@ -77,8 +80,26 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "ask_calculation": frozenset({"ask_user"}),
     "everyday": frozenset({"final_answer"}),
     "language": frozenset({"final_answer"}),
+    "action": frozenset({"<app tool>"}),
+    "ask_action": frozenset({"ask_user"}),
+    "lookup_action": _SEARCH,
 }
-"""The first tools that fit a generated request's kind (``simulation.generate.KINDS``)."""
+"""The first tools that fit a generated request's kind (``simulation.generate.KINDS``);
+``APP_TOOL`` stands for any tool that is not one of ``BUILT_IN_TOOLS``."""
+
+APP_TOOL = "<app tool>"
+"""In ``KIND_FIRST_TOOLS``: an app's own tool (``create_event``, ``send_email``)."""
+BUILT_IN_TOOLS = frozenset(
+    {"search_wikipedia", "search_internet", "calculate_number", "ask_user", "final_answer"}
+)
+
+
+def fits_kind(kind: str | None, tool: str | None) -> bool:
+    """Whether ``tool`` fits as the first tool of a request of ``kind`` (any, for no kind)."""
+    fits = KIND_FIRST_TOOLS.get(str(kind))
+    if fits is None:
+        return True
+    return tool in fits or (APP_TOOL in fits and tool is not None and tool not in BUILT_IN_TOOLS)
 
 
 NEAR_DUPLICATE = 0.8
@@ -117,9 +138,9 @@ def first_tool_fits(record: dict[str, Any]) -> bool:
     A record without a kind (or of another kind) fits. A student learns its first choice from
     these: a teacher that searched before answering a greeting would teach it to search.
     """
-    fits = KIND_FIRST_TOOLS.get(str((record.get("meta") or {}).get("kind")))
+    kind = (record.get("meta") or {}).get("kind")
     steps = record.get("steps") or []
-    return fits is None or (bool(steps) and steps[0].get("tool") in fits)
+    return kind not in KIND_FIRST_TOOLS or (bool(steps) and fits_kind(kind, steps[0].get("tool")))
 
 
 def _example(r: dict[str, Any], i: int, target: dict[str, Any], rating: int) -> dict[str, Any]:
@@ -272,11 +293,11 @@ def plan_examples_from(
         plans = r.get("plans") or []
         if r["status"] != "answered" or rating is None or rating < threshold or not plans:
             continue
-        fits = KIND_FIRST_TOOLS.get(str((r.get("meta") or {}).get("kind")))
+        kind = (r.get("meta") or {}).get("kind")
         # the plan that decided the run's first tool: with drop_refused, the one after a refused
         # answer from memory (which is not taught)
         first = next((p for p in plans if not (drop_refused and refused_plan(r, p))), plans[0])
-        if match_kinds and fits is not None and plan_first_tool(first["plan"]) not in fits:
+        if match_kinds and not fits_kind(kind, plan_first_tool(first["plan"])):
             continue
         if max_plans is not None and len(plans) > max_plans:
             continue

@@ -104,6 +104,12 @@ def usable(kind: str, text: str) -> bool:
         return False
     if kind == "compare" and _NUMBER.search(text):
         return False  # a number given: its numbers are not both looked up
+    if kind == "lookup_action" and "@" not in text:
+        return False  # no address given: a question back, not a search then an email
+    if kind == "action" and "@" not in text and not _NUMBER.search(text):
+        return False  # neither an address nor a day: not every detail given
+    if kind == "ask_action" and ("@" in text or not words & _FIRST_PERSON):
+        return False  # the address given, or nobody of the user's life
     if kind == "everyday" and words & _FIRST_PERSON:
         return False  # about the user: a question back, not everyday knowledge
     return not (kind in ("ask_user", "ask_calculation") and not words & _FIRST_PERSON)

@@ -24,7 +24,7 @@ from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner, to
 from langchain_gba.prompts import AHEAD_KIND_HINTS, KIND_HINT, KIND_HINTS
 from langchain_gba.simulated import simulated_environment
 from langchain_gba.simulated.environment import KEEP_REAL
-from simulation.export import KIND_FIRST_TOOLS
+from simulation.export import KIND_FIRST_TOOLS, fits_kind
 from simulation.models import SERVER_ERROR_NAMES, ServerUnavailableError, is_server_unavailable
 from simulation.pool import process
 from simulation.records import RecordFile
@@ -115,12 +115,11 @@ class HintedPlanner(ZeroShotPlanner):
     ) -> list[Any]:
         """The tools the step may select: on a first step, those that fit the request's kind."""
         tools = list(tools)
-        fits = KIND_FIRST_TOOLS.get(self.kinds.get(request, ""))
-        if steps or not fits:
+        kind = self.kinds.get(request, "")
+        if steps or kind not in KIND_FIRST_TOOLS:
             return tools
-        kept = [
-            t for t, (name, _) in zip(tools, tool_descriptions(tools), strict=True) if name in fits
-        ]
+        names = [name for name, _ in tool_descriptions(tools)]
+        kept = [t for t, name in zip(tools, names, strict=True) if fits_kind(kind, name)]
         return kept or tools
 
     def plan(self, request: str, steps: Any, tools: Any, config: Any = None) -> Any:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -10,7 +14,7 @@ from langchain_core.tools import BaseTool
 
 from langchain_gba.exceptions import AgentConfigError
 
-__all__ = ["TOOL_NAMES", "load_tools"]
+__all__ = ["TOOL_NAMES", "import_tools", "load_tools"]
 
 TOOL_NAMES = ("calculator", "wikipedia", "internet")
 """``calculator``: calculate_number; ``wikipedia``: search_wikipedia over the local index;
@@ -27,13 +31,14 @@ def load_tools(
     """Build tools by short name, sharing one chat model.
 
     Args:
-        names: any of ``TOOL_NAMES``.
+        names: any of ``TOOL_NAMES``, or an app's own tools as ``module:attribute`` or
+            ``path/to/file.py:attribute`` (see ``import_tools``).
         llm: the chat model inside the tools (the embedded default when None).
         index_path: a Wikipedia index folder (default: the built-in corpus's index, built once).
         searxng_url: the SearXNG instance for ``internet`` (default: ``$GBA_SEARXNG_URL``).
 
     Raises:
-        AgentConfigError: an unknown name.
+        AgentConfigError: an unknown name, or an import spec that gives no tools.
         ImportError: the search extra is missing for ``wikipedia`` / ``internet``.
     """
     tools: list[BaseTool] = []
@@ -51,7 +56,67 @@ def load_tools(
 
             kw: dict[str, Any] = {"searxng_url": searxng_url} if searxng_url else {}
             tools.append(InternetSearchTool(llm=llm, **kw))
+        elif ":" in name:
+            tools.extend(import_tools(name))
         else:
-            msg = f"Unknown tool {name!r}; choose from: {', '.join(TOOL_NAMES)}."
+            msg = (
+                f"Unknown tool {name!r}; choose from: {', '.join(TOOL_NAMES)}, or name your "
+                "own as module:attribute or path/to/file.py:attribute."
+            )
             raise AgentConfigError(msg)
+    return tools
+
+
+def import_tools(spec: str) -> list[BaseTool]:
+    """An app's own tools from ``module:attribute`` or ``path/to/file.py:attribute``.
+
+    The attribute is a tool, a list of tools, or a function of no arguments that returns either
+    (``examples/assistant.py:simulation_tools``: ``create_event`` and ``send_email``). The
+    simulation replaces them by their twins unless ``--keep-real`` names them.
+
+    Raises:
+        AgentConfigError: the module or file cannot be imported, has no such attribute, or it
+            gives something other than tools.
+    """
+    where, _, attribute = spec.rpartition(":")
+    try:
+        if where.endswith(".py"):
+            path = Path(where)
+            if not path.is_file():
+                msg = f"{spec!r}: no file {where}."
+                raise AgentConfigError(msg)
+            name = f"_gba_tools_{path.stem}"
+            module_spec = importlib.util.spec_from_file_location(name, path)
+            if module_spec is None or module_spec.loader is None:
+                msg = f"{spec!r}: {where} cannot be imported."
+                raise AgentConfigError(msg)
+            module = importlib.util.module_from_spec(module_spec)
+            sys.modules[name] = module  # pydantic models of the file resolve their annotations
+            module_spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(where)
+    except ImportError as e:
+        msg = f"{spec!r}: cannot import {where} ({e})."
+        raise AgentConfigError(msg) from e
+    found = getattr(module, attribute, None)
+    if found is None:
+        msg = f"{spec!r}: {where} has no {attribute!r}."
+        raise AgentConfigError(msg)
+    if callable(found) and not isinstance(found, BaseTool):
+        try:
+            found = found()
+        except TypeError as e:
+            msg = f"{spec!r}: {attribute}() with no arguments failed ({e}); name a tool, a list "
+            msg += "of tools, or a function of no arguments that returns them."
+            raise AgentConfigError(msg) from e
+    tools = (
+        [found]
+        if isinstance(found, BaseTool)
+        else list(found)
+        if isinstance(found, list | tuple)
+        else []
+    )
+    if not tools or not all(isinstance(t, BaseTool) for t in tools):
+        msg = f"{spec!r} gives {found!r}, not a tool or a list of tools."
+        raise AgentConfigError(msg)
     return tools

@@ -47,6 +47,13 @@ def test_the_schema_has_one_key_per_request_of_the_mix_in_order():
         ("language", "What's the past tense of 'swim'?", False),  # the example
         ("everyday", "How many hours are there in a day?", True),
         ("everyday", "How many hours do I sleep a night?", False),
+        ("action", "Email sam@example.org that the keys are under the mat.", True),
+        ("action", "Put the school concert on 12 June 2027 at 18:00 in my calendar.", True),
+        ("action", "Send a thank-you email for the flowers.", False),  # to whom? when?
+        ("ask_action", "Email my sister that I land at nine.", True),
+        ("ask_action", "Email my sister at eva@example.com that I land at nine.", False),
+        ("lookup_action", "Email kim@example.net the height of the Matterhorn.", True),
+        ("lookup_action", "Tell Kim how high the Matterhorn is.", False),
         (
             "calculation",
             "I cycle 14 km a day, 5 days a week. How far is that over 40 weeks?",

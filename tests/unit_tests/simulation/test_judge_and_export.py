@@ -24,6 +24,7 @@ from simulation.export import (
     examples_from,
     export_dataset,
     first_tool_fits,
+    fits_kind,
     loop_answer_index,
     split_ids,
     tool_frequencies,
@@ -219,6 +220,17 @@ def test_match_kinds_keeps_trajectories_whose_first_tool_fits_the_request_kind()
     every = {e["trajectory"] for e in examples_from(records, judgements)}
     assert every == kept | {"greeting"}
     assert set(KIND_FIRST_TOOLS) == set(KINDS)
+
+
+def test_an_action_request_fits_any_tool_of_the_apps_own():
+    assert fits_kind("action", "send_email") and fits_kind("action", "create_event")
+    assert not fits_kind("action", "search_wikipedia") and not fits_kind("action", "ask_user")
+    assert fits_kind("ask_action", "ask_user") and not fits_kind("ask_action", "send_email")
+    assert fits_kind("lookup_action", "search_internet")
+    assert fits_kind(None, "anything") and fits_kind("no-such-kind", "send_email")
+    emailed = {**trajectory("mail", n=1), "meta": {"kind": "action"}}
+    emailed["steps"][0]["tool"] = "send_email"
+    assert first_tool_fits(emailed)
 
 
 def test_min_task_rating_leaves_out_the_steps_rated_below_it():
