@@ -5,6 +5,8 @@
                               [--limit N] [--ids a,b] [--out bench/results] [--keep-data]
     python bench/assistant.py --resume ...     # go on from the requests already saved
     python bench/assistant.py --from-json FILE # rebuild one run's reports (checks re-applied)
+    python bench/assistant.py --planner smollm2-135m-plans ...   # a fine-tuned planner (a
+        # shipped one's name, or an adapter's GGUF with its card); tools and calls on --model
 
 Every labelled request of ``bench/data/assistant_requests.jsonl`` (the split asked for) runs
 through the assistant of ``examples/assistant.py`` as ``build_assistant(data_dir, model)`` builds
@@ -644,6 +646,9 @@ def stem(report: Mapping[str, Any]) -> str:
     model = str(report["model"])
     if model.endswith(".gguf"):
         model = Path(model).stem
+    planner = (report.get("options") or {}).get("planner")
+    if planner:
+        model += "-" + (Path(planner).stem if str(planner).endswith(".gguf") else str(planner))
     return f"assistant-{model}-{report['split']}"
 
 
@@ -814,6 +819,12 @@ def main() -> None:
         help="a create_gba_agent option for the assistant (grounded_addresses=false)",
     )
     parser.add_argument(
+        "--planner",
+        default=None,
+        help="a fine-tuned planner for the assistant: a shipped one's name (smollm2-135m-plans) "
+        "or a GGUF adapter/model (default: the zero-shot planner on --model)",
+    )
+    parser.add_argument(
         "--from-json", type=Path, help="rebuild the reports from a saved JSON (checks re-applied)"
     )
     args = parser.parse_args()
@@ -829,6 +840,8 @@ def main() -> None:
     ids = [x for x in (args.ids or "").split(",") if x]
     items = load_requests(args.requests, args.split, ids, args.limit)
     options = {k: json.loads(v) for k, _, v in (o.partition("=") for o in args.option)}
+    if args.planner:
+        options["planner"] = args.planner
     report: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": " ".join(shlex.quote(a) for a in ["python", *sys.argv]),

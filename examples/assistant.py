@@ -279,10 +279,14 @@ def build_assistant(  # type: ignore[no-untyped-def]
     *,
     ask_user: bool = True,
     checkpointer: Any = "memory",
+    planner: Any = None,
     **options: Any,
 ):
     """The agent with the two tools behind approval, on the embedded ``model``.
 
+    ``planner``: None for the 1.5B zero-shot planner with these tools' examples; a shipped
+    fine-tuned planner's name or a GGUF file (``FineTunedPlanner``: tools, calls and the answer
+    stay on ``model``); or any ``Planner``.
     ``checkpointer``: ``"memory"`` for an ``InMemorySaver``; None where the LangGraph server
     supplies its own (``examples/assistant_app.py``). ``options``: more ``create_gba_agent``
     options (``bench/assistant.py --option``). Six steps at most: a made-up address refused,
@@ -291,14 +295,18 @@ def build_assistant(  # type: ignore[no-untyped-def]
     """
     from langgraph.checkpoint.memory import InMemorySaver
 
-    from langchain_gba import ChatLlamaCpp, ZeroShotPlanner, create_gba_agent
+    from langchain_gba import ChatLlamaCpp, FineTunedPlanner, ZeroShotPlanner, create_gba_agent
 
     data = Path(data_dir)
+    if planner is None:
+        planner = ZeroShotPlanner(model, examples=EXAMPLES)
+    elif isinstance(planner, str):
+        planner = FineTunedPlanner(planner)
     llm = ChatLlamaCpp(model=model, max_tokens=256)
     tools = [calendar_tool(data / "calendar.db"), email_tool(data / "outbox")]
     return create_gba_agent(
         tools,
-        planner=ZeroShotPlanner(model, examples=EXAMPLES),
+        planner=planner,
         function_calling_model=llm,
         checkpointer=InMemorySaver() if checkpointer == "memory" else checkpointer,
         interrupt_on={"create_event": True, "send_email": True},

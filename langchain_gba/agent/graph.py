@@ -160,10 +160,12 @@ def create_gba_agent(
             calculate it.
         planning: ``"auto"`` (default): ``"ahead"`` with a planner that can plan ahead
             (``ZeroShotPlanner``) and tools that take a task (search, calculator, ask_user);
-            ``"step"`` with one that cannot (``FineTunedPlanner``) or with tools whose
-            arguments are written by function calling or that need approval (actions: their
-            details come from a task the step planner writes with the results in view; a plan
-            ahead wrote "end date '2026-12-21 09:30:45'" for "at 09:30 for 45 minutes").
+            ``"step"`` with one that cannot (a ``FineTunedPlanner`` trained on steps) or with
+            tools whose arguments are written by function calling or that need approval
+            (actions: their details come from a task the step planner writes with the results
+            in view; a plan ahead wrote "end date '2026-12-21 09:30:45'" for "at 09:30 for 45
+            minutes"), unless the planner knows no other format (a student trained on plans:
+            ``can_plan_steps`` False; step-wise it read a prompt it was never trained on).
             ``"step"``: the planner writes one step at a time, seeing every result.
             ``"ahead"``: it writes the steps the request needs at once (one search per fact,
             then the calculation; ``Plan``), they run without a planner call between them,
@@ -276,7 +278,8 @@ def create_gba_agent(
     if planning == "auto":
         planning = (
             "ahead"
-            if the_planner.can_plan_ahead and not action_tools(tool_map, approvals)
+            if the_planner.can_plan_ahead
+            and (not the_planner.can_plan_steps or not action_tools(tool_map, approvals))
             else "step"
         )
     if planning == "ahead" and not the_planner.can_plan_ahead:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -25,6 +26,7 @@ from langchain_gba.planner.fine_tuned import (
     DEFAULT_FINE_TUNED_PLANNER,
     FINE_TUNED_SAMPLING,
     PLANNER_CONTEXT,
+    ShippedPlanner,
     fine_tuned_planner_model,
     shipped_planners,
 )
@@ -138,6 +140,9 @@ class Planner(ABC):
         """The chat messages the planner model sees."""
 
     can_plan_ahead: bool = False
+    can_plan_steps: bool = True
+    """Whether ``plan`` (one step) is a format the model knows: not for a student trained on
+    whole plans only, which ``create_gba_agent`` runs planning ahead whatever the tools."""
     can_answer_questions: bool = False
     """Whether the planner model follows a question put after its prompt (``results_answer``):
     an instruction-following model does; a model fine-tuned on steps only may not."""
@@ -408,15 +413,17 @@ class FineTunedPlanner(Planner):
 
     ``model``: None for the shipped default (``smollm2-135m-plans``: SmolLM2-135M with a LoRA
     adapter trained on the 1.5B teacher's plans; it plans ahead), the name of a shipped planner
-    (``qwen-0.5b-plans``; ``smollm2-135m-planner`` plans one step at a time), a fine-tuned GGUF
-    file (run like the shipped ones: greedy, no repetition penalty), or a chat
-    model. Other arguments as for :class:`Planner`.
+    (``qwen-0.5b-plans``; ``smollm2-135m-planner`` plans one step at a time), a LoRA adapter's
+    GGUF with its card beside it (``finetune export-lora``: base model and format from the
+    card), a fine-tuned GGUF file (run like the shipped ones: greedy, no repetition penalty),
+    or a chat model. Other arguments as for :class:`Planner`.
 
     Example:
         .. code-block:: python
 
             planner = FineTunedPlanner()
             planner = FineTunedPlanner("runs/planner/planner-q8_0.gguf")
+            planner = FineTunedPlanner("runs/plans/smollm2-135m-plans-209.gguf")  # + .json
     """
 
     def __init__(
@@ -427,15 +434,21 @@ class FineTunedPlanner(Planner):
         **kwargs: Any,
     ) -> None:
         shipped = shipped_planners()
+        adapter = _adapter_with_card(model)
         if model is None or (isinstance(model, str) and model in shipped):
             name = model or DEFAULT_FINE_TUNED_PLANNER
             if plans_ahead is None:
                 plans_ahead = shipped[name].card.get("format") == "ahead"
             model = fine_tuned_planner_model(name)
+        elif adapter is not None:
+            if plans_ahead is None:
+                plans_ahead = adapter.card.get("format") == "ahead"
+            model = fine_tuned_planner_model(adapter.name, directory=adapter.adapter.parent)
         elif isinstance(model, str):
             model = default_planner_model(model, **FINE_TUNED_SAMPLING)
         super().__init__(model, **kwargs)
         self.can_plan_ahead = bool(plans_ahead)
+        self.can_plan_steps = not self.can_plan_ahead
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]
@@ -450,6 +463,16 @@ class FineTunedPlanner(Planner):
         if not self.can_plan_ahead:
             return super().ahead_messages(request, steps, tools)
         return [("human", fine_tuned_plan_prompt(request, steps, tools))]
+
+
+def _adapter_with_card(model: object) -> ShippedPlanner | None:
+    """A LoRA adapter's GGUF with its card beside it (``finetune export-lora``), else None."""
+    if not isinstance(model, str) or not model.endswith(".gguf"):
+        return None
+    path = Path(model)
+    if not path.with_suffix(".json").is_file():
+        return None
+    return shipped_planners(path.parent).get(path.stem)
 
 
 def _shortened(step: Mapping[str, Any], chars: int) -> dict[str, Any]:

@@ -68,6 +68,18 @@ def test_the_default_student_plans_ahead_steps_only():
         assert all(s["task"].strip() for s in plan["steps"])
 
 
+def test_an_exported_adapter_runs_from_its_path_with_its_card(shipped, tmp_path):
+    """``FineTunedPlanner("runs/.../name-209.gguf")``: base model and format from the card."""
+    adapter = tmp_path / "my-plans-209.gguf"
+    adapter.write_bytes(shipped.adapter.read_bytes())
+    card = {**shipped.card, "adapter": adapter.name}
+    adapter.with_suffix(".json").write_text(json.dumps(card), encoding="utf-8")
+    planner = FineTunedPlanner(str(adapter))
+    assert planner.can_plan_ahead and not planner.can_plan_steps
+    plan = planner.plan_ahead("What is 15% of 80?", [], TOOLS)
+    assert plan.steps and plan.steps[0].tool == "calculate_number", plan
+
+
 def test_the_default_student_plans_no_calculation_the_grammar_leaves_out():
     """``facts_before_calculation``: refused, it would calculate again; left out, it cannot."""
     planner = FineTunedPlanner()
