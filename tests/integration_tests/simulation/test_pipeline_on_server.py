@@ -245,3 +245,27 @@ def test_plans_ahead_are_recorded_judged_and_exported(chain, tmp_path):
     assert all(r["prompt"].startswith("Tools:\n- ") for r in rows)
     assert all(r["prompt"].endswith("Plan the steps still needed.") for r in rows)
     assert all(set(json.loads(r["completion"])) == {"thoughts", "steps"} for r in rows)
+
+
+def test_an_apps_own_tools_are_written_for_and_run_as_twins(llama_server, tmp_path):
+    """``--tools ...,examples/assistant.py:simulation_tools``: requests of the action kinds, the
+    teacher planning ahead with ``create_event`` and ``send_email`` (their twins: nothing sent)."""
+    tools = f"wikipedia,{ROOT / 'examples' / 'assistant.py'}:simulation_tools"
+    requests, run = tmp_path / "requests.jsonl", tmp_path / "run.jsonl"
+    cli("requests", str(requests), "-n", "2", "--base-url", llama_server, "--tools", tools,
+        "--mix", "action,ask_action", "--topics", "work", "--max-tokens", "160",
+        "--max-length", "60", "--max-request-steps", "0")  # fmt: skip
+    written = read_jsonl(requests)
+    assert written and {r["kind"] for r in written} <= {"action", "ask_action"}
+    budget = [*RUN_BUDGET[:-2], "--tools", tools]
+    cli("run", str(requests), "--out", str(run), "--base-url", llama_server,
+        "--planner", "teacher", "--planning", "ahead", *budget)  # fmt: skip
+    records = read_jsonl(run)
+    assert len(records) == len(written)
+    planned = [r for r in records if r.get("plans")]
+    assert planned, [r.get("error") for r in records]
+    for r in planned:
+        listed = {name for name, _ in r["plans"][0]["tools"]}
+        assert {"search_wikipedia", "create_event", "send_email", "ask_user"} <= listed
+        for s in r["steps"]:
+            assert "UnsupportedSchemaError" not in s["observation"]
