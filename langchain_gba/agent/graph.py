@@ -164,8 +164,9 @@ def create_gba_agent(
             tools whose arguments are written by function calling or that need approval
             (actions: their details come from a task the step planner writes with the results
             in view; a plan ahead wrote "end date '2026-12-21 09:30:45'" for "at 09:30 for 45
-            minutes"), unless the planner knows no other format (a student trained on plans:
-            ``can_plan_steps`` False; step-wise it read a prompt it was never trained on).
+            minutes"). A student trained on plans runs step-wise there too: planning ahead it
+            did fewer of the assistant's actions right (4/24 against 7/24, ``bench/HISTORY.md``
+            round 25).
             ``"step"``: the planner writes one step at a time, seeing every result.
             ``"ahead"``: it writes the steps the request needs at once (one search per fact,
             then the calculation; ``Plan``), they run without a planner call between them,
@@ -278,8 +279,7 @@ def create_gba_agent(
     if planning == "auto":
         planning = (
             "ahead"
-            if the_planner.can_plan_ahead
-            and (not the_planner.can_plan_steps or not action_tools(tool_map, approvals))
+            if the_planner.can_plan_ahead and not action_tools(tool_map, approvals)
             else "step"
         )
     if planning == "ahead" and not the_planner.can_plan_ahead:

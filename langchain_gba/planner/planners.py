@@ -140,9 +140,6 @@ class Planner(ABC):
         """The chat messages the planner model sees."""
 
     can_plan_ahead: bool = False
-    can_plan_steps: bool = True
-    """Whether ``plan`` (one step) is a format the model knows: not for a student trained on
-    whole plans only, which ``create_gba_agent`` runs planning ahead whatever the tools."""
     can_answer_questions: bool = False
     """Whether the planner model follows a question put after its prompt (``results_answer``):
     an instruction-following model does; a model fine-tuned on steps only may not."""
@@ -448,7 +445,6 @@ class FineTunedPlanner(Planner):
             model = default_planner_model(model, **FINE_TUNED_SAMPLING)
         super().__init__(model, **kwargs)
         self.can_plan_ahead = bool(plans_ahead)
-        self.can_plan_steps = not self.can_plan_ahead
 
     def messages(
         self, request: str, steps: Sequence[Mapping[str, Any]], tools: Sequence[tuple[str, str]]

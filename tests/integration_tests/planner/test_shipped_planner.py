@@ -75,7 +75,7 @@ def test_an_exported_adapter_runs_from_its_path_with_its_card(shipped, tmp_path)
     card = {**shipped.card, "adapter": adapter.name}
     adapter.with_suffix(".json").write_text(json.dumps(card), encoding="utf-8")
     planner = FineTunedPlanner(str(adapter))
-    assert planner.can_plan_ahead and not planner.can_plan_steps
+    assert planner.can_plan_ahead
     plan = planner.plan_ahead("What is 15% of 80?", [], TOOLS)
     assert plan.steps and plan.steps[0].tool == "calculate_number", plan
 

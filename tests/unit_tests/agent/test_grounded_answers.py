@@ -749,27 +749,6 @@ def test_planning_auto_keeps_the_step_planner_for_actions():
     assert "Write the plan" not in zero_shot.calls[0][0].content
 
 
-def test_planning_auto_plans_ahead_with_actions_for_a_student_trained_on_plans():
-    """Step-wise, a student trained on whole plans would read a prompt it never saw."""
-    student = ScriptedChatModel(replies=[plan(("send_email", "Email Ann hello.")), plan()])
-    agent = create_gba_agent(
-        [Lookup(), send_email],
-        planner=FineTunedPlanner(student, plans_ahead=True),
-        function_calling_model=ScriptedChatModel(
-            replies=[json.dumps({"recipient": "ann@example.org", "subject": "Hi", "body": "Hi"})]
-        ),
-        answer_model=ScriptedChatModel(replies=[answer("I emailed Ann.")]),
-        ask_user=False,
-    )  # planning="auto"
-    out = agent.invoke({"request": "Email ann@example.org hello."})
-    assert out["steps"][0]["tool"] == "send_email"
-    assert out["steps"][0]["plan"]["plan_ahead"] == [
-        {"tool": "send_email", "task": "Email Ann hello."}
-    ]
-    assert not FineTunedPlanner(student, plans_ahead=True).can_plan_steps
-    assert FineTunedPlanner(student).can_plan_steps
-
-
 def test_a_name_answered_before_any_step_is_refused():
     """The refused answer's request is searched as asked; it finds nothing, so the planner plans."""
     agent, planner, _ = build(
