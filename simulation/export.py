@@ -69,6 +69,8 @@ __all__ = [
 ]
 
 _SEARCH = frozenset({"search_wikipedia", "search_internet"})
+APP_TOOL = "<app tool>"
+"""In ``KIND_FIRST_TOOLS``: an app's own tool (``create_event``, ``send_email``)."""
 KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "direct": frozenset({"final_answer"}),
     "single_step": _SEARCH,
@@ -80,18 +82,15 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "ask_calculation": frozenset({"ask_user"}),
     "everyday": frozenset({"final_answer"}),
     "language": frozenset({"final_answer"}),
-    "action": frozenset({"<app tool>"}),
+    "action": frozenset({APP_TOOL}),
     "ask_action": frozenset({"ask_user"}),
     "lookup_action": _SEARCH,
 }
 """The first tools that fit a generated request's kind (``simulation.generate.KINDS``);
 ``APP_TOOL`` stands for any tool that is not one of ``BUILT_IN_TOOLS``."""
 
-APP_TOOL = "<app tool>"
-"""In ``KIND_FIRST_TOOLS``: an app's own tool (``create_event``, ``send_email``)."""
-BUILT_IN_TOOLS = frozenset(
-    {"search_wikipedia", "search_internet", "calculate_number", "ask_user", "final_answer"}
-)
+BUILT_IN_TOOLS = frozenset().union(*KIND_FIRST_TOOLS.values()) - {APP_TOOL}
+"""The tools the kinds name: the five-tool set's."""
 
 
 def fits_kind(kind: str | None, tool: str | None) -> bool:
