@@ -273,6 +273,81 @@ EXAMPLES = _examples()
 """The planner's example steps for these tools (its built-in ones are for search and sums)."""
 
 
+def _plan_examples():  # type: ignore[no-untyped-def]
+    from langchain_gba.prompts import PlanAheadExample
+
+    report = "Email tom@example.com, subject 'Report', saying the report is ready."
+    return (
+        PlanAheadExample(
+            "Email tom@example.com that the report is ready.",
+            ("Needs the email sent; every detail is given: send_email.", (("send_email", report),)),
+        ),
+        PlanAheadExample(
+            "Put the team meeting on 2026-03-02 at 10:00 in my calendar.",
+            (
+                "Needs the event added; its day and time are given: create_event.",
+                (("create_event", "Add 'Team meeting' on 2026-03-02 at 10:00 to the calendar."),),
+            ),
+        ),
+        PlanAheadExample(
+            "Email my neighbour that the parcel arrived.",
+            (
+                "Needs my neighbour's address, which only the user knows (ask_user), then the "
+                "email: send_email.",
+                (
+                    ("ask_user", "What is your neighbour's email address?"),
+                    (
+                        "send_email",
+                        "Email the neighbour's address from the reply, subject 'Parcel', saying "
+                        "the parcel arrived.",
+                    ),
+                ),
+            ),
+        ),
+        PlanAheadExample(
+            "Send ana@example.org the height of Mount Kilimanjaro.",
+            (
+                "Needs the height (a search), then the email with it: send_email.",
+                (
+                    ("search_wikipedia", "How high is Mount Kilimanjaro?"),
+                    (
+                        "send_email",
+                        "Email ana@example.org, subject 'Kilimanjaro', giving the height step 1 "
+                        "found.",
+                    ),
+                ),
+            ),
+        ),
+        PlanAheadExample(
+            "Put the review on 2026-05-04 at 09:00 in my calendar and email eve@example.com "
+            "about it.",
+            (
+                "Needs the event added (create_event), then the email: send_email.",
+                (
+                    ("create_event", "Add 'Review' on 2026-05-04 at 09:00 to the calendar."),
+                    (
+                        "send_email",
+                        "Email eve@example.com, subject 'Review', saying the review is on "
+                        "2026-05-04 at 09:00.",
+                    ),
+                ),
+            ),
+        ),
+        PlanAheadExample(
+            "Email tom@example.com that the report is ready.",
+            ("The result says the email was sent: nothing is missing.", ()),
+            steps=(("send_email", report, "Sent 'Report' to tom@example.com."),),
+        ),
+    )
+
+
+PLAN_EXAMPLES = _plan_examples()
+"""The plans shown for these tools when the planner plans ahead (``planning="ahead"``, and the
+teacher recording plans for a student: ``simulation run --examples
+examples/assistant.py:PLAN_EXAMPLES``): an action, a question back, a search, then the action;
+two actions; the re-plan once done."""
+
+
 def build_assistant(  # type: ignore[no-untyped-def]
     data_dir: str | os.PathLike[str],
     model: str = "qwen2.5-coder-1.5b-instruct",
@@ -299,7 +374,7 @@ def build_assistant(  # type: ignore[no-untyped-def]
 
     data = Path(data_dir)
     if planner is None:
-        planner = ZeroShotPlanner(model, examples=EXAMPLES)
+        planner = ZeroShotPlanner(model, examples=EXAMPLES, plan_examples=PLAN_EXAMPLES)
     elif isinstance(planner, str):
         planner = FineTunedPlanner(planner)
     llm = ChatLlamaCpp(model=model, max_tokens=256)

@@ -13,6 +13,9 @@
 #   OUT=bench/data/teacher-plans-4 MIX=compare,compare,compare,direct,direct SEED=41 JUDGE=0 \
 #     examples/record_teacher_plans.sh 120   # two numbers to look up, then a calculation;
 #     language tasks (round 23)
+#   OUT=bench/data/teacher-plans-8 MIX=action,ask_action,lookup_action,action TOOLS=calculator,wikipedia,internet,\
+#     examples/assistant.py:simulation_tools EXAMPLES=examples/assistant.py:PLAN_EXAMPLES \
+#     SEED=81 JUDGE=0 examples/record_teacher_plans.sh 40   # an app's actions (round 26)
 #
 # Needs: make install-dev, scripts/build_llama_server.sh.
 set -euo pipefail
@@ -27,6 +30,10 @@ URL=http://127.0.0.1:$PORT/v1
 # the agent's tools: the five-tool set; an app's own tools as path.py:attribute, e.g.
 # TOOLS=calculator,wikipedia,internet,examples/assistant.py:simulation_tools (simulated twins)
 TOOLS=${TOOLS:-calculator,wikipedia,internet}
+# the app's plans shown to the teacher beside the built-in ones (its tools' plans: without them
+# the 1.5B answered 12 of 25 calendar requests from memory), e.g.
+# EXAMPLES=examples/assistant.py:PLAN_EXAMPLES
+EXAMPLES=${EXAMPLES:-}
 mkdir -p "$OUT"
 MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
 NO_REPACK=$($PY -c 'import sys; from pathlib import Path; from langchain_gba.chat_models._repack import repack_works; print("" if repack_works(Path(sys.argv[1])) else "--no-repack")' "$MODEL")
@@ -54,7 +61,7 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
 $PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner zero-shot \
   --planning ahead --keep-real calculate_number,search_wikipedia \
   --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
-  --tools "$TOOLS" --max-steps 10 --timeout 600
+  --tools "$TOOLS" --max-steps 10 --timeout 600 ${EXAMPLES:+--examples "$EXAMPLES"}
 # ratings: the 1.5B judges every trajectory (JUDGE=0 skips it: export with --unjudged)
 [ "${JUDGE:-1}" = 0 ] && exit 0
 $PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \

@@ -1300,8 +1300,14 @@ REQUEST_KINDS: dict[str, RequestKind] = {
     ),
     "calculation": RequestKind(
         "request_with_numbers_to_compute",
-        "arithmetic on numbers that the request itself gives",
-        ("I cycle 14 km a day, 5 days a week. How far is that over 46 weeks?",),
+        "arithmetic on numbers that the request itself gives (a total, a price after a "
+        "discount or with a tip, an average, a share, a conversion), often about the user's "
+        "own plans, written with 'I' or 'my' but giving every number",
+        (
+            "I cycle 14 km a day, 5 days a week. How far is that over 46 weeks?",
+            "A lamp costs 80 pounds and is 25% off this week. What would I pay?",
+            "My quiz scores were 7, 9, 6 and 10. What's my average?",
+        ),
     ),
     "internet": RequestKind(
         "request_for_current_information",
@@ -1311,13 +1317,19 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         (
             "What's the weather going to be like in Porto this weekend?",
             "How much does a monthly train pass in Zurich cost now?",
+            "Who won the Celtics game last night?",
+            "Is the big Tesco in Bristol open on Sunday evening?",
         ),
     ),
     "ask_user": RequestKind(
         "request_needing_a_personal_detail",
         "about the user's own life (their age, salary, rent, home town, tastes), written with "
         "'I' or 'my', leaving out the detail the assistant must ask them for",
-        ("How many days are left until my birthday?", "Suggest a film I would enjoy."),
+        (
+            "How many days are left until my birthday?",
+            "Suggest a film I would enjoy.",
+            "Recommend a day trip from where I live.",
+        ),
     ),
     "ask_calculation": RequestKind(
         "request_computing_on_a_personal_number",
@@ -1327,6 +1339,7 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         (
             "How many hours do I spend at work in a year?",
             "How much would I save in a year if my electricity bill dropped by a fifth?",
+            "My phone plan goes up 15 percent next month. What will I pay?",
         ),
     ),
     "everyday": RequestKind(
@@ -1416,21 +1429,27 @@ KIND_HINT = "(Note for the planner, not from the user: {hint}.)"
 
 
 def format_request_kinds(
-    kinds: Sequence[str], passages: Mapping[str, Sequence[str]] | None = None
+    kinds: Sequence[str], passages: Mapping[str, Sequence[str]] | None = None, *, shift: int = 0
 ) -> str:
     """Numbered lines: each request's key, what its kind needs, and examples of the kind.
 
     ``passages``: key → the labels of the passages a request is grounded in (its kind's
-    ``grounded`` text is shown instead of the examples).
+    ``grounded`` text is shown instead of the examples). ``shift``: the examples of each kind
+    rotated by it (the batch's number) and by the kind's earlier slots: the 1.5B writer copies
+    the first example's shape (every ``action`` request a calendar entry when it came first).
     """
     lines = []
+    seen: dict[str, int] = {}
     for i, (key, kind) in enumerate(request_slots(kinds), start=1):
         spec = REQUEST_KINDS[kind]
         labels = (passages or {}).get(key)
         if labels:
             lines.append(f'{i}. "{key}": {spec.grounded.format(*labels)}.')
             continue
-        like = " or ".join(f'"{e}"' for e in spec.examples)
+        turn = (shift + seen.get(kind, 0)) % len(spec.examples)
+        seen[kind] = seen.get(kind, 0) + 1
+        shown = spec.examples[turn:] + spec.examples[:turn]
+        like = " or ".join(f'"{e}"' for e in shown)
         apart = " (not about the passages)" if passages else ""
         lines.append(f'{i}. "{key}": {spec.text}{apart}. Like: {like}')
     return "\n".join(lines)

@@ -301,6 +301,14 @@ def run(
     limit: Annotated[int | None, typer.Option(help="Only the first N requests.")] = None,
     seed: Annotated[int, typer.Option(help="Seeds the simulated searches' outcomes.")] = 0,
     persona: Annotated[str | None, typer.Option(help="The simulated user's persona.")] = None,
+    examples: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="More planner examples for an app's tools, as module:attribute or "
+            "path/to/file.py:attribute (repeatable; e.g. examples/assistant.py:PLAN_EXAMPLES): "
+            "shown by a zero-shot or teacher planner after its own."
+        ),
+    ] = None,
     kind_hints: Annotated[
         bool,
         typer.Option(
@@ -333,7 +341,14 @@ def run(
     models with their SHA-256 and the records by status.
     """
     from simulation.manifest import update_manifest
-    from simulation.runner import RunLabels, build_agent, make_planner, recording, run_requests
+    from simulation.runner import (
+        RunLabels,
+        build_agent,
+        import_examples,
+        make_planner,
+        recording,
+        run_requests,
+    )
 
     logging.basicConfig(level=logging.WARNING if verbose else logging.ERROR)
     common: dict[str, Any] = {
@@ -364,7 +379,10 @@ def run(
             hints = hints_of(requests_list)
         if planning not in ("step", "ahead"):
             raise typer.BadParameter("step or ahead", param_hint="--planning")
-        the_planner = make_planner(planner, planner_llm, max_length=max_length, hints=hints)
+        the_planner = make_planner(
+            planner, planner_llm, max_length=max_length, hints=hints,
+            examples=import_examples(examples or ()),
+        )  # fmt: skip
         recorder = None
         if planning == "ahead":
             if not the_planner.can_plan_ahead:

@@ -165,12 +165,13 @@ def _messages(
     passages: Sequence[tuple[str, str, str]] = (),
     grounding: Mapping[str, Sequence[str]] | None = None,
     style: str | None = None,
+    shift: int = 0,
 ) -> list[Any]:
     system = GENERATE_REQUESTS_SYSTEM.format(tools=format_tools(tools))
     user = GENERATE_REQUESTS_USER.format(
         topic=topic,
         passages=format_passages(passages),
-        kinds=format_request_kinds(mix, grounding),
+        kinds=format_request_kinds(mix, grounding, shift=shift),
     )
     if style:  # last, where a small writer heeds it (in the system prompt the 1.5B did not)
         user += "\n" + GENERATE_REQUESTS_STYLE.format(style=style).strip()
@@ -194,6 +195,7 @@ def _batch(
     rng: random.Random,
     chars: int,
     style: str | None = None,
+    shift: int = 0,
 ) -> _Batch:
     """One call's messages; with ``documents``, random passages for its grounded requests."""
     passages: list[tuple[str, str, str]] = []
@@ -210,8 +212,9 @@ def _batch(
     if passages:
         topic = ", ".join(dict.fromkeys(title for _, title, _ in passages))
     messages = _messages(
-        topic, mix, tools, steps=steps, passages=passages, grounding=grounding, style=style
-    )
+        topic, mix, tools, steps=steps, passages=passages, grounding=grounding, style=style,
+        shift=shift,
+    )  # fmt: skip
     return _Batch(topic, messages, sources, style)
 
 
@@ -319,6 +322,7 @@ def generate_requests(
                 batch = _batch(
                     order[started % len(order)], mix, tools, steps=max_steps > 0,
                     documents=documents, rng=rng, chars=passage_length, style=style,
+                    shift=started,
                 )  # fmt: skip
                 running[pool.submit(writer.invoke, batch.messages)] = batch
                 started += 1

@@ -19,9 +19,19 @@ from typing import Any, Literal, Protocol
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
+from langchain_gba._importing import import_object
 from langchain_gba.agent import create_gba_agent
+from langchain_gba.exceptions import AgentConfigError
 from langchain_gba.planner import FineTunedPlanner, Planner, ZeroShotPlanner, tool_descriptions
-from langchain_gba.prompts import AHEAD_KIND_HINTS, KIND_HINT, KIND_HINTS
+from langchain_gba.prompts import (
+    AHEAD_KIND_HINTS,
+    KIND_HINT,
+    KIND_HINTS,
+    PLAN_AHEAD_EXAMPLES,
+    PLANNER_EXAMPLES,
+    PlanAheadExample,
+    PlannerExample,
+)
 from langchain_gba.simulated import simulated_environment
 from langchain_gba.simulated.environment import KEEP_REAL
 from simulation.export import KIND_FIRST_TOOLS, fits_kind
@@ -35,6 +45,7 @@ __all__ = [
     "RunLabels",
     "RunReport",
     "build_agent",
+    "import_examples",
     "kind_hints",
     "PlanRecorder",
     "make_planner",
@@ -195,26 +206,65 @@ def kind_hints(requests: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     return {str(r["request"]): str(r["kind"]) for r in requests if str(r.get("kind")) in KIND_HINTS}
 
 
+def import_examples(specs: Iterable[str]) -> list[PlannerExample | PlanAheadExample]:
+    """An app's planner examples from ``module:attribute`` or ``path/to/file.py:attribute`` each.
+
+    The attribute is an example, a list of them, or a function of no arguments that returns
+    either: ``PlannerExample`` steps and ``PlanAheadExample`` plans, for the app's own tools
+    (``examples/assistant.py:EXAMPLES`` and ``PLAN_EXAMPLES``), shown beside the built-in ones.
+
+    Raises:
+        AgentConfigError: nothing importable there, or something other than examples.
+    """
+    found: list[PlannerExample | PlanAheadExample] = []
+    for spec in specs:
+        what = "a PlannerExample, a PlanAheadExample or a list of them"
+        value = import_object(spec, what=what)
+        items = [value] if isinstance(value, PlannerExample | PlanAheadExample) else value
+        if not isinstance(items, list | tuple) or not all(
+            isinstance(e, PlannerExample | PlanAheadExample) for e in items
+        ):
+            msg = f"{spec!r} gives {value!r}, not {what}."
+            raise AgentConfigError(msg)
+        found.extend(items)
+    return found
+
+
 def make_planner(
     kind: str,
     model: BaseChatModel,
     *,
     max_length: int = 200,
     hints: Mapping[str, str] | None = None,
+    examples: Iterable[PlannerExample | PlanAheadExample] = (),
 ) -> Planner:
     """The planner of ``kind`` (see ``PLANNERS``) on ``model``.
 
     ``hints``: the kind of each request text (``kind_hints``), for a hinted teacher only.
+    ``examples``: more steps and plans shown by a zero-shot or teacher planner, after its
+    built-in ones (each shown only where the tools have every tool it names).
     """
     if hints and kind != "teacher":
         msg = f"Hints are for the teacher planner, not {kind!r}."
         raise ValueError(msg)
+    extra = list(examples)
+    if extra and kind == "fine-tuned":
+        msg = "Examples are shown by the zero-shot and teacher planners, not a fine-tuned one."
+        raise ValueError(msg)
+    shown: dict[str, Any] = {
+        "max_length": max_length,
+        "examples": (*PLANNER_EXAMPLES, *(e for e in extra if isinstance(e, PlannerExample))),
+        "plan_examples": (
+            *PLAN_AHEAD_EXAMPLES,
+            *(e for e in extra if isinstance(e, PlanAheadExample)),
+        ),
+    }
     if kind == "zero-shot":
-        return ZeroShotPlanner(model, max_length=max_length)
+        return ZeroShotPlanner(model, **shown)
     if kind == "teacher" and hints:
-        return HintedPlanner(model, hints, max_length=max_length, teacher=True)
+        return HintedPlanner(model, hints, teacher=True, **shown)
     if kind == "teacher":
-        return ZeroShotPlanner(model, max_length=max_length, teacher=True)
+        return ZeroShotPlanner(model, teacher=True, **shown)
     if kind == "fine-tuned":
         return FineTunedPlanner(model, max_length=max_length)
     msg = f"Unknown planner {kind!r}; choose from: {', '.join(PLANNERS)}."

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import sys
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
+from langchain_gba._importing import import_object
 from langchain_gba.exceptions import AgentConfigError
 
 __all__ = ["TOOL_NAMES", "import_tools", "load_tools"]
@@ -78,37 +75,7 @@ def import_tools(spec: str) -> list[BaseTool]:
         AgentConfigError: the module or file cannot be imported, has no such attribute, or it
             gives something other than tools.
     """
-    where, _, attribute = spec.rpartition(":")
-    try:
-        if where.endswith(".py"):
-            path = Path(where)
-            if not path.is_file():
-                msg = f"{spec!r}: no file {where}."
-                raise AgentConfigError(msg)
-            name = f"_gba_tools_{path.stem}"
-            module_spec = importlib.util.spec_from_file_location(name, path)
-            if module_spec is None or module_spec.loader is None:
-                msg = f"{spec!r}: {where} cannot be imported."
-                raise AgentConfigError(msg)
-            module = importlib.util.module_from_spec(module_spec)
-            sys.modules[name] = module  # pydantic models of the file resolve their annotations
-            module_spec.loader.exec_module(module)
-        else:
-            module = importlib.import_module(where)
-    except ImportError as e:
-        msg = f"{spec!r}: cannot import {where} ({e})."
-        raise AgentConfigError(msg) from e
-    found = getattr(module, attribute, None)
-    if found is None:
-        msg = f"{spec!r}: {where} has no {attribute!r}."
-        raise AgentConfigError(msg)
-    if callable(found) and not isinstance(found, BaseTool):
-        try:
-            found = found()
-        except TypeError as e:
-            msg = f"{spec!r}: {attribute}() with no arguments failed ({e}); name a tool, a list "
-            msg += "of tools, or a function of no arguments that returns them."
-            raise AgentConfigError(msg) from e
+    found = import_object(spec, what="a tool or a list of tools")
     tools = (
         [found]
         if isinstance(found, BaseTool)

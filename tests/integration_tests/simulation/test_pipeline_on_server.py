@@ -258,8 +258,9 @@ def test_an_apps_own_tools_are_written_for_and_run_as_twins(llama_server, tmp_pa
     written = read_jsonl(requests)
     assert written and {r["kind"] for r in written} <= {"action", "ask_action"}
     budget = [*RUN_BUDGET[:-2], "--tools", tools]
+    plans = f"{ROOT / 'examples' / 'assistant.py'}:PLAN_EXAMPLES"  # the app's plans shown
     cli("run", str(requests), "--out", str(run), "--base-url", llama_server,
-        "--planner", "teacher", "--planning", "ahead", *budget)  # fmt: skip
+        "--planner", "teacher", "--planning", "ahead", "--examples", plans, *budget)  # fmt: skip
     records = read_jsonl(run)
     assert len(records) == len(written)
     planned = [r for r in records if r.get("plans")]

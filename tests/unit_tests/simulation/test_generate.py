@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from scripted import ScriptedChatModel
@@ -176,3 +177,59 @@ def test_roughened_wording_keeps_the_words_and_the_writers_text():
         max_steps=0, rough_share=1.0,
     )  # fmt: skip
     assert made[0]["written"] == reply["request_for_one_fact"] != made[0]["request"]
+
+
+def test_each_batch_and_each_repeated_slot_shows_a_kind_examples_from_another_one():
+    from langchain_gba.prompts import format_request_kinds
+
+    first, second = REQUEST_KINDS["action"].examples[:2]
+
+    def leading(text: str, slot: int) -> str:
+        return text.splitlines()[slot].split("Like: ")[1]
+
+    assert leading(format_request_kinds(["action"]), 0).startswith(f'"{first}"')
+    assert leading(format_request_kinds(["action"], shift=1), 0).startswith(f'"{second}"')
+    both = format_request_kinds(["action", "action"])
+    assert leading(both, 0).startswith(f'"{first}"')
+    assert leading(both, 1).startswith(f'"{second}"')
+    assert f'"{second}"' in leading(both, 0)  # rotated, not dropped
+
+
+def test_an_apps_plan_examples_are_shown_after_the_built_in_ones():
+    from langchain_gba.exceptions import AgentConfigError
+    from langchain_gba.prompts import PLAN_AHEAD_EXAMPLES, PLANNER_EXAMPLES, PlanAheadExample
+    from simulation.runner import import_examples
+
+    mine = PlanAheadExample(
+        "Email jo@example.com that the keys are under the mat.",
+        ("Needs the email sent: send_email.", (("send_email", "Email jo@example.com."),)),
+    )
+    model = ScriptedChatModel(replies=[])
+    planner = make_planner("teacher", model, examples=[mine, PLANNER_EXAMPLES[0]])
+    assert planner.plan_examples == (*PLAN_AHEAD_EXAMPLES, mine)
+    assert planner.examples == (*PLANNER_EXAMPLES, PLANNER_EXAMPLES[0])
+    tools = [*TOOLS, ("send_email", "Send an email."), ("final_answer", "Answer.")]
+    system = planner.ahead_messages("Email bo@example.com hi.", [], tools)[0][1]
+    assert mine.request in system
+    without = planner.ahead_messages("Email bo@example.com hi.", [], TOOLS)[0][1]
+    assert mine.request not in without  # its tool is not the agent's
+    assert make_planner("zero-shot", model).plan_examples == PLAN_AHEAD_EXAMPLES
+    with pytest.raises(ValueError, match="fine-tuned"):
+        make_planner("fine-tuned", model, examples=[mine])
+
+    found = import_examples(["langchain_gba.prompts:SPAN_PLAN_EXAMPLE"])
+    assert [e.request for e in found] == [
+        "For how many years was Angela Merkel Chancellor of Germany?"
+    ]
+    assert len(import_examples(["langchain_gba.prompts:PLAN_AHEAD_EXAMPLES"])) == len(
+        PLAN_AHEAD_EXAMPLES
+    )
+    app = Path(__file__).parents[3] / "examples" / "assistant.py"
+    shipped = import_examples([f"{app}:PLAN_EXAMPLES", f"{app}:EXAMPLES"])
+    assert {t for e in shipped for t in e.tools()} >= {"create_event", "send_email", "ask_user"}
+    with pytest.raises(AgentConfigError, match="not a PlannerExample"):
+        import_examples(["langchain_gba.prompts:KIND_HINTS"])
+    with pytest.raises(AgentConfigError, match="no file"):
+        import_examples(["no/such/app.py:PLAN_EXAMPLES"])
+    with pytest.raises(AgentConfigError, match="module:attribute"):
+        import_examples(["PLAN_EXAMPLES"])
