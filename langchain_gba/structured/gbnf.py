@@ -10,7 +10,7 @@ from typing import Any
 from langchain_gba.exceptions import UnsupportedSchemaError
 from langchain_gba.structured.schema import SchemaLike, to_json_schema
 
-__all__ = ["json_safe_gbnf", "to_gbnf"]
+__all__ = ["expand_shorthands", "json_safe_gbnf", "to_gbnf"]
 
 # The escapes llama.cpp's GBNF parser accepts in literals and character classes
 # (llama-grammar.cpp, parse_char); it rejects any other with "unknown escape".
@@ -48,13 +48,88 @@ def _parser_safe(grammar: str) -> str:
     return _ESCAPE.sub(fix, grammar)
 
 
+# Regex shorthand classes as the characters they stand for (ASCII, as JSON schema's ECMA-262
+# patterns mean them): llama-cpp-python's converter copies ``\d`` into the grammar as an escape
+# and llama.cpp reads it as a plain "d" (a time pattern ``[01]\d:[0-5]\d`` wrote "1d:0d").
+# ``\s`` is a space: a tab or a newline inside a JSON string must be written as an escape, which
+# a character class cannot say; the negated ones also exclude what a JSON string cannot hold raw.
+_SHORTHANDS = {"d": "0-9", "w": "A-Za-z0-9_", "s": " "}
+_NOT_IN_JSON = '"\\\\\\x00-\\x1F\\x7F'
+
+
+def expand_shorthands(pattern: str) -> str:
+    r"""``pattern`` with its shorthand classes written as character classes.
+
+    ``\d``, ``\w``, ``\s`` anywhere, ``\D``, ``\W``, ``\S`` outside brackets: every GBNF
+    converter handles a character class.
+
+    Raises:
+        UnsupportedSchemaError: a negated shorthand inside brackets (``[^\D]``), which a
+            character class cannot hold.
+    """
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            e = pattern[i + 1]
+            i += 2
+            if e.lower() in _SHORTHANDS:
+                chars = _SHORTHANDS[e.lower()]
+                if in_class and e.islower():
+                    out.append(chars)
+                elif in_class:
+                    msg = f"pattern {pattern!r}: \\{e} inside brackets is not supported; "
+                    msg += "write the characters it excludes instead."
+                    raise UnsupportedSchemaError(msg)
+                else:
+                    out.append(f"[{chars}]" if e.islower() else f"[^{chars}{_NOT_IN_JSON}]")
+            else:
+                out.append(c + e)
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if pattern[i + 1 : i + 2] == "^":  # a negation, then "]" first is a literal
+                out.append("^")
+                i += 1
+            if pattern[i + 1 : i + 2] == "]":
+                out.append("\\]")
+                i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _expand_patterns(node: Any) -> Any:
+    """A JSON schema with every ``pattern`` passed through ``expand_shorthands``."""
+    if isinstance(node, Mapping):
+        return {
+            k: (
+                expand_shorthands(v)
+                if k == "pattern" and isinstance(v, str)
+                else _expand_patterns(v)
+            )
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_expand_patterns(v) for v in node]
+    return node
+
+
 def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
-    """Return a GBNF grammar for a pydantic model or JSON schema, using llama.cpp's converter.
+    r"""Return a GBNF grammar for a pydantic model or JSON schema, using llama.cpp's converter.
 
     Send it as the ``grammar`` field of a llama.cpp server request; llama.cpp servers also take a
-    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Two
+    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Three
     defects of that converter are fixed here: strings exclude control characters (as in
-    llama.cpp's own converter), and escapes llama.cpp's parser rejects become hex escapes.
+    llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, and a
+    pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``).
 
     Raises:
         ImportError: llama-cpp-python (which ships the converter) is not installed.
@@ -65,7 +140,7 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     except ImportError as e:
         msg = "to_gbnf needs llama-cpp-python: pip install 'langchain-gba[local]'"
         raise ImportError(msg) from e
-    json_schema = to_json_schema(schema)
+    json_schema = _expand_patterns(to_json_schema(schema))
     try:
         return json_safe_gbnf(_parser_safe(json_schema_to_gbnf(json.dumps(json_schema))))
     except Exception as e:

@@ -26,3 +26,18 @@ def test_pattern_grammar_runs_on_a_real_llama_server(llama_server: str, method: 
     assert isinstance(page, Page) and re.fullmatch(URL, page.url)
     # the server is still up
     assert llm.invoke("Hi", max_tokens=2).content is not None
+
+
+TIME = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class Alarm(BaseModel):
+    time: str = Field(description="HH:MM, 24-hour.", pattern=TIME)
+
+
+def test_a_digit_pattern_gives_digits_on_a_real_llama_server(llama_server: str) -> None:
+    """``\\d`` went into the grammar as the letter d: "1d:0d" for every time (the assistant's
+    calendar on a server failed each event)."""
+    llm = ChatLlamaServer(base_url=llama_server, max_tokens=32)
+    alarm = llm.with_structured_output(Alarm).invoke("Wake me at half past seven.")
+    assert re.fullmatch(TIME, alarm.time), alarm.time

@@ -7,7 +7,8 @@ import re
 import pytest
 from pydantic import BaseModel, Field
 
-from langchain_gba.structured.gbnf import _parser_safe, json_safe_gbnf, to_gbnf
+from langchain_gba.exceptions import UnsupportedSchemaError
+from langchain_gba.structured.gbnf import _parser_safe, expand_shorthands, json_safe_gbnf, to_gbnf
 
 URL = r"^https://[a-z0-9-]{1,8}\.[a-z]{2,3}$"
 
@@ -40,3 +41,30 @@ def test_json_strings_exclude_control_characters() -> None:
     (char,) = [line for line in grammar.splitlines() if line.startswith("char ::=")]
     assert char.startswith('char ::= [^"\\\\\\x7F\\x00-\\x1F] |')
     assert json_safe_gbnf(grammar) == grammar
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"^([01]\d|2[0-3]):[0-5]\d$", r"^([01][0-9]|2[0-3]):[0-5][0-9]$"),
+        (r"[\w.-]+@x", r"[A-Za-z0-9_.-]+@x"),  # inside brackets: the characters alone
+        (r"a\sb", "a[ ]b"),
+        (r"\D", r'[^0-9"\\\x00-\x1F\x7F]'),  # nor what a JSON string cannot hold raw
+        (r"a\\d", r"a\\d"),  # an escaped backslash, then a plain d
+        (r"[]\d]", r"[\]0-9]"),  # "]" first in brackets is a literal
+        (r"\.\(", r"\.\("),
+    ],
+)
+def test_shorthand_classes_become_character_classes(pattern: str, expected: str) -> None:
+    assert expand_shorthands(pattern) == expected
+    assert re.fullmatch(expected, "07:45") if "[01]" in pattern else True
+
+
+def test_a_digit_pattern_is_digits_in_the_grammar_not_the_letter_d() -> None:
+    class Slot(BaseModel):
+        time: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    (rule,) = [line for line in to_gbnf(Slot).splitlines() if line.startswith("time- ::=")]
+    assert "[0-9]" in rule and "x64" not in rule and '"\\d"' not in rule
+    with pytest.raises(UnsupportedSchemaError, match="inside brackets"):
+        expand_shorthands(r"[^\D]")
