@@ -29,6 +29,28 @@ def json_safe_gbnf(grammar: str) -> str:
     return grammar.replace(_LOOSE_CHAR, _STRICT_CHAR)
 
 
+# llama-cpp-python's converter writes a string of at most N characters as N nested optional
+# groups, "(char (char (char)?)?)?"; llama.cpp's parser counts a rule per group and refuses more
+# than 2000 ("failed to parse grammar": the assistant's 2000-character email body), and
+# llama-cpp-python's server dies on it. A bounded repetition says the same in one rule.
+_NESTED_OPTIONAL = re.compile(r"\((?P<x>[A-Za-z0-9-]+) (?:\((?P=x) )*\((?P=x)\)\?(?:\)\?)+")
+_MAX_REPETITION = 2000  # llama.cpp's MAX_REPETITION_THRESHOLD
+
+
+def _flat_repetitions(grammar: str) -> str:
+    """``(x (x (x)?)?)?`` as ``x{0,3}`` (``x*`` past llama.cpp's repetition limit)."""
+
+    def flat(m: re.Match[str]) -> str:
+        text, x = m.group(0), m.group("x")
+        opened = text.count("(")
+        closed = text.count(")?")
+        if opened != closed:  # a tail that closes outer groups too: leave it
+            return text
+        return f"{x}{{0,{opened}}}" if opened <= _MAX_REPETITION else f"{x}*"
+
+    return _NESTED_OPTIONAL.sub(flat, grammar)
+
+
 def _parser_safe(grammar: str) -> str:
     r"""Rewrite escapes llama.cpp's parser rejects (``\.`` from a regex ``pattern``) as ``\xHH``.
 
@@ -126,10 +148,11 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     r"""Return a GBNF grammar for a pydantic model or JSON schema, using llama.cpp's converter.
 
     Send it as the ``grammar`` field of a llama.cpp server request; llama.cpp servers also take a
-    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Three
+    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Four
     defects of that converter are fixed here: strings exclude control characters (as in
-    llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, and a
-    pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``).
+    llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, a
+    pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``), and a
+    string's nested optional characters become one bounded repetition (``char{0,2000}``).
 
     Raises:
         ImportError: llama-cpp-python (which ships the converter) is not installed.
@@ -142,7 +165,8 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
         raise ImportError(msg) from e
     json_schema = _expand_patterns(to_json_schema(schema))
     try:
-        return json_safe_gbnf(_parser_safe(json_schema_to_gbnf(json.dumps(json_schema))))
+        converted = json_schema_to_gbnf(json.dumps(json_schema))
+        return json_safe_gbnf(_parser_safe(_flat_repetitions(converted)))
     except Exception as e:
         msg = f"llama.cpp's GBNF converter cannot handle this schema: {e}"
         raise UnsupportedSchemaError(msg) from e

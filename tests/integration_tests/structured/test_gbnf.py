@@ -41,3 +41,16 @@ def test_a_digit_pattern_gives_digits_on_a_real_llama_server(llama_server: str) 
     llm = ChatLlamaServer(base_url=llama_server, max_tokens=32)
     alarm = llm.with_structured_output(Alarm).invoke("Wake me at half past seven.")
     assert re.fullmatch(TIME, alarm.time), alarm.time
+
+
+class Note(BaseModel):
+    subject: str = Field(max_length=40)
+    body: str = Field(max_length=2000)
+
+
+def test_a_long_max_length_parses_on_a_real_llama_server(llama_server: str) -> None:
+    """The converter nests one optional group a character (2000 deep for the assistant's email
+    body); llama.cpp's parser refused that many rules ("failed to parse grammar")."""
+    llm = ChatLlamaServer(base_url=llama_server, max_tokens=48)
+    note = llm.with_structured_output(Note, method="grammar").invoke("A note: the keys are home.")
+    assert isinstance(note, Note) and len(note.body) <= 2000

@@ -68,3 +68,15 @@ def test_a_digit_pattern_is_digits_in_the_grammar_not_the_letter_d() -> None:
     assert "[0-9]" in rule and "x64" not in rule and '"\\d"' not in rule
     with pytest.raises(UnsupportedSchemaError, match="inside brackets"):
         expand_shorthands(r"[^\D]")
+
+
+def test_a_long_string_is_one_bounded_repetition_not_nested_groups() -> None:
+    class Note(BaseModel):
+        subject: str = Field(min_length=2, max_length=5)
+        body: str = Field(max_length=2000)
+        longer: str = Field(max_length=2500)
+
+    rules = dict(line.split(" ::= ", 1) for line in to_gbnf(Note).splitlines())
+    assert rules["subject"] == r'"\"" char char char{0,3} "\"" space'
+    assert rules["body"] == r'"\"" char{0,2000} "\"" space'
+    assert rules["longer"] == r'"\"" char* "\"" space'  # past llama.cpp's limit: checked after
