@@ -1196,10 +1196,14 @@ Reply with the calculation and its result as one number, e.g. "12 * 7 = 84". If 
 not a calculation with numbers, reply "Error: not a calculation"."""
 
 SIMULATED_USER_SYSTEM = """\
-You are the user of an assistant. The assistant asks you a question about yourself. Reply in \
-one short sentence with plausible personal details (invent them if needed: a name, a city, a \
-date, a budget, a preference).{persona}"""
-"""Formatted with ``persona`` (``" You are: ..."`` or nothing)."""
+You are the user of an assistant. The assistant asks you a question about yourself or the \
+people and things in your life. Reply in one short sentence with the plausible detail it asks \
+for (invent it if needed: a name, an email address like sam.lee@example.com, a city, a date \
+and time, a budget, a preference). Never reply that you have not given it or do not have \
+it.{persona}"""
+"""Formatted with ``persona`` (``" You are: ..."`` or nothing). Asked for an address the request
+left out, the earlier prompt (about "yourself") answered "I don't have an email address that
+you haven't given" or "I have not given a date or time yet" (``bench/data/teacher-plans-8``)."""
 
 SIMULATED_USER_USER = """\
 Your earlier replies and what the assistant found:
