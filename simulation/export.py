@@ -43,10 +43,11 @@ from langchain_gba.planner import PLAN_FIELDS, copies_descriptions
 from langchain_gba.prompts import (
     LOOP_ANSWER_THOUGHTS,
     LOOP_STOP_TASK,
+    REQUEST_KINDS,
     fine_tuned_plan_prompt,
     fine_tuned_planner_prompt,
 )
-from simulation.generate import word_overlap
+from simulation.generate import usable, word_overlap
 
 __all__ = [
     "APP_TOOL",
@@ -298,6 +299,8 @@ def plan_examples_from(
         first = next((p for p in plans if not (drop_refused and refused_plan(r, p))), plans[0])
         if match_kinds and not fits_kind(kind, plan_first_tool(first["plan"])):
             continue
+        if match_kinds and kind in REQUEST_KINDS and not usable(kind, r.get("request", "")):
+            continue  # a request its kind's checks refuse now (a copied kind description)
         if max_plans is not None and len(plans) > max_plans:
             continue
         hoisted = False  # the plan at hand was taught in the refused plan's place

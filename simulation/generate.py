@@ -92,12 +92,15 @@ def usable(kind: str, text: str) -> bool:
     """Whether a written request can stand as a request of ``kind``.
 
     A small writer sometimes names the prompt's passages ("in passage B"), copies an example
-    with a word changed, writes a calculation without its numbers or a personal request
-    without a person. Those are dropped.
+    with a word changed or the kind's description, writes a calculation without its numbers or
+    a personal request without a person. Those are dropped.
     """
     words = set(normalize(text).split())
     if "passage" in words or "passages" in words:
         return False
+    described = set(normalize(REQUEST_KINDS[kind].text).split())
+    if len(words) >= 8 and len(words & described) >= 0.9 * len(words):
+        return False  # the kind's description copied ("about something current or too ...")
     if any(word_overlap(text, example) >= 0.5 for example in REQUEST_KINDS[kind].examples):
         return False
     if kind == "calculation" and len(_NUMBER.findall(text)) < 2:

@@ -55,6 +55,13 @@ def test_the_schema_has_one_key_per_request_of_the_mix_in_order():
         ("ask_action", "Email my sister at eva@example.com that I land at nine.", False),
         ("lookup_action", "Email kim@example.net the height of the Matterhorn.", True),
         ("lookup_action", "Tell Kim how high the Matterhorn is.", False),
+        (  # the kind's description copied
+            "internet",
+            "quick question: about something current or too specific for an encyclopedia, that "
+            "only a web search finds",
+            False,
+        ),
+        ("direct", "Goodbye, thanks!", True),  # short: most of its words are in the description
         (
             "calculation",
             "I cycle 14 km a day, 5 days a week. How far is that over 40 weeks?",
