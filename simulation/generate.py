@@ -99,7 +99,7 @@ def usable(kind: str, text: str) -> bool:
     if "passage" in words or "passages" in words:
         return False
     described = set(normalize(REQUEST_KINDS[kind].text).split())
-    if len(words) >= 8 and len(words & described) >= 0.9 * len(words):
+    if len(words) >= 8 and len(words & described) >= 0.8 * len(words):
         return False  # the kind's description copied ("about something current or too ...")
     if any(word_overlap(text, example) >= 0.5 for example in REQUEST_KINDS[kind].examples):
         return False
