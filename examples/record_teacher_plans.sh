@@ -34,6 +34,12 @@ TOOLS=${TOOLS:-calculator,wikipedia,internet}
 # the 1.5B answered 12 of 25 calendar requests from memory), e.g.
 # EXAMPLES=examples/assistant.py:PLAN_EXAMPLES
 EXAMPLES=${EXAMPLES:-}
+# HINTS=1: the teacher told each request's kind on its first plan (``--kind-hints``: privileged,
+# the student never sees it); REQUESTS and RUNS name other files in OUT, e.g. the calculations
+# of a recording again: REQUESTS=requests-hinted.jsonl RUNS=teacher-hinted.jsonl HINTS=1
+REQUESTS=$OUT/${REQUESTS:-requests.jsonl}
+RUNS=$OUT/${RUNS:-teacher.jsonl}
+HINTS=${HINTS:-0}
 mkdir -p "$OUT"
 MODEL=$($PY -c 'from langchain_gba.models import resolve_model_path as r; print(r("qwen2.5-coder-1.5b-instruct"))')
 NO_REPACK=$($PY -c 'import sys; from pathlib import Path; from langchain_gba.chat_models._repack import repack_works; print("" if repack_works(Path(sys.argv[1])) else "--no-repack")' "$MODEL")
@@ -47,7 +53,7 @@ until curl -sf "$URL/models" > /dev/null; do sleep 1; done
 # indirect, instructions, chatty, ...), the single- and multi-step ones about random articles of
 # the offline Wikipedia; never the benchmark's requests or articles, nor the held-out sets written
 # apart (bench/data/apart), which judge the student
-$PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
+$PY -m simulation requests "$REQUESTS" -n "$N" --base-url "$URL" \
   --model qwen2.5-coder-1.5b-instruct --concurrency 4 --max-request-steps 0 \
   --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed "$SEED" \
   --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
@@ -58,12 +64,13 @@ $PY -m simulation requests "$OUT/requests.jsonl" -n "$N" --base-url "$URL" \
 # mislabels some kinds: "what is the price of a monthly train pass in zurich now?" as multi-step,
 # a calculation as direct; a hint from the label would teach the wrong plan for such a text);
 # every plan kept with what the teacher saw
-$PY -m simulation run "$OUT/requests.jsonl" --out "$OUT/teacher.jsonl" --planner zero-shot \
+$PY -m simulation run "$REQUESTS" --out "$RUNS" \
+  $([ "$HINTS" = 1 ] && echo --planner teacher --kind-hints || echo --planner zero-shot) \
   --planning ahead --keep-real calculate_number,search_wikipedia \
   --planner-model qwen2.5-coder-1.5b-instruct --base-url "$URL" --concurrency 4 \
   --tools "$TOOLS" --max-steps 10 --timeout 600 ${EXAMPLES:+--examples "$EXAMPLES"}
 # ratings: the 1.5B judges every trajectory (JUDGE=0 skips it: export with --unjudged)
 [ "${JUDGE:-1}" = 0 ] && exit 0
-$PY -m simulation evaluate "$OUT/teacher.jsonl" --judge-model qwen2.5-coder-1.5b-instruct \
+$PY -m simulation evaluate "$RUNS" --judge-model qwen2.5-coder-1.5b-instruct \
   --base-url "$URL" --concurrency 4 --explanation-length 60 --report "$OUT/teacher-report.md" \
   --chart "$OUT/teacher-report.png"
