@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from langchain_gba.exceptions import UnsupportedSchemaError
+from langchain_gba.structured._int_range import int_range
 from langchain_gba.structured.schema import SchemaLike, to_json_schema
 
 __all__ = ["expand_shorthands", "json_safe_gbnf", "to_gbnf"]
@@ -144,15 +146,61 @@ def _expand_patterns(node: Any) -> Any:
     return node
 
 
+_BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+
+
+def _integer_bounds(node: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """The smallest and largest integer a bounded ``integer`` schema allows."""
+    lo = hi = None
+    if isinstance(node.get("minimum"), int | float):
+        lo = math.ceil(node["minimum"])
+    if isinstance(node.get("exclusiveMinimum"), int | float):
+        lo = max(lo if lo is not None else -math.inf, math.floor(node["exclusiveMinimum"]) + 1)
+    if isinstance(node.get("maximum"), int | float):
+        hi = math.floor(node["maximum"])
+    if isinstance(node.get("exclusiveMaximum"), int | float):
+        hi = min(hi if hi is not None else math.inf, math.ceil(node["exclusiveMaximum"]) - 1)
+    return (None if lo is None else int(lo)), (None if hi is None else int(hi))
+
+
+def _mark_integer_ranges(node: Any, ranges: list[str]) -> Any:
+    """The schema with each bounded integer as a placeholder ``const``.
+
+    ``ranges`` gets their GBNF (``int_range``), put in place of the placeholders after conversion.
+    """
+    if isinstance(node, Mapping):
+        if node.get("type") == "integer" and any(b in node for b in _BOUNDS):
+            lo, hi = _integer_bounds(node)
+            if lo is not None or hi is not None:
+                try:
+                    ranges.append(int_range(lo, hi))
+                except ValueError as e:
+                    raise UnsupportedSchemaError(f"integer bounds {lo}..{hi}: {e}") from e
+                return {"const": f"@gba-int-{len(ranges) - 1}@"}
+        return {k: _mark_integer_ranges(v, ranges) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mark_integer_ranges(v, ranges) for v in node]
+    return node
+
+
+def _put_integer_ranges(grammar: str, ranges: list[str]) -> str:
+    """Each placeholder's literal replaced by its range (and the space after a value)."""
+    for i, expression in enumerate(ranges):
+        grammar = grammar.replace(f'"\\"@gba-int-{i}@\\""', f"({expression}) space")
+    return grammar
+
+
 def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     r"""Return a GBNF grammar for a pydantic model or JSON schema, using llama.cpp's converter.
 
     Send it as the ``grammar`` field of a llama.cpp server request; llama.cpp servers also take a
-    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Four
+    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Five
     defects of that converter are fixed here: strings exclude control characters (as in
     llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, a
     pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``), and a
-    string's nested optional characters become one bounded repetition (``char{0,2000}``).
+    string's nested optional characters become one bounded repetition (``char{0,2000}``), and
+    an integer's ``minimum``/``maximum``, which that converter ignores, are written digit by
+    digit as llama.cpp's own converter does (``int_range``).
 
     Raises:
         ImportError: llama-cpp-python (which ships the converter) is not installed.
@@ -163,10 +211,12 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     except ImportError as e:
         msg = "to_gbnf needs llama-cpp-python: pip install 'langchain-gba[local]'"
         raise ImportError(msg) from e
-    json_schema = _expand_patterns(to_json_schema(schema))
+    ranges: list[str] = []
+    json_schema = _mark_integer_ranges(_expand_patterns(to_json_schema(schema)), ranges)
     try:
         converted = json_schema_to_gbnf(json.dumps(json_schema))
-        return json_safe_gbnf(_parser_safe(_flat_repetitions(converted)))
+        grammar = json_safe_gbnf(_parser_safe(_flat_repetitions(converted)))
+        return _put_integer_ranges(grammar, ranges)
     except Exception as e:
         msg = f"llama.cpp's GBNF converter cannot handle this schema: {e}"
         raise UnsupportedSchemaError(msg) from e

@@ -54,3 +54,15 @@ def test_a_long_max_length_parses_on_a_real_llama_server(llama_server: str) -> N
     llm = ChatLlamaServer(base_url=llama_server, max_tokens=48)
     note = llm.with_structured_output(Note, method="grammar").invoke("A note: the keys are home.")
     assert isinstance(note, Note) and len(note.body) <= 2000
+
+
+class Booking(BaseModel):
+    minutes: int = Field(description="How long, in minutes.", ge=5, le=1440)
+
+
+def test_integer_bounds_hold_on_a_real_llama_server(llama_server: str) -> None:
+    """llama-cpp-python's converter ignored minimum/maximum: the assistant's event on a server
+    came out 0 minutes long ("0 is less than the minimum of 5") and was refused."""
+    llm = ChatLlamaServer(base_url=llama_server, max_tokens=16)
+    booking = llm.with_structured_output(Booking, method="grammar").invoke("Book it for 0 minutes.")
+    assert 5 <= booking.minutes <= 1440

@@ -80,3 +80,18 @@ def test_a_long_string_is_one_bounded_repetition_not_nested_groups() -> None:
     assert rules["subject"] == r'"\"" char char char{0,3} "\"" space'
     assert rules["body"] == r'"\"" char{0,2000} "\"" space'
     assert rules["longer"] == r'"\"" char* "\"" space'  # past llama.cpp's limit: checked after
+
+
+def test_integer_bounds_are_in_the_grammar() -> None:
+    class Event(BaseModel):
+        minutes: int = Field(ge=5, le=1440)
+        count: int | None = Field(default=None, gt=0)
+
+    rules = dict(line.split(" ::= ", 1) for line in to_gbnf(Event).splitlines())
+    assert rules["minutes"].startswith("([5-9] | ") and rules["minutes"].endswith(") space")
+    assert "@gba-int" not in to_gbnf(Event)
+    assert rules["count-0"] == "([1-9] [0-9]{0,15}) space"
+    with pytest.raises(UnsupportedSchemaError, match="No integer"):
+        to_gbnf(
+            {"type": "object", "properties": {"n": {"type": "integer", "minimum": 3, "maximum": 1}}}
+        )
