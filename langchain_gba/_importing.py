@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ __all__ = ["import_object"]
 
 
 def import_object(spec: str, *, what: str) -> Any:
-    """The attribute ``spec`` names; a function of no arguments is called for it.
+    """The attribute ``spec`` names; a function of no arguments is called for its result.
+
+    An object that is merely callable (a tool) is returned as it is.
 
     ``what`` names what the attribute should give, for the error messages ("a list of tools").
 
@@ -49,7 +52,7 @@ def import_object(spec: str, *, what: str) -> Any:
     if found is None:
         msg = f"{spec!r}: {where} has no {attribute!r}."
         raise AgentConfigError(msg)
-    if callable(found) and not isinstance(found, type) and _is_plain_function(found):
+    if inspect.isfunction(found) or inspect.ismethod(found) or inspect.isbuiltin(found):
         try:
             found = found()
         except TypeError as e:
@@ -58,9 +61,3 @@ def import_object(spec: str, *, what: str) -> Any:
             raise AgentConfigError(msg) from e
     return found
 
-
-def _is_plain_function(found: Any) -> bool:
-    """A function or method (called for its result), not an object that happens to be callable."""
-    import inspect
-
-    return inspect.isfunction(found) or inspect.ismethod(found) or inspect.isbuiltin(found)

@@ -216,9 +216,9 @@ def import_examples(specs: Iterable[str]) -> list[PlannerExample | PlanAheadExam
     Raises:
         AgentConfigError: nothing importable there, or something other than examples.
     """
+    what = "a PlannerExample, a PlanAheadExample or a list of them"
     found: list[PlannerExample | PlanAheadExample] = []
     for spec in specs:
-        what = "a PlannerExample, a PlanAheadExample or a list of them"
         value = import_object(spec, what=what)
         items = [value] if isinstance(value, PlannerExample | PlanAheadExample) else value
         if not isinstance(items, list | tuple) or not all(

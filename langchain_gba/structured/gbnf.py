@@ -130,22 +130,6 @@ def expand_shorthands(pattern: str) -> str:
     return "".join(out)
 
 
-def _expand_patterns(node: Any) -> Any:
-    """A JSON schema with every ``pattern`` passed through ``expand_shorthands``."""
-    if isinstance(node, Mapping):
-        return {
-            k: (
-                expand_shorthands(v)
-                if k == "pattern" and isinstance(v, str)
-                else _expand_patterns(v)
-            )
-            for k, v in node.items()
-        }
-    if isinstance(node, list):
-        return [_expand_patterns(v) for v in node]
-    return node
-
-
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 
 
@@ -163,10 +147,12 @@ def _integer_bounds(node: Mapping[str, Any]) -> tuple[int | None, int | None]:
     return (None if lo is None else int(lo)), (None if hi is None else int(hi))
 
 
-def _mark_integer_ranges(node: Any, ranges: list[str]) -> Any:
-    """The schema with each bounded integer as a placeholder ``const``.
+def _prepared(node: Any, ranges: list[str]) -> Any:
+    """The schema with shorthand-free patterns and placeholders for bounded integers.
 
-    ``ranges`` gets their GBNF (``int_range``), put in place of the placeholders after conversion.
+    Each ``pattern`` goes through ``expand_shorthands``; each bounded integer becomes a
+    placeholder ``const``, and ``ranges`` gets its GBNF (``int_range``), put in place of the
+    placeholder after conversion (``_put_integer_ranges``).
     """
     if isinstance(node, Mapping):
         if node.get("type") == "integer" and any(b in node for b in _BOUNDS):
@@ -177,9 +163,16 @@ def _mark_integer_ranges(node: Any, ranges: list[str]) -> Any:
                 except ValueError as e:
                     raise UnsupportedSchemaError(f"integer bounds {lo}..{hi}: {e}") from e
                 return {"const": f"@gba-int-{len(ranges) - 1}@"}
-        return {k: _mark_integer_ranges(v, ranges) for k, v in node.items()}
+        return {
+            k: (
+                expand_shorthands(v)
+                if k == "pattern" and isinstance(v, str)
+                else _prepared(v, ranges)
+            )
+            for k, v in node.items()
+        }
     if isinstance(node, list):
-        return [_mark_integer_ranges(v, ranges) for v in node]
+        return [_prepared(v, ranges) for v in node]
     return node
 
 
@@ -197,7 +190,7 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Five
     defects of that converter are fixed here: strings exclude control characters (as in
     llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, a
-    pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``), and a
+    pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``), a
     string's nested optional characters become one bounded repetition (``char{0,2000}``), and
     an integer's ``minimum``/``maximum``, which that converter ignores, are written digit by
     digit as llama.cpp's own converter does (``int_range``).
@@ -212,7 +205,7 @@ def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
         msg = "to_gbnf needs llama-cpp-python: pip install 'langchain-gba[local]'"
         raise ImportError(msg) from e
     ranges: list[str] = []
-    json_schema = _mark_integer_ranges(_expand_patterns(to_json_schema(schema)), ranges)
+    json_schema = _prepared(to_json_schema(schema), ranges)
     try:
         converted = json_schema_to_gbnf(json.dumps(json_schema))
         grammar = json_safe_gbnf(_parser_safe(_flat_repetitions(converted)))
