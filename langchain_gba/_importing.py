@@ -60,4 +60,3 @@ def import_object(spec: str, *, what: str) -> Any:
             msg += "function of no arguments that returns it."
             raise AgentConfigError(msg) from e
     return found
-
