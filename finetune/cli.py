@@ -221,6 +221,31 @@ def merge(
     console.print(f"merged {adapter} into {result.base} → {result.output_dir}")
 
 
+# -- soup -----------------------------------------------------------------------------------
+
+
+@app.command()
+def soup(
+    adapters: Annotated[
+        list[Path], typer.Argument(help="Two or more adapter folders (train outputs, checkpoints).")
+    ],
+    out: Annotated[Path, typer.Option(help="The adapter folder to write.")],
+    weight: Annotated[
+        list[float] | None, typer.Option(help="One per adapter, in order (default: equal).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out's adapter.")] = False,
+) -> None:
+    """Average LoRA adapters of one base into one (exact: the ranks stacked); export-lora it."""
+    _quiet()
+    from finetune.soup import soup_adapters
+
+    try:
+        folder = soup_adapters(adapters, out, weights=weight or None, overwrite=overwrite)
+    except GBAError as e:
+        raise _fail(e) from e
+    console.print(f"{len(adapters)} adapters averaged → {folder}")
+
+
 # -- export ---------------------------------------------------------------------------------
 
 

@@ -137,7 +137,8 @@ def export_lora(
         "target_modules": sorted(config.get("target_modules") or []),
         "format": settings.get("format", "step"),
         "training": {k: settings.get(k) for k in ("dataset", "epochs", "learning_rate",
-                                                  "max_length", "max_steps", "init_adapter")
+                                                  "max_length", "max_steps", "init_adapter",
+                                                  "soup")
                      if settings.get(k) is not None},
         "summary": {k: summary[k] for k in ("examples", "steps", "loss_first", "loss_last",
                                             "tokens", "tokens_per_second", "seconds", "device")

@@ -59,8 +59,9 @@ class ShippedPlanner:
     card: dict[str, Any]
 
 
-def shipped_planners(directory: Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner]:
+def shipped_planners(directory: str | Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner]:
     """The planners whose adapter and card are in ``directory``, by name."""
+    directory = Path(directory)
     found = {}
     for card_path in sorted(directory.glob("*.json")):
         card = json.loads(card_path.read_text(encoding="utf-8"))
@@ -75,7 +76,7 @@ def shipped_planners(directory: Path = ADAPTERS_DIR) -> dict[str, ShippedPlanner
 def fine_tuned_planner_model(
     name: str = DEFAULT_FINE_TUNED_PLANNER,
     *,
-    directory: Path = ADAPTERS_DIR,
+    directory: str | Path = ADAPTERS_DIR,
     merge: bool = True,
     **kwargs: Any,
 ) -> BaseChatModel:
