@@ -57,7 +57,7 @@ def test_the_exported_soup_plans_a_valid_step(trained, tmp_path):
     path, card = export_lora(tmp_path / "soup", tmp_path / "souped.gguf")
     assert card["rank"] == 8 and len(card["training"]["soup"]) == 2
     assert [p["weight"] for p in card["training"]["soup"]] == [0.5, 0.5]
-    llm = fine_tuned_planner_model("souped", directory=tmp_path, merge=False, max_tokens=256)
+    llm = fine_tuned_planner_model("souped", directory=str(tmp_path), merge=False, max_tokens=256)
     step = FineTunedPlanner(llm).plan("What is 17% of 2,340?", [], [(t, t) for t in DEFAULT_TOOLS])
     assert tuple(step.model_dump()) == PLAN_FIELDS and step.selected_tool in DEFAULT_TOOLS
 
