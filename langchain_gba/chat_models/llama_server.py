@@ -33,13 +33,13 @@ class ChatLlamaServer(ChatOpenAI):
     r"""A llama.cpp server's OpenAI-compatible chat endpoint, with server-side constrained output.
 
     Everything ``ChatOpenAI`` does (invoke, stream, async, batching) works unchanged; structured
-    output is sent as a JSON schema (``response_format={"type": "json_object", "schema": ...}``,
-    which both llama.cpp's C++ server and llama-cpp-python's server enforce with a grammar) or,
-    with ``method="grammar"``, as a GBNF grammar in the request's ``grammar`` field.
-
-    A schema with a regex ``pattern`` is always sent as ``to_gbnf``'s grammar: from a pattern
-    that escapes a character (``\.``), llama-cpp-python's own converter (0.3.x) writes an escape
-    llama.cpp's grammar parser rejects, and that server's process dies (SIGSEGV).
+    output is sent as a GBNF grammar in the request's ``grammar`` field (``to_gbnf``: llama.cpp's
+    converter with integer bounds, bounded repetitions and ``\d``/``\w``/``\s`` mended), which
+    llama.cpp's C++ server and llama-cpp-python's server both take. A schema ``to_gbnf`` cannot
+    convert goes as ``response_format={"type": "json_object", "schema": ...}`` for the server's
+    own converter. llama-cpp-python's converter (0.3.x) ignores ``minimum``/``maximum``, nests
+    one rule per character of a ``maxLength`` (its parser refuses more than 2000) and writes
+    pattern escapes that kill its process (SIGSEGV): hence our grammar first.
 
     Setup:
         ``pip install 'langchain-gba[server]'`` then
@@ -179,9 +179,10 @@ class ChatLlamaServer(ChatOpenAI):
 
         Args:
             schema: a pydantic model class (returns instances) or a JSON-schema dict / TypedDict.
-            method: ``"json_schema"`` (the server compiles the schema), ``"grammar"`` (we send
-                GBNF made by llama.cpp's converter) or ``"json_mode"`` (any JSON object,
-                validated afterwards).
+            method: ``"json_schema"`` (our grammar, or the schema for the server to compile
+                where ``to_gbnf`` cannot convert it), ``"grammar"`` (our grammar; an
+                unconvertible schema raises) or ``"json_mode"`` (any JSON object, validated
+                afterwards).
             include_raw: return ``{"raw", "parsed", "parsing_error"}`` instead of raising.
             max_string_length: bound every unbounded string so small models finish (default:
                 the model's ``max_string_length``).
@@ -198,9 +199,10 @@ class ChatLlamaServer(ChatOpenAI):
         grammar = None
         if method == "grammar":
             grammar = to_gbnf(constraint)
-        elif method == "json_schema" and _has_pattern(constraint):
-            # A regex pattern goes as our grammar: llama-cpp-python's server converts patterns
-            # into escapes its own grammar parser rejects, and its process dies (SIGSEGV).
+        elif method == "json_schema":
+            # Our grammar, not the schema: llama-cpp-python's server converts the schema with a
+            # converter that ignores integer bounds, nests one rule a character of maxLength
+            # (its parser refuses >2000) and writes pattern escapes that kill its process.
             try:
                 grammar = to_gbnf(constraint)
             except (ImportError, UnsupportedSchemaError):
@@ -217,14 +219,3 @@ class ChatLlamaServer(ChatOpenAI):
                 ls_structured_output_format=ls_format,
             )
         return structured_chain(bound, schema, include_raw=include_raw)
-
-
-def _has_pattern(schema: Any) -> bool:
-    """Whether a JSON schema has a regex ``pattern`` anywhere."""
-    if isinstance(schema, dict):
-        return isinstance(schema.get("pattern"), str) or any(
-            _has_pattern(v) for v in schema.values()
-        )
-    if isinstance(schema, list):
-        return any(_has_pattern(v) for v in schema)
-    return False

@@ -48,11 +48,13 @@ class Note(BaseModel):
     body: str = Field(max_length=2000)
 
 
-def test_a_long_max_length_parses_on_a_real_llama_server(llama_server: str) -> None:
+@pytest.mark.parametrize("method", ["grammar", "json_schema"])
+def test_a_long_max_length_parses_on_a_real_llama_server(llama_server: str, method: str) -> None:
     """The converter nests one optional group a character (2000 deep for the assistant's email
-    body); llama.cpp's parser refused that many rules ("failed to parse grammar")."""
+    body); llama.cpp's parser refused that many rules ("failed to parse grammar"). Sent as the
+    schema (json_schema before), llama-cpp-python's server built those rules itself."""
     llm = ChatLlamaServer(base_url=llama_server, max_tokens=48)
-    note = llm.with_structured_output(Note, method="grammar").invoke("A note: the keys are home.")
+    note = llm.with_structured_output(Note, method=method).invoke("A note: the keys are home.")
     assert isinstance(note, Note) and len(note.body) <= 2000
 
 
@@ -60,9 +62,11 @@ class Booking(BaseModel):
     minutes: int = Field(description="How long, in minutes.", ge=5, le=1440)
 
 
-def test_integer_bounds_hold_on_a_real_llama_server(llama_server: str) -> None:
+@pytest.mark.parametrize("method", ["grammar", "json_schema"])
+def test_integer_bounds_hold_on_a_real_llama_server(llama_server: str, method: str) -> None:
     """llama-cpp-python's converter ignored minimum/maximum: the assistant's event on a server
-    came out 0 minutes long ("0 is less than the minimum of 5") and was refused."""
+    came out 0 minutes long ("0 is less than the minimum of 5") and was refused (also with
+    json_schema, which sent the schema for that converter)."""
     llm = ChatLlamaServer(base_url=llama_server, max_tokens=16)
-    booking = llm.with_structured_output(Booking, method="grammar").invoke("Book it for 0 minutes.")
+    booking = llm.with_structured_output(Booking, method=method).invoke("Book it for 0 minutes.")
     assert 5 <= booking.minutes <= 1440
