@@ -42,6 +42,7 @@ TEACHER=${TEACHER:-bench/data/teacher-plans/teacher.jsonl}  # one or more run fi
 LR=${LR:-2e-4}
 INIT=${INIT:-}  # an adapter folder to train on from (finetune train --init-adapter)
 THOUGHTS=${THOUGHTS:-1}  # 0: the plans' thoughts taught empty (export --no-thoughts)
+SEED=${SEED:-0}  # the training's seed (the data order): another seed measures how much it moves
 # the rows of the held-out run (the teacher's row is the same for every student: drop it to
 # compare with an earlier run's)
 TEST_PLANNERS=${TEST_PLANNERS:-smollm2-candidate,qwen-1.5b-zero-shot}
@@ -56,7 +57,7 @@ fi
 ROWS=$(wc -l < "$RUN/data/train.jsonl")
 PER_EPOCH=$(( (ROWS + 1) / 2 ))  # optimizer steps per epoch: batch 1, gradient accumulation 2
 $PY -m finetune train "$RUN/data" --base-model "$BASE" --output-dir "$RUN/lora" \
-  --epochs "$EPOCHS" --lr "$LR" --max-length 1024 --save-steps "$PER_EPOCH" \
+  --epochs "$EPOCHS" --lr "$LR" --max-length 1024 --save-steps "$PER_EPOCH" --seed "$SEED" \
   --save-total-limit "$EPOCHS" ${INIT:+--init-adapter "$INIT"} \
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 # every epoch's checkpoint on the dev requests written apart (the student's row only)
