@@ -31,6 +31,9 @@
 #   RUN=runs/plans-135-4 THOUGHTS=0 EPOCHS=2 TEACHER="bench/data/teacher-plans/teacher.jsonl \
 #     bench/data/teacher-plans-2/teacher.jsonl bench/data/teacher-plans-3/teacher.jsonl" \
 #     examples/distill_plan_planner.sh
+#   # the same data and recipe with another seed (round 29: how far a retraining moves the figures)
+#   SEED=1 RUN=runs/plans-135-6s1 THOUGHTS=0 EPOCHS=1 LR=1e-4 INIT=runs/plans-135-3/lora \
+#     examples/distill_plan_planner.sh   # with runs/plans-135-6/data copied into RUN first
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
