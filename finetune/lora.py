@@ -25,7 +25,7 @@ from typing import Any
 from finetune.errors import ExportError
 from langchain_gba._files import sha256_file
 
-__all__ = ["LORA_TYPES", "export_lora", "lora_converter"]
+__all__ = ["LORA_TYPES", "export_lora", "lora_converter", "run_dir"]
 
 _SCRIPT = "convert_lora_to_gguf.py"
 LORA_TYPES = ("f16", "bf16", "q8_0", "f32")
@@ -64,6 +64,13 @@ def lora_converter(converter: str | Path | None = None) -> tuple[list[str], dict
 
 def _json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def run_dir(adapter_dir: Path) -> Path:
+    """The training run's folder of an adapter folder: itself, or a checkpoint's parent."""
+    from finetune.train import SETTINGS_FILE
+
+    return adapter_dir if (adapter_dir / SETTINGS_FILE).is_file() else adapter_dir.parent
 
 
 def export_lora(
@@ -107,9 +114,9 @@ def export_lora(
         )
     if outtype not in LORA_TYPES:
         raise ExportError(f"Unknown adapter type {outtype!r}; choose from {', '.join(LORA_TYPES)}.")
-    run_dir = src if (src / SETTINGS_FILE).is_file() else src.parent
-    settings = _json(run_dir / SETTINGS_FILE)
-    summary = _json(run_dir / SUMMARY_FILE)
+    run = run_dir(src)
+    settings = _json(run / SETTINGS_FILE)
+    summary = _json(run / SUMMARY_FILE)
     base_spec = settings.get("base_model") or config.get("base_model_name_or_path")
     if not base_spec:
         raise ExportError(f"{src}: no base model recorded in {SETTINGS_FILE} or the adapter.")
@@ -145,7 +152,7 @@ def export_lora(
                     if k in summary},
         "seconds": round(time.perf_counter() - t0, 1),
     }  # fmt: skip
-    if src != run_dir:  # a checkpoint: its step; the summary is the whole run's
+    if src != run:  # a checkpoint: its step; the summary is the whole run's
         state = _json(src / "trainer_state.json")
         card["checkpoint"] = {
             "name": src.name,

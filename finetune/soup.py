@@ -51,15 +51,6 @@ def _load(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return config, load_file(weights_file)
 
 
-def _settings(folder: Path) -> dict[str, Any]:
-    from finetune.train import SETTINGS_FILE
-
-    for path in (folder / SETTINGS_FILE, folder.parent / SETTINGS_FILE):
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-    return {}
-
-
 def soup_adapters(
     adapters: Sequence[str | Path],
     out: str | Path,
@@ -87,6 +78,7 @@ def soup_adapters(
     import torch
     from safetensors.torch import save_file
 
+    from finetune.lora import _json, run_dir
     from finetune.train import SETTINGS_FILE
 
     folders = [Path(a).expanduser() for a in adapters]
@@ -99,7 +91,7 @@ def soup_adapters(
     if (target / _WEIGHTS).exists() and not overwrite:
         raise FinetuneError(f"{target} already holds an adapter: pass --overwrite to replace it.")
     loaded = [_load(f) for f in folders]
-    settings = [_settings(f) for f in folders]
+    settings = [_json(run_dir(f) / SETTINGS_FILE) for f in folders]
     first_config, first_weights = loaded[0]
     for folder, (config, tensors) in zip(folders[1:], loaded[1:], strict=True):
         for key in _SAME:

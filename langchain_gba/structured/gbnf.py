@@ -186,10 +186,12 @@ def _put_integer_ranges(grammar: str, ranges: list[str]) -> str:
 def to_gbnf(schema: SchemaLike | Mapping[str, Any]) -> str:
     r"""Return a GBNF grammar for a pydantic model or JSON schema, using llama.cpp's converter.
 
-    Send it as the ``grammar`` field of a llama.cpp server request; llama.cpp servers also take a
-    JSON schema directly (``response_format``), which ``ChatLlamaServer`` uses by default. Five
-    defects of that converter are fixed here: strings exclude control characters (as in
-    llama.cpp's own converter), escapes llama.cpp's parser rejects become hex escapes, a
+    Send it as the ``grammar`` field of a llama.cpp server request (``ChatLlamaServer`` does for
+    every schema it converts); llama.cpp servers also take a JSON schema directly
+    (``response_format``), which llama-cpp-python's server converts with the same converter
+    unmended. Five defects of that converter are fixed here: strings exclude control
+    characters (as in llama.cpp's own converter), escapes llama.cpp's parser rejects become
+    hex escapes, a
     pattern's ``\d``, ``\w``, ``\s`` become character classes (``expand_shorthands``), a
     string's nested optional characters become one bounded repetition (``char{0,2000}``), and
     an integer's ``minimum``/``maximum``, which that converter ignores, are written digit by
