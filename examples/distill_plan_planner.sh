@@ -2,7 +2,7 @@
 # Distil the 1.5B teacher's plans into SmolLM2-135M (a plan-ahead student), on this CPU: the
 # plans of examples/record_teacher_plans.sh → export → LoRA training with a checkpoint per epoch
 # → each checkpoint as a GGUF adapter with its card ("format": "ahead"), measured on the dev
-# requests written apart (bench/data/apart/dev.jsonl and dev2.jsonl, 96 requests) → the one with
+# requests written apart (bench/data/apart/dev, dev2 and dev3.jsonl, 158 requests) → the one with
 # the most correct answers (then first tools right) beside the teacher on the held-out test
 # requests written apart. BASE picks the student's base model (any embedded model name).
 # Each stage resumes or is quick.
@@ -54,7 +54,7 @@ if [ ! -f "$RUN/data/train.jsonl" ]; then
   $PY -m simulation export $TEACHER --out "$RUN/data" --plans --unjudged --match-kinds \
     --hoist-refused --max-plans 3 --first-step-repeat 3 --test-size 0.1 \
     --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
-    --exclude bench/data/apart/dev2.jsonl \
+    --exclude bench/data/apart/dev2.jsonl --exclude bench/data/apart/dev3.jsonl \
     $([ "$THOUGHTS" = 0 ] && echo --no-thoughts)
 fi
 ROWS=$(wc -l < "$RUN/data/train.jsonl")
@@ -65,7 +65,7 @@ $PY -m finetune train "$RUN/data" --base-model "$BASE" --output-dir "$RUN/lora" 
   $(compgen -G "$RUN/lora/checkpoint-*" > /dev/null && echo --resume)
 # every epoch's checkpoint on the dev requests written apart (the student's row only)
 DEV="$RUN/dev-requests.jsonl"
-cat bench/data/apart/dev.jsonl bench/data/apart/dev2.jsonl > "$DEV"
+cat bench/data/apart/dev.jsonl bench/data/apart/dev2.jsonl bench/data/apart/dev3.jsonl > "$DEV"
 for CKPT in "$RUN"/lora/checkpoint-*; do
   STEP=${CKPT##*-}
   [ -f "$RUN/$NAME-$STEP.gguf" ] || $PY -m finetune export-lora "$CKPT" --out "$RUN/$NAME-$STEP.gguf"

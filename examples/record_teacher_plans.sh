@@ -13,6 +13,9 @@
 #   OUT=bench/data/teacher-plans-4 MIX=compare,compare,compare,direct,direct SEED=41 JUDGE=0 \
 #     examples/record_teacher_plans.sh 120   # two numbers to look up, then a calculation;
 #     language tasks (round 23)
+#   OUT=bench/data/teacher-plans-10 MIX=fact_calculation,fact_calculation,calculation SEED=101 \
+#     JUDGE=0 HINTS=1 examples/record_teacher_plans.sh 90   # a number given and a fact to look
+#     up (round 31), beside calculations on the numbers given
 #   OUT=bench/data/teacher-plans-8 MIX=action,ask_action,lookup_action,action TOOLS=calculator,wikipedia,internet,\
 #     examples/assistant.py:simulation_tools EXAMPLES=examples/assistant.py:PLAN_EXAMPLES \
 #     SEED=81 JUDGE=0 examples/record_teacher_plans.sh 40   # an app's actions (round 26)
@@ -58,7 +61,7 @@ $PY -m simulation requests "$REQUESTS" -n "$N" --base-url "$URL" \
   --ground-in wiki-offline-en --tools "$TOOLS" --varied-wording --seed "$SEED" \
   --exclude bench/data/requests.jsonl --exclude bench/data/requests_handwritten.jsonl \
   --exclude bench/data/apart/test.jsonl --exclude bench/data/apart/dev.jsonl \
-  --exclude bench/data/apart/dev2.jsonl \
+  --exclude bench/data/apart/dev2.jsonl --exclude bench/data/apart/dev3.jsonl \
   --mix "$MIX"
 # trajectories: the default agent as it stands, planning ahead, no hint (the 1.5B writer
 # mislabels some kinds: "what is the price of a monthly train pass in zurich now?" as multi-step,
