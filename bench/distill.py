@@ -14,6 +14,12 @@ Rows (``--planners``, any of):
 - ``smollm2-candidate``: ``FineTunedPlanner`` with the LoRA adapter ``--candidate`` (a ``.gguf``
   with its card ``.json`` beside it, as ``finetune export-lora`` writes them), to compare a new
   training with the shipped one before shipping it
+- ``qwen-1.5b-server``: the teacher's row on a llama.cpp server, as the README's "Scale out"
+  recipe builds it: llama.cpp's C++ ``llama-server`` (``scripts/build_llama_server.sh``, 2 slots)
+  serving the same GGUF, and ``ChatLlamaServer`` for the planner
+  (``ZeroShotPlanner(remote)``), function calling and the tools' model: every structured output
+  goes to the server as a GBNF grammar (``to_gbnf``), where the other rows use llguidance
+  in-process; what an app that scales out gets
 - ``baseline``: the one-call pipeline (the request handed to the labelled first tool; lookups and
   calculations only), for the time ratio on single lookups
 
@@ -56,6 +62,7 @@ ROWS = (
     "qwen-0.5b-zero-shot",
     "qwen-1.5b-zero-shot",
     "smollm2-candidate",
+    "qwen-1.5b-server",
     "baseline",
 )
 
@@ -136,6 +143,10 @@ def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
     for row in rows:
         if row == "baseline":
             continue
+        if row == "qwen-1.5b-server":
+            built["planner_s"][row] = []
+            built[row] = server_agent(user, args, built["planner_s"][row])
+            continue
         seconds: list[float] = []
         planner = timed(make_planner(row, args), seconds)
         planner.model.invoke("Hello", max_tokens=1)  # loaded outside the timings
@@ -145,6 +156,39 @@ def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
             ask_user=False, facts_before_calculation=not args.calculate_before_facts,
         )  # fmt: skip
     return built
+
+
+def server_agent(user: bench.SimulatedUser, args: argparse.Namespace, seconds: list[float]) -> Any:
+    """The default agent on a llama.cpp server (the ``qwen-1.5b-server`` row), stopped at exit.
+
+    Two slots, so that the planner's prompt and the tools' prompts each keep one (the server
+    gives a request the slot whose cached prompt it shares most of).
+    """
+    import atexit
+
+    from langchain_gba import create_gba_agent
+    from langchain_gba.chat_models import ChatLlamaServer
+    from langchain_gba.planner import ZeroShotPlanner
+    from langchain_gba.server import LlamaServer
+    from langchain_gba.tools.ask_user import AskUserTool
+    from langchain_gba.tools.registry import load_tools
+
+    server = LlamaServer(TOOL_MODEL, binary="llama-server", n_ctx=8192, parallel=2)
+    server.start()
+    atexit.register(server.stop)
+    remote = ChatLlamaServer(base_url=server.base_url, model=TOOL_MODEL, max_tokens=256)
+    tools = [*load_tools(["wikipedia", "calculator"], llm=remote), AskUserTool(ask=user)]
+    if args.internet:
+        from langchain_gba.simulated import simulated_environment
+
+        web = load_tools(["internet"], llm=remote)
+        tools[2:2] = simulated_environment(web, remote, user=False, keep_real=())
+    remote.invoke("Hello", max_tokens=1)
+    planner = timed(ZeroShotPlanner(remote), seconds)
+    return create_gba_agent(
+        tools, planner=planner, function_calling_model=remote, max_steps=args.max_steps,
+        ask_user=False, facts_before_calculation=not args.calculate_before_facts,
+    )  # fmt: skip
 
 
 def run_row(row: str, built: dict[str, Any], item: dict[str, Any], max_steps: int) -> Any:

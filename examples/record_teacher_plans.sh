@@ -13,9 +13,6 @@
 #   OUT=bench/data/teacher-plans-4 MIX=compare,compare,compare,direct,direct SEED=41 JUDGE=0 \
 #     examples/record_teacher_plans.sh 120   # two numbers to look up, then a calculation;
 #     language tasks (round 23)
-#   OUT=bench/data/teacher-plans-10 MIX=fact_calculation,fact_calculation,calculation SEED=101 \
-#     JUDGE=0 HINTS=1 examples/record_teacher_plans.sh 90   # a number given and a fact to look
-#     up (round 31), beside calculations on the numbers given
 #   OUT=bench/data/teacher-plans-8 MIX=action,ask_action,lookup_action,action TOOLS=calculator,wikipedia,internet,\
 #     examples/assistant.py:simulation_tools EXAMPLES=examples/assistant.py:PLAN_EXAMPLES \
 #     SEED=81 JUDGE=0 examples/record_teacher_plans.sh 40   # an app's actions (round 26)

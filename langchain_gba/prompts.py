@@ -1250,8 +1250,7 @@ class RequestKind(NamedTuple):
     """A kind of generated request.
 
     Its key in a batch, what it needs, examples (never written as requests) and, for a request
-    grounded in passages, what it asks of them, how many it takes and whether they must hold a
-    measurement (``measured``: a number with a unit, ``simulation.generate.MEASUREMENT``).
+    grounded in passages, what it asks of them and how many it takes.
     """
 
     key: str
@@ -1259,7 +1258,6 @@ class RequestKind(NamedTuple):
     examples: tuple[str, ...]
     grounded: str = ""
     passages: int = 0
-    measured: bool = False
 
 
 REQUEST_KINDS: dict[str, RequestKind] = {
@@ -1303,26 +1301,6 @@ REQUEST_KINDS: dict[str, RequestKind] = {
         "number about another well-known thing (how many years apart, how much longer, higher "
         "or heavier, how many times bigger), naming both but neither number",
         passages=1,  # two random articles made "how many years apart is indium and Taipei?"
-    ),
-    "fact_calculation": RequestKind(
-        "request_computing_with_a_number_given_and_a_fact",
-        "the user gives one number of their own (my weight, my height, my walking speed, the "
-        "year I was born, my budget) and asks how it compares or combines with a number about "
-        "a famous thing that must be looked up (a building's height, a river's length, an "
-        "animal's weight, a mountain's height, a country's population, a year something "
-        "happened): one search, then a calculation; the famous thing's number is not given",
-        (
-            "I weigh 68 kg. How many of me would it take to match a blue whale's weight?",
-            "At 5 km an hour, how many hours would I need to walk the length of the Thames?",
-            "I was born in 1994. How old was the Eiffel Tower when I was born?",
-            "I'm 1.62 m tall. How many of me stacked up would reach the top of Big Ben?",
-            "My car does 700 km on a tank. How many tanks to drive the Great Wall's length?",
-            "I can swim 2 km an hour. How long would crossing Lake Geneva take me?",
-            "My town has 40,000 people. How many times bigger is Tokyo?",
-            "I've climbed to 3,000 m. How much higher is Mount Kilimanjaro's summit?",
-        ),
-        # not grounded: random passages gave "how tall is Samarkand? it has 882,000
-        # inhabitants" and "the weight of the capital of Hebei" from the 1.5B writer
     ),
     "calculation": RequestKind(
         "request_with_numbers_to_compute",
@@ -1427,8 +1405,6 @@ KIND_HINTS: dict[str, str] = {
     "single_step": "one search finds the fact it asks for",
     "multi_step": "it needs several searches, one fact each, then maybe a calculation",
     "compare": "it needs two searches, one number each, then calculate_number on them",
-    "fact_calculation": "one number is given, the other is a fact: search for that fact "
-    "first, then calculate_number on both",
     "calculation": "its numbers are all in the request: calculate_number",
     "ask_user": "a personal detail only the user knows is missing: ask_user for it first",
     "internet": "it needs current information from the web: search_internet",

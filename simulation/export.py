@@ -77,7 +77,6 @@ KIND_FIRST_TOOLS: dict[str, frozenset[str]] = {
     "single_step": _SEARCH,
     "multi_step": _SEARCH,
     "compare": _SEARCH,
-    "fact_calculation": _SEARCH,
     "calculation": frozenset({"calculate_number"}),
     "ask_user": frozenset({"ask_user"}),
     "internet": frozenset({"search_internet"}),

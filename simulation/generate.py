@@ -107,8 +107,6 @@ def usable(kind: str, text: str) -> bool:
         return False
     if kind == "compare" and _NUMBER.search(text):
         return False  # a number given: its numbers are not both looked up
-    if kind == "fact_calculation" and not _NUMBER.search(text):
-        return False  # no number given: a comparison of two facts, not a fact and a number
     if kind == "lookup_action" and "@" not in text:
         return False  # no address given: a question back, not a search then an email
     if kind == "action" and "@" not in text and not _NUMBER.search(text):
