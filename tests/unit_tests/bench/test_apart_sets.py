@@ -1,4 +1,4 @@
-"""The requests written apart (``bench/data/apart``): valid, and the dev sets apart from the test set.
+"""The requests written apart (``bench/data/apart``): valid, the dev sets apart from the test set.
 
 A student is chosen on the dev sets and judged on the test set; a dev request that nearly copies
 a held-out one, or asks about the same article, would let the choice see the test set (dev3's
