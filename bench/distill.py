@@ -119,20 +119,28 @@ def timed(planner: Any, seconds: list[float]) -> Any:
     return planner
 
 
-def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    from langchain_gba import ChatLlamaCpp, create_gba_agent
+def agent_tools(llm: Any, user: bench.SimulatedUser, *, internet: bool) -> list[Any]:
+    """Wikipedia, the calculator and ask_user (answered by ``user``) on ``llm``; with
+    ``internet``, the five-tool set: search_internet as its simulated twin (no network)."""
     from langchain_gba.tools.ask_user import AskUserTool
     from langchain_gba.tools.registry import load_tools
 
-    user = bench.SimulatedUser()
-    llm = ChatLlamaCpp(model=TOOL_MODEL, max_tokens=256)
     tools = [*load_tools(["wikipedia", "calculator"], llm=llm), AskUserTool(ask=user)]
-    tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
-    if args.internet:  # the five-tool set: search_internet as its simulated twin (no network)
+    if internet:
         from langchain_gba.simulated import simulated_environment
 
         web = load_tools(["internet"], llm=llm)
         tools[2:2] = simulated_environment(web, llm, user=False, keep_real=())
+    return tools
+
+
+def build(rows: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from langchain_gba import ChatLlamaCpp, create_gba_agent
+
+    user = bench.SimulatedUser()
+    llm = ChatLlamaCpp(model=TOOL_MODEL, max_tokens=256)
+    tools = agent_tools(llm, user, internet=args.internet)
+    tools[0].retrieve("Eiffel Tower")  # load the search index outside the timings
     llm.invoke("Hello", max_tokens=1)
     built: dict[str, Any] = {
         "user": user,
@@ -170,19 +178,12 @@ def server_agent(user: bench.SimulatedUser, args: argparse.Namespace, seconds: l
     from langchain_gba.chat_models import ChatLlamaServer
     from langchain_gba.planner import ZeroShotPlanner
     from langchain_gba.server import LlamaServer
-    from langchain_gba.tools.ask_user import AskUserTool
-    from langchain_gba.tools.registry import load_tools
 
     server = LlamaServer(TOOL_MODEL, binary="llama-server", n_ctx=8192, parallel=2)
     server.start()
     atexit.register(server.stop)
     remote = ChatLlamaServer(base_url=server.base_url, model=TOOL_MODEL, max_tokens=256)
-    tools = [*load_tools(["wikipedia", "calculator"], llm=remote), AskUserTool(ask=user)]
-    if args.internet:
-        from langchain_gba.simulated import simulated_environment
-
-        web = load_tools(["internet"], llm=remote)
-        tools[2:2] = simulated_environment(web, remote, user=False, keep_real=())
+    tools = agent_tools(remote, user, internet=args.internet)
     remote.invoke("Hello", max_tokens=1)
     planner = timed(ZeroShotPlanner(remote), seconds)
     return create_gba_agent(
