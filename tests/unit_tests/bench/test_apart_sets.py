@@ -8,13 +8,13 @@ request word for word; dev2 had a held-out greeting and a held-out question's ar
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from bench_modules import load_bench
 
 from simulation.generate import word_overlap
+from simulation.records import read_jsonl
 
 check = load_bench("data/check_requests.py")
 APART = Path(__file__).parents[3] / "bench" / "data" / "apart"
@@ -22,7 +22,7 @@ DEV = ("dev.jsonl", "dev2.jsonl", "dev3.jsonl")
 
 
 def read(name: str) -> list[dict]:
-    return [json.loads(line) for line in (APART / name).read_text().splitlines() if line.strip()]
+    return read_jsonl(APART / name)
 
 
 @pytest.mark.parametrize("name", [*DEV, "test.jsonl"])
